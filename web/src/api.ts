@@ -1,0 +1,91 @@
+import { HttpError } from "./HttpError";
+
+/** Lifecycle state of a camera pipeline on the server. */
+export type CameraState = "running" | "starting" | "restarting" | "failed" | "stopped";
+
+/** Whether the camera's upstream source is delivering frames. */
+export type SourceState = "live" | "lost" | "starting";
+
+/** One camera as reported by `GET /api/status`. */
+export interface CameraStatus {
+  /** Stable identifier, e.g. "cam0"; used in element ids. */
+  id: string;
+  /** Human-readable name, e.g. "Lobby". */
+  name: string;
+  /** Source URI, e.g. "file:///...", "rtsp://...". */
+  source: string;
+  state: CameraState;
+  /** GStreamer encoder element in use, null when not yet known. */
+  encoder: string | null;
+  /** Encoded width in pixels. */
+  width: number;
+  /** Encoded height in pixels. */
+  height: number;
+  /** Measured encoder output rate in frames per second, null when unknown. */
+  fps: number | null;
+  /** Measured encoder output in kbit/s, null when unknown. */
+  bitrate_kbps: number | null;
+  /** Keyframes requested by viewers (PLI/FIR) since start. */
+  keyframe_requests: number;
+  /** WHEP viewers currently attached. */
+  viewers: number;
+  source_state: SourceState | null;
+  /** WHEP endpoint, relative to the page origin, e.g. "/whep/cam0". */
+  whep: string;
+}
+
+/** Body of `GET /api/status`. */
+export interface ServerStatus {
+  /** Server process uptime in seconds. */
+  uptime_s: number;
+  cameras: CameraStatus[];
+}
+
+/**
+ * Same-origin HTTP client for the media server. Adds
+ * `Authorization: Bearer <token>` to every request when the page was opened
+ * with `?token=...`.
+ */
+export class ApiClient {
+  /** Bearer token from the page URL, or null when none was given. */
+  readonly token: string | null;
+  /** Base URL all relative paths are resolved against (the page URL). */
+  readonly base: string;
+
+  constructor(pageUrl: string = window.location.href) {
+    const url = new URL(pageUrl);
+    this.token = url.searchParams.get("token");
+    this.base = url.href;
+  }
+
+  /** Resolves a server path (e.g. "/whep/cam0") to an absolute URL. */
+  resolve(path: string): string {
+    return new URL(path, this.base).href;
+  }
+
+  /** Request headers with the bearer token merged in (if any). */
+  headers(extra: Record<string, string> = {}): Record<string, string> {
+    return this.token ? { ...extra, Authorization: `Bearer ${this.token}` } : { ...extra };
+  }
+
+  /**
+   * `fetch` with auth and a timeout.
+   * @param timeoutMs abort the request after this many milliseconds.
+   * Rejects with a TypeError/AbortError on network failure; does NOT reject on
+   * HTTP errors (callers check `res.ok`).
+   */
+  async fetch(path: string, init: RequestInit = {}, timeoutMs = 5000): Promise<Response> {
+    const headers = this.headers((init.headers as Record<string, string> | undefined) ?? {});
+    const signal = init.signal ?? AbortSignal.timeout(timeoutMs);
+    return fetch(this.resolve(path), { cache: "no-store", ...init, headers, signal });
+  }
+
+  /** `GET /api/status`; throws HttpError on non-2xx. */
+  async status(): Promise<ServerStatus> {
+    const res = await this.fetch("/api/status", { headers: { Accept: "application/json" } });
+    if (!res.ok) throw await HttpError.fromResponse(res);
+    const body = (await res.json()) as ServerStatus;
+    if (!body || !Array.isArray(body.cameras)) throw new Error("malformed /api/status answer");
+    return body;
+  }
+}
