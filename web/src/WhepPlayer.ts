@@ -61,7 +61,7 @@ export class WhepPlayer {
   private offerSdp: string | null = null;
   /** Trickle lines ("a=candidate:..." / "a=end-of-candidates") waiting for the Location. */
   private pendingCandidates: string[] = [];
-  /** False once the server said it does not support trickle (405/501). */
+  /** False when the offer held every candidate, or the server said it does not support trickle (405/501). */
   private trickle = true;
   private readonly backoff = new Backoff(500, 4000);
   private retryTimer: number | undefined;
@@ -137,6 +137,8 @@ export class WhepPlayer {
       const offer = pc.localDescription?.sdp;
       if (!offer) throw new Error("no local description");
       this.offerSdp = offer;
+      // A complete offer already carries every candidate: nothing to trickle.
+      this.trickle = pc.iceGatheringState !== "complete";
 
       let res: Response;
       try {
@@ -302,6 +304,7 @@ export class WhepPlayer {
     this.retryTimer = this.disconnectTimer = this.connectTimer = this.statsTimer = undefined;
     this.lastFramesDecoded = 0;
     this.pendingCandidates = [];
+    this.stats = null;
     if (this.pc) {
       const pc = this.pc;
       pc.ontrack = pc.onconnectionstatechange = pc.onicecandidate = null;
