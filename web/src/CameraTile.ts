@@ -38,7 +38,11 @@ export class CameraTile {
    * @param api client used for the WHEP requests.
    * @param onUnauthorised called when WHEP refuses the token.
    */
-  constructor(camera: CameraStatus, api: ApiClient, onUnauthorised: () => void) {
+  constructor(
+    camera: CameraStatus,
+    api: ApiClient,
+    onUnauthorised: () => void,
+  ) {
     const root = el("article", "tile");
     root.id = `tile-${camera.id}`;
     root.dataset.cameraTile = camera.id;
@@ -89,7 +93,8 @@ export class CameraTile {
 
     this.player = new WhepPlayer(camera.id, camera.whep, video, api);
     this.player.onstats = (s) => this.stats.update(s);
-    this.player.onstatechange = (state, reason) => this.showState(state, reason);
+    this.player.onstatechange = (state, reason) =>
+      this.showState(state, reason);
     this.player.onunauthorised = onUnauthorised;
     this.showState(this.player.state, null);
     this.update(camera);
@@ -126,7 +131,8 @@ export class CameraTile {
     this.badge.textContent = state;
     this.badge.dataset.state = state;
     this.root.dataset.state = state;
-    if (state === "connected" || state === "stopped") this.error.textContent = "";
+    if (state === "connected" || state === "stopped")
+      this.error.textContent = "";
     else if (reason) this.error.textContent = reason;
     if (state !== "connected") this.stats.clear();
   }
@@ -137,7 +143,10 @@ export class CameraTile {
   }
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className: string,
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (className) e.className = className;
   return e;

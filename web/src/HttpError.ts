@@ -14,7 +14,12 @@ export class HttpError extends Error {
 
   /** True when retrying later may help (server overloaded/restarting). */
   get retryable(): boolean {
-    return this.status >= 500 || this.status === 404 || this.status === 408 || this.status === 429;
+    return (
+      this.status >= 500 ||
+      this.status === 404 ||
+      this.status === 408 ||
+      this.status === 429
+    );
   }
 
   /** True when the request lacked a valid bearer token. */
@@ -32,7 +37,8 @@ export class HttpError extends Error {
       const body = (await res.json()) as unknown;
       if (body && typeof body === "object" && "error" in body) {
         const text = (body as { error: unknown }).error;
-        if (typeof text === "string" && text) message = `${res.status}: ${text}`;
+        if (typeof text === "string" && text)
+          message = `${res.status}: ${text}`;
       }
     } catch {
       // Body was not JSON (e.g. a proxy error page): the status line will do.

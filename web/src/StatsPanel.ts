@@ -43,11 +43,26 @@ export class StatsPanel {
 
   /** Shows a fresh sample. */
   update(s: StatsSample): void {
-    this.set("resolution", s.width && s.height ? `${s.width}x${s.height}` : "–");
-    this.set("fps", s.fps === null ? "–" : `${s.fps.toFixed(s.fps < 10 ? 1 : 0)} fps`);
-    this.set("bitrate", s.bitrateKbps === null ? "–" : `${Math.round(s.bitrateKbps)} kbit/s`);
-    this.set("rtt", s.rttMs === null ? "–" : `${s.rttMs.toFixed(s.rttMs < 10 ? 1 : 0)} ms`);
-    this.set("frames", `${s.framesDecoded} decoded / ${s.framesDropped} dropped`);
+    this.set(
+      "resolution",
+      s.width && s.height ? `${s.width}x${s.height}` : "–",
+    );
+    this.set(
+      "fps",
+      s.fps === null ? "–" : `${s.fps.toFixed(s.fps < 10 ? 1 : 0)} fps`,
+    );
+    this.set(
+      "bitrate",
+      s.bitrateKbps === null ? "–" : `${Math.round(s.bitrateKbps)} kbit/s`,
+    );
+    this.set(
+      "rtt",
+      s.rttMs === null ? "–" : `${s.rttMs.toFixed(s.rttMs < 10 ? 1 : 0)} ms`,
+    );
+    this.set(
+      "frames",
+      `${s.framesDecoded} decoded / ${s.framesDropped} dropped`,
+    );
     const d = this.root.dataset;
     d.width = String(s.width ?? "");
     d.height = String(s.height ?? "");
@@ -61,7 +76,15 @@ export class StatsPanel {
   /** Blanks every value (no session). */
   clear(): void {
     for (const [field] of FIELDS) this.set(field, "–");
-    for (const key of ["width", "height", "fps", "bitrateKbps", "rttMs", "framesDecoded", "framesDropped"]) {
+    for (const key of [
+      "width",
+      "height",
+      "fps",
+      "bitrateKbps",
+      "rttMs",
+      "framesDecoded",
+      "framesDropped",
+    ]) {
       delete this.root.dataset[key];
     }
   }

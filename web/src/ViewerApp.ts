@@ -58,7 +58,8 @@ export class ViewerApp implements ViewerHandle {
     window.addEventListener("pageshow", (ev) => {
       if (!ev.persisted || !this.hidden) return; // first load, or not restored from bfcache
       this.hidden = false;
-      for (const [id, p] of this.players) if ((this.missing.get(id) ?? 0) < MISSING_POLLS_BEFORE_STOP) p.start();
+      for (const [id, p] of this.players)
+        if ((this.missing.get(id) ?? 0) < MISSING_POLLS_BEFORE_STOP) p.start();
       void this.poll();
     });
     void this.poll();
@@ -82,7 +83,11 @@ export class ViewerApp implements ViewerHandle {
         this.summary.textContent = "server offline";
       }
     } finally {
-      if (!this.hidden) this.pollTimer = window.setTimeout(() => void this.poll(), POLL_INTERVAL_MS);
+      if (!this.hidden)
+        this.pollTimer = window.setTimeout(
+          () => void this.poll(),
+          POLL_INTERVAL_MS,
+        );
     }
   }
 
@@ -99,7 +104,8 @@ export class ViewerApp implements ViewerHandle {
         tile.player.start();
       } else {
         tile.update(cam);
-        if ((this.missing.get(cam.id) ?? 0) >= MISSING_POLLS_BEFORE_STOP) tile.player.start(); // camera is back
+        if ((this.missing.get(cam.id) ?? 0) >= MISSING_POLLS_BEFORE_STOP)
+          tile.player.start(); // camera is back
       }
       this.missing.set(cam.id, 0);
       tile.setListed(true);
@@ -125,7 +131,10 @@ export class ViewerApp implements ViewerHandle {
     this.showBanner(UNAUTHORISED_TEXT);
   }
 
-  private showBanner(text: string | null, kind: "error" | "warn" = "error"): void {
+  private showBanner(
+    text: string | null,
+    kind: "error" | "warn" = "error",
+  ): void {
     this.banner.hidden = text === null;
     this.banner.textContent = text ?? "";
     this.banner.dataset.kind = kind;

@@ -4,7 +4,8 @@ import { HttpError } from "./HttpError";
 import { StatsSampler, type StatsSample } from "./StatsSampler";
 
 /** Connection state shown in a tile's badge. */
-export type PlayerState = "connecting" | "connected" | "reconnecting" | "failed" | "stopped";
+export type PlayerState =
+  "connecting" | "connected" | "reconnecting" | "failed" | "stopped";
 
 /** Longest wait for ICE gathering before the offer is POSTed anyway, in ms. */
 const GATHER_TIMEOUT_MS = 1000;
@@ -46,7 +47,8 @@ export class WhepPlayer {
   stats: StatsSample | null = null;
 
   /** Called on every state change. */
-  onstatechange: ((state: PlayerState, reason: string | null) => void) | null = null;
+  onstatechange: ((state: PlayerState, reason: string | null) => void) | null =
+    null;
   /** Called about once a second with fresh stats while a session exists. */
   onstats: ((sample: StatsSample) => void) | null = null;
   /** Called when the server refused the bearer token. */
@@ -128,7 +130,10 @@ export class WhepPlayer {
     };
     pc.onconnectionstatechange = () => this.onConnectionState(gen, pc);
     pc.onicecandidate = (ev) => this.onCandidate(gen, ev.candidate);
-    this.statsTimer = window.setInterval(() => void this.pollStats(gen, pc, sampler), STATS_INTERVAL_MS);
+    this.statsTimer = window.setInterval(
+      () => void this.pollStats(gen, pc, sampler),
+      STATS_INTERVAL_MS,
+    );
 
     try {
       await pc.setLocalDescription(await pc.createOffer());
@@ -146,7 +151,10 @@ export class WhepPlayer {
           this.whepUrl,
           {
             method: "POST",
-            headers: { "Content-Type": "application/sdp", Accept: "application/sdp" },
+            headers: {
+              "Content-Type": "application/sdp",
+              Accept: "application/sdp",
+            },
             body: offer,
           },
           POST_TIMEOUT_MS,
@@ -169,7 +177,10 @@ export class WhepPlayer {
       void this.flushCandidates(gen);
       this.connectTimer = window.setTimeout(() => {
         if (gen === this.generation && pc.connectionState !== "connected") {
-          this.fail(gen, `not connected ${CONNECT_TIMEOUT_MS / 1000} s after the answer`);
+          this.fail(
+            gen,
+            `not connected ${CONNECT_TIMEOUT_MS / 1000} s after the answer`,
+          );
         }
       }, CONNECT_TIMEOUT_MS);
     } catch (err) {
@@ -209,8 +220,14 @@ export class WhepPlayer {
         if (this.disconnectTimer === undefined) {
           this.disconnectTimer = window.setTimeout(() => {
             this.disconnectTimer = undefined;
-            if (gen === this.generation && pc.connectionState === "disconnected") {
-              this.fail(gen, `disconnected for more than ${DISCONNECTED_GRACE_MS / 1000} s`);
+            if (
+              gen === this.generation &&
+              pc.connectionState === "disconnected"
+            ) {
+              this.fail(
+                gen,
+                `disconnected for more than ${DISCONNECTED_GRACE_MS / 1000} s`,
+              );
             }
           }, DISCONNECTED_GRACE_MS);
         }
@@ -225,7 +242,11 @@ export class WhepPlayer {
   }
 
   /** Reads stats, publishes them and runs the frame-stall watchdog. */
-  private async pollStats(gen: number, pc: RTCPeerConnection, sampler: StatsSampler): Promise<void> {
+  private async pollStats(
+    gen: number,
+    pc: RTCPeerConnection,
+    sampler: StatsSampler,
+  ): Promise<void> {
     let sample: StatsSample;
     try {
       sample = sampler.sample(await pc.getStats());
@@ -252,8 +273,12 @@ export class WhepPlayer {
     // Before the offer is taken, every candidate ends up inside the offer SDP.
     if (this.offerSdp === null) return;
     if (candidate === null) {
-      if (!this.offerSdp.includes("a=end-of-candidates")) this.pendingCandidates.push("a=end-of-candidates");
-    } else if (candidate.candidate && !this.offerSdp.includes(candidate.candidate)) {
+      if (!this.offerSdp.includes("a=end-of-candidates"))
+        this.pendingCandidates.push("a=end-of-candidates");
+    } else if (
+      candidate.candidate &&
+      !this.offerSdp.includes(candidate.candidate)
+    ) {
       this.pendingCandidates.push(`a=${candidate.candidate}`);
     } else {
       return;
@@ -263,7 +288,13 @@ export class WhepPlayer {
 
   /** PATCHes queued candidates to the viewer resource once its Location is known. */
   private async flushCandidates(gen: number): Promise<void> {
-    if (!this.location || !this.offerSdp || this.pendingCandidates.length === 0 || !this.trickle) return;
+    if (
+      !this.location ||
+      !this.offerSdp ||
+      this.pendingCandidates.length === 0 ||
+      !this.trickle
+    )
+      return;
     const lines = this.pendingCandidates.splice(0);
     const fragment = buildSdpFragment(this.offerSdp, lines);
     if (!fragment) return;
@@ -273,7 +304,8 @@ export class WhepPlayer {
         headers: { "Content-Type": "application/trickle-ice-sdpfrag" },
         body: fragment,
       });
-      if (gen === this.generation && (res.status === 405 || res.status === 501)) this.trickle = false;
+      if (gen === this.generation && (res.status === 405 || res.status === 501))
+        this.trickle = false;
     } catch {
       // Trickle is optional here: the server is ICE-lite and learns our
       // address from our connectivity checks, so a lost PATCH is harmless.
@@ -281,7 +313,11 @@ export class WhepPlayer {
   }
 
   /** Ends the current attempt and schedules the next one after the backoff delay. */
-  private fail(gen: number, reason: string, state: PlayerState = "reconnecting"): void {
+  private fail(
+    gen: number,
+    reason: string,
+    state: PlayerState = "reconnecting",
+  ): void {
     if (gen !== this.generation || !this.running) return;
     this.lastError = reason;
     this.teardown(false);
@@ -290,7 +326,8 @@ export class WhepPlayer {
     this.setState(state, reason);
     this.retryTimer = window.setTimeout(() => {
       this.retryTimer = undefined;
-      if (this.running) void this.connect(state === "failed" ? "failed" : "reconnecting");
+      if (this.running)
+        void this.connect(state === "failed" ? "failed" : "reconnecting");
     }, delay);
   }
 
@@ -301,7 +338,11 @@ export class WhepPlayer {
     window.clearTimeout(this.disconnectTimer);
     window.clearTimeout(this.connectTimer);
     window.clearInterval(this.statsTimer);
-    this.retryTimer = this.disconnectTimer = this.connectTimer = this.statsTimer = undefined;
+    this.retryTimer =
+      this.disconnectTimer =
+      this.connectTimer =
+      this.statsTimer =
+        undefined;
     this.lastFramesDecoded = 0;
     this.pendingCandidates = [];
     this.stats = null;
@@ -329,13 +370,18 @@ export class WhepPlayer {
     if (state === this.state) return;
     const prev = this.state;
     this.state = state;
-    console.info(`[${this.cameraId}] ${prev} -> ${state}${reason ? ` (${reason})` : ""}`);
+    console.info(
+      `[${this.cameraId}] ${prev} -> ${state}${reason ? ` (${reason})` : ""}`,
+    );
     this.onstatechange?.(state, reason);
   }
 }
 
 /** Resolves when ICE gathering is complete or after `timeoutMs` milliseconds. */
-function waitForGathering(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
+function waitForGathering(
+  pc: RTCPeerConnection,
+  timeoutMs: number,
+): Promise<void> {
   if (pc.iceGatheringState === "complete") return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
@@ -370,6 +416,7 @@ function buildSdpFragment(offerSdp: string, lines: string[]): string | null {
 }
 
 function errorText(err: unknown): string {
-  if (err instanceof Error) return err.name === "TimeoutError" ? "timed out" : err.message;
+  if (err instanceof Error)
+    return err.name === "TimeoutError" ? "timed out" : err.message;
   return String(err);
 }

@@ -15,6 +15,11 @@ function mustGet(id: string): HTMLElement {
   return el;
 }
 
-const app = new ViewerApp(new ApiClient(), mustGet("grid"), mustGet("banner"), mustGet("summary"));
+const app = new ViewerApp(
+  new ApiClient(),
+  mustGet("grid"),
+  mustGet("banner"),
+  mustGet("summary"),
+);
 window.__viewer = app;
 app.start();
