@@ -1,0 +1,317 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { InvalidStateError } from '../core/errors.js';
+import { TypedEmitter } from '../core/TypedEmitter.js';
+import { Channel } from './Channel.js';
+import {
+  ExitCode,
+  type HelloData,
+  type LogLevel,
+  type Methods,
+  type Notification,
+  PROTOCOL_VERSION,
+  type StatsData,
+} from './CameradProtocol.js';
+import type {
+  CameradState,
+  CameradSupervisorEvents,
+  CameradSupervisorOptions,
+} from './CameradSupervisorTypes.js';
+
+/**
+ * Keeps one camera's camerad running and connected: spawns it (or attaches to one started by
+ * entrypoint.sh), connects the control {@link Channel}, checks the hello's protocol version,
+ * relays stats and source events, and restarts/reconnects with exponential backoff.
+ * A camerad that exits with code 2 (configuration error) is not restarted: the state becomes
+ * `failed` and {@link lastError} holds camerad's message naming the setting.
+ */
+export class CameradSupervisor extends TypedEmitter<CameradSupervisorEvents> {
+  readonly #options: Required<CameradSupervisorOptions>;
+  readonly #logger: Logger;
+  #state: CameradState = 'stopped';
+  #channel: Channel | undefined;
+  #child: ChildProcess | undefined;
+  #hello: HelloData | undefined;
+  #stats: StatsData | undefined;
+  #lastError: string | undefined;
+  #lastStderr: string | undefined;
+  #restarts = 0;
+  #closed = false;
+  #loop: Promise<void> | undefined;
+  readonly #abort = new AbortController();
+
+  constructor(options: CameradSupervisorOptions, logger: Logger) {
+    const child = logger.child({ module: 'camerad', camera: options.cameraId });
+    super(child);
+    this.#logger = child;
+    this.#options = {
+      backoffInitialMs: 500,
+      backoffMaxMs: 10_000,
+      backoffResetAfterMs: 10_000,
+      startTimeoutMs: 10_000,
+      ...options,
+    };
+  }
+
+  get state(): CameradState {
+    return this.#state;
+  }
+
+  /** The latest hello (settings of the running camerad), if one was received. */
+  get hello(): HelloData | undefined {
+    return this.#hello;
+  }
+
+  /** The latest stats notification. */
+  get stats(): StatsData | undefined {
+    return this.#stats;
+  }
+
+  /** Why the camera failed (configuration error message), or the last crash. */
+  get lastError(): string | undefined {
+    return this.#lastError;
+  }
+
+  /** Number of times camerad was restarted (spawn) or reconnected (attach) after a loss. */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /** PID of the spawned camerad (spawn mode) or the one reported in hello (attach mode). */
+  get pid(): number | undefined {
+    return this.#child?.pid ?? this.#hello?.pid;
+  }
+
+  /** Starts the supervision loop. Resolves once the first attempt is under way. */
+  start(): void {
+    if (this.#loop || this.#closed) throw new InvalidStateError('supervisor already started or closed');
+    this.#loop = this.#run().catch((error: unknown) => {
+      this.#logger.error({ err: error }, 'camerad supervision loop failed');
+      this.#setState('failed');
+    });
+  }
+
+  /**
+   * Resolves when camerad is running and connected, rejects when it failed for good.
+   * @param timeoutMs how long to wait, in ms.
+   */
+  async waitRunning(timeoutMs: number): Promise<void> {
+    if (this.#state === 'running') return;
+    if (this.#state === 'failed') throw new Error(this.#lastError ?? 'camerad failed');
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off('state', onState);
+        reject(new Error(`camerad for ${this.#options.cameraId} not running after ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onState = (state: CameradState): void => {
+        if (state !== 'running' && state !== 'failed') return;
+        clearTimeout(timer);
+        this.off('state', onState);
+        if (state === 'running') resolve();
+        else reject(new Error(this.#lastError ?? 'camerad failed'));
+      };
+      this.on('state', onState);
+    });
+  }
+
+  /**
+   * Sends a request to camerad.
+   * @throws InvalidStateError when camerad is not connected.
+   */
+  request<M extends keyof Methods & string>(method: M): Promise<Methods[M][1]> {
+    const channel = this.#channel;
+    if (!channel || channel.closed) {
+      return Promise.reject(new InvalidStateError(`camerad for ${this.#options.cameraId} is not connected`));
+    }
+    return channel.request(method);
+  }
+
+  /** Stops supervising; in spawn mode terminates camerad (SIGTERM, SIGKILL after 3 s). Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return this.#loop;
+    this.#closed = true;
+    this.#abort.abort();
+    this.#channel?.close();
+    const child = this.#child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await this.#loop;
+    this.#setState('stopped');
+    this.removeAllListeners();
+  }
+
+  async #run(): Promise<void> {
+    let delay = this.#options.backoffInitialMs;
+    let first = true;
+    while (!this.#closed) {
+      this.#setState(first ? 'starting' : 'restarting');
+      const startedAt = Date.now();
+      const outcome = this.#options.mode === 'spawn' ? await this.#runSpawned() : await this.#runAttached();
+      if (this.#closed) return;
+      if (outcome === 'fatal') {
+        this.#setState('failed');
+        return;
+      }
+      if (Date.now() - startedAt >= this.#options.backoffResetAfterMs) delay = this.#options.backoffInitialMs;
+      if (outcome === 'lost') {
+        this.#restarts += 1;
+        first = false;
+      }
+      this.#logger.info({ delayMs: delay }, this.#options.mode === 'spawn' ? 'restarting camerad' : 'reconnecting to camerad');
+      try {
+        await sleep(delay, undefined, { signal: this.#abort.signal });
+      } catch {
+        return; // aborted by close()
+      }
+      delay = Math.min(delay * 2, this.#options.backoffMaxMs);
+    }
+  }
+
+  /** One life of a spawned camerad. */
+  async #runSpawned(): Promise<'lost' | 'fatal'> {
+    const { binary, args } = this.#options;
+    this.#logger.info({ binary, args }, 'spawning camerad');
+    const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.#child = child;
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>(
+      (resolve) => {
+        child.once('error', (error) => resolve({ code: null, signal: null, spawnError: error }));
+        child.once('exit', (code, signal) => resolve({ code, signal }));
+      },
+    );
+    this.#pipeStderr(child);
+    const connected = this.#connectWithRetry(this.#options.startTimeoutMs, exit);
+    const result = await Promise.race([exit.then(() => undefined), connected]);
+    if (result) await this.#serve(result);
+    const { code, signal, spawnError } = await exit;
+    this.#channel?.close();
+    this.#child = undefined;
+    if (this.#closed) return 'lost';
+    if (spawnError) {
+      this.#lastError = `cannot start camerad at ${binary}: ${spawnError.message} (build it with npm run build:native)`;
+      this.#logger.error(this.#lastError);
+      return 'fatal';
+    }
+    if (code === ExitCode.configurationError) {
+      this.#lastError = this.#lastStderr ?? 'camerad: configuration error';
+      this.#logger.error({ exitCode: code }, this.#lastError);
+      return 'fatal';
+    }
+    this.#lastError = `camerad exited (code ${code}, signal ${signal})`;
+    this.#logger.warn({ exitCode: code, signal }, 'camerad exited unexpectedly');
+    return 'lost';
+  }
+
+  /** One connection to a camerad that someone else runs. */
+  async #runAttached(): Promise<'lost' | 'fatal'> {
+    const socket = await this.#connectWithRetry(this.#options.startTimeoutMs);
+    if (!socket) return 'lost';
+    await this.#serve(socket);
+    return 'lost';
+  }
+
+  /** Tries to connect every 100 ms until `timeoutMs` or until `exited` settles. */
+  async #connectWithRetry(timeoutMs: number, exited?: Promise<unknown>): Promise<Socket | undefined> {
+    let gone = false;
+    void exited?.then(() => (gone = true));
+    const deadline = Date.now() + timeoutMs;
+    while (!this.#closed && !gone && Date.now() < deadline) {
+      const socket = await new Promise<Socket | undefined>((resolve) => {
+        const s = connect(this.#options.socketPath);
+        s.once('connect', () => resolve(s));
+        s.once('error', () => {
+          s.destroy();
+          resolve(undefined);
+        });
+      });
+      if (socket) return socket;
+      await sleep(100);
+    }
+    if (!gone && !this.#closed) this.#logger.warn({ socket: this.#options.socketPath }, 'camerad control socket did not open');
+    return undefined;
+  }
+
+  /** Runs the channel until it closes. */
+  async #serve(socket: Socket): Promise<void> {
+    const channel = new Channel(socket, this.#logger);
+    this.#channel = channel;
+    const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
+    channel.on('notification', (message) => this.#onNotification(message, channel));
+    await closed;
+    if (this.#channel === channel) this.#channel = undefined;
+  }
+
+  #onNotification(message: Notification, channel: Channel): void {
+    switch (message.event) {
+      case 'hello':
+        if (message.data.protocol !== PROTOCOL_VERSION) {
+          this.#logger.error(
+            { protocol: message.data.protocol },
+            `camerad speaks protocol ${message.data.protocol}, this server speaks ${PROTOCOL_VERSION}`,
+          );
+          channel.close();
+          return;
+        }
+        this.#hello = message.data;
+        this.#logger.info(
+          { encoder: message.data.encoder, source: message.data.source, pid: message.data.pid },
+          `camerad running: ${message.data.width}x${message.data.height}@${message.data.fps} with ${message.data.encoder}`,
+        );
+        this.safeEmit('hello', message.data);
+        this.#setState('running');
+        return;
+      case 'stats':
+        this.#stats = message.data;
+        this.safeEmit('stats', message.data);
+        return;
+      case 'log':
+        if (this.#options.mode === 'attach') this.#log(message.data.level, message.data.message);
+        return;
+      case 'source_lost':
+        this.#logger.warn({ reason: message.data.reason }, 'source lost');
+        this.safeEmit('sourcelost', message.data.reason);
+        return;
+      case 'source_recovered':
+        this.#logger.info({ afterMs: message.data.after_ms }, 'source recovered');
+        this.safeEmit('sourcerecovered', message.data.after_ms);
+        return;
+      default:
+        // Notifications added by a newer camerad are ignored, as PROTOCOL.md asks of clients.
+        return;
+    }
+  }
+
+  #pipeStderr(child: ChildProcess): void {
+    let partial = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (text: string) => {
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.trim() === '') continue;
+        this.#lastStderr = line;
+        // In spawn mode stderr is the complete log (it also covers the time before the socket
+        // connects), so `log` notifications are not logged again (see #onNotification).
+        this.#logger.info({ from: 'camerad' }, line);
+      }
+    });
+  }
+
+  #log(level: LogLevel, message: string): void {
+    const fn = level === 'error' ? 'error' : level === 'warn' ? 'warn' : level === 'debug' ? 'debug' : 'info';
+    this.#logger[fn]({ from: 'camerad' }, message);
+  }
+
+  #setState(state: CameradState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.safeEmit('state', state);
+  }
+}

@@ -1,0 +1,43 @@
+import type { HelloData, StatsData } from './CameradProtocol.js';
+
+/**
+ * How the server reaches camerad.
+ * - `spawn`: the server starts camerad itself and restarts it with backoff after a crash
+ *   (never after exit code 2, a configuration error).
+ * - `attach`: camerad is started by someone else (entrypoint.sh, systemd); the server connects
+ *   to its control socket and reconnects whenever the socket goes away.
+ */
+export type CameradMode = 'spawn' | 'attach';
+
+/** Lifecycle of one camera's camerad as the server sees it. */
+export type CameradState = 'starting' | 'running' | 'restarting' | 'failed' | 'stopped';
+
+/** Options of {@link CameradSupervisor}. */
+export interface CameradSupervisorOptions {
+  /** Camera id, used in logs. */
+  cameraId: string;
+  mode: CameradMode;
+  /** Path of the camerad executable (spawn mode). */
+  binary: string;
+  /** Full argv after the binary (spawn mode); built by `cameradArgs()`. */
+  args: string[];
+  /** Unix socket camerad listens on (`--control`). */
+  socketPath: string;
+  /** First restart/reconnect delay in ms. Default 500. */
+  backoffInitialMs?: number;
+  /** Largest restart/reconnect delay in ms. Default 10000. */
+  backoffMaxMs?: number;
+  /** A camerad that ran this long without crashing resets the backoff, in ms. Default 10000. */
+  backoffResetAfterMs?: number;
+  /** Time camerad may take to open its socket after being spawned, in ms. Default 10000. */
+  startTimeoutMs?: number;
+}
+
+export type CameradSupervisorEvents = {
+  /** Each (re)connection's hello: camerad's settings, encoder, SSRC. */
+  hello: [HelloData];
+  stats: [StatsData];
+  sourcelost: [string];
+  sourcerecovered: [number];
+  state: [CameradState];
+};

@@ -1,0 +1,150 @@
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { CameradError, InvalidStateError } from '../core/errors.js';
+import { TypedEmitter } from '../core/TypedEmitter.js';
+import type { Methods, Notification } from './CameradProtocol.js';
+import { FrameDecoder, FrameKind, encodeFrame } from './FrameDecoder.js';
+
+/** Options of {@link Channel}. */
+export interface ChannelOptions {
+  /** Time a request may wait for its response before it is rejected, in ms. Default 5000. */
+  requestTimeoutMs?: number;
+}
+
+export type ChannelEvents = {
+  /** A notification, in the order camerad sent it. */
+  notification: [Notification];
+  /** Binary frames of kinds this client does not handle yet (analysis frames, JPEGs). */
+  binary: [number, Buffer];
+  /** The channel closed (socket ended, errored, or `close()`); emitted once. */
+  close: [Error | undefined];
+};
+
+interface Pending {
+  method: string;
+  resolve: (result: unknown) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Request/response and notification channel over one connected camerad control socket
+ * (modelled on mediasoup's `Channel.ts`). Every request gets exactly one response or is
+ * rejected; on close every pending request is rejected with `InvalidStateError('Channel closed')`.
+ */
+export class Channel extends TypedEmitter<ChannelEvents> {
+  readonly #socket: Socket;
+  readonly #decoder = new FrameDecoder();
+  readonly #pending = new Map<number, Pending>();
+  readonly #requestTimeoutMs: number;
+  #nextId = 1;
+  #closed = false;
+
+  constructor(socket: Socket, logger: Logger, options: ChannelOptions = {}) {
+    super(logger);
+    this.#socket = socket;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 5000;
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk, logger));
+    socket.on('error', (error) => this.#close(error));
+    socket.on('close', () => this.#close(undefined));
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Number of requests still waiting for their response. */
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * Sends a request and resolves with its result.
+   * @throws InvalidStateError when the channel is closed or closes before the response.
+   * @throws CameradError when camerad answers `ok: false`.
+   * @throws Error on timeout ({@link ChannelOptions.requestTimeoutMs}).
+   */
+  request<M extends keyof Methods & string>(
+    method: M,
+    params: Methods[M][0] = {} as Methods[M][0],
+  ): Promise<Methods[M][1]> {
+    if (this.#closed) return Promise.reject(new InvalidStateError('Channel closed'));
+    const id = this.#nextId;
+    this.#nextId = this.#nextId >= 0xffffffff ? 1 : this.#nextId + 1;
+    return new Promise<Methods[M][1]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new Error(`camerad request ${method} timed out after ${this.#requestTimeoutMs} ms`));
+      }, this.#requestTimeoutMs);
+      this.#pending.set(id, { method, resolve: resolve as (r: unknown) => void, reject, timer });
+      const payload = Buffer.from(JSON.stringify({ id, method, params }));
+      this.#socket.write(encodeFrame(FrameKind.request, payload));
+    });
+  }
+
+  /** Closes the socket and rejects all pending requests. Idempotent. */
+  close(): void {
+    this.#close(undefined);
+  }
+
+  #onData(chunk: Buffer, logger: Logger): void {
+    let frames;
+    try {
+      frames = this.#decoder.push(chunk);
+    } catch (error) {
+      logger.error({ err: error }, 'camerad protocol error, closing channel');
+      this.#close(error as Error);
+      return;
+    }
+    for (const frame of frames) {
+      if (frame.kind === FrameKind.response) this.#onResponse(frame.payload, logger);
+      else if (frame.kind === FrameKind.notification) this.#onNotification(frame.payload, logger);
+      else this.safeEmit('binary', frame.kind, frame.payload);
+    }
+  }
+
+  #onResponse(payload: Buffer, logger: Logger): void {
+    let message: { id?: number; ok?: boolean; result?: unknown; error?: { code?: string; message?: string } };
+    try {
+      message = JSON.parse(payload.toString('utf8'));
+    } catch {
+      logger.error('camerad sent a response that is not JSON; ignored');
+      return;
+    }
+    const pending = message.id === undefined ? undefined : this.#pending.get(message.id);
+    if (!pending) {
+      logger.warn({ id: message.id, error: message.error }, 'camerad response matches no pending request');
+      return;
+    }
+    this.#pending.delete(message.id!);
+    clearTimeout(pending.timer);
+    if (message.ok) pending.resolve(message.result ?? {});
+    else
+      pending.reject(
+        new CameradError(message.error?.code ?? 'unknown', message.error?.message ?? `${pending.method} failed`),
+      );
+  }
+
+  #onNotification(payload: Buffer, logger: Logger): void {
+    let message: Notification;
+    try {
+      message = JSON.parse(payload.toString('utf8')) as Notification;
+    } catch {
+      logger.error('camerad sent a notification that is not JSON; ignored');
+      return;
+    }
+    this.safeEmit('notification', message);
+  }
+
+  #close(error: Error | undefined): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const pending of this.#pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(new InvalidStateError('Channel closed'));
+    }
+    this.#pending.clear();
+    this.#socket.destroy();
+    this.safeEmit('close', error);
+  }
+}

@@ -1,0 +1,80 @@
+import { RTCRtpCodecParameters, type PeerConfig } from 'werift';
+import type { SfuNetworkOptions } from '../SfuTypes.js';
+
+/**
+ * H.264 as camerad sends it: Constrained Baseline, packetization-mode 1 (RFC 6184 §8.1).
+ * Both Constrained Baseline level 3.1 (42e01f) and Baseline (42001f) are listed because werift
+ * matches profile-level-id literally and browsers offer either; a Baseline decoder decodes
+ * Constrained Baseline.
+ */
+export const H264_PROFILES = ['42e01f', '42001f'] as const;
+
+/** Builds the video codec list offered to viewers: NACK, PLI and REMB feedback (RFC 4585). */
+export function h264Codecs(): RTCRtpCodecParameters[] {
+  return H264_PROFILES.map(
+    (profile) =>
+      new RTCRtpCodecParameters({
+        mimeType: 'video/H264',
+        clockRate: 90_000,
+        rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'goog-remb' }],
+        parameters: `level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=${profile}`,
+      }),
+  );
+}
+
+/**
+ * werift peer settings for a server-side viewer: ICE-lite (the browser drives ICE), no STUN
+ * or TURN server at all, IPv4 only, fixed port range and bind address.
+ *
+ * `iceLite: true` matters beyond ICE roles: werift 0.25 falls back to stun.l.google.com even
+ * with `iceServers: []` (ice.js `DEFAULT_STUN_SERVER`), but never gathers server-reflexive
+ * candidates in ICE-lite mode (`getCandidatePromises`: `!gatherIceLite && ... && stunServer`),
+ * so no DNS lookup or packet leaves the machine.
+ */
+export function weriftPeerConfig(network: SfuNetworkOptions): Partial<PeerConfig> {
+  return {
+    iceLite: true,
+    iceServers: [],
+    iceUseIpv4: true,
+    iceUseIpv6: false,
+    iceUseTcp: false,
+    icePortRange: network.portRange,
+    iceInterfaceAddresses: network.bindAddress === '0.0.0.0' ? undefined : { udp4: network.bindAddress },
+    // Guarantees one host candidate even on a box whose only interface is loopback; the
+    // candidates are rewritten to the announced addresses anyway (announceCandidates).
+    iceAdditionalHostAddresses: [network.bindAddress === '0.0.0.0' ? '127.0.0.1' : network.bindAddress],
+    codecs: { video: h264Codecs(), audio: [] },
+    headerExtensions: { video: [], audio: [] },
+    bundlePolicy: 'max-bundle',
+  };
+}
+
+/**
+ * Replaces the host candidates in an answer by the announced addresses. werift gathers one
+ * socket per local interface; they all bind `bindAddress`, so any of them receives what is
+ * sent to an announced address. The first candidate's port is kept.
+ */
+export function announceCandidates(sdp: string, announced: string[]): string {
+  const lines = sdp.split('\r\n');
+  const first = lines.find((l) => l.startsWith('a=candidate:'));
+  if (!first) return sdp;
+  const parts = first.slice('a=candidate:'.length).split(' ');
+  const port = parts[5];
+  const out: string[] = [];
+  let inserted = false;
+  for (const line of lines) {
+    if (line.startsWith('a=candidate:')) {
+      if (!inserted) {
+        announced.forEach((address, i) => {
+          // RFC 8839 §5.1: foundation, component 1, UDP, priority (host, preference by order).
+          const priority = (126 << 24) + ((65535 - i) << 8) + 255;
+          out.push(`a=candidate:${i + 1} 1 udp ${priority} ${address} ${port} typ host`);
+        });
+        inserted = true;
+      }
+      continue;
+    }
+    out.push(line);
+  }
+  return out.join('\r\n');
+}

@@ -1,0 +1,116 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { Camera } from '../media/camera/Camera.js';
+import type { Sfu } from '../media/sfu/SfuTypes.js';
+import { WeriftSfu } from '../media/sfu/werift/WeriftSfu.js';
+import { cameradArgs } from './config/cameradArgs.js';
+import type { ResolvedConfig } from './config/loadConfig.js';
+import { createHttpApp } from './http/createHttpApp.js';
+
+/**
+ * The running server: SFU, cameras and HTTP, created in dependency order and closed in
+ * reverse. `main.ts` only loads the configuration and calls {@link Server.create}.
+ */
+export class Server {
+  readonly #logger: Logger;
+  readonly #sfu: Sfu;
+  readonly #cameras: Map<string, Camera>;
+  readonly #http: HttpServer;
+  #closing: Promise<void> | undefined;
+
+  private constructor(logger: Logger, sfu: Sfu, cameras: Map<string, Camera>, http: HttpServer) {
+    this.#logger = logger;
+    this.#sfu = sfu;
+    this.#cameras = cameras;
+    this.#http = http;
+  }
+
+  /**
+   * Starts everything.
+   * @throws Error when an RTP port or the HTTP port cannot be bound.
+   */
+  static async create(config: ResolvedConfig, logger: Logger): Promise<Server> {
+    const version = (JSON.parse(readFileSync(join(config.root, 'package.json'), 'utf8')) as { version: string }).version;
+    // 1. SFU: needs only network settings.
+    const sfu = new WeriftSfu(
+      {
+        announcedAddresses: config.webrtc.announcedAddresses,
+        bindAddress: config.webrtc.bindAddress,
+        portRange: [config.webrtc.udpPortMin, config.webrtc.udpPortMax],
+        viewerTimeoutMs: config.webrtc.viewerTimeoutMs,
+      },
+      logger,
+    );
+    // 2. Cameras: each binds its RTP ingest, registers with the SFU, then starts camerad.
+    mkdirSync(config.camerad.runtimeDir, { recursive: true });
+    const cameras = new Map<string, Camera>();
+    try {
+      for (const camera of config.cameras) {
+        cameras.set(
+          camera.id,
+          await Camera.create(
+            {
+              id: camera.id,
+              name: camera.name,
+              source: camera.source,
+              width: camera.width,
+              height: camera.height,
+              rtpPort: camera.rtpPort,
+              keyframeMinIntervalMs: config.camerad.keyframeMinIntervalMs,
+              camerad: {
+                cameraId: camera.id,
+                mode: config.camerad.mode,
+                binary: config.camerad.binary,
+                args: cameradArgs(camera, config),
+                socketPath: camera.socketPath,
+                backoffInitialMs: config.camerad.backoffInitialMs,
+                backoffMaxMs: config.camerad.backoffMaxMs,
+              },
+            },
+            sfu,
+            logger,
+          ),
+        );
+      }
+    } catch (error) {
+      await Promise.all([...cameras.values()].map((c) => c.close()));
+      await sfu.close();
+      throw error;
+    }
+    // 3. HTTP last, so that nothing is served before the cameras exist.
+    const startedAt = Date.now();
+    const app = createHttpApp({ cameras, sfu, logger, token: config.server.token, webRoot: config.server.webRoot, startedAt, version });
+    const http = await new Promise<HttpServer>((resolve, reject) => {
+      const server = app.listen(config.server.port, config.server.host, () => resolve(server));
+      server.once('error', (error) => reject(new Error(`cannot listen on ${config.server.host}:${config.server.port}: ${error.message}`)));
+    });
+    const address = http.address();
+    const port = typeof address === 'object' && address ? address.port : config.server.port;
+    const shown = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
+    logger.info(
+      { cameras: [...cameras.keys()], sfu: sfu.name, mode: config.camerad.mode },
+      `listening: open http://${shown}:${port}/${config.server.token ? '?token=<token>' : ''}`,
+    );
+    return new Server(logger, sfu, cameras, http);
+  }
+
+  get cameras(): ReadonlyMap<string, Camera> {
+    return this.#cameras;
+  }
+
+  /** Stops HTTP, cameras (their camerads in spawn mode) and the SFU. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#logger.info('shutting down');
+      this.#http.closeAllConnections();
+      await new Promise<void>((resolve) => this.#http.close(() => resolve()));
+      await Promise.all([...this.#cameras.values()].map((c) => c.close()));
+      this.#cameras.clear();
+      await this.#sfu.close();
+      this.#logger.info('stopped');
+    })();
+    return this.#closing;
+  }
+}

@@ -1,0 +1,95 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+/**
+ * The server's configuration, validated strictly at start (unknown keys are rejected with their
+ * path). Every field has a default, bounds and a description (Frigate's config style). The
+ * same schema is documented in README.md ("Configuration").
+ */
+
+const port = z.number().int().min(1).max(65535);
+const ipv4 = z.string().refine((s) => isIP(s) === 4, 'must be an IPv4 address');
+
+/** Source URIs camerad understands (native/README.md). */
+export const SOURCE_SCHEMES = ['test', 'file', 'v4l2', 'rtsp', 'dir', 'csi'] as const;
+
+export const cameraSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]{1,32}$/, 'letters, digits, "_" or "-", at most 32')
+    .describe('Camera id, used in URLs (/whep/:id) and logs.'),
+  name: z.string().max(80).optional().describe('Display name; defaults to the id.'),
+  source: z
+    .string()
+    .describe('Source URI: test://, file:///abs/path, v4l2:///dev/videoN, rtsp://…, dir:///abs/path, csi://N.'),
+  width: z.number().int().min(16).max(7680).default(1280).describe('Output width, px.'),
+  height: z.number().int().min(16).max(4320).default(720).describe('Output height, px.'),
+  fps: z.number().int().min(1).max(120).default(30).describe('Output frame rate, frames/s.'),
+  bitrateKbps: z.number().int().min(100).max(50_000).default(2500).describe('H.264 bitrate, kbit/s.'),
+  keyframeInterval: z.number().int().min(1).max(3000).default(60).describe('Frames between periodic IDRs.'),
+  encoder: z
+    .enum(['auto', 'x264enc', 'nvh264enc', 'nvv4l2h264enc'])
+    .default('auto')
+    .describe('H.264 encoder; auto tries nvv4l2h264enc, nvh264enc, then x264enc.'),
+  x264Preset: z
+    .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'])
+    .default('ultrafast')
+    .describe('x264 speed preset (CPU encoder only).'),
+  rtpPort: port.optional().describe('UDP port on 127.0.0.1 for this camera’s RTP; default camerad.rtpBasePort + 2 × index.'),
+  sourceTimeoutMs: z.number().int().min(200).max(60_000).default(2000).describe('No source frame for this long = source lost, ms.'),
+  dirMaxAgeMs: z.number().int().min(100).max(3_600_000).default(5000).describe('dir:// images older than this are not shown, ms.'),
+});
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().default('127.0.0.1').describe('HTTP listen address.'),
+      port: z.number().int().min(0).max(65535).default(8080).describe('HTTP listen port (0 = any free port).'),
+      token: z
+        .string()
+        .min(16, 'use at least 16 characters')
+        .optional()
+        .describe('Bearer token protecting WHEP, MJPEG and status; required when host is not loopback.'),
+      allowUnauthenticated: z
+        .boolean()
+        .default(false)
+        .describe('Allow listening beyond loopback without a token (not recommended).'),
+      webRoot: z.string().default('web/dist').describe('Folder of the built viewer app, relative to the project root.'),
+    })
+    .prefault({}),
+  webrtc: z
+    .strictObject({
+      announcedAddresses: z
+        .array(ipv4)
+        .min(1)
+        .default(['127.0.0.1'])
+        .describe('IPv4 addresses put in ICE candidates: the box’s LAN/public address in deployments.'),
+      bindAddress: ipv4.default('0.0.0.0').describe('Local address the media sockets bind to.'),
+      udpPortMin: port.default(40000).describe('Lowest UDP port for WebRTC media.'),
+      udpPortMax: port.default(40999).describe('Highest UDP port for WebRTC media.'),
+      viewerTimeoutMs: z.number().int().min(2000).max(300_000).default(15_000).describe('Drop a viewer silent (no RTCP) this long, ms.'),
+    })
+    .prefault({})
+    .refine((w) => w.udpPortMax > w.udpPortMin, { message: 'udpPortMax must be greater than udpPortMin', path: ['udpPortMax'] }),
+  camerad: z
+    .strictObject({
+      mode: z.enum(['spawn', 'attach']).default('spawn').describe('spawn: the server runs camerad; attach: entrypoint.sh does.'),
+      binary: z.string().default('native/build/camerad').describe('camerad executable, relative to the project root.'),
+      runtimeDir: z.string().default('.run').describe('Folder for control sockets, relative to the project root.'),
+      rtpBasePort: port.default(5004).describe('First RTP port; camera i uses rtpBasePort + 2 × i unless it sets rtpPort.'),
+      backoffInitialMs: z.number().int().min(50).max(60_000).default(500).describe('First restart delay, ms.'),
+      backoffMaxMs: z.number().int().min(100).max(600_000).default(10_000).describe('Largest restart delay, ms.'),
+      keyframeMinIntervalMs: z.number().int().min(0).max(10_000).default(200).describe('Least time between keyframe requests, ms.'),
+    })
+    .prefault({}),
+  cameras: z.array(cameraSchema).max(64).default([]).describe('Cameras; empty = the bundled sample footage.'),
+  log: z
+    .strictObject({
+      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+    })
+    .prefault({}),
+});
+
+/** Configuration after validation and defaults. */
+export type Config = z.infer<typeof configSchema>;
+export type CameraConfig = z.infer<typeof cameraSchema>;

@@ -1,0 +1,165 @@
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { type ZodError } from 'zod';
+import { ConfigError } from './ConfigError.js';
+import { type CameraConfig, type Config, configSchema, SOURCE_SCHEMES } from './configSchema.js';
+import { SAMPLE_FOOTAGE } from './projectRoot.js';
+
+/** Prefix of environment overrides: `ECS_SERVER__PORT=8081` sets `server.port`. */
+export const ENV_PREFIX = 'ECS_';
+
+/** One camera after defaults and port assignment, ready to start. */
+export interface ResolvedCamera extends CameraConfig {
+  name: string;
+  rtpPort: number;
+  /** camerad control socket path. */
+  socketPath: string;
+}
+
+/** The validated configuration with absolute paths and resolved cameras. */
+export interface ResolvedConfig extends Omit<Config, 'cameras'> {
+  root: string;
+  cameras: ResolvedCamera[];
+  /** Where the configuration came from, for the start-up log. */
+  origin: string;
+}
+
+/**
+ * Loads the configuration: an optional YAML/JSON file, then environment overrides, then
+ * strict validation and semantic checks (source URIs, files, ports, token).
+ * @param root project root; relative paths are resolved against it.
+ * @param file config file path, or undefined for defaults only.
+ * @param env environment (overrides are the `ECS_` variables; `ECS_CONFIG` is the file).
+ * @throws ConfigError naming the setting (dotted path) on the first problem found.
+ */
+export function loadConfig(root: string, file: string | undefined, env: NodeJS.ProcessEnv): ResolvedConfig {
+  const raw: Record<string, unknown> = file ? readConfigFile(file) : {};
+  applyEnvOverrides(raw, env);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw zodToConfigError(parsed.error);
+  return resolveConfig(parsed.data, root, file ? `file ${file}` : 'defaults');
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError('config', `cannot read ${file}: ${(error as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new ConfigError('config', `${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+  }
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError('config', `${file} must hold a mapping`);
+  return value as Record<string, unknown>;
+}
+
+/** `SNAKE_CASE` → `camelCase`. */
+function camel(segment: string): string {
+  return segment.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * Applies `ECS_A__B_C=value` as `a.bC = value`; values are JSON when they parse as JSON
+ * (numbers, booleans, arrays), else strings. Unknown keys surface in validation with their path.
+ */
+function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || name === `${ENV_PREFIX}CONFIG` || value === undefined) continue;
+    const path = name.slice(ENV_PREFIX.length).split('__').map(camel);
+    let node: Record<string, unknown> = raw;
+    for (const key of path.slice(0, -1)) {
+      const next = node[key];
+      if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+      node = node[key] as Record<string, unknown>;
+    }
+    let parsed: unknown = value;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      parsed = value; // not JSON: a plain string such as a host name or token
+    }
+    node[path[path.length - 1]!] = parsed;
+  }
+}
+
+function zodToConfigError(error: ZodError): ConfigError {
+  const issue = error.issues[0]!;
+  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => (path ? `${path}.${k}` : k));
+    return new ConfigError(keys[0]!, `unknown setting${keys.length > 1 ? `s ${keys.join(', ')}` : ''}`);
+  }
+  return new ConfigError(path || 'config', issue.message);
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+function resolveConfig(config: Config, root: string, origin: string): ResolvedConfig {
+  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(root, p));
+  if (!LOOPBACK.has(config.server.host) && !config.server.token && !config.server.allowUnauthenticated) {
+    throw new ConfigError(
+      'server.token',
+      `required when server.host (${config.server.host}) is not loopback; set ECS_SERVER__TOKEN or server.allowUnauthenticated: true`,
+    );
+  }
+  const cameras = config.cameras.length > 0 ? config.cameras : [sampleCamera(abs(SAMPLE_FOOTAGE))];
+  const runtimeDir = abs(config.camerad.runtimeDir);
+  const seenIds = new Set<string>();
+  const seenPorts = new Map<number, string>();
+  const resolved = cameras.map((camera, index): ResolvedCamera => {
+    const at = `cameras[${index}]`;
+    if (seenIds.has(camera.id)) throw new ConfigError(`${at}.id`, `duplicate camera id "${camera.id}"`);
+    seenIds.add(camera.id);
+    checkSource(camera.source, `${at}.source`, config.cameras.length === 0);
+    const rtpPort = camera.rtpPort ?? config.camerad.rtpBasePort + 2 * index;
+    if (rtpPort > 65535) throw new ConfigError(`${at}.rtpPort`, `derived port ${rtpPort} is over 65535`);
+    const clash = seenPorts.get(rtpPort);
+    if (clash) throw new ConfigError(`${at}.rtpPort`, `port ${rtpPort} is also used by camera "${clash}"`);
+    seenPorts.set(rtpPort, camera.id);
+    return { ...camera, name: camera.name ?? camera.id, rtpPort, socketPath: resolve(runtimeDir, `camerad-${camera.id}.sock`) };
+  });
+  return {
+    ...config,
+    server: { ...config.server, webRoot: abs(config.server.webRoot) },
+    camerad: { ...config.camerad, binary: abs(config.camerad.binary), runtimeDir },
+    cameras: resolved,
+    root,
+    origin,
+  };
+}
+
+function sampleCamera(path: string): CameraConfig {
+  return configSchema.shape.cameras.unwrap().element.parse({ id: 'sample', name: 'Sample footage (Megamind.avi)', source: `file://${path}` });
+}
+
+/** Checks what can be checked before camerad starts: scheme, and that files/folders exist. */
+function checkSource(source: string, setting: string, isSample: boolean): void {
+  const match = /^([a-z0-9]+):\/\/(.*)$/.exec(source);
+  if (!match) throw new ConfigError(setting, `"${source}" is not a URI (expected ${SOURCE_SCHEMES.map((s) => `${s}://`).join(', ')})`);
+  const [, scheme, rest] = match as unknown as [string, string, string];
+  if (!(SOURCE_SCHEMES as readonly string[]).includes(scheme)) {
+    throw new ConfigError(setting, `unknown scheme "${scheme}" (expected ${SOURCE_SCHEMES.join(', ')})`);
+  }
+  if (scheme === 'file' || scheme === 'dir') {
+    if (!rest.startsWith('/')) throw new ConfigError(setting, `${scheme}:// needs an absolute path (${scheme}:///abs/path)`);
+    const path = decodeURIComponent(rest);
+    if (!existsSync(path)) {
+      const hint = isSample ? ' (the sample footage is installed by scripts/setup.sh)' : '';
+      throw new ConfigError(setting, `${scheme === 'file' ? 'file' : 'folder'} not found: ${path}${hint}`);
+    }
+    const isDir = statSync(path).isDirectory();
+    if (scheme === 'file' && isDir) throw new ConfigError(setting, `${path} is a folder; use dir://${path}`);
+    if (scheme === 'dir' && !isDir) throw new ConfigError(setting, `${path} is not a folder`);
+    try {
+      accessSync(path, constants.R_OK);
+    } catch {
+      throw new ConfigError(setting, `${path} is not readable`);
+    }
+  }
+}

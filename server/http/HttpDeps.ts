@@ -1,0 +1,17 @@
+import type { Logger } from 'pino';
+import type { Camera } from '../../media/camera/Camera.js';
+import type { Sfu } from '../../media/sfu/SfuTypes.js';
+
+/** Everything the HTTP app needs, passed explicitly to `createHttpApp`. */
+export interface HttpDeps {
+  cameras: ReadonlyMap<string, Camera>;
+  sfu: Sfu;
+  logger: Logger;
+  /** Bearer token protecting WHEP and status; undefined = open (loopback only). */
+  token: string | undefined;
+  /** Folder of the built viewer app. */
+  webRoot: string;
+  /** Server start, ms since epoch. */
+  startedAt: number;
+  version: string;
+}

@@ -1,0 +1,51 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import cors from '@koa/cors';
+import { bodyParser } from '@koa/bodyparser';
+import Koa from 'koa';
+import serve from 'koa-static';
+import type { HttpDeps } from './HttpDeps.js';
+import { errorMiddleware } from './errorMiddleware.js';
+import { healthRouter } from './routers/healthRouter.js';
+import { openapiRouter } from './routers/openapiRouter.js';
+import { statusRouter } from './routers/statusRouter.js';
+import { whepRouter } from './routers/whepRouter.js';
+
+/**
+ * Builds the Koa app from its dependencies: error mapping, CORS (WHEP players on other origins
+ * need `Location`), SDP bodies as text (64 KiB at most), the routers, and the viewer app.
+ */
+export function createHttpApp(deps: HttpDeps): Koa {
+  const app = new Koa();
+  const logger = deps.logger.child({ module: 'http' });
+  app.use(errorMiddleware(logger));
+  app.use(cors({ exposeHeaders: ['Location', 'ETag'], allowHeaders: ['Authorization', 'Content-Type', 'If-Match'] }));
+  app.use(
+    bodyParser({
+      enableTypes: ['text', 'json'],
+      extendTypes: { text: ['application/sdp', 'application/trickle-ice-sdpfrag'] },
+      textLimit: '64kb',
+      jsonLimit: '64kb',
+    }),
+  );
+  for (const router of [
+    healthRouter(deps),
+    statusRouter(deps),
+    openapiRouter(deps.version),
+    whepRouter({ ...deps, logger }),
+  ]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  if (existsSync(join(deps.webRoot, 'index.html'))) {
+    app.use(serve(deps.webRoot));
+  } else {
+    logger.warn({ webRoot: deps.webRoot }, 'viewer app not built: run npm run build:web');
+    app.use(async (ctx, next) => {
+      if (ctx.path !== '/') return next();
+      ctx.status = 503;
+      ctx.body = 'viewer app not built: run npm run build:web';
+    });
+  }
+  return app;
+}

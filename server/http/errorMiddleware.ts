@@ -1,0 +1,39 @@
+import type { Middleware } from 'koa';
+import type { Logger } from 'pino';
+import { BadRequestError, InvalidStateError, NotFoundError, UnsupportedError } from '../../media/core/errors.js';
+import { HttpError } from './HttpError.js';
+
+/** Maps a thrown error to its HTTP status: domain errors to 4xx/503, anything else to 500. */
+export function statusOf(error: unknown): number {
+  if (error instanceof HttpError) return error.status;
+  if (error instanceof BadRequestError) return 400;
+  if (error instanceof NotFoundError) return 404;
+  if (error instanceof UnsupportedError) return 422;
+  if (error instanceof InvalidStateError) return 503;
+  const status = (error as { status?: unknown }).status; // koa / body parser errors (413, 415, …)
+  if (typeof status === 'number' && status >= 400 && status < 500) return status;
+  return 500;
+}
+
+/**
+ * The one error middleware: every error becomes `{ "error": message, "field"?: name }` with
+ * its status; 5xx are logged with their stack and answered without internals.
+ */
+export function errorMiddleware(logger: Logger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      const status = statusOf(error);
+      const field = (error as { field?: string }).field;
+      ctx.status = status;
+      if (status >= 500) {
+        logger.error({ err: error, method: ctx.method, path: ctx.path }, 'request failed');
+        ctx.body = { error: 'internal error' };
+      } else {
+        logger.info({ status, method: ctx.method, path: ctx.path, error: (error as Error).message }, 'request rejected');
+        ctx.body = field ? { error: (error as Error).message, field } : { error: (error as Error).message };
+      }
+    }
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * The OpenAPI 3.1 description of the HTTP API, served at `GET /api/openapi.json`.
+ * Keep it in step with the routers in ./routers (test/server/openapi.test.ts checks that every
+ * route is described).
+ */
+export function openApiDocument(version: string): Record<string, unknown> {
+  const error = { $ref: '#/components/responses/Error' };
+  const bearer = [{ bearer: [] }, { queryToken: [] }, {}];
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Edge camera server',
+      version,
+      description:
+        'WebRTC-first camera media server. Viewers use WHEP; status and WHEP need the token when one is configured (required when listening beyond loopback).',
+    },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer' },
+        queryToken: { type: 'apiKey', in: 'query', name: 'token' },
+      },
+      responses: {
+        Error: {
+          description: 'Error with a message naming the problem',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['error'],
+                properties: { error: { type: 'string' }, field: { type: 'string', description: 'The offending input field' } },
+              },
+            },
+          },
+        },
+      },
+      schemas: {
+        CameraStatus: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            name: { type: 'string' },
+            source: { type: 'string', description: 'Source URI' },
+            state: { enum: ['starting', 'running', 'restarting', 'failed', 'stopped'] },
+            encoder: { type: ['string', 'null'], description: 'x264enc, nvh264enc or nvv4l2h264enc' },
+            width: { type: 'integer', description: 'px' },
+            height: { type: 'integer', description: 'px' },
+            fps: { type: ['number', 'null'], description: 'frames/s encoded, last second' },
+            bitrate_kbps: { type: ['number', 'null'], description: 'kbit/s encoded, last second' },
+            keyframe_requests: { type: 'integer' },
+            keyframes: { type: 'integer' },
+            source_state: { enum: ['starting', 'live', 'lost', null] },
+            viewers: { type: 'integer' },
+            restarts: { type: 'integer' },
+            ingest_kbps: { type: 'number' },
+            whep: { type: 'string', description: 'WHEP endpoint path' },
+            last_error: { type: ['string', 'null'] },
+          },
+        },
+      },
+    },
+    paths: {
+      '/api/health': {
+        get: {
+          summary: 'Liveness (no authentication). Alias: /health',
+          responses: {
+            200: {
+              description: 'Server is up',
+              content: { 'application/json': { schema: { type: 'object', properties: { status: { const: 'ok' }, version: { type: 'string' }, uptime_s: { type: 'integer' } } } } },
+            },
+          },
+        },
+      },
+      '/api/status': {
+        get: {
+          summary: 'Cameras, sources, encoders, fps, bitrate, viewers, uptime',
+          security: bearer,
+          responses: {
+            200: {
+              description: 'Status',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      version: { type: 'string' },
+                      uptime_s: { type: 'integer' },
+                      sfu: { type: 'string' },
+                      viewers: { type: 'integer' },
+                      cameras: { type: 'array', items: { $ref: '#/components/schemas/CameraStatus' } },
+                    },
+                  },
+                },
+              },
+            },
+            401: error,
+          },
+        },
+      },
+      '/api/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1 JSON' } } } },
+      '/whep/{camera}': {
+        parameters: [{ name: 'camera', in: 'path', required: true, schema: { type: 'string' } }],
+        post: {
+          summary: 'WHEP: start viewing a camera',
+          security: bearer,
+          requestBody: { required: true, content: { 'application/sdp': { schema: { type: 'string', description: 'SDP offer with a recvonly H.264 (packetization-mode=1) video m-line' } } } },
+          responses: {
+            201: {
+              description: 'SDP answer (ICE-lite, candidates included)',
+              headers: { Location: { schema: { type: 'string' }, description: '/whep/{camera}/{viewer}' } },
+              content: { 'application/sdp': { schema: { type: 'string' } } },
+            },
+            400: error,
+            401: error,
+            404: error,
+            415: error,
+            422: { ...error, description: 'Offer cannot receive H.264 packetization-mode 1' },
+            503: error,
+          },
+        },
+        options: { summary: 'WHEP capabilities (Accept-Post)', responses: { 204: { description: 'No content' } } },
+      },
+      '/whep/{camera}/{viewer}': {
+        parameters: [
+          { name: 'camera', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'viewer', in: 'path', required: true, schema: { type: 'string' } },
+        ],
+        patch: {
+          summary: 'Trickle ICE (RFC 8840 SDP fragment)',
+          security: bearer,
+          requestBody: { required: true, content: { 'application/trickle-ice-sdpfrag': { schema: { type: 'string' } } } },
+          responses: { 204: { description: 'Candidates added' }, 400: error, 404: error, 415: error },
+        },
+        delete: { summary: 'End the viewer', security: bearer, responses: { 200: { description: 'Closed' }, 404: error } },
+      },
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import Router from '@koa/router';
+import { parseTrickleFragment, validateWhepOffer } from '../../../media/whep/whepSdp.js';
+import type { HttpDeps } from '../HttpDeps.js';
+import { HttpError } from '../HttpError.js';
+import { requireToken } from '../authMiddleware.js';
+
+const SDP = 'application/sdp';
+const SDPFRAG = 'application/trickle-ice-sdpfrag';
+
+/**
+ * WHEP (RFC 9725 flow, draft-ietf-wish-whep): `POST /whep/:camera` with an SDP offer →
+ * 201 + answer + Location; `PATCH` the Location with a trickle-ICE fragment (RFC 8840) → 204;
+ * `DELETE` the Location → 200. Token-protected.
+ */
+export function whepRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'token' | 'logger'>): Router {
+  const router = new Router({ prefix: '/whep' });
+  router.use(requireToken(deps.token));
+
+  router.options('/:camera', (ctx) => {
+    ctx.set('Accept-Post', SDP);
+    ctx.status = 204;
+  });
+
+  router.post('/:camera', async (ctx) => {
+    // 1. camera exists and runs
+    const camera = deps.cameras.get(ctx.params.camera!);
+    if (!camera) throw new HttpError(404, `unknown camera "${ctx.params.camera}"`, 'camera');
+    if (!ctx.is(SDP)) throw new HttpError(415, `Content-Type must be ${SDP}`, 'content-type');
+    // 2. offer is well-formed and asks for H.264
+    const offer = typeof ctx.request.body === 'string' ? ctx.request.body : '';
+    validateWhepOffer(offer);
+    if (!camera.running) throw new HttpError(503, `camera "${camera.id}" is ${camera.supervisor.state}`, 'camera');
+    // 3. viewer answers
+    const { viewerId, answerSdp } = await deps.sfu.createViewer(camera.id, offer);
+    ctx.status = 201;
+    ctx.type = SDP;
+    ctx.set('Location', `/whep/${encodeURIComponent(camera.id)}/${viewerId}`);
+    ctx.set('ETag', `"${viewerId}"`);
+    ctx.body = answerSdp;
+  });
+
+  router.patch('/:camera/:viewer', async (ctx) => {
+    if (!ctx.is(SDPFRAG)) throw new HttpError(415, `Content-Type must be ${SDPFRAG}`, 'content-type');
+    const body = typeof ctx.request.body === 'string' ? ctx.request.body : '';
+    const { candidates } = parseTrickleFragment(body);
+    await deps.sfu.addRemoteCandidates(ctx.params.camera!, ctx.params.viewer!, candidates);
+    ctx.status = 204;
+  });
+
+  router.delete('/:camera/:viewer', (ctx) => {
+    if (!deps.sfu.closeViewer(ctx.params.camera!, ctx.params.viewer!)) {
+      throw new HttpError(404, `unknown viewer "${ctx.params.viewer}" of camera "${ctx.params.camera}"`, 'viewer');
+    }
+    ctx.status = 200;
+    ctx.body = { closed: ctx.params.viewer };
+  });
+  return router;
+}
