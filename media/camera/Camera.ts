@@ -100,6 +100,8 @@ export class Camera {
       viewers: this.#sfu.viewers(this.id).length,
       restarts: this.#supervisor.restarts,
       ingest_kbps: this.#ingest.stats.bitrateKbps,
+      pid: running ? (this.#supervisor.pid ?? null) : null,
+      frames_out: stats?.frames_out ?? 0,
       whep: `/whep/${encodeURIComponent(this.id)}`,
       last_error: this.#supervisor.state === 'failed' ? (this.#supervisor.lastError ?? null) : null,
     };

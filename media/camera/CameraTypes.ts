@@ -28,6 +28,10 @@ export interface CameraStatus {
   restarts: number;
   /** RTP received by the server for this camera, kbit/s. */
   ingest_kbps: number;
+  /** PID of the running camerad, null when none is connected. */
+  pid: number | null;
+  /** Frames camerad has encoded since it started. */
+  frames_out: number;
   /** WHEP endpoint of this camera. */
   whep: string;
   last_error: string | null;

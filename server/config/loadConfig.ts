@@ -78,7 +78,7 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv)
       if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
       node = node[key] as Record<string, unknown>;
     }
-    let parsed: unknown = value;
+    let parsed: unknown;
     try {
       parsed = JSON.parse(value);
     } catch {

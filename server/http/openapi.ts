@@ -52,6 +52,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
             viewers: { type: 'integer' },
             restarts: { type: 'integer' },
             ingest_kbps: { type: 'number' },
+            pid: { type: ['integer', 'null'], description: 'camerad process id' },
+            frames_out: { type: 'integer', description: 'frames encoded by the running camerad' },
             whep: { type: 'string', description: 'WHEP endpoint path' },
             last_error: { type: ['string', 'null'] },
           },

@@ -160,7 +160,7 @@ export class WhepPlayer {
           POST_TIMEOUT_MS,
         );
       } catch (err) {
-        throw new Error(`server unreachable (${errorText(err)})`);
+        throw new Error(`server unreachable (${errorText(err)})`, { cause: err });
       }
       const location = res.ok ? res.headers.get("Location") : null;
       if (gen !== this.generation) {

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Starts the camera server, in Docker and outside it alike:
+#   1. validates the configuration and gets one camerad command line per camera (plan.js);
+#   2. starts each camerad under a small supervisor that restarts it with backoff after a crash,
+#      but not after exit code 2 (configuration error);
+#   3. waits for every control socket, then starts the Node server attached to them;
+#   4. forwards SIGTERM/SIGINT to everything and exits when all have stopped.
+# Arguments are passed to the server (e.g. --config FILE); ECS_* variables override settings.
+set -uo pipefail
+cd "$(dirname "$0")" || exit 1
+
+log() { printf '[entrypoint] %s\n' "$*" >&2; }
+
+for f in dist/server/main.js dist/server/cli/plan.js; do
+  [ -f "$f" ] || { log "$f missing: run scripts/setup.sh first"; exit 1; }
+done
+
+# 1. plan (exit code 2 and a message naming the setting on a configuration error)
+plan=$(node dist/server/cli/plan.js "$@") || exit $?
+
+supervisor_pids=()
+sockets=()
+node_pid=""
+stopping=0
+
+# 2. supervise one camerad: restart after a crash with backoff 0.5 s doubling to 10 s
+supervise() {
+  local id=$1 argv_file=$2 child="" delay_ms=500 started rc
+  local -a argv
+  mapfile -d '' -t argv < "$argv_file"
+  trap 'stopping=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM INT
+  while :; do
+    started=$SECONDS
+    "${argv[@]}" &
+    child=$!
+    wait "$child"
+    rc=$?
+    # `wait` returns early when a trapped signal arrives: wait for the child's real exit.
+    if [ "$stopping" = 1 ]; then wait "$child" 2>/dev/null; exit 0; fi
+    case $rc in
+      0) log "camerad $id stopped"; exit 0 ;;
+      2) log "camerad $id: configuration error (see above); not restarting"; exit 2 ;;
+    esac
+    [ $((SECONDS - started)) -ge 10 ] && delay_ms=500
+    log "camerad $id exited with code $rc; restarting in ${delay_ms} ms"
+    sleep "$((delay_ms / 1000)).$(printf '%03d' $((delay_ms % 1000)))"
+    delay_ms=$((delay_ms * 2 > 10000 ? 10000 : delay_ms * 2))
+  done
+}
+
+shutdown() {
+  stopping=1
+  log "stopping"
+  [ -n "$node_pid" ] && kill -TERM "$node_pid" 2>/dev/null
+  for pid in "${supervisor_pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+}
+trap shutdown TERM INT
+
+while IFS=$'\t' read -r id socket argv_file; do
+  rm -f "$socket"
+  supervise "$id" "$argv_file" &
+  supervisor_pids+=($!)
+  sockets+=("$socket")
+done <<< "$plan"
+
+# 3. wait for each control socket (20 s), then start the server attached to them
+for i in "${!sockets[@]}"; do
+  for _ in $(seq 200); do
+    [ -S "${sockets[$i]}" ] && break
+    kill -0 "${supervisor_pids[$i]}" 2>/dev/null || break
+    [ "$stopping" = 1 ] && break
+    sleep 0.1
+  done
+  if [ ! -S "${sockets[$i]}" ]; then
+    log "camerad did not open ${sockets[$i]}"
+    shutdown
+    wait
+    exit 2
+  fi
+done
+[ "$stopping" = 1 ] && { wait; exit 0; }
+
+ECS_CAMERAD__MODE=attach node dist/server/main.js "$@" &
+node_pid=$!
+
+# 4. run until the server exits or a camerad fails for good, then stop the rest
+rc=0
+while :; do
+  wait -n "$node_pid" "${supervisor_pids[@]}"
+  rc=$?
+  if [ "$stopping" = 1 ]; then break; fi
+  if ! kill -0 "$node_pid" 2>/dev/null; then log "server exited with code $rc"; break; fi
+  if [ "$rc" = 2 ]; then log "a camerad failed with a configuration error"; break; fi
+done
+shutdown
+wait
+[ "$stopping" = 1 ] && [ "$rc" -ge 128 ] && rc=0
+exit "$rc"

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Sets up (with the test dependencies: Chromium, GStreamer RTSP server) and runs every check:
+# lint of the shell scripts, type checks, lint, then all tests in one run of node's test runner inside a
+# network namespace that records any DNS query or packet leaving the machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --with-tests
+echo "[test] shellcheck"
+shellcheck entrypoint.sh scripts/*.sh .ci/run
+echo "[test] typecheck and lint"
+npx --no-install tsc -p tsconfig.json --noEmit
+npx --no-install tsc -p web/tsconfig.json
+npx --no-install eslint .
+echo "[test] tests"
+shopt -s globstar
+exec scripts/netns-run.sh node --import tsx --test --test-concurrency=1 --test-reporter=spec test/**/*.test.ts
