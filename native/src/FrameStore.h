@@ -1,0 +1,36 @@
+// The latest decoded source frame (I420, output size), shared between the
+// source's streaming thread and the output frame clock.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+
+class FrameStore {
+ public:
+  FrameStore() = default;
+  ~FrameStore();
+  FrameStore(const FrameStore&) = delete;
+  FrameStore& operator=(const FrameStore&) = delete;
+
+  /// Replaces the latest frame; takes ownership of buffer.
+  /// frameTimeUs: when the frame was captured, g_get_monotonic_time() clock, µs.
+  void put(GstBuffer* buffer, int64_t frameTimeUs);
+  /// A new reference to the latest frame, or nullptr when there is none.
+  GstBuffer* latest();
+  /// Forgets the latest frame (counters are kept).
+  void clear();
+
+  /// Source frames received since start (all source restarts included).
+  uint64_t framesIn() const { return framesIn_.load(); }
+  /// Capture time of the latest frame, monotonic µs; 0 before the first frame.
+  int64_t lastFrameUs() const { return lastFrameUs_.load(); }
+
+ private:
+  std::mutex mutex_;
+  GstBuffer* buffer_ = nullptr;
+  std::atomic<uint64_t> framesIn_{0};
+  std::atomic<int64_t> lastFrameUs_{0};
+};

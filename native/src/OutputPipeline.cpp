@@ -1,0 +1,192 @@
+#include "OutputPipeline.h"
+
+#include <gst/app/gstappsrc.h>
+#include <gst/video/video.h>
+
+#include "Encoder.h"
+#include "Log.h"
+#include "NoSignal.h"
+
+namespace {
+GstElement* make(const char* factory, const char* name = nullptr) {
+  return gst_element_factory_make(factory, name);
+}
+}  // namespace
+
+OutputPipeline::OutputPipeline(const Options& options, std::string encoderName, uint32_t ssrc,
+                               FrameStore& store, LiveFn live, FatalFn fatal)
+    : options_(options),
+      encoderName_(std::move(encoderName)),
+      ssrc_(ssrc),
+      store_(store),
+      live_(std::move(live)),
+      fatal_(std::move(fatal)) {}
+
+OutputPipeline::~OutputPipeline() { stop(); }
+
+bool OutputPipeline::start(std::string& error) {
+  const Options& o = options_;
+  pipeline_ = gst_pipeline_new("output");
+  GstBin* bin = GST_BIN(pipeline_);
+
+  appsrc_ = make("appsrc", "src");
+  GstElement* queue = make("queue");
+  GstElement* rawCaps = make("capsfilter");
+  GstElement* h264Caps = make("capsfilter");
+  GstElement* parse = make("h264parse");
+  GstElement* pay = make("rtph264pay", "pay");
+  GstElement* sink = make("udpsink", "sink");
+  if (!appsrc_ || !queue || !rawCaps || !h264Caps || !parse || !pay || !sink) {
+    error = "missing GStreamer elements (appsrc, queue, capsfilter, h264parse, rtph264pay, udpsink)";
+    return false;
+  }
+  gst_object_ref(appsrc_);
+  gst_bin_add_many(bin, appsrc_, queue, rawCaps, nullptr);
+
+  GstCaps* caps = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width",
+                                      G_TYPE_INT, o.width, "height", G_TYPE_INT, o.height,
+                                      "framerate", GST_TYPE_FRACTION, o.fps, 1,
+                                      "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr);
+  g_object_set(appsrc_, "caps", caps, "is-live", TRUE, "format", GST_FORMAT_TIME,
+               "do-timestamp", FALSE, "block", FALSE, "max-buffers", guint64(2), nullptr);
+  gst_util_set_object_arg(G_OBJECT(appsrc_), "leaky-type", "downstream");
+  // Pin I420 before the encoder; without it x264enc may pick 4:4:4 High profile.
+  g_object_set(rawCaps, "caps", caps, nullptr);
+  gst_caps_unref(caps);
+  g_object_set(queue, "max-size-buffers", 2u, "max-size-bytes", 0u, "max-size-time", guint64(0),
+               nullptr);
+  gst_util_set_object_arg(G_OBJECT(queue), "leaky", "downstream");
+
+  EncoderChain chain;
+  if (!buildEncoderChain(bin, encoderName_, o, chain, error)) return false;
+  encoder_ = GST_ELEMENT(gst_object_ref(chain.encoder));
+
+  GstCaps* outCaps = encoderOutputCaps(encoderName_);
+  g_object_set(h264Caps, "caps", outCaps, nullptr);
+  gst_caps_unref(outCaps);
+  g_object_set(parse, "config-interval", -1, nullptr);
+  // SPS/PPS go in-band before every IDR via h264parse. rtph264pay's own
+  // config-interval=-1 (GStreamer 1.22) would repeat them before *each slice*
+  // of a multi-slice IDR (x264 sliced threads), which decoders treat as a new
+  // picture and conceal the first slice; so the payloader inserts nothing.
+  g_object_set(pay, "config-interval", 0, "pt", 96u, "mtu", guint(o.mtu), "ssrc", ssrc_, nullptr);
+  gst_util_set_object_arg(G_OBJECT(pay), "aggregate-mode", "zero-latency");
+  g_object_set(sink, "host", o.rtpHost.c_str(), "port", o.rtpPort, "sync", FALSE, "async", FALSE,
+               nullptr);
+  gst_bin_add_many(bin, h264Caps, parse, pay, sink, nullptr);
+
+  if (!gst_element_link_many(appsrc_, queue, rawCaps, nullptr) ||
+      !gst_element_link(rawCaps, chain.first) ||
+      !gst_element_link_many(chain.last, h264Caps, parse, pay, sink, nullptr)) {
+    error = "cannot link the output pipeline";
+    return false;
+  }
+
+  GstPad* encSrc = gst_element_get_static_pad(encoder_, "src");
+  gst_pad_add_probe(encSrc, GST_PAD_PROBE_TYPE_BUFFER, &OutputPipeline::onEncodedBuffer, this,
+                    nullptr);
+  gst_object_unref(encSrc);
+  GstPad* sinkPad = gst_element_get_static_pad(sink, "sink");
+  gst_pad_add_probe(sinkPad, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                    &OutputPipeline::onRtpOut, this, nullptr);
+  gst_object_unref(sinkPad);
+
+  GstBus* bus = gst_element_get_bus(pipeline_);
+  busWatch_ = gst_bus_add_watch(bus, &OutputPipeline::onBusMessage, this);
+  gst_object_unref(bus);
+
+  noSignal_ = makeNoSignalFrame(o.width, o.height);
+  if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    error = "output pipeline failed to start (" + encoderName_ + ")";
+    return false;
+  }
+  clock_ = std::make_unique<FrameClock>(o.fps, [this](uint64_t index) { pushFrame(index); });
+  clock_->start();
+  return true;
+}
+
+void OutputPipeline::stop() {
+  if (clock_) clock_->stop();
+  clock_.reset();
+  if (busWatch_) g_source_remove(busWatch_);
+  busWatch_ = 0;
+  if (pipeline_) {
+    gst_element_set_state(pipeline_, GST_STATE_NULL);
+    gst_object_unref(pipeline_);
+    pipeline_ = nullptr;
+  }
+  if (appsrc_) gst_object_unref(appsrc_);
+  if (encoder_) gst_object_unref(encoder_);
+  appsrc_ = encoder_ = nullptr;
+  if (noSignal_) gst_buffer_unref(noSignal_);
+  noSignal_ = nullptr;
+}
+
+void OutputPipeline::pushFrame(uint64_t frameIndex) {
+  GstBuffer* source = live_() ? store_.latest() : nullptr;
+  if (source == nullptr) source = gst_buffer_ref(noSignal_);
+  // Shallow copy (memory shared) so we can set our own timestamps and flags.
+  GstBuffer* frame = gst_buffer_copy(source);
+  gst_buffer_unref(source);
+  GST_BUFFER_FLAGS(frame) = 0;
+  GST_BUFFER_PTS(frame) = gst_util_uint64_scale(frameIndex, GST_SECOND, guint64(options_.fps));
+  GST_BUFFER_DTS(frame) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DURATION(frame) = gst_util_uint64_scale(1, GST_SECOND, guint64(options_.fps));
+  GST_BUFFER_OFFSET(frame) = frameIndex;
+  if (gst_app_src_push_buffer(GST_APP_SRC(appsrc_), frame) == GST_FLOW_OK) framesOut_++;
+}
+
+uint64_t OutputPipeline::requestKeyframe() {
+  const uint64_t count = ++keyframeRequests_;
+  if (encoder_ != nullptr) {
+    GstEvent* ev = gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, guint(count));
+    GstPad* pad = gst_element_get_static_pad(encoder_, "src");
+    if (!gst_pad_send_event(pad, ev)) logWarn("encoder did not accept the keyframe request");
+    gst_object_unref(pad);
+  }
+  return count;
+}
+
+GstPadProbeReturn OutputPipeline::onEncodedBuffer(GstPad*, GstPadProbeInfo* info, gpointer self) {
+  auto* s = static_cast<OutputPipeline*>(self);
+  GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+  if (buf != nullptr) {
+    if (s->encodedFrames_++ == 0) logInfo("encoder " + s->encoderName_ + " produced its first frame");
+    if (!GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT)) s->keyframes_++;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn OutputPipeline::onRtpOut(GstPad*, GstPadProbeInfo* info, gpointer self) {
+  auto* s = static_cast<OutputPipeline*>(self);
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+    const guint n = gst_buffer_list_length(list);
+    for (guint i = 0; i < n; ++i) s->bytesOut_ += gst_buffer_get_size(gst_buffer_list_get(list, i));
+  } else if (GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info)) {
+    s->bytesOut_ += gst_buffer_get_size(buf);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+gboolean OutputPipeline::onBusMessage(GstBus*, GstMessage* msg, gpointer self) {
+  auto* s = static_cast<OutputPipeline*>(self);
+  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
+    GError* err = nullptr;
+    gchar* dbg = nullptr;
+    gst_message_parse_error(msg, &err, &dbg);
+    std::string text = std::string(GST_OBJECT_NAME(GST_MESSAGE_SRC(msg))) + ": " +
+                       (err ? err->message : "unknown error");
+    if (dbg) logDebug(std::string("output error detail: ") + dbg);
+    g_clear_error(&err);
+    g_free(dbg);
+    const int code = s->encodedFrames_.load() == 0 ? 3 : 1;
+    if (s->fatal_) s->fatal_(code, "output pipeline failed: " + text);
+  } else if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_WARNING) {
+    GError* err = nullptr;
+    gst_message_parse_warning(msg, &err, nullptr);
+    if (err) logWarn(std::string("output: ") + err->message);
+    g_clear_error(&err);
+  }
+  return G_SOURCE_CONTINUE;
+}

@@ -1,0 +1,68 @@
+// Output: appsrc (constant fps, own PTS) -> queue -> H.264 encoder ->
+// h264parse -> rtph264pay -> udpsink. The FrameClock pushes the latest source
+// frame, or the NO SIGNAL frame while the source is not live, once per frame
+// interval, so source trouble never stalls the RTP stream.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "FrameClock.h"
+#include "FrameStore.h"
+#include "Options.h"
+
+class OutputPipeline {
+ public:
+  /// Called on the main loop when the output pipeline fails. exitCode is 3 when
+  /// the encoder never produced a frame (a restart will not help), else 1.
+  using FatalFn = std::function<void(int exitCode, const std::string& message)>;
+  /// Whether the source is live (then its latest frame is shown). Any thread.
+  using LiveFn = std::function<bool()>;
+
+  OutputPipeline(const Options& options, std::string encoderName, uint32_t ssrc, FrameStore& store,
+                 LiveFn live, FatalFn fatal);
+  ~OutputPipeline();
+
+  /// Builds the pipeline, sets it PLAYING and starts the frame clock.
+  bool start(std::string& error);
+  void stop();
+  /// Asks the encoder for an IDR frame (with SPS/PPS) on the next frame.
+  /// Returns the total number of requests so far. Any thread.
+  uint64_t requestKeyframe();
+
+  uint64_t framesOut() const { return framesOut_.load(); }          ///< frames pushed to the encoder
+  uint64_t bytesOut() const { return bytesOut_.load(); }            ///< RTP bytes sent
+  uint64_t keyframes() const { return keyframes_.load(); }          ///< IDR frames encoded
+  uint64_t keyframeRequests() const { return keyframeRequests_.load(); }
+
+ private:
+  static gboolean onBusMessage(GstBus* bus, GstMessage* msg, gpointer self);
+  static GstPadProbeReturn onEncodedBuffer(GstPad* pad, GstPadProbeInfo* info, gpointer self);
+  static GstPadProbeReturn onRtpOut(GstPad* pad, GstPadProbeInfo* info, gpointer self);
+  void pushFrame(uint64_t frameIndex);
+
+  Options options_;
+  std::string encoderName_;
+  uint32_t ssrc_;
+  FrameStore& store_;
+  LiveFn live_;
+  FatalFn fatal_;
+
+  GstElement* pipeline_ = nullptr;
+  GstElement* appsrc_ = nullptr;
+  GstElement* encoder_ = nullptr;
+  guint busWatch_ = 0;
+  GstBuffer* noSignal_ = nullptr;
+  std::unique_ptr<FrameClock> clock_;
+
+  std::atomic<uint64_t> framesOut_{0};
+  std::atomic<uint64_t> bytesOut_{0};
+  std::atomic<uint64_t> keyframes_{0};
+  std::atomic<uint64_t> keyframeRequests_{0};
+  std::atomic<uint64_t> encodedFrames_{0};
+};

@@ -1,0 +1,43 @@
+#include "Reaper.h"
+
+Reaper::Reaper() : thread_([this] { run(); }) {}
+
+Reaper::~Reaper() {
+  drain();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    quit_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void Reaper::reap(GstElement* pipeline) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_.push_back(pipeline);
+  }
+  cv_.notify_all();
+}
+
+void Reaper::drain() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  cv_.wait(lock, [this] { return queue_.empty() && !busy_; });
+}
+
+void Reaper::run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    cv_.wait(lock, [this] { return quit_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // quit_
+    GstElement* p = queue_.front();
+    queue_.pop_front();
+    busy_ = true;
+    lock.unlock();
+    gst_element_set_state(p, GST_STATE_NULL);
+    gst_object_unref(p);
+    lock.lock();
+    busy_ = false;
+    cv_.notify_all();
+  }
+}

@@ -1,0 +1,31 @@
+// Tears pipelines down (state NULL + unref) on a background thread, so a
+// source that hangs while stopping (e.g. RTSP TEARDOWN to a dead server)
+// never blocks the main loop.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+class Reaper {
+ public:
+  Reaper();
+  /// Waits for all queued pipelines to be torn down.
+  ~Reaper();
+  /// Takes ownership of pipeline and tears it down later.
+  void reap(GstElement* pipeline);
+  /// Blocks until the queue is empty (at exit).
+  void drain();
+
+ private:
+  void run();
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<GstElement*> queue_;
+  bool busy_ = false;
+  bool quit_ = false;
+  std::thread thread_;
+};
