@@ -1,0 +1,424 @@
+/**
+ * Black-box tests of native/build/camerad: control protocol, RTP/H.264 output,
+ * exit codes, and source loss/recovery for dir://, rtsp:// and file:// sources.
+ * Build first: cmake -S native -B native/build && cmake --build native/build -j2
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdtemp, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import {
+  CameradProcess,
+  ControlClient,
+  encodeFrame,
+  freeTcpPort,
+  REPO_ROOT,
+  requireCamerad,
+  RtpReceiver,
+  runCamerad,
+  sleep,
+  uniqueSocketPath,
+  waitUntil,
+} from './cameradHarness.js';
+
+const SMALL = ['--width=320', '--height=180', '--fps=15'];
+
+interface Running {
+  proc: CameradProcess;
+  client: ControlClient;
+  rtp: RtpReceiver;
+  socketPath: string;
+}
+
+async function startCamerad(source: string, extra: string[] = []): Promise<Running> {
+  requireCamerad();
+  const rtp = await RtpReceiver.open();
+  const socketPath = uniqueSocketPath('ctl');
+  const proc = new CameradProcess([
+    `--source=${source}`,
+    `--rtp-port=${rtp.port}`,
+    `--control=${socketPath}`,
+    '--encoder=x264enc',
+    ...extra,
+  ]);
+  try {
+    const client = await ControlClient.connect(socketPath, 10_000);
+    return { proc, client, rtp, socketPath };
+  } catch (error) {
+    await proc.stop();
+    rtp.close();
+    throw new Error(`cannot connect to camerad: ${String(error)}\n${proc.stderr}`);
+  }
+}
+
+async function stopCamerad(r: Running | undefined): Promise<void> {
+  if (!r) return;
+  r.client.close();
+  await r.proc.stop();
+  r.rtp.close();
+}
+
+/** Makes one JPEG with gst-launch (videotestsrc frame). */
+function makeJpeg(path: string): void {
+  execFileSync('gst-launch-1.0', [
+    '-q',
+    'videotestsrc',
+    'num-buffers=1',
+    '!',
+    'video/x-raw,width=320,height=240',
+    '!',
+    'jpegenc',
+    '!',
+    'filesink',
+    `location=${path}`,
+  ]);
+}
+
+describe('camerad with a test:// source', () => {
+  let cam: Running | undefined;
+  before(async () => {
+    cam = await startCamerad('test://', [...SMALL, '--keyframe-interval=300', '--stats-interval-ms=250']);
+  });
+  after(async () => stopCamerad(cam));
+
+  test('hello describes the stream; RTP PT 96 flows; the first IDR has SPS and PPS before it', async () => {
+    const { client, rtp } = cam!;
+    const hello = await client.waitEvent('hello', 5000);
+    assert.equal(client.notifications[0]?.event, 'hello', 'hello is the first notification');
+    assert.equal(hello.data.protocol, 1);
+    assert.equal(hello.data.encoder, 'x264enc');
+    assert.equal(hello.data.width, 320);
+    assert.equal(hello.data.height, 180);
+    assert.equal(hello.data.fps, 15);
+    assert.equal(hello.data.keyframe_interval, 300);
+    const rtpInfo = hello.data.rtp as Record<string, unknown>;
+    assert.equal(rtpInfo.port, rtp.port);
+    assert.equal(rtpInfo.payload_type, 96);
+    assert.equal(rtpInfo.clock_rate, 90000);
+
+    await waitUntil('an IDR frame', 10_000, () => (rtp.packets.some((p) => p.nalTypes.includes(5)) ? true : undefined));
+    assert.ok(rtp.packets.every((p) => p.payloadType === 96), 'all packets have PT 96');
+    assert.ok(rtp.packets.every((p) => p.ssrc === rtpInfo.ssrc), 'SSRC matches hello');
+    const frames = rtp.frames();
+    const idr = frames.find((f) => f.nalTypes.includes(5));
+    assert.ok(idr);
+    const types = idr.nalTypes;
+    const sps = types.indexOf(7);
+    const pps = types.indexOf(8);
+    assert.ok(sps >= 0 && pps >= 0, `SPS and PPS in the IDR frame (NAL types ${types.join(',')})`);
+    assert.ok(sps < types.indexOf(5) && pps < types.indexOf(5), `SPS/PPS precede the IDR slice (${types.join(',')})`);
+  });
+
+  test('keyframe request: an IDR arrives within 3 frames and keyframe_requests rises', async () => {
+    const { client, rtp } = cam!;
+    // Let the stream settle past the first IDR.
+    await waitUntil('20 frames', 10_000, () => (rtp.frames().length >= 20 ? true : undefined));
+    const before = await client.request('stats');
+    assert.equal(before.ok, true);
+    const requestsBefore = before.result!.keyframe_requests as number;
+    const keyframesBefore = before.result!.keyframes as number;
+
+    const from = rtp.packets.length;
+    const lastTs = rtp.packets[from - 1]!.timestamp;
+    const response = await client.request('keyframe');
+    assert.equal(response.ok, true);
+    assert.equal(response.result!.keyframe_requests, requestsBefore + 1);
+
+    await waitUntil('IDR after the request', 5000, () =>
+      rtp.frames(from).some((f) => f.nalTypes.includes(5)) ? true : undefined,
+    );
+    const after = rtp.frames(from).filter((f) => f.timestamp !== lastTs);
+    const idrIndex = after.findIndex((f) => f.nalTypes.includes(5));
+    assert.ok(idrIndex >= 0 && idrIndex < 3, `IDR is frame ${idrIndex + 1} after the request (<= 3)`);
+    const idr = after[idrIndex]!;
+    assert.ok(idr.nalTypes.includes(7) && idr.nalTypes.includes(8), 'forced IDR carries SPS/PPS');
+    // In RTP time too: at most 3 frame intervals (90 kHz / 15 fps = 6000 ticks).
+    const ticks = (idr.timestamp - lastTs) >>> 0;
+    assert.ok(ticks <= 3 * 6000, `IDR ${ticks} ticks after the last frame before the request`);
+
+    const stats = await waitUntil('stats with the new keyframe', 5000, () => {
+      const n = client.events('stats').at(-1);
+      return n && (n.data.keyframes as number) > keyframesBefore ? n : undefined;
+    });
+    assert.equal(stats.data.keyframe_requests, requestsBefore + 1);
+  });
+
+  test('stats are reported periodically with rising counters', async () => {
+    const { client } = cam!;
+    const start = client.notifications.length;
+    await client.waitEvent('stats', 3000, () => true, start);
+    const first = client.events('stats').at(-1)!;
+    await client.waitEvent('stats', 3000, (d) => (d.frames_out as number) > (first.data.frames_out as number), start);
+    const s = client.events('stats').at(-1)!.data;
+    for (const key of ['uptime_ms', 'frames_in', 'frames_out', 'fps_in', 'fps_out', 'bytes_out', 'bitrate_kbps', 'keyframes', 'keyframe_requests']) {
+      assert.equal(typeof s[key], 'number', `${key} is a number`);
+    }
+    assert.equal(s.source_state, 'live');
+    assert.ok((s.bytes_out as number) > 0);
+  });
+
+  test('malformed request -> bad_request with id 0, connection stays open; unknown method', async () => {
+    const { client } = cam!;
+    client.sendRaw(encodeFrame(1, Buffer.from('{not json')));
+    const bad = await waitUntil('bad_request', 3000, () => client.responses.find((r) => r.id === 0));
+    assert.equal(bad.ok, false);
+    assert.equal(bad.error?.code, 'bad_request');
+    client.sendRaw(encodeFrame(1, Buffer.from(JSON.stringify({ method: 'ping' }))));
+    await waitUntil('second bad_request', 3000, () =>
+      client.responses.filter((r) => r.id === 0).length >= 2 ? true : undefined,
+    );
+    assert.equal(client.closed, false);
+    const ping = await client.request('ping');
+    assert.deepEqual(ping, { id: ping.id, ok: true, result: {} });
+    const unknown = await client.request('no_such_method');
+    assert.equal(unknown.ok, false);
+    assert.equal(unknown.error?.code, 'unknown_method');
+    // Unknown frame kinds from a client are ignored.
+    client.sendRaw(encodeFrame(9, Buffer.from('x')));
+    assert.equal((await client.request('ping')).ok, true);
+  });
+
+  test('a zero-length frame is a protocol error: camerad closes that client only', async () => {
+    const other = await ControlClient.connect(cam!.socketPath);
+    try {
+      await other.waitEvent('hello', 3000);
+      other.sendRaw(Buffer.from([0, 0, 0, 0]));
+      await waitUntil('client closed', 3000, () => (other.closed ? true : undefined));
+    } finally {
+      other.close();
+    }
+    // The process keeps running and accepts the next client.
+    const next = await ControlClient.connect(cam!.socketPath);
+    try {
+      await next.waitEvent('hello', 3000);
+      assert.equal((await next.request('ping')).ok, true);
+    } finally {
+      next.close();
+    }
+    assert.equal(cam!.proc.child.exitCode, null);
+  });
+
+  test('a new client replaces the previous one', async () => {
+    const a = await ControlClient.connect(cam!.socketPath);
+    await a.waitEvent('hello', 3000);
+    const b = await ControlClient.connect(cam!.socketPath);
+    try {
+      await b.waitEvent('hello', 3000);
+      await waitUntil('first client closed', 3000, () => (a.closed ? true : undefined));
+      assert.equal((await b.request('ping')).ok, true);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});
+
+describe('configuration errors exit with code 2 and name the setting', () => {
+  const base = (source: string, extra: string[] = []) => [
+    `--source=${source}`,
+    '--rtp-port=5004',
+    `--control=${uniqueSocketPath('cfg')}`,
+    ...extra,
+  ];
+  const cases: [string, string[], RegExp][] = [
+    ['unknown scheme', base('foo://bar'), /^camerad: configuration error: source: unknown scheme "foo"/],
+    ['missing file', base('file:///nonexistent/clip.mp4'), /^camerad: configuration error: source: file not found: \/nonexistent\/clip\.mp4/],
+    ['missing folder', base('dir:///nonexistent/folder'), /^camerad: configuration error: source: directory not found/],
+    ['width 5', base('test://', ['--width', '5']), /^camerad: configuration error: width: /],
+    ['fps 0', base('test://', ['--fps=0']), /^camerad: configuration error: fps: /],
+    ['bad port', base('test://').map((a) => (a.startsWith('--rtp-port') ? '--rtp-port=70000' : a)), /^camerad: configuration error: rtp-port: /],
+    ['missing source', ['--rtp-port=5004', `--control=${uniqueSocketPath('cfg')}`], /^camerad: configuration error: source: /],
+    ['unknown encoder', base('test://', ['--encoder=foo']), /^camerad: configuration error: encoder: /],
+  ];
+  for (const [name, args, pattern] of cases) {
+    test(name, async () => {
+      const r = await runCamerad(args);
+      assert.equal(r.code, 2, `exit code (stderr: ${r.stderr})`);
+      const lines = r.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, `one stderr line: ${r.stderr}`);
+      assert.match(lines[0]!, pattern);
+    });
+  }
+});
+
+describe('dir:// source', () => {
+  let cam: Running | undefined;
+  let dir = '';
+  let template = '';
+  let n = 0;
+  /** Drops a fresh JPEG atomically (write elsewhere, rename in). */
+  const drop = async () => {
+    n += 1;
+    const tmp = join(dir, `.incoming-${n}.tmp`);
+    await copyFile(template, tmp);
+    await rename(tmp, join(dir, `frame-${n}.jpg`));
+  };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'camerad-dir-'));
+    template = join(await mkdtemp(join(tmpdir(), 'camerad-jpeg-')), 'template.jpg');
+    makeJpeg(template);
+  });
+  after(async () => {
+    await stopCamerad(cam);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('live with fresh JPEGs, lost after max age while RTP keeps flowing, recovered with a new JPEG', async () => {
+    await drop();
+    cam = await startCamerad(`dir://${dir}`, [...SMALL, '--dir-max-age-ms=1500', '--stats-interval-ms=200']);
+    const { client, rtp } = cam;
+    await client.waitEvent('stats', 5000, (d) => d.source_state === 'live');
+    await drop();
+    await sleep(300);
+    await drop();
+
+    const lost = await client.waitEvent('source_lost', 6000);
+    assert.match(String(lost.data.reason), /1500 ms/);
+    const packetsAtLoss = rtp.packets.length;
+    await sleep(700);
+    assert.ok(rtp.packets.length > packetsAtLoss + 5, 'RTP keeps flowing (NO SIGNAL frames) while lost');
+    const stats = await client.request('stats');
+    assert.equal(stats.result!.source_state, 'lost');
+
+    await drop();
+    const recovered = await client.waitEvent('source_recovered', 5000);
+    assert.ok((recovered.data.after_ms as number) >= 500, `after_ms ${String(recovered.data.after_ms)}`);
+    await client.waitEvent('stats', 3000, (d) => d.source_state === 'live', client.notifications.indexOf(recovered));
+  });
+});
+
+describe('rtsp:// source', () => {
+  let cam: Running | undefined;
+  let server: ChildProcess | undefined;
+  let port = 0;
+  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+  async function startServer(): Promise<ChildProcess> {
+    const child = spawn(python, [join(REPO_ROOT, 'test/helpers/rtsp_server.py'), String(port)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    await waitUntil('rtsp_server.py ready', 10_000, () => {
+      if (child.exitCode !== null) throw new Error(`rtsp_server.py exited: ${err}`);
+      return out.includes('ready') ? true : undefined;
+    });
+    return child;
+  }
+  async function killServer(): Promise<void> {
+    if (!server || server.exitCode !== null || server.signalCode !== null) return;
+    const gone = new Promise((r) => server!.once('exit', r));
+    server.kill('SIGKILL');
+    await gone;
+  }
+
+  before(async () => {
+    port = await freeTcpPort();
+    server = await startServer();
+  });
+  after(async () => {
+    await stopCamerad(cam);
+    await killServer();
+  });
+
+  test('live from the server, lost when it dies (RTP still flows), recovered when it returns', async () => {
+    cam = await startCamerad(`rtsp://127.0.0.1:${port}/test`, [
+      ...SMALL,
+      '--source-timeout-ms=1500',
+      '--stats-interval-ms=200',
+    ]);
+    const { client, rtp } = cam;
+    await client.waitEvent('stats', 15_000, (d) => d.source_state === 'live' && (d.frames_in as number) > 10);
+
+    await killServer();
+    const lost = await client.waitEvent('source_lost', 10_000);
+    assert.equal(typeof lost.data.reason, 'string');
+    const packetsAtLoss = rtp.packets.length;
+    await sleep(700);
+    assert.ok(rtp.packets.length > packetsAtLoss + 5, 'RTP keeps flowing while the source is lost');
+
+    server = await startServer();
+    const recovered = await client.waitEvent('source_recovered', 25_000);
+    assert.ok((recovered.data.after_ms as number) > 0);
+    const framesAtRecovery = (await client.request('stats')).result!.frames_in as number;
+    await client.waitEvent('stats', 5000, (d) => (d.frames_in as number) > framesAtRecovery + 5);
+  });
+});
+
+describe('file:// source', () => {
+  let cam: Running | undefined;
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'camerad-file-'));
+    // A 1 s clip: 15 frames at 15 fps.
+    execFileSync('gst-launch-1.0', [
+      '-q',
+      'videotestsrc',
+      'num-buffers=15',
+      '!',
+      'video/x-raw,width=320,height=240,framerate=15/1',
+      '!',
+      'x264enc',
+      'speed-preset=ultrafast',
+      '!',
+      'mp4mux',
+      '!',
+      'filesink',
+      `location=${join(dir, 'clip.mp4')}`,
+    ]);
+  });
+  after(async () => {
+    await stopCamerad(cam);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('loops at end of file: frames keep coming after EOS-triggered seeks, never lost', async () => {
+    cam = await startCamerad(`file://${join(dir, 'clip.mp4')}`, [...SMALL, '--log-level=debug', '--stats-interval-ms=250']);
+    const { client } = cam;
+    // Two loops of a 15-frame clip.
+    await waitUntil('two loops', 15_000, () =>
+      client.events('log').filter((l) => String(l.data.message).includes('looping')).length >= 2 ? true : undefined,
+    );
+    const stats = await client.request('stats');
+    const framesIn = stats.result!.frames_in as number;
+    assert.ok(framesIn > 15, `frames_in ${framesIn} > clip length`);
+    await client.waitEvent('stats', 5000, (d) => (d.frames_in as number) > framesIn + 5);
+    assert.equal(client.events('source_lost').length, 0, 'a looping file is never lost');
+  });
+});
+
+describe('stopping', () => {
+  test('SIGTERM -> exit code 0 and the socket file is removed', async () => {
+    const cam = await startCamerad('test://', SMALL);
+    try {
+      await cam.client.waitEvent('hello', 5000);
+      assert.ok(existsSync(cam.socketPath));
+      cam.proc.child.kill('SIGTERM');
+      const exit = await cam.proc.waitExit(10_000);
+      assert.deepEqual(exit, { code: 0, signal: null });
+      assert.equal(existsSync(cam.socketPath), false);
+    } finally {
+      await stopCamerad(cam);
+    }
+  });
+
+  test('shutdown request -> response, then exit code 0', async () => {
+    const cam = await startCamerad('test://', SMALL);
+    try {
+      const r = await cam.client.request('shutdown');
+      assert.equal(r.ok, true);
+      const exit = await cam.proc.waitExit(10_000);
+      assert.deepEqual(exit, { code: 0, signal: null });
+      assert.equal(existsSync(cam.socketPath), false);
+    } finally {
+      await stopCamerad(cam);
+    }
+  });
+});

@@ -1,0 +1,302 @@
+/**
+ * Test harness for native/build/camerad: process spawning, a control-socket
+ * client speaking native/PROTOCOL.md, and an RTP/H.264 receiver on 127.0.0.1.
+ * Only node: built-ins.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { existsSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const CAMERAD = join(REPO_ROOT, 'native/build/camerad');
+
+/** Throws a readable error when the native build is missing. */
+export function requireCamerad(): string {
+  if (!existsSync(CAMERAD)) {
+    throw new Error(
+      `${CAMERAD} not found: build it first with ` +
+        '`cmake -S native -B native/build && cmake --build native/build -j2` (or `npm run build:native`)',
+    );
+  }
+  return CAMERAD;
+}
+
+let counter = 0;
+/** A socket path unique to this test process. */
+export function uniqueSocketPath(tag: string): string {
+  counter += 1;
+  return join(tmpdir(), `camerad-test-${process.pid}-${tag}-${counter}.sock`);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls `check` every 20 ms until it returns a value (not undefined) or the timeout passes. */
+export async function waitUntil<T>(what: string, timeoutMs: number, check: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** A free TCP port on 127.0.0.1 (bound once, then released). */
+export async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const address = server.address();
+  await new Promise<void>((r) => server.close(() => r()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+// ---------------------------------------------------------------- process
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export class CameradProcess {
+  readonly child: ChildProcess;
+  stderr = '';
+  readonly exited: Promise<Exit>;
+
+  constructor(args: string[]) {
+    this.child = spawn(requireCamerad(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stderr?.setEncoding('utf8');
+    this.child.stderr?.on('data', (d: string) => {
+      this.stderr += d;
+      if (process.env.CAMERAD_TEST_VERBOSE) process.stderr.write(d);
+    });
+    this.child.stdout?.resume();
+    this.exited = new Promise((r) => this.child.once('exit', (code, signal) => r({ code, signal })));
+  }
+
+  /** Waits for exit; kills with SIGKILL after timeoutMs. */
+  async waitExit(timeoutMs = 10_000): Promise<Exit> {
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** SIGTERM, then SIGKILL when it does not stop within 5 s. Safe to call twice. */
+  async stop(): Promise<Exit> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    return this.waitExit(5000);
+  }
+}
+
+/** Runs camerad to completion (for configuration errors). */
+export async function runCamerad(args: string[], timeoutMs = 10_000): Promise<Exit & { stderr: string }> {
+  const p = new CameradProcess(args);
+  const exit = await p.waitExit(timeoutMs);
+  return { ...exit, stderr: p.stderr };
+}
+
+// ---------------------------------------------------------------- control client
+
+export interface Notification {
+  event: string;
+  data: Record<string, unknown>;
+}
+export interface Response {
+  id: number;
+  ok: boolean;
+  result?: Record<string, unknown>;
+  error?: { code: string; message: string };
+}
+
+export function encodeFrame(kind: number, payload: Buffer): Buffer {
+  const header = Buffer.alloc(5);
+  header.writeUInt32BE(payload.length + 1, 0);
+  header.writeUInt8(kind, 4);
+  return Buffer.concat([header, payload]);
+}
+
+export class ControlClient {
+  readonly notifications: Notification[] = [];
+  readonly responses: Response[] = [];
+  closed = false;
+  private buffer = Buffer.alloc(0);
+  private nextId = 1;
+
+  private constructor(readonly socket: Socket) {
+    socket.on('data', (d: Buffer) => this.onData(d));
+    socket.on('close', () => (this.closed = true));
+    socket.on('error', () => (this.closed = true));
+  }
+
+  /** Connects, retrying until the socket exists (camerad is starting) or timeoutMs passes. */
+  static async connect(path: string, timeoutMs = 10_000): Promise<ControlClient> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const socket = await new Promise<Socket>((res, rej) => {
+          const s = connect(path);
+          s.once('connect', () => res(s));
+          s.once('error', rej);
+        });
+        return new ControlClient(socket);
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await sleep(50);
+      }
+    }
+  }
+
+  private onData(d: Buffer): void {
+    this.buffer = Buffer.concat([this.buffer, d]);
+    while (this.buffer.length >= 4) {
+      const length = this.buffer.readUInt32BE(0);
+      if (this.buffer.length < 4 + length) break;
+      const kind = this.buffer.readUInt8(4);
+      const payload = this.buffer.subarray(5, 4 + length).toString('utf8');
+      this.buffer = this.buffer.subarray(4 + length);
+      if (kind === 2) this.responses.push(JSON.parse(payload) as Response);
+      else if (kind === 3) this.notifications.push(JSON.parse(payload) as Notification);
+    }
+  }
+
+  sendRaw(data: Buffer): void {
+    this.socket.write(data);
+  }
+
+  /** Sends a request and waits for the response with the same id. */
+  async request(method: string, params?: Record<string, unknown>, timeoutMs = 5000): Promise<Response> {
+    const id = this.nextId++;
+    const body: Record<string, unknown> = { id, method };
+    if (params) body.params = params;
+    this.sendRaw(encodeFrame(1, Buffer.from(JSON.stringify(body))));
+    return waitUntil(`response to ${method}`, timeoutMs, () => this.responses.find((r) => r.id === id));
+  }
+
+  /** Waits for a notification `event` (at index >= from) matching `match`. */
+  async waitEvent(
+    event: string,
+    timeoutMs: number,
+    match: (data: Record<string, unknown>) => boolean = () => true,
+    from = 0,
+  ): Promise<Notification> {
+    return waitUntil(`notification ${event}`, timeoutMs, () =>
+      this.notifications.slice(from).find((n) => n.event === event && match(n.data)),
+    );
+  }
+
+  events(event: string): Notification[] {
+    return this.notifications.filter((n) => n.event === event);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+// ---------------------------------------------------------------- RTP / H.264
+
+export interface RtpPacket {
+  payloadType: number;
+  marker: boolean;
+  seq: number;
+  timestamp: number;
+  ssrc: number;
+  /** H.264 NAL unit types this packet starts or carries (FU-A: only in its first fragment). */
+  nalTypes: number[];
+  receivedAt: number;
+}
+
+/** NAL unit types in an RTP/H.264 payload (RFC 6184: single NAL, STAP-A, FU-A). */
+export function h264NalTypes(payload: Buffer): number[] {
+  if (payload.length < 1) return [];
+  const type = payload[0]! & 0x1f;
+  if (type >= 1 && type <= 23) return [type];
+  if (type === 24) {
+    const types: number[] = [];
+    let offset = 1;
+    while (offset + 2 < payload.length) {
+      const size = payload.readUInt16BE(offset);
+      offset += 2;
+      if (size === 0 || offset + size > payload.length) break;
+      types.push(payload[offset]! & 0x1f);
+      offset += size;
+    }
+    return types;
+  }
+  if (type === 28 && payload.length >= 2) {
+    const fuHeader = payload[1]!;
+    return fuHeader & 0x80 ? [fuHeader & 0x1f] : [];
+  }
+  return [];
+}
+
+export function parseRtp(msg: Buffer): RtpPacket | undefined {
+  if (msg.length < 12 || msg[0]! >> 6 !== 2) return undefined;
+  const cc = msg[0]! & 0x0f;
+  let offset = 12 + 4 * cc;
+  if (msg[0]! & 0x10) {
+    if (msg.length < offset + 4) return undefined;
+    offset += 4 + 4 * msg.readUInt16BE(offset + 2);
+  }
+  let end = msg.length;
+  if (msg[0]! & 0x20) end -= msg[msg.length - 1]!;
+  if (offset > end) return undefined;
+  return {
+    payloadType: msg[1]! & 0x7f,
+    marker: (msg[1]! & 0x80) !== 0,
+    seq: msg.readUInt16BE(2),
+    timestamp: msg.readUInt32BE(4),
+    ssrc: msg.readUInt32BE(8),
+    nalTypes: h264NalTypes(msg.subarray(offset, end)),
+    receivedAt: Date.now(),
+  };
+}
+
+/** Receives RTP on 127.0.0.1 (an OS-chosen port) and keeps every packet. */
+export class RtpReceiver {
+  readonly packets: RtpPacket[] = [];
+  private constructor(
+    private readonly socket: UdpSocket,
+    readonly port: number,
+  ) {
+    socket.on('message', (msg: Buffer) => {
+      const p = parseRtp(msg);
+      if (p) this.packets.push(p);
+    });
+  }
+
+  static async open(): Promise<RtpReceiver> {
+    const socket = createSocket('udp4');
+    await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+    return new RtpReceiver(socket, socket.address().port);
+  }
+
+  /** Distinct RTP timestamps (= frames) in arrival order, with their NAL types. */
+  frames(from = 0): { timestamp: number; nalTypes: number[]; firstIndex: number }[] {
+    const out: { timestamp: number; nalTypes: number[]; firstIndex: number }[] = [];
+    const byTs = new Map<number, { timestamp: number; nalTypes: number[]; firstIndex: number }>();
+    this.packets.slice(from).forEach((p, i) => {
+      let f = byTs.get(p.timestamp);
+      if (!f) {
+        f = { timestamp: p.timestamp, nalTypes: [], firstIndex: from + i };
+        byTs.set(p.timestamp, f);
+        out.push(f);
+      }
+      f.nalTypes.push(...p.nalTypes);
+    });
+    return out;
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
