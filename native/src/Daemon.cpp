@@ -90,10 +90,12 @@ int Daemon::run() {
   logInfo("stopping (exit code " + std::to_string(exitCode_) + ")");
   supervisor_->stop();
   output_->stop();
-  reaper_.drain();
+  const bool drained = reaper_.drain(kTeardownTimeoutMs);
+  if (!drained) logWarn("source teardown still hanging, exiting anyway");
   control_->flushBlocking(500);
   logSetSink(nullptr);
   control_->stop();
+  if (!drained) _exit(exitCode_);  // do not wait for a hung pipeline in destructors
   return exitCode_;
 }
 

@@ -20,6 +20,9 @@
 
 class Daemon {
  public:
+  /// How long to wait at exit for source pipelines being torn down, ms.
+  static constexpr int kTeardownTimeoutMs = 3000;
+
   Daemon(Options options, SourceSpec spec, std::string encoderName);
   ~Daemon();
 

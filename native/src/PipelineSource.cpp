@@ -128,6 +128,16 @@ bool PipelineSource::start(std::string& error) {
 
   if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     error = "source pipeline failed to start";
+    // The bus usually holds the reason (e.g. "Cannot identify device '/dev/video9'.").
+    GstBus* b = gst_element_get_bus(pipeline);
+    if (GstMessage* m = gst_bus_pop_filtered(b, GST_MESSAGE_ERROR)) {
+      GError* e = nullptr;
+      gst_message_parse_error(m, &e, nullptr);
+      if (e) error += std::string(": ") + e->message;
+      g_clear_error(&e);
+      gst_message_unref(m);
+    }
+    gst_object_unref(b);
     stop();
     return false;
   }

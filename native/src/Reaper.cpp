@@ -3,7 +3,10 @@
 Reaper::Reaper() : thread_([this] { run(); }) {}
 
 Reaper::~Reaper() {
-  drain();
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait(lock, [this] { return queue_.empty() && !busy_; });
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     quit_ = true;
@@ -20,9 +23,10 @@ void Reaper::reap(GstElement* pipeline) {
   cv_.notify_all();
 }
 
-void Reaper::drain() {
+bool Reaper::drain(int timeoutMs) {
   std::unique_lock<std::mutex> lock(mutex_);
-  cv_.wait(lock, [this] { return queue_.empty() && !busy_; });
+  return cv_.wait_for(lock, std::chrono::milliseconds(timeoutMs),
+                      [this] { return queue_.empty() && !busy_; });
 }
 
 void Reaper::run() {

@@ -5,6 +5,7 @@
 
 #include <gst/gst.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -13,12 +14,12 @@
 class Reaper {
  public:
   Reaper();
-  /// Waits for all queued pipelines to be torn down.
+  /// Waits for all queued pipelines to be torn down (call drain() first to bound the wait).
   ~Reaper();
   /// Takes ownership of pipeline and tears it down later.
   void reap(GstElement* pipeline);
-  /// Blocks until the queue is empty (at exit).
-  void drain();
+  /// Blocks until the queue is empty or timeoutMs (ms) passed; true when empty.
+  bool drain(int timeoutMs);
 
  private:
   void run();
