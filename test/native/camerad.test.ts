@@ -51,7 +51,7 @@ async function startCamerad(source: string, extra: string[] = []): Promise<Runni
   } catch (error) {
     await proc.stop();
     rtp.close();
-    throw new Error(`cannot connect to camerad: ${String(error)}\n${proc.stderr}`);
+    throw new Error(`cannot connect to camerad: ${String(error)}\n${proc.stderr}`, { cause: error });
   }
 }
 
@@ -101,8 +101,14 @@ describe('camerad with a test:// source', () => {
     assert.equal(rtpInfo.clock_rate, 90000);
 
     await waitUntil('an IDR frame', 10_000, () => (rtp.packets.some((p) => p.nalTypes.includes(5)) ? true : undefined));
-    assert.ok(rtp.packets.every((p) => p.payloadType === 96), 'all packets have PT 96');
-    assert.ok(rtp.packets.every((p) => p.ssrc === rtpInfo.ssrc), 'SSRC matches hello');
+    assert.ok(
+      rtp.packets.every((p) => p.payloadType === 96),
+      'all packets have PT 96',
+    );
+    assert.ok(
+      rtp.packets.every((p) => p.ssrc === rtpInfo.ssrc),
+      'SSRC matches hello',
+    );
     const frames = rtp.frames();
     const idr = frames.find((f) => f.nalTypes.includes(5));
     assert.ok(idr);
@@ -154,7 +160,17 @@ describe('camerad with a test:// source', () => {
     const first = client.events('stats').at(-1)!;
     await client.waitEvent('stats', 3000, (d) => (d.frames_out as number) > (first.data.frames_out as number), start);
     const s = client.events('stats').at(-1)!.data;
-    for (const key of ['uptime_ms', 'frames_in', 'frames_out', 'fps_in', 'fps_out', 'bytes_out', 'bitrate_kbps', 'keyframes', 'keyframe_requests']) {
+    for (const key of [
+      'uptime_ms',
+      'frames_in',
+      'frames_out',
+      'fps_in',
+      'fps_out',
+      'bytes_out',
+      'bitrate_kbps',
+      'keyframes',
+      'keyframe_requests',
+    ]) {
       assert.equal(typeof s[key], 'number', `${key} is a number`);
     }
     assert.equal(s.source_state, 'live');
@@ -226,12 +242,24 @@ describe('configuration errors exit with code 2 and name the setting', () => {
   ];
   const cases: [string, string[], RegExp][] = [
     ['unknown scheme', base('foo://bar'), /^camerad: configuration error: source: unknown scheme "foo"/],
-    ['missing file', base('file:///nonexistent/clip.mp4'), /^camerad: configuration error: source: file not found: \/nonexistent\/clip\.mp4/],
+    [
+      'missing file',
+      base('file:///nonexistent/clip.mp4'),
+      /^camerad: configuration error: source: file not found: \/nonexistent\/clip\.mp4/,
+    ],
     ['missing folder', base('dir:///nonexistent/folder'), /^camerad: configuration error: source: directory not found/],
     ['width 5', base('test://', ['--width', '5']), /^camerad: configuration error: width: /],
     ['fps 0', base('test://', ['--fps=0']), /^camerad: configuration error: fps: /],
-    ['bad port', base('test://').map((a) => (a.startsWith('--rtp-port') ? '--rtp-port=70000' : a)), /^camerad: configuration error: rtp-port: /],
-    ['missing source', ['--rtp-port=5004', `--control=${uniqueSocketPath('cfg')}`], /^camerad: configuration error: source: /],
+    [
+      'bad port',
+      base('test://').map((a) => (a.startsWith('--rtp-port') ? '--rtp-port=70000' : a)),
+      /^camerad: configuration error: rtp-port: /,
+    ],
+    [
+      'missing source',
+      ['--rtp-port=5004', `--control=${uniqueSocketPath('cfg')}`],
+      /^camerad: configuration error: source: /,
+    ],
     ['unknown encoder', base('test://', ['--encoder=foo']), /^camerad: configuration error: encoder: /],
   ];
   for (const [name, args, pattern] of cases) {
@@ -380,7 +408,11 @@ describe('file:// source', () => {
   });
 
   test('loops at end of file: frames keep coming after EOS-triggered seeks, never lost', async () => {
-    cam = await startCamerad(`file://${join(dir, 'clip.mp4')}`, [...SMALL, '--log-level=debug', '--stats-interval-ms=250']);
+    cam = await startCamerad(`file://${join(dir, 'clip.mp4')}`, [
+      ...SMALL,
+      '--log-level=debug',
+      '--stats-interval-ms=250',
+    ]);
     const { client } = cam;
     // Two loops of a 15-frame clip.
     await waitUntil('two loops', 15_000, () =>
