@@ -62,6 +62,15 @@ async function stopCamerad(r: Running | undefined): Promise<void> {
   r.rtp.close();
 }
 
+function hasGstElement(name: string): boolean {
+  try {
+    execFileSync('gst-inspect-1.0', ['--exists', name]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Makes one JPEG with gst-launch (videotestsrc frame). */
 function makeJpeg(path: string): void {
   execFileSync('gst-launch-1.0', [
@@ -262,6 +271,18 @@ describe('configuration errors exit with code 2 and name the setting', () => {
     ],
     ['unknown encoder', base('test://', ['--encoder=foo']), /^camerad: configuration error: encoder: /],
   ];
+  cases.push([
+    'control socket folder missing',
+    ['--source=test://', '--rtp-port=5004', '--control=/nonexistent/folder/cam.sock'],
+    /^camerad: configuration error: control: cannot listen on \/nonexistent\/folder\/cam\.sock/,
+  ]);
+  if (!hasGstElement('nvarguscamerasrc')) {
+    cases.push([
+      'csi:// without Argus',
+      base('csi://0'),
+      /^camerad: configuration error: source: .*"nvarguscamerasrc" not available/,
+    ]);
+  }
   for (const [name, args, pattern] of cases) {
     test(name, async () => {
       const r = await runCamerad(args);
