@@ -1,15 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 /**
  * Debian's Chromium, headless, made unable to reach anything but 127.0.0.1: no background
  * networking, component updates or sync; every host name except 127.0.0.1 resolves to nothing;
  * no mDNS host candidates (which would send multicast). Flags from ../shared/design/MEDIA-NOTES.md.
+ * playwright gives every launch a fresh temporary profile (the `--user-data-dir` of the notes).
  */
 export async function launchChromium(): Promise<{ browser: Browser; close: () => Promise<void> }> {
-  const profile = mkdtempSync(join(tmpdir(), 'ecs-chromium-'));
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [
@@ -28,15 +25,11 @@ export async function launchChromium(): Promise<{ browser: Browser; close: () =>
       '--autoplay-policy=no-user-gesture-required',
       '--disable-features=WebRtcHideLocalIpsWithMdns,OptimizationHints,MediaRouter,Translate',
       '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-      `--user-data-dir=${profile}`,
     ],
   });
   return {
     browser,
-    close: async () => {
-      await browser.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
+    close: () => browser.close(),
   };
 }
 
