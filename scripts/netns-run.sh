@@ -22,7 +22,7 @@ dns_log="$workdir/dns-queries.log"
 recorder_pid=""
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
-  [ -n "$recorder_pid" ] && kill "$recorder_pid" 2>/dev/null
+  [ -n "$recorder_pid" ] && kill "$recorder_pid" 2>/dev/null && wait "$recorder_pid" 2>/dev/null
   ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
   ip netns del "$ns" 2>/dev/null
   rm -rf "/etc/netns/$ns" "$workdir"

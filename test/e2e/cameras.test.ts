@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { projectRoot } from '../../server/config/projectRoot.js';
+import { grabFrame, launchChromium, pollUntil, videoState } from '../helpers/browser.js';
+import { assertNoEgress, egressSkip } from '../helpers/egress.js';
+import { type Started, startProcess, stopGroup, waitForOutput } from '../helpers/processes.js';
+
+const root = projectRoot();
+const GOP = 300;
+
+interface CameraStatus {
+  id: string;
+  state: string;
+  frames_out: number;
+  keyframes: number;
+  keyframe_requests: number;
+  fps: number | null;
+}
+
+describe('two cameras, keyframe on join, and a Node server restart', { timeout: 600_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ecs-cameras-'));
+  const configFile = join(dir, 'config.json');
+  const port = 18090;
+  const url = `http://127.0.0.1:${port}/`;
+  let server: Started | undefined;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
+  let page: Page;
+  const camera = async (id: string): Promise<CameraStatus> => {
+    const body = (await (await fetch(new URL('/api/status', url))).json()) as { cameras: CameraStatus[] };
+    return body.cameras.find((c) => c.id === id)!;
+  };
+  const startServer = async (): Promise<void> => {
+    server = startProcess('node', ['dist/server/main.js', '--config', configFile], { cwd: root });
+    await waitForOutput(server, /listening: open/, 60_000);
+  };
+
+  before(async () => {
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        server: { port },
+        camerad: { rtpBasePort: 15004, runtimeDir: join(dir, 'run') },
+        cameras: [
+          // A keyframe only every 300 frames (10 s): a viewer that starts quickly proves keyframe-on-join.
+          { id: 'pattern', source: 'test://', width: 640, height: 360, fps: 30, bitrateKbps: 800, keyframeInterval: GOP },
+          { id: 'people', source: `file://${join(root, 'data/samples/vtest.avi')}`, width: 640, height: 360, fps: 15, bitrateKbps: 800 },
+        ],
+      }),
+    );
+    await startServer();
+    browser = await launchChromium();
+    page = await browser.browser.newPage({ viewport: { width: 1400, height: 900 } });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stopGroup(server);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a viewer joining mid-GOP starts within a few frames, on a forced keyframe', async () => {
+    // Join between frames 30 and 150 of a 300-frame GOP: the next periodic IDR is ≥ 150 frames away.
+    const before = await pollUntil(
+      () => camera('pattern'),
+      (c) => c.state === 'running' && c.frames_out % GOP >= 30 && c.frames_out % GOP <= 150,
+      60_000,
+      'the pattern camera mid-GOP',
+    );
+    const joinedAt = Date.now();
+    await page.goto(url);
+    await pollUntil(() => videoState(page, 'pattern'), (v) => v.total > 0, 30_000, 'first decoded frame');
+    const framesWaited = ((Date.now() - joinedAt) / 1000) * 30;
+    // camerad's counters arrive with its stats, once a second.
+    const afterJoin = await pollUntil(
+      () => camera('pattern'),
+      (c) => c.keyframe_requests > before.keyframe_requests && c.keyframes > before.keyframes,
+      10_000,
+      'camerad to count the keyframe request and the IDR',
+    );
+    // A keyframe came although no periodic one was due: it was forced.
+    const periodic = Math.floor(afterJoin.frames_out / GOP) - Math.floor(before.frames_out / GOP);
+    assert.ok(afterJoin.keyframes - before.keyframes > periodic, `forced IDR (keyframes ${before.keyframes}→${afterJoin.keyframes}, periodic ${periodic})`);
+    // Page load, ICE and DTLS included: far below the ≥ 150 frames a periodic IDR would take.
+    assert.ok(framesWaited < 60, `first frame after ${framesWaited.toFixed(0)} frame intervals`);
+  });
+
+  it('plays both cameras at once, each at its own size with real pictures', async () => {
+    for (const id of ['pattern', 'people']) {
+      const v = await pollUntil(() => videoState(page, id), (s) => s.total > 30, 60_000, `30 frames of ${id}`);
+      assert.equal(v.width, 640);
+      assert.equal(v.height, 360);
+    }
+    const people = await grabFrame(page, 'people');
+    for (const c of [0, 1, 2]) assert.ok(people.std[c]! > 20, `vtest.avi channel ${c} has detail`);
+  });
+
+  it('reconnects by itself when the Node server restarts', async () => {
+    const v0 = await videoState(page, 'people');
+    assert.equal(await stopGroup(server), 0, 'server stops cleanly on SIGTERM');
+    await startServer();
+    for (const id of ['pattern', 'people']) {
+      await pollUntil(() => videoState(page, id), (s) => s.reconnects > 0 && s.state === 'connected', 60_000, `${id} reconnected`);
+    }
+    const v1 = await pollUntil(() => videoState(page, 'people'), (s) => s.total > v0.total + 30, 60_000, 'frames after reconnect');
+    assert.ok(v1.total > v0.total);
+  });
+
+  it('sends no DNS query and no packet off the machine', { skip: egressSkip }, () => {
+    assertNoEgress();
+  });
+});
