@@ -96,6 +96,12 @@ export class Server {
     return new Server(logger, sfu, cameras, http);
   }
 
+  /** The bound HTTP port. */
+  get port(): number {
+    const address = this.#http.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  }
+
   get cameras(): ReadonlyMap<string, Camera> {
     return this.#cameras;
   }

@@ -1,0 +1,26 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ResolvedConfig, loadConfig } from '../../server/config/loadConfig.js';
+import { projectRoot } from '../../server/config/projectRoot.js';
+import { Server } from '../../server/Server.js';
+import { testLogger } from './logger.js';
+
+/**
+ * Starts the real server in-process (spawn mode: it runs the real camerad) on an ephemeral
+ * HTTP port, with settings given as `ECS_` environment overrides.
+ */
+export async function startTestServer(env: Record<string, string>): Promise<{ server: Server; url: string; config: ResolvedConfig; close: () => Promise<void> }> {
+  const runtimeDir = mkdtempSync(join(tmpdir(), 'ecs-run-'));
+  const config = loadConfig(projectRoot(), undefined, { ECS_SERVER__PORT: '0', ECS_CAMERAD__RUNTIME_DIR: runtimeDir, ...env });
+  const server = await Server.create(config, testLogger);
+  return {
+    server,
+    url: `http://127.0.0.1:${server.port}`,
+    config,
+    close: async () => {
+      await server.close();
+      rmSync(runtimeDir, { recursive: true, force: true });
+    },
+  };
+}

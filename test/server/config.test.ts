@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ConfigError } from '../../server/config/ConfigError.js';
+import { loadConfig } from '../../server/config/loadConfig.js';
+import { projectRoot } from '../../server/config/projectRoot.js';
+
+const root = projectRoot();
+const dir = mkdtempSync(join(tmpdir(), 'ecs-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+function rejects(fn: () => unknown, setting: string, message: RegExp): void {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof ConfigError, `ConfigError, got ${String(error)}`);
+    assert.equal(error.setting, setting);
+    assert.match(error.message, message);
+    return true;
+  });
+}
+
+describe('configuration', () => {
+  it('defaults: loopback on 8080, werift on 127.0.0.1, and the sample footage as the camera', () => {
+    const config = loadConfig(root, undefined, {});
+    assert.equal(config.server.host, '127.0.0.1');
+    assert.equal(config.server.port, 8080);
+    assert.deepEqual(config.webrtc.announcedAddresses, ['127.0.0.1']);
+    assert.equal(config.cameras.length, 1);
+    assert.match(config.cameras[0]!.source, /Megamind\.avi$/);
+    assert.equal(config.cameras[0]!.rtpPort, 5004);
+    assert.equal(config.cameras[0]!.width, 1280);
+  });
+
+  it('reads YAML and applies ECS_ environment overrides on top', () => {
+    const path = file('a.yaml', 'server:\n  port: 9000\ncameras:\n  - id: a\n    source: test://\n  - id: b\n    source: test://\n    fps: 15\n');
+    const config = loadConfig(root, path, { ECS_SERVER__PORT: '9001', ECS_WEBRTC__ANNOUNCED_ADDRESSES: '["10.1.2.3"]' });
+    assert.equal(config.server.port, 9001);
+    assert.deepEqual(config.webrtc.announcedAddresses, ['10.1.2.3']);
+    assert.deepEqual(config.cameras.map((c) => [c.id, c.rtpPort, c.fps]), [['a', 5004, 30], ['b', 5006, 15]]);
+  });
+
+  it('rejects unknown keys, naming them', () => {
+    rejects(() => loadConfig(root, file('b.json', '{"server":{"prot":1}}'), {}), 'server.prot', /unknown setting/);
+    rejects(() => loadConfig(root, undefined, { ECS_WEBRTC__STUN: 'x' }), 'webrtc.stun', /unknown setting/);
+  });
+
+  it('rejects out-of-range values, naming the setting', () => {
+    rejects(() => loadConfig(root, undefined, { ECS_CAMERAS: '[{"id":"a","source":"test://","fps":0}]' }), 'cameras[0].fps', /.+/);
+    rejects(() => loadConfig(root, undefined, { ECS_WEBRTC__UDP_PORT_MIN: '5000', ECS_WEBRTC__UDP_PORT_MAX: '4000' }), 'webrtc.udpPortMax', /greater/);
+  });
+
+  it('rejects an unknown source scheme and a missing file, naming the camera', () => {
+    rejects(() => loadConfig(root, undefined, { ECS_CAMERAS: '[{"id":"a","source":"foo://x"}]' }), 'cameras[0].source', /unknown scheme "foo"/);
+    rejects(() => loadConfig(root, undefined, { ECS_CAMERAS: '[{"id":"a","source":"file:///nonexistent/x.mp4"}]' }), 'cameras[0].source', /file not found: \/nonexistent\/x\.mp4/);
+    rejects(() => loadConfig(root, undefined, { ECS_CAMERAS: '[{"id":"a","source":"test://"},{"id":"a","source":"test://"}]' }), 'cameras[1].id', /duplicate/);
+  });
+
+  it('requires a token when listening beyond loopback', () => {
+    rejects(() => loadConfig(root, undefined, { ECS_SERVER__HOST: '0.0.0.0' }), 'server.token', /required/);
+    assert.equal(loadConfig(root, undefined, { ECS_SERVER__HOST: '0.0.0.0', ECS_SERVER__TOKEN: 'x'.repeat(16) }).server.host, '0.0.0.0');
+  });
+
+  it('the server fails fast with exit code 2 and the setting named (built server)', () => {
+    for (const [source, pattern] of [
+      ['foo://x', /configuration error: cameras\[0\]\.source: unknown scheme "foo"/],
+      ['file:///nonexistent/clip.mp4', /configuration error: cameras\[0\]\.source: file not found/],
+    ] as const) {
+      const run = spawnSync('node', ['dist/server/main.js'], {
+        cwd: root,
+        env: { ...process.env, ECS_CAMERAS: JSON.stringify([{ id: 'a', source }]) },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      assert.equal(run.status, 2, run.stderr);
+      assert.match(run.stderr, pattern);
+    }
+  });
+});
