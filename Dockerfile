@@ -1,0 +1,31 @@
+# x86-64 (and arm64 without NVIDIA encoders) image of the camera server.
+# Jetson: see docker/README.md (L4T base image, nvv4l2h264enc).
+# Build: docker compose -f docker/compose.yml build      Run: docker compose -f docker/compose.yml up
+
+# 1. Build: the same set-up script as outside Docker (apt packages, sample footage, npm, camerad,
+#    server, viewer app), then drop the dev dependencies.
+FROM node:20-bookworm AS build
+WORKDIR /app
+COPY . .
+RUN bash scripts/setup.sh && npm prune --omit=dev --no-audit --no-fund
+
+# 2. Runtime: GStreamer plugins (no compilers), the built artefacts, entrypoint.sh.
+FROM node:20-bookworm-slim
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
+      gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /app/package.json /app/entrypoint.sh ./
+COPY --from=build /app/node_modules node_modules
+COPY --from=build /app/dist dist
+COPY --from=build /app/web/dist web/dist
+COPY --from=build /app/native/build/camerad native/build/camerad
+COPY --from=build /app/data/samples data/samples
+# Listening beyond loopback requires ECS_SERVER__TOKEN (the server refuses to start without it).
+ENV ECS_SERVER__HOST=0.0.0.0 \
+    ECS_CAMERAD__RUNTIME_DIR=/run/camserver
+EXPOSE 8080/tcp 40000-40999/udp
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["./entrypoint.sh"]
