@@ -11,6 +11,7 @@ echo "[test] typecheck and lint"
 npx --no-install tsc -p tsconfig.json --noEmit
 npx --no-install tsc -p web/tsconfig.json
 npx --no-install eslint .
+npx --no-install prettier --check .
 echo "[test] tests"
 shopt -s globstar
 exec scripts/netns-run.sh node --import tsx --test --test-concurrency=1 --test-reporter=spec test/**/*.test.ts

@@ -32,7 +32,8 @@ export class Server {
    * @throws Error when an RTP port or the HTTP port cannot be bound.
    */
   static async create(config: ResolvedConfig, logger: Logger): Promise<Server> {
-    const version = (JSON.parse(readFileSync(join(config.root, 'package.json'), 'utf8')) as { version: string }).version;
+    const version = (JSON.parse(readFileSync(join(config.root, 'package.json'), 'utf8')) as { version: string })
+      .version;
     // 1. SFU: needs only network settings.
     const sfu = new WeriftSfu(
       {
@@ -81,10 +82,20 @@ export class Server {
     }
     // 3. HTTP last, so that nothing is served before the cameras exist.
     const startedAt = Date.now();
-    const app = createHttpApp({ cameras, sfu, logger, token: config.server.token, webRoot: config.server.webRoot, startedAt, version });
+    const app = createHttpApp({
+      cameras,
+      sfu,
+      logger,
+      token: config.server.token,
+      webRoot: config.server.webRoot,
+      startedAt,
+      version,
+    });
     const http = await new Promise<HttpServer>((resolve, reject) => {
       const server = app.listen(config.server.port, config.server.host, () => resolve(server));
-      server.once('error', (error) => reject(new Error(`cannot listen on ${config.server.host}:${config.server.port}: ${error.message}`)));
+      server.once('error', (error) =>
+        reject(new Error(`cannot listen on ${config.server.host}:${config.server.port}: ${error.message}`)),
+      );
     });
     const address = http.address();
     const port = typeof address === 'object' && address ? address.port : config.server.port;

@@ -24,7 +24,10 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.log.level);
-  logger.info({ origin: config.origin, cameras: config.cameras.map((c) => `${c.id}=${c.source}`) }, 'configuration loaded');
+  logger.info(
+    { origin: config.origin, cameras: config.cameras.map((c) => `${c.id}=${c.source}`) },
+    'configuration loaded',
+  );
   const server = await Server.create(config, logger);
   const stop = (signal: string): void => {
     logger.info({ signal }, 'signal received');

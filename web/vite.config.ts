@@ -1,4 +1,4 @@
-import { defineConfig } from "vite";
+import { defineConfig } from 'vite';
 
 /**
  * Build config for the viewer page. Run from the repo root as
@@ -8,11 +8,11 @@ import { defineConfig } from "vite";
  */
 export default defineConfig({
   root: import.meta.dirname,
-  base: "./",
+  base: './',
   build: {
-    outDir: "dist",
+    outDir: 'dist',
     emptyOutDir: true,
-    target: "es2022",
+    target: 'es2022',
     // Everything is bundled locally: the page must work on a closed network.
     assetsInlineLimit: 0,
   },

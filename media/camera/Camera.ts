@@ -60,7 +60,10 @@ export class Camera {
    * @throws Error when the RTP port cannot be bound.
    */
   static async create(options: CameraOptions, sfu: Sfu, logger: Logger): Promise<Camera> {
-    const ingest = await RtpIngest.create({ port: options.rtpPort }, logger.child({ module: 'rtp', camera: options.id }));
+    const ingest = await RtpIngest.create(
+      { port: options.rtpPort },
+      logger.child({ module: 'rtp', camera: options.id }),
+    );
     const camera = new Camera(options, ingest, sfu, logger);
     sfu.addCamera({
       id: options.id,

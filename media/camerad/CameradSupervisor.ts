@@ -14,11 +14,7 @@ import {
   PROTOCOL_VERSION,
   type StatsData,
 } from './CameradProtocol.js';
-import type {
-  CameradState,
-  CameradSupervisorEvents,
-  CameradSupervisorOptions,
-} from './CameradSupervisorTypes.js';
+import type { CameradState, CameradSupervisorEvents, CameradSupervisorOptions } from './CameradSupervisorTypes.js';
 
 /**
  * Keeps one camera's camerad running and connected: spawns it (or attaches to one started by
@@ -164,7 +160,10 @@ export class CameradSupervisor extends TypedEmitter<CameradSupervisorEvents> {
         this.#restarts += 1;
         first = false;
       }
-      this.#logger.info({ delayMs: delay }, this.#options.mode === 'spawn' ? 'restarting camerad' : 'reconnecting to camerad');
+      this.#logger.info(
+        { delayMs: delay },
+        this.#options.mode === 'spawn' ? 'restarting camerad' : 'reconnecting to camerad',
+      );
       try {
         await sleep(delay, undefined, { signal: this.#abort.signal });
       } catch {
@@ -180,12 +179,10 @@ export class CameradSupervisor extends TypedEmitter<CameradSupervisorEvents> {
     this.#logger.info({ binary, args }, 'spawning camerad');
     const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.#child = child;
-    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>(
-      (resolve) => {
-        child.once('error', (error) => resolve({ code: null, signal: null, spawnError: error }));
-        child.once('exit', (code, signal) => resolve({ code, signal }));
-      },
-    );
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>((resolve) => {
+      child.once('error', (error) => resolve({ code: null, signal: null, spawnError: error }));
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
     this.#pipeStderr(child);
     const connected = this.#connectWithRetry(this.#options.startTimeoutMs, exit);
     const result = await Promise.race([exit.then(() => undefined), connected]);
@@ -234,7 +231,8 @@ export class CameradSupervisor extends TypedEmitter<CameradSupervisorEvents> {
       if (socket) return socket;
       await sleep(100);
     }
-    if (!gone && !this.#closed) this.#logger.warn({ socket: this.#options.socketPath }, 'camerad control socket did not open');
+    if (!gone && !this.#closed)
+      this.#logger.warn({ socket: this.#options.socketPath }, 'camerad control socket did not open');
     return undefined;
   }
 

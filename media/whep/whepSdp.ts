@@ -15,7 +15,8 @@ export const MAX_SDP_BYTES = 64 * 1024;
  */
 export function validateWhepOffer(sdp: string): void {
   if (sdp.trim() === '') throw new BadRequestError('empty body: expected an SDP offer', 'sdp');
-  if (Buffer.byteLength(sdp) > MAX_SDP_BYTES) throw new BadRequestError(`SDP larger than ${MAX_SDP_BYTES} bytes`, 'sdp');
+  if (Buffer.byteLength(sdp) > MAX_SDP_BYTES)
+    throw new BadRequestError(`SDP larger than ${MAX_SDP_BYTES} bytes`, 'sdp');
   if (!/^v=0\r?\n/.test(sdp)) throw new BadRequestError('not an SDP offer: it must start with "v=0"', 'sdp');
   let session;
   try {
@@ -25,7 +26,9 @@ export function validateWhepOffer(sdp: string): void {
   }
   const video = session.media.filter((m) => m.type === 'video');
   if (video.length === 0) throw new BadRequestError('offer has no video m-line (m=video)', 'sdp');
-  const receiving = video.find((m) => m.direction === undefined || m.direction === 'recvonly' || m.direction === 'sendrecv');
+  const receiving = video.find(
+    (m) => m.direction === undefined || m.direction === 'recvonly' || m.direction === 'sendrecv',
+  );
   if (!receiving) throw new BadRequestError('offer has no video m-line that can receive (recvonly or sendrecv)', 'sdp');
   if (!(receiving.iceUfrag ?? session.iceUfrag) || !(receiving.icePwd ?? session.icePwd)) {
     throw new BadRequestError('offer has no ICE credentials (a=ice-ufrag, a=ice-pwd)', 'sdp');
@@ -36,7 +39,9 @@ export function validateWhepOffer(sdp: string): void {
   const h264 = receiving.rtp.filter((r) => r.codec.toUpperCase() === 'H264');
   if (h264.length === 0) {
     const offered = [...new Set(receiving.rtp.map((r) => r.codec))].join(', ') || 'none';
-    throw new UnsupportedError(`offer has no H.264 in its video m-line (offered: ${offered}); this server sends H.264 only`);
+    throw new UnsupportedError(
+      `offer has no H.264 in its video m-line (offered: ${offered}); this server sends H.264 only`,
+    );
   }
   const mode1 = h264.some((r) =>
     (receiving.fmtp ?? []).some((f) => f.payload === r.payload && /packetization-mode=1/.test(f.config)),
@@ -60,11 +65,15 @@ export function parseTrickleFragment(fragment: string): { candidates: RemoteCand
     if (line.startsWith('m=')) mLineIndex += 1;
     else if (line.startsWith('a=mid:')) mid = line.slice(6);
     else if (line.startsWith('a=ice-ufrag:')) ufrag = line.slice(12);
-    else if (line.startsWith('a=candidate:')) candidates.push({ candidate: line.slice(2), mid, mLineIndex: Math.max(0, mLineIndex) });
+    else if (line.startsWith('a=candidate:'))
+      candidates.push({ candidate: line.slice(2), mid, mLineIndex: Math.max(0, mLineIndex) });
     else if (line === 'a=end-of-candidates') endOfCandidates = true;
   }
   if (candidates.length === 0 && !endOfCandidates && !ufrag) {
-    throw new BadRequestError('trickle-ICE fragment has no a=candidate, a=ice-ufrag or a=end-of-candidates line', 'body');
+    throw new BadRequestError(
+      'trickle-ICE fragment has no a=candidate, a=ice-ufrag or a=end-of-candidates line',
+      'body',
+    );
   }
   return ufrag === undefined ? { candidates } : { candidates, ufrag };
 }

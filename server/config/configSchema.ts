@@ -35,9 +35,23 @@ export const cameraSchema = z.strictObject({
     .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'])
     .default('ultrafast')
     .describe('x264 speed preset (CPU encoder only).'),
-  rtpPort: port.optional().describe('UDP port on 127.0.0.1 for this camera’s RTP; default camerad.rtpBasePort + 2 × index.'),
-  sourceTimeoutMs: z.number().int().min(200).max(60_000).default(2000).describe('No source frame for this long = source lost, ms.'),
-  dirMaxAgeMs: z.number().int().min(100).max(3_600_000).default(5000).describe('dir:// images older than this are not shown, ms.'),
+  rtpPort: port
+    .optional()
+    .describe('UDP port on 127.0.0.1 for this camera’s RTP; default camerad.rtpBasePort + 2 × index.'),
+  sourceTimeoutMs: z
+    .number()
+    .int()
+    .min(200)
+    .max(60_000)
+    .default(2000)
+    .describe('No source frame for this long = source lost, ms.'),
+  dirMaxAgeMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .default(5000)
+    .describe('dir:// images older than this are not shown, ms.'),
 });
 
 export const configSchema = z.strictObject({
@@ -67,19 +81,39 @@ export const configSchema = z.strictObject({
       bindAddress: ipv4.default('0.0.0.0').describe('Local address the media sockets bind to.'),
       udpPortMin: port.default(40000).describe('Lowest UDP port for WebRTC media.'),
       udpPortMax: port.default(40999).describe('Highest UDP port for WebRTC media.'),
-      viewerTimeoutMs: z.number().int().min(2000).max(300_000).default(15_000).describe('Drop a viewer silent (no RTCP) this long, ms.'),
+      viewerTimeoutMs: z
+        .number()
+        .int()
+        .min(2000)
+        .max(300_000)
+        .default(15_000)
+        .describe('Drop a viewer silent (no RTCP) this long, ms.'),
     })
     .prefault({})
-    .refine((w) => w.udpPortMax > w.udpPortMin, { message: 'udpPortMax must be greater than udpPortMin', path: ['udpPortMax'] }),
+    .refine((w) => w.udpPortMax > w.udpPortMin, {
+      message: 'udpPortMax must be greater than udpPortMin',
+      path: ['udpPortMax'],
+    }),
   camerad: z
     .strictObject({
-      mode: z.enum(['spawn', 'attach']).default('spawn').describe('spawn: the server runs camerad; attach: entrypoint.sh does.'),
+      mode: z
+        .enum(['spawn', 'attach'])
+        .default('spawn')
+        .describe('spawn: the server runs camerad; attach: entrypoint.sh does.'),
       binary: z.string().default('native/build/camerad').describe('camerad executable, relative to the project root.'),
       runtimeDir: z.string().default('.run').describe('Folder for control sockets, relative to the project root.'),
-      rtpBasePort: port.default(5004).describe('First RTP port; camera i uses rtpBasePort + 2 × i unless it sets rtpPort.'),
+      rtpBasePort: port
+        .default(5004)
+        .describe('First RTP port; camera i uses rtpBasePort + 2 × i unless it sets rtpPort.'),
       backoffInitialMs: z.number().int().min(50).max(60_000).default(500).describe('First restart delay, ms.'),
       backoffMaxMs: z.number().int().min(100).max(600_000).default(10_000).describe('Largest restart delay, ms.'),
-      keyframeMinIntervalMs: z.number().int().min(0).max(10_000).default(200).describe('Least time between keyframe requests, ms.'),
+      keyframeMinIntervalMs: z
+        .number()
+        .int()
+        .min(0)
+        .max(10_000)
+        .default(200)
+        .describe('Least time between keyframe requests, ms.'),
     })
     .prefault({}),
   cameras: z.array(cameraSchema).max(64).default([]).describe('Cameras; empty = the bundled sample footage.'),

@@ -52,7 +52,10 @@ function readConfigFile(file: string): Record<string, unknown> {
   try {
     value = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new ConfigError('config', `${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+    throw new ConfigError(
+      'config',
+      `${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
+    );
   }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError('config', `${file} must hold a mapping`);
@@ -90,7 +93,10 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv)
 
 function zodToConfigError(error: ZodError): ConfigError {
   const issue = error.issues[0]!;
-  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  const path = issue.path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((k) => (path ? `${path}.${k}` : k));
     return new ConfigError(keys[0]!, `unknown setting${keys.length > 1 ? `s ${keys.join(', ')}` : ''}`);
@@ -122,7 +128,12 @@ function resolveConfig(config: Config, root: string, origin: string): ResolvedCo
     const clash = seenPorts.get(rtpPort);
     if (clash) throw new ConfigError(`${at}.rtpPort`, `port ${rtpPort} is also used by camera "${clash}"`);
     seenPorts.set(rtpPort, camera.id);
-    return { ...camera, name: camera.name ?? camera.id, rtpPort, socketPath: resolve(runtimeDir, `camerad-${camera.id}.sock`) };
+    return {
+      ...camera,
+      name: camera.name ?? camera.id,
+      rtpPort,
+      socketPath: resolve(runtimeDir, `camerad-${camera.id}.sock`),
+    };
   });
   return {
     ...config,
@@ -135,19 +146,26 @@ function resolveConfig(config: Config, root: string, origin: string): ResolvedCo
 }
 
 function sampleCamera(path: string): CameraConfig {
-  return configSchema.shape.cameras.unwrap().element.parse({ id: 'sample', name: 'Sample footage (Megamind.avi)', source: `file://${path}` });
+  return configSchema.shape.cameras
+    .unwrap()
+    .element.parse({ id: 'sample', name: 'Sample footage (Megamind.avi)', source: `file://${path}` });
 }
 
 /** Checks what can be checked before camerad starts: scheme, and that files/folders exist. */
 function checkSource(source: string, setting: string, isSample: boolean): void {
   const match = /^([a-z0-9]+):\/\/(.*)$/.exec(source);
-  if (!match) throw new ConfigError(setting, `"${source}" is not a URI (expected ${SOURCE_SCHEMES.map((s) => `${s}://`).join(', ')})`);
+  if (!match)
+    throw new ConfigError(
+      setting,
+      `"${source}" is not a URI (expected ${SOURCE_SCHEMES.map((s) => `${s}://`).join(', ')})`,
+    );
   const [, scheme, rest] = match as unknown as [string, string, string];
   if (!(SOURCE_SCHEMES as readonly string[]).includes(scheme)) {
     throw new ConfigError(setting, `unknown scheme "${scheme}" (expected ${SOURCE_SCHEMES.join(', ')})`);
   }
   if (scheme === 'file' || scheme === 'dir') {
-    if (!rest.startsWith('/')) throw new ConfigError(setting, `${scheme}:// needs an absolute path (${scheme}:///abs/path)`);
+    if (!rest.startsWith('/'))
+      throw new ConfigError(setting, `${scheme}:// needs an absolute path (${scheme}:///abs/path)`);
     const path = decodeURIComponent(rest);
     if (!existsSync(path)) {
       const hint = isSample ? ' (the sample footage is installed by scripts/setup.sh)' : '';

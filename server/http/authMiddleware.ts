@@ -12,11 +12,19 @@ export function requireToken(token: string | undefined): Middleware {
   return async (ctx, next) => {
     if (!expected) return next();
     const header = ctx.get('authorization');
-    const given = header.startsWith('Bearer ') ? header.slice(7) : typeof ctx.query.token === 'string' ? ctx.query.token : '';
+    const given = header.startsWith('Bearer ')
+      ? header.slice(7)
+      : typeof ctx.query.token === 'string'
+        ? ctx.query.token
+        : '';
     const candidate = Buffer.from(given);
     if (candidate.length !== expected.length || !timingSafeEqual(candidate, expected)) {
       ctx.set('WWW-Authenticate', 'Bearer');
-      throw new HttpError(401, 'missing or wrong token: send Authorization: Bearer <token> or ?token=', 'authorization');
+      throw new HttpError(
+        401,
+        'missing or wrong token: send Authorization: Bearer <token> or ?token=',
+        'authorization',
+      );
     }
     return next();
   };

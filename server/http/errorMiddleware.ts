@@ -31,7 +31,10 @@ export function errorMiddleware(logger: Logger): Middleware {
         logger.error({ err: error, method: ctx.method, path: ctx.path }, 'request failed');
         ctx.body = { error: 'internal error' };
       } else {
-        logger.info({ status, method: ctx.method, path: ctx.path, error: (error as Error).message }, 'request rejected');
+        logger.info(
+          { status, method: ctx.method, path: ctx.path, error: (error as Error).message },
+          'request rejected',
+        );
         ctx.body = field ? { error: (error as Error).message, field } : { error: (error as Error).message };
       }
     }

@@ -27,7 +27,10 @@ export function openApiDocument(version: string): Record<string, unknown> {
               schema: {
                 type: 'object',
                 required: ['error'],
-                properties: { error: { type: 'string' }, field: { type: 'string', description: 'The offending input field' } },
+                properties: {
+                  error: { type: 'string' },
+                  field: { type: 'string', description: 'The offending input field' },
+                },
               },
             },
           },
@@ -67,7 +70,14 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: {
             200: {
               description: 'Server is up',
-              content: { 'application/json': { schema: { type: 'object', properties: { status: { const: 'ok' }, version: { type: 'string' }, uptime_s: { type: 'integer' } } } } },
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: { status: { const: 'ok' }, version: { type: 'string' }, uptime_s: { type: 'integer' } },
+                  },
+                },
+              },
             },
           },
         },
@@ -98,13 +108,25 @@ export function openApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
-      '/api/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1 JSON' } } } },
+      '/api/openapi.json': {
+        get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1 JSON' } } },
+      },
       '/whep/{camera}': {
         parameters: [{ name: 'camera', in: 'path', required: true, schema: { type: 'string' } }],
         post: {
           summary: 'WHEP: start viewing a camera',
           security: bearer,
-          requestBody: { required: true, content: { 'application/sdp': { schema: { type: 'string', description: 'SDP offer with a recvonly H.264 (packetization-mode=1) video m-line' } } } },
+          requestBody: {
+            required: true,
+            content: {
+              'application/sdp': {
+                schema: {
+                  type: 'string',
+                  description: 'SDP offer with a recvonly H.264 (packetization-mode=1) video m-line',
+                },
+              },
+            },
+          },
           responses: {
             201: {
               description: 'SDP answer (ICE-lite, candidates included)',
@@ -129,10 +151,17 @@ export function openApiDocument(version: string): Record<string, unknown> {
         patch: {
           summary: 'Trickle ICE (RFC 8840 SDP fragment)',
           security: bearer,
-          requestBody: { required: true, content: { 'application/trickle-ice-sdpfrag': { schema: { type: 'string' } } } },
+          requestBody: {
+            required: true,
+            content: { 'application/trickle-ice-sdpfrag': { schema: { type: 'string' } } },
+          },
           responses: { 204: { description: 'Candidates added' }, 400: error, 404: error, 415: error },
         },
-        delete: { summary: 'End the viewer', security: bearer, responses: { 200: { description: 'Closed' }, 404: error } },
+        delete: {
+          summary: 'End the viewer',
+          security: bearer,
+          responses: { 200: { description: 'Closed' }, 404: error },
+        },
       },
     },
   };

@@ -46,8 +46,23 @@ describe('two cameras, keyframe on join, and a Node server restart', { timeout: 
         camerad: { rtpBasePort: 15004, runtimeDir: join(dir, 'run') },
         cameras: [
           // A keyframe only every 300 frames (10 s): a viewer that starts quickly proves keyframe-on-join.
-          { id: 'pattern', source: 'test://', width: 640, height: 360, fps: 30, bitrateKbps: 800, keyframeInterval: GOP },
-          { id: 'people', source: `file://${join(root, 'data/samples/vtest.avi')}`, width: 640, height: 360, fps: 15, bitrateKbps: 800 },
+          {
+            id: 'pattern',
+            source: 'test://',
+            width: 640,
+            height: 360,
+            fps: 30,
+            bitrateKbps: 800,
+            keyframeInterval: GOP,
+          },
+          {
+            id: 'people',
+            source: `file://${join(root, 'data/samples/vtest.avi')}`,
+            width: 640,
+            height: 360,
+            fps: 15,
+            bitrateKbps: 800,
+          },
         ],
       }),
     );
@@ -72,7 +87,12 @@ describe('two cameras, keyframe on join, and a Node server restart', { timeout: 
     );
     const joinedAt = Date.now();
     await page.goto(url);
-    await pollUntil(() => videoState(page, 'pattern'), (v) => v.total > 0, 30_000, 'first decoded frame');
+    await pollUntil(
+      () => videoState(page, 'pattern'),
+      (v) => v.total > 0,
+      30_000,
+      'first decoded frame',
+    );
     const framesWaited = ((Date.now() - joinedAt) / 1000) * 30;
     // camerad's counters arrive with its stats, once a second.
     const afterJoin = await pollUntil(
@@ -83,14 +103,22 @@ describe('two cameras, keyframe on join, and a Node server restart', { timeout: 
     );
     // A keyframe came although no periodic one was due: it was forced.
     const periodic = Math.floor(afterJoin.frames_out / GOP) - Math.floor(before.frames_out / GOP);
-    assert.ok(afterJoin.keyframes - before.keyframes > periodic, `forced IDR (keyframes ${before.keyframes}→${afterJoin.keyframes}, periodic ${periodic})`);
+    assert.ok(
+      afterJoin.keyframes - before.keyframes > periodic,
+      `forced IDR (keyframes ${before.keyframes}→${afterJoin.keyframes}, periodic ${periodic})`,
+    );
     // Page load, ICE and DTLS included: far below the ≥ 150 frames a periodic IDR would take.
     assert.ok(framesWaited < 60, `first frame after ${framesWaited.toFixed(0)} frame intervals`);
   });
 
   it('plays both cameras at once, each at its own size with real pictures', async () => {
     for (const id of ['pattern', 'people']) {
-      const v = await pollUntil(() => videoState(page, id), (s) => s.total > 30, 60_000, `30 frames of ${id}`);
+      const v = await pollUntil(
+        () => videoState(page, id),
+        (s) => s.total > 30,
+        60_000,
+        `30 frames of ${id}`,
+      );
       assert.equal(v.width, 640);
       assert.equal(v.height, 360);
     }
@@ -103,9 +131,19 @@ describe('two cameras, keyframe on join, and a Node server restart', { timeout: 
     assert.equal(await stopGroup(server), 0, 'server stops cleanly on SIGTERM');
     await startServer();
     for (const id of ['pattern', 'people']) {
-      await pollUntil(() => videoState(page, id), (s) => s.reconnects > 0 && s.state === 'connected', 60_000, `${id} reconnected`);
+      await pollUntil(
+        () => videoState(page, id),
+        (s) => s.reconnects > 0 && s.state === 'connected',
+        60_000,
+        `${id} reconnected`,
+      );
     }
-    const v1 = await pollUntil(() => videoState(page, 'people'), (s) => s.total > v0.total + 30, 60_000, 'frames after reconnect');
+    const v1 = await pollUntil(
+      () => videoState(page, 'people'),
+      (s) => s.total > v0.total + 30,
+      60_000,
+      'frames after reconnect',
+    );
     assert.ok(v1.total > v0.total);
   });
 

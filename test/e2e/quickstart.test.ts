@@ -22,7 +22,15 @@ function quickStartCommands(): string[] {
 }
 
 interface Status {
-  cameras: { id: string; source: string; state: string; pid: number | null; restarts: number; width: number; height: number }[];
+  cameras: {
+    id: string;
+    source: string;
+    state: string;
+    pid: number | null;
+    restarts: number;
+    width: number;
+    height: number;
+  }[];
 }
 
 describe('quick start: the README run command serves the sample footage to a browser', { timeout: 900_000 }, () => {
@@ -56,7 +64,12 @@ describe('quick start: the README run command serves the sample footage to a bro
   });
 
   it('plays at the configured size: >100 frames decoded, <5 % dropped', async () => {
-    const v = await pollUntil(() => videoState(page, 'sample'), (s) => s.total > 100, 120_000, '>100 decoded frames');
+    const v = await pollUntil(
+      () => videoState(page, 'sample'),
+      (s) => s.total > 100,
+      120_000,
+      '>100 decoded frames',
+    );
     assert.equal(v.width, 1280);
     assert.equal(v.height, 720);
     assert.ok(v.dropped / v.total < 0.05, `dropped ${v.dropped} of ${v.total}`);
@@ -76,8 +89,18 @@ describe('quick start: the README run command serves the sample footage to a bro
     const pid = before.cameras[0]!.pid!;
     const v0 = await videoState(page, 'sample');
     process.kill(pid, 'SIGKILL');
-    await pollUntil(status, (s) => s.cameras[0]!.state === 'running' && s.cameras[0]!.pid !== null && s.cameras[0]!.pid !== pid, 60_000, 'camerad restarted');
-    const v1 = await pollUntil(() => videoState(page, 'sample'), (s) => s.total > v0.total + 60, 60_000, '60 more frames after the restart');
+    await pollUntil(
+      status,
+      (s) => s.cameras[0]!.state === 'running' && s.cameras[0]!.pid !== null && s.cameras[0]!.pid !== pid,
+      60_000,
+      'camerad restarted',
+    );
+    const v1 = await pollUntil(
+      () => videoState(page, 'sample'),
+      (s) => s.total > v0.total + 60,
+      60_000,
+      '60 more frames after the restart',
+    );
     assert.equal(v1.reconnects, v0.reconnects, 'the WHEP session was kept (no reconnect, no reload)');
     assert.ok((await status()).cameras[0]!.restarts >= 1);
   });

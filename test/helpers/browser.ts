@@ -47,8 +47,9 @@ export interface VideoState {
 export async function videoState(page: Page, cameraId: string): Promise<VideoState> {
   return page.evaluate((id) => {
     const video = document.getElementById(`video-${id}`) as HTMLVideoElement | null;
-    const player = (window as unknown as { __viewer?: { players: Map<string, { state: string; reconnects: number }> } })
-      .__viewer?.players.get(id);
+    const player = (
+      window as unknown as { __viewer?: { players: Map<string, { state: string; reconnects: number }> } }
+    ).__viewer?.players.get(id);
     const q = video?.getVideoPlaybackQuality();
     return {
       width: video?.videoWidth ?? 0,
@@ -107,7 +108,12 @@ export function thumbDiff(a: FrameGrab, b: FrameGrab): number {
 }
 
 /** Polls `fn` every 250 ms until `predicate` holds; a hang guard, not a speed bound. */
-export async function pollUntil<T>(fn: () => Promise<T>, predicate: (v: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+export async function pollUntil<T>(
+  fn: () => Promise<T>,
+  predicate: (v: T) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < deadline) {

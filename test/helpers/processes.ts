@@ -8,8 +8,17 @@ export interface Started {
 }
 
 /** Spawns in its own process group (so the whole tree can be stopped), keeping the last 200 kB of output. */
-export function startProcess(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Started {
-  const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startProcess(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Started {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   const keep = (chunk: Buffer): void => {
     out = (out + chunk.toString('utf8')).slice(-200_000);
@@ -49,7 +58,10 @@ export async function waitForOutput(started: Started, pattern: RegExp, timeoutMs
   while (Date.now() < deadline) {
     const m = started.output().match(pattern);
     if (m) return m;
-    if (started.child.exitCode !== null) throw new Error(`process exited (${started.child.exitCode}) before ${pattern}:\n${started.output().slice(-4000)}`);
+    if (started.child.exitCode !== null)
+      throw new Error(
+        `process exited (${started.child.exitCode}) before ${pattern}:\n${started.output().slice(-4000)}`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`timed out waiting for ${pattern}:\n${started.output().slice(-4000)}`);

@@ -10,9 +10,15 @@ import { testLogger } from './logger.js';
  * Starts the real server in-process (spawn mode: it runs the real camerad) on an ephemeral
  * HTTP port, with settings given as `ECS_` environment overrides.
  */
-export async function startTestServer(env: Record<string, string>): Promise<{ server: Server; url: string; config: ResolvedConfig; close: () => Promise<void> }> {
+export async function startTestServer(
+  env: Record<string, string>,
+): Promise<{ server: Server; url: string; config: ResolvedConfig; close: () => Promise<void> }> {
   const runtimeDir = mkdtempSync(join(tmpdir(), 'ecs-run-'));
-  const config = loadConfig(projectRoot(), undefined, { ECS_SERVER__PORT: '0', ECS_CAMERAD__RUNTIME_DIR: runtimeDir, ...env });
+  const config = loadConfig(projectRoot(), undefined, {
+    ECS_SERVER__PORT: '0',
+    ECS_CAMERAD__RUNTIME_DIR: runtimeDir,
+    ...env,
+  });
   const server = await Server.create(config, testLogger);
   return {
     server,

@@ -21,54 +21,73 @@ function supervisor(id: string, source: string): CameradSupervisor {
       mode: 'spawn',
       binary,
       socketPath,
-      args: [`--camera=${id}`, `--source=${source}`, '--width=320', '--height=240', '--fps=15', '--rtp-port=17004', `--control=${socketPath}`],
+      args: [
+        `--camera=${id}`,
+        `--source=${source}`,
+        '--width=320',
+        '--height=240',
+        '--fps=15',
+        '--rtp-port=17004',
+        `--control=${socketPath}`,
+      ],
       backoffInitialMs: 100,
     },
     testLogger,
   );
 }
 
-describe('CameradSupervisor with the real camerad', { skip: existsSync(binary) ? false : `camerad not built at ${binary} (npm run build:native)` }, () => {
-  it('restarts camerad after SIGKILL, rejecting requests pending on the dead channel', async () => {
-    const sup = supervisor('kill', 'test://');
-    try {
-      sup.start();
-      await sup.waitRunning(20_000);
-      const pid = sup.pid!;
-      assert.deepEqual(await sup.request('ping'), {});
-      const pending = sup.request('stats');
-      process.kill(pid, 'SIGKILL');
-      await pending.then(
-        () => undefined, // answered before the kill landed: allowed
-        (error: unknown) => assert.ok(error instanceof InvalidStateError, String(error)),
+describe(
+  'CameradSupervisor with the real camerad',
+  { skip: existsSync(binary) ? false : `camerad not built at ${binary} (npm run build:native)` },
+  () => {
+    it('restarts camerad after SIGKILL, rejecting requests pending on the dead channel', async () => {
+      const sup = supervisor('kill', 'test://');
+      try {
+        sup.start();
+        await sup.waitRunning(20_000);
+        const pid = sup.pid!;
+        assert.deepEqual(await sup.request('ping'), {});
+        const pending = sup.request('stats');
+        process.kill(pid, 'SIGKILL');
+        await pending.then(
+          () => undefined, // answered before the kill landed: allowed
+          (error: unknown) => assert.ok(error instanceof InvalidStateError, String(error)),
+        );
+        await waitFor(
+          () => sup.state === 'running' && sup.pid !== undefined && sup.pid !== pid,
+          20_000,
+          'a new camerad',
+        );
+        assert.equal(sup.restarts, 1);
+        assert.equal((await sup.request('keyframe')).keyframe_requests, 1);
+      } finally {
+        await sup.close();
+      }
+      assert.equal(sup.state, 'stopped');
+      await sup.close(); // idempotent
+    });
+
+    it('does not restart after a configuration error, and keeps camerad’s message', async () => {
+      const sup = supervisor('bad', 'foo://nothing');
+      try {
+        sup.start();
+        await assert.rejects(sup.waitRunning(20_000), /source: unknown scheme/);
+        assert.equal(sup.state, 'failed');
+        assert.equal(sup.restarts, 0);
+        await assert.rejects(sup.request('ping'), InvalidStateError);
+      } finally {
+        await sup.close();
+      }
+    });
+
+    it('reports a missing binary as a failure with a build hint', async () => {
+      const sup = new CameradSupervisor(
+        { cameraId: 'nobin', mode: 'spawn', binary: join(dir, 'missing'), args: [], socketPath: join(dir, 'x.sock') },
+        testLogger,
       );
-      await waitFor(() => sup.state === 'running' && sup.pid !== undefined && sup.pid !== pid, 20_000, 'a new camerad');
-      assert.equal(sup.restarts, 1);
-      assert.equal((await sup.request('keyframe')).keyframe_requests, 1);
-    } finally {
-      await sup.close();
-    }
-    assert.equal(sup.state, 'stopped');
-    await sup.close(); // idempotent
-  });
-
-  it('does not restart after a configuration error, and keeps camerad’s message', async () => {
-    const sup = supervisor('bad', 'foo://nothing');
-    try {
       sup.start();
-      await assert.rejects(sup.waitRunning(20_000), /source: unknown scheme/);
-      assert.equal(sup.state, 'failed');
-      assert.equal(sup.restarts, 0);
-      await assert.rejects(sup.request('ping'), InvalidStateError);
-    } finally {
+      await assert.rejects(sup.waitRunning(10_000), /build:native/);
       await sup.close();
-    }
-  });
-
-  it('reports a missing binary as a failure with a build hint', async () => {
-    const sup = new CameradSupervisor({ cameraId: 'nobin', mode: 'spawn', binary: join(dir, 'missing'), args: [], socketPath: join(dir, 'x.sock') }, testLogger);
-    sup.start();
-    await assert.rejects(sup.waitRunning(10_000), /build:native/);
-    await sup.close();
-  });
-});
+    });
+  },
+);

@@ -40,11 +40,23 @@ describe('configuration', () => {
   });
 
   it('reads YAML and applies ECS_ environment overrides on top', () => {
-    const path = file('a.yaml', 'server:\n  port: 9000\ncameras:\n  - id: a\n    source: test://\n  - id: b\n    source: test://\n    fps: 15\n');
-    const config = loadConfig(root, path, { ECS_SERVER__PORT: '9001', ECS_WEBRTC__ANNOUNCED_ADDRESSES: '["10.1.2.3"]' });
+    const path = file(
+      'a.yaml',
+      'server:\n  port: 9000\ncameras:\n  - id: a\n    source: test://\n  - id: b\n    source: test://\n    fps: 15\n',
+    );
+    const config = loadConfig(root, path, {
+      ECS_SERVER__PORT: '9001',
+      ECS_WEBRTC__ANNOUNCED_ADDRESSES: '["10.1.2.3"]',
+    });
     assert.equal(config.server.port, 9001);
     assert.deepEqual(config.webrtc.announcedAddresses, ['10.1.2.3']);
-    assert.deepEqual(config.cameras.map((c) => [c.id, c.rtpPort, c.fps]), [['a', 5004, 30], ['b', 5006, 15]]);
+    assert.deepEqual(
+      config.cameras.map((c) => [c.id, c.rtpPort, c.fps]),
+      [
+        ['a', 5004, 30],
+        ['b', 5006, 15],
+      ],
+    );
   });
 
   it('rejects unknown keys, naming them', () => {
@@ -53,19 +65,43 @@ describe('configuration', () => {
   });
 
   it('rejects out-of-range values, naming the setting', () => {
-    rejects(() => loadConfig(root, undefined, { ECS_CAMERAS: '[{"id":"a","source":"test://","fps":0}]' }), 'cameras[0].fps', /.+/);
-    rejects(() => loadConfig(root, undefined, { ECS_WEBRTC__UDP_PORT_MIN: '5000', ECS_WEBRTC__UDP_PORT_MAX: '4000' }), 'webrtc.udpPortMax', /greater/);
+    rejects(
+      () => loadConfig(root, undefined, { ECS_CAMERAS: '[{"id":"a","source":"test://","fps":0}]' }),
+      'cameras[0].fps',
+      /.+/,
+    );
+    rejects(
+      () => loadConfig(root, undefined, { ECS_WEBRTC__UDP_PORT_MIN: '5000', ECS_WEBRTC__UDP_PORT_MAX: '4000' }),
+      'webrtc.udpPortMax',
+      /greater/,
+    );
   });
 
   it('rejects an unknown source scheme and a missing file, naming the camera', () => {
-    rejects(() => loadConfig(root, undefined, { ECS_CAMERAS: '[{"id":"a","source":"foo://x"}]' }), 'cameras[0].source', /unknown scheme "foo"/);
-    rejects(() => loadConfig(root, undefined, { ECS_CAMERAS: '[{"id":"a","source":"file:///nonexistent/x.mp4"}]' }), 'cameras[0].source', /file not found: \/nonexistent\/x\.mp4/);
-    rejects(() => loadConfig(root, undefined, { ECS_CAMERAS: '[{"id":"a","source":"test://"},{"id":"a","source":"test://"}]' }), 'cameras[1].id', /duplicate/);
+    rejects(
+      () => loadConfig(root, undefined, { ECS_CAMERAS: '[{"id":"a","source":"foo://x"}]' }),
+      'cameras[0].source',
+      /unknown scheme "foo"/,
+    );
+    rejects(
+      () => loadConfig(root, undefined, { ECS_CAMERAS: '[{"id":"a","source":"file:///nonexistent/x.mp4"}]' }),
+      'cameras[0].source',
+      /file not found: \/nonexistent\/x\.mp4/,
+    );
+    rejects(
+      () =>
+        loadConfig(root, undefined, { ECS_CAMERAS: '[{"id":"a","source":"test://"},{"id":"a","source":"test://"}]' }),
+      'cameras[1].id',
+      /duplicate/,
+    );
   });
 
   it('requires a token when listening beyond loopback', () => {
     rejects(() => loadConfig(root, undefined, { ECS_SERVER__HOST: '0.0.0.0' }), 'server.token', /required/);
-    assert.equal(loadConfig(root, undefined, { ECS_SERVER__HOST: '0.0.0.0', ECS_SERVER__TOKEN: 'x'.repeat(16) }).server.host, '0.0.0.0');
+    assert.equal(
+      loadConfig(root, undefined, { ECS_SERVER__HOST: '0.0.0.0', ECS_SERVER__TOKEN: 'x'.repeat(16) }).server.host,
+      '0.0.0.0',
+    );
   });
 
   it('the server fails fast with exit code 2 and the setting named (built server)', () => {

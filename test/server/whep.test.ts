@@ -36,7 +36,9 @@ describe('WHEP over HTTP against the real server and camerad', { timeout: 120_00
     ctx = await startTestServer({
       ECS_SERVER__TOKEN: TOKEN,
       ECS_CAMERAD__RTP_BASE_PORT: '16004',
-      ECS_CAMERAS: JSON.stringify([{ id: 'cam', source: 'test://', width: 320, height: 240, fps: 15, bitrateKbps: 300 }]),
+      ECS_CAMERAS: JSON.stringify([
+        { id: 'cam', source: 'test://', width: 320, height: 240, fps: 15, bitrateKbps: 300 },
+      ]),
     });
     await ctx.server.cameras.get('cam')!.supervisor.waitRunning(30_000);
     // A viewer that must keep playing through every bad request below.
@@ -71,12 +73,18 @@ describe('WHEP over HTTP against the real server and camerad', { timeout: 120_00
 
   it('422 for an offer with no H.264', async () => expectError(await post(VP8_OFFER), 422, /no H\.264.*VP8/));
 
-  it('415 for a body that is not application/sdp', async () => expectError(await post('{}', 'application/json'), 415, /application\/sdp/));
+  it('415 for a body that is not application/sdp', async () =>
+    expectError(await post('{}', 'application/json'), 415, /application\/sdp/));
 
-  it('404 for an unknown camera', async () => expectError(await post(VP8_OFFER, 'application/sdp', 'nope'), 404, /unknown camera/));
+  it('404 for an unknown camera', async () =>
+    expectError(await post(VP8_OFFER, 'application/sdp', 'nope'), 404, /unknown camera/));
 
   it('404 for DELETE and PATCH of an unknown viewer', async () => {
-    await expectError(await fetch(`${ctx.url}/whep/cam/00000000-0000-0000-0000-000000000000`, { method: 'DELETE', headers: auth }), 404, /unknown viewer/);
+    await expectError(
+      await fetch(`${ctx.url}/whep/cam/00000000-0000-0000-0000-000000000000`, { method: 'DELETE', headers: auth }),
+      404,
+      /unknown viewer/,
+    );
     const patch = await fetch(`${ctx.url}/whep/cam/00000000-0000-0000-0000-000000000000`, {
       method: 'PATCH',
       headers: { ...auth, 'content-type': 'application/trickle-ice-sdpfrag' },
@@ -88,15 +96,26 @@ describe('WHEP over HTTP against the real server and camerad', { timeout: 120_00
   it('keeps serving the other viewer, and counts it in /api/status', async () => {
     const count = client.packets.length;
     await waitFor(() => client.packets.length > count + 20, 15_000, 'more RTP after the bad requests');
-    const status = (await (await fetch(`${ctx.url}/api/status`, { headers: auth })).json()) as { cameras: { viewers: number; encoder: string }[] };
+    const status = (await (await fetch(`${ctx.url}/api/status`, { headers: auth })).json()) as {
+      cameras: { viewers: number; encoder: string }[];
+    };
     assert.equal(status.cameras[0]!.viewers, 1);
     assert.equal(status.cameras[0]!.encoder, 'x264enc');
   });
 
   it('serves an OpenAPI document describing every WHEP and status route', async () => {
-    const doc = (await (await fetch(`${ctx.url}/api/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    const doc = (await (await fetch(`${ctx.url}/api/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
     assert.match(doc.openapi, /^3\./);
-    for (const [path, method] of [['/api/health', 'get'], ['/api/status', 'get'], ['/whep/{camera}', 'post'], ['/whep/{camera}/{viewer}', 'patch'], ['/whep/{camera}/{viewer}', 'delete']] as const) {
+    for (const [path, method] of [
+      ['/api/health', 'get'],
+      ['/api/status', 'get'],
+      ['/whep/{camera}', 'post'],
+      ['/whep/{camera}/{viewer}', 'patch'],
+      ['/whep/{camera}/{viewer}', 'delete'],
+    ] as const) {
       assert.ok(doc.paths[path]?.[method], `${method.toUpperCase()} ${path} documented`);
     }
   });

@@ -1,16 +1,16 @@
-import type { ApiClient, CameraStatus } from "./api";
-import { StatsPanel } from "./StatsPanel";
-import { WhepPlayer, type PlayerState } from "./WhepPlayer";
+import type { ApiClient, CameraStatus } from './api';
+import { StatsPanel } from './StatsPanel';
+import { WhepPlayer, type PlayerState } from './WhepPlayer';
 
 /** Server-side fields listed under the video: [data-field, label]. */
 const SERVER_FIELDS = [
-  ["state", "camera"],
-  ["source_state", "source"],
-  ["encoder", "encoder"],
-  ["output", "output"],
-  ["viewers", "viewers"],
-  ["keyframe_requests", "keyframes req."],
-  ["source", "uri"],
+  ['state', 'camera'],
+  ['source_state', 'source'],
+  ['encoder', 'encoder'],
+  ['output', 'output'],
+  ['viewers', 'viewers'],
+  ['keyframe_requests', 'keyframes req.'],
+  ['source', 'uri'],
 ] as const;
 
 type ServerField = (typeof SERVER_FIELDS)[number][0];
@@ -38,51 +38,47 @@ export class CameraTile {
    * @param api client used for the WHEP requests.
    * @param onUnauthorised called when WHEP refuses the token.
    */
-  constructor(
-    camera: CameraStatus,
-    api: ApiClient,
-    onUnauthorised: () => void,
-  ) {
-    const root = el("article", "tile");
+  constructor(camera: CameraStatus, api: ApiClient, onUnauthorised: () => void) {
+    const root = el('article', 'tile');
     root.id = `tile-${camera.id}`;
     root.dataset.cameraTile = camera.id;
 
-    const header = el("header", "tile-header");
-    this.title = el("h2", "tile-name");
-    const id = el("span", "tile-id");
+    const header = el('header', 'tile-header');
+    this.title = el('h2', 'tile-name');
+    const id = el('span', 'tile-id');
     id.textContent = camera.id;
-    this.badge = el("span", "badge");
-    this.badge.dataset.role = "state";
+    this.badge = el('span', 'badge');
+    this.badge.dataset.role = 'state';
     header.append(this.title, id, this.badge);
 
-    const frame = el("div", "video-frame");
-    const video = document.createElement("video");
+    const frame = el('div', 'video-frame');
+    const video = document.createElement('video');
     video.id = `video-${camera.id}`;
     video.dataset.camera = camera.id;
-    video.className = "player";
+    video.className = 'player';
     video.autoplay = true;
     video.muted = true;
     video.playsInline = true;
     // Attributes too, so they show in the DOM (tests/inspectors read them).
-    video.setAttribute("autoplay", "");
-    video.setAttribute("muted", "");
-    video.setAttribute("playsinline", "");
-    this.warning = el("div", "warning");
-    this.warning.dataset.role = "warning";
-    this.warning.textContent = "source lost";
+    video.setAttribute('autoplay', '');
+    video.setAttribute('muted', '');
+    video.setAttribute('playsinline', '');
+    this.warning = el('div', 'warning');
+    this.warning.dataset.role = 'warning';
+    this.warning.textContent = 'source lost';
     this.warning.hidden = true;
     frame.append(video, this.warning);
 
-    this.stats = new StatsPanel(el("div", "stats"));
-    this.error = el("div", "tile-error");
-    this.error.dataset.role = "error";
+    this.stats = new StatsPanel(el('div', 'stats'));
+    this.error = el('div', 'tile-error');
+    this.error.dataset.role = 'error';
 
-    const server = el("dl", "server");
-    server.dataset.role = "server";
+    const server = el('dl', 'server');
+    server.dataset.role = 'server';
     for (const [field, label] of SERVER_FIELDS) {
-      const dt = el("dt", "");
+      const dt = el('dt', '');
       dt.textContent = label;
-      const dd = el("dd", "");
+      const dd = el('dd', '');
       dd.dataset.field = field;
       server.append(dt, dd);
       this.fields.set(field, dd);
@@ -93,8 +89,7 @@ export class CameraTile {
 
     this.player = new WhepPlayer(camera.id, camera.whep, video, api);
     this.player.onstats = (s) => this.stats.update(s);
-    this.player.onstatechange = (state, reason) =>
-      this.showState(state, reason);
+    this.player.onstatechange = (state, reason) => this.showState(state, reason);
     this.player.onunauthorised = onUnauthorised;
     this.showState(this.player.state, null);
     this.update(camera);
@@ -104,37 +99,36 @@ export class CameraTile {
   update(c: CameraStatus): void {
     this.title.textContent = c.name || c.id;
     this.root.dataset.serverState = c.state;
-    this.root.dataset.sourceState = c.source_state ?? "";
-    this.warning.hidden = c.source_state !== "lost";
-    this.root.classList.toggle("source-lost", c.source_state === "lost");
+    this.root.dataset.sourceState = c.source_state ?? '';
+    this.warning.hidden = c.source_state !== 'lost';
+    this.root.classList.toggle('source-lost', c.source_state === 'lost');
     const output = [
       c.width && c.height ? `${c.width}x${c.height}` : null,
       c.fps === null ? null : `${c.fps.toFixed(1)} fps`,
       c.bitrate_kbps === null ? null : `${Math.round(c.bitrate_kbps)} kbit/s`,
     ].filter((x) => x !== null);
-    this.setField("state", c.state);
-    this.setField("source_state", c.source_state ?? "–");
-    this.setField("encoder", c.encoder ?? "–");
-    this.setField("output", output.length ? output.join(" · ") : "–");
-    this.setField("viewers", String(c.viewers));
-    this.setField("keyframe_requests", String(c.keyframe_requests));
-    this.setField("source", c.source);
-    this.fields.get("source")?.setAttribute("title", c.source);
+    this.setField('state', c.state);
+    this.setField('source_state', c.source_state ?? '–');
+    this.setField('encoder', c.encoder ?? '–');
+    this.setField('output', output.length ? output.join(' · ') : '–');
+    this.setField('viewers', String(c.viewers));
+    this.setField('keyframe_requests', String(c.keyframe_requests));
+    this.setField('source', c.source);
+    this.fields.get('source')?.setAttribute('title', c.source);
   }
 
   /** Marks whether the camera is still listed by the server (greys the tile out when not). */
   setListed(listed: boolean): void {
-    this.root.classList.toggle("unlisted", !listed);
+    this.root.classList.toggle('unlisted', !listed);
   }
 
   private showState(state: PlayerState, reason: string | null): void {
     this.badge.textContent = state;
     this.badge.dataset.state = state;
     this.root.dataset.state = state;
-    if (state === "connected" || state === "stopped")
-      this.error.textContent = "";
+    if (state === 'connected' || state === 'stopped') this.error.textContent = '';
     else if (reason) this.error.textContent = reason;
-    if (state !== "connected") this.stats.clear();
+    if (state !== 'connected') this.stats.clear();
   }
 
   private setField(field: ServerField, text: string): void {
@@ -143,10 +137,7 @@ export class CameraTile {
   }
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (className) e.className = className;
   return e;

@@ -8,18 +8,13 @@ export class HttpError extends Error {
 
   constructor(status: number, message: string) {
     super(message);
-    this.name = "HttpError";
+    this.name = 'HttpError';
     this.status = status;
   }
 
   /** True when retrying later may help (server overloaded/restarting). */
   get retryable(): boolean {
-    return (
-      this.status >= 500 ||
-      this.status === 404 ||
-      this.status === 408 ||
-      this.status === 429
-    );
+    return this.status >= 500 || this.status === 404 || this.status === 408 || this.status === 429;
   }
 
   /** True when the request lacked a valid bearer token. */
@@ -35,10 +30,9 @@ export class HttpError extends Error {
     let message = `${res.status} ${res.statusText}`.trim();
     try {
       const body = (await res.json()) as unknown;
-      if (body && typeof body === "object" && "error" in body) {
+      if (body && typeof body === 'object' && 'error' in body) {
         const text = (body as { error: unknown }).error;
-        if (typeof text === "string" && text)
-          message = `${res.status}: ${text}`;
+        if (typeof text === 'string' && text) message = `${res.status}: ${text}`;
       }
     } catch {
       // Body was not JSON (e.g. a proxy error page): the status line will do.

@@ -1,12 +1,12 @@
-import type { StatsSample } from "./StatsSampler";
+import type { StatsSample } from './StatsSampler';
 
 /** Stat fields shown in the panel, in display order. */
 const FIELDS = [
-  ["resolution", "res"],
-  ["fps", "fps"],
-  ["bitrate", "rate"],
-  ["rtt", "RTT"],
-  ["frames", "frames"],
+  ['resolution', 'res'],
+  ['fps', 'fps'],
+  ['bitrate', 'rate'],
+  ['rtt', 'RTT'],
+  ['frames', 'frames'],
 ] as const;
 
 type Field = (typeof FIELDS)[number][0];
@@ -23,16 +23,16 @@ export class StatsPanel {
   private readonly values = new Map<Field, HTMLElement>();
 
   constructor(readonly root: HTMLElement) {
-    root.dataset.role = "stats";
-    root.classList.add("stats");
+    root.dataset.role = 'stats';
+    root.classList.add('stats');
     for (const [field, label] of FIELDS) {
-      const cell = document.createElement("div");
-      cell.className = "stat";
-      const name = document.createElement("span");
-      name.className = "stat-label";
+      const cell = document.createElement('div');
+      cell.className = 'stat';
+      const name = document.createElement('span');
+      name.className = 'stat-label';
       name.textContent = label;
-      const value = document.createElement("span");
-      value.className = "stat-value";
+      const value = document.createElement('span');
+      value.className = 'stat-value';
       value.dataset.stat = field;
       cell.append(name, value);
       root.append(cell);
@@ -43,48 +43,25 @@ export class StatsPanel {
 
   /** Shows a fresh sample. */
   update(s: StatsSample): void {
-    this.set(
-      "resolution",
-      s.width && s.height ? `${s.width}x${s.height}` : "–",
-    );
-    this.set(
-      "fps",
-      s.fps === null ? "–" : `${s.fps.toFixed(s.fps < 10 ? 1 : 0)} fps`,
-    );
-    this.set(
-      "bitrate",
-      s.bitrateKbps === null ? "–" : `${Math.round(s.bitrateKbps)} kbit/s`,
-    );
-    this.set(
-      "rtt",
-      s.rttMs === null ? "–" : `${s.rttMs.toFixed(s.rttMs < 10 ? 1 : 0)} ms`,
-    );
-    this.set(
-      "frames",
-      `${s.framesDecoded} decoded / ${s.framesDropped} dropped`,
-    );
+    this.set('resolution', s.width && s.height ? `${s.width}x${s.height}` : '–');
+    this.set('fps', s.fps === null ? '–' : `${s.fps.toFixed(s.fps < 10 ? 1 : 0)} fps`);
+    this.set('bitrate', s.bitrateKbps === null ? '–' : `${Math.round(s.bitrateKbps)} kbit/s`);
+    this.set('rtt', s.rttMs === null ? '–' : `${s.rttMs.toFixed(s.rttMs < 10 ? 1 : 0)} ms`);
+    this.set('frames', `${s.framesDecoded} decoded / ${s.framesDropped} dropped`);
     const d = this.root.dataset;
-    d.width = String(s.width ?? "");
-    d.height = String(s.height ?? "");
-    d.fps = s.fps === null ? "" : s.fps.toFixed(2);
-    d.bitrateKbps = s.bitrateKbps === null ? "" : s.bitrateKbps.toFixed(1);
-    d.rttMs = s.rttMs === null ? "" : s.rttMs.toFixed(2);
+    d.width = String(s.width ?? '');
+    d.height = String(s.height ?? '');
+    d.fps = s.fps === null ? '' : s.fps.toFixed(2);
+    d.bitrateKbps = s.bitrateKbps === null ? '' : s.bitrateKbps.toFixed(1);
+    d.rttMs = s.rttMs === null ? '' : s.rttMs.toFixed(2);
     d.framesDecoded = String(s.framesDecoded);
     d.framesDropped = String(s.framesDropped);
   }
 
   /** Blanks every value (no session). */
   clear(): void {
-    for (const [field] of FIELDS) this.set(field, "–");
-    for (const key of [
-      "width",
-      "height",
-      "fps",
-      "bitrateKbps",
-      "rttMs",
-      "framesDecoded",
-      "framesDropped",
-    ]) {
+    for (const [field] of FIELDS) this.set(field, '–');
+    for (const key of ['width', 'height', 'fps', 'bitrateKbps', 'rttMs', 'framesDecoded', 'framesDropped']) {
       delete this.root.dataset[key];
     }
   }

@@ -47,21 +47,16 @@ export class StatsSampler {
     let selectedPairId = null as string | null;
     const pairs = new Map<string, RTCIceCandidatePairStats>();
 
-    for (const s of report.values() as IterableIterator<
-      RTCStats & Record<string, unknown>
-    >) {
-      if (s.type === "inbound-rtp") {
+    for (const s of report.values() as IterableIterator<RTCStats & Record<string, unknown>>) {
+      if (s.type === 'inbound-rtp') {
         const v = s as InboundVideo;
-        if ((v.kind ?? v.mediaType) === "video") {
+        if ((v.kind ?? v.mediaType) === 'video') {
           inbound = v;
           timestamp = s.timestamp;
         }
-      } else if (
-        s.type === "transport" &&
-        typeof s.selectedCandidatePairId === "string"
-      ) {
+      } else if (s.type === 'transport' && typeof s.selectedCandidatePairId === 'string') {
         selectedPairId = s.selectedCandidatePairId;
-      } else if (s.type === "candidate-pair") {
+      } else if (s.type === 'candidate-pair') {
         pairs.set(s.id, s as unknown as RTCIceCandidatePairStats);
       }
     }
@@ -70,7 +65,7 @@ export class StatsSampler {
     let pair = selectedPairId ? pairs.get(selectedPairId) : undefined;
     if (!pair) {
       for (const p of pairs.values()) {
-        if (p.nominated && p.state === "succeeded") pair = p;
+        if (p.nominated && p.state === 'succeeded') pair = p;
       }
     }
     const rtt = pair?.currentRoundTripTime;
@@ -84,12 +79,8 @@ export class StatsSampler {
     let fps: number | null = v.framesPerSecond ?? null;
     let bitrateKbps: number | null = null;
     if (prev && dtS > 0) {
-      bitrateKbps = Math.max(
-        0,
-        ((bytesReceived - prev.bytesReceived) * 8) / dtS / 1000,
-      );
-      if (fps === null)
-        fps = Math.max(0, (framesDecoded - prev.framesDecoded) / dtS);
+      bitrateKbps = Math.max(0, ((bytesReceived - prev.bytesReceived) * 8) / dtS / 1000);
+      if (fps === null) fps = Math.max(0, (framesDecoded - prev.framesDecoded) / dtS);
     }
 
     const sample: StatsSample = {
@@ -98,7 +89,7 @@ export class StatsSampler {
       height: v.frameHeight ?? null,
       fps,
       bitrateKbps,
-      rttMs: typeof rtt === "number" ? rtt * 1000 : null,
+      rttMs: typeof rtt === 'number' ? rtt * 1000 : null,
       framesDecoded,
       framesDropped: v.framesDropped ?? 0,
       bytesReceived,

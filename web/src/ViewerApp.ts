@@ -1,14 +1,14 @@
-import type { ApiClient, ServerStatus } from "./api";
-import { CameraTile } from "./CameraTile";
-import { HttpError } from "./HttpError";
-import type { WhepPlayer } from "./WhepPlayer";
+import type { ApiClient, ServerStatus } from './api';
+import { CameraTile } from './CameraTile';
+import { HttpError } from './HttpError';
+import type { WhepPlayer } from './WhepPlayer';
 
 /** Interval of `/api/status` polling, in ms. */
 const POLL_INTERVAL_MS = 2000;
 /** Consecutive successful polls a camera may be missing before its player is stopped. */
 const MISSING_POLLS_BEFORE_STOP = 3;
 /** Banner text for a rejected or missing bearer token. */
-export const UNAUTHORISED_TEXT = "unauthorised: add ?token=... to the URL";
+export const UNAUTHORISED_TEXT = 'unauthorised: add ?token=... to the URL';
 
 /** Shape of `window.__viewer`, the hook for automated tests. */
 export interface ViewerHandle {
@@ -48,18 +48,17 @@ export class ViewerApp implements ViewerHandle {
 
   /** Starts polling and wires page lifecycle events. */
   start(): void {
-    window.addEventListener("pagehide", () => {
+    window.addEventListener('pagehide', () => {
       // The page may be frozen or discarded: release server viewers now, with
       // keepalive so the DELETEs survive the unload.
       this.hidden = true;
       window.clearTimeout(this.pollTimer);
       for (const p of this.players.values()) p.stop(true);
     });
-    window.addEventListener("pageshow", (ev) => {
+    window.addEventListener('pageshow', (ev) => {
       if (!ev.persisted || !this.hidden) return; // first load, or not restored from bfcache
       this.hidden = false;
-      for (const [id, p] of this.players)
-        if ((this.missing.get(id) ?? 0) < MISSING_POLLS_BEFORE_STOP) p.start();
+      for (const [id, p] of this.players) if ((this.missing.get(id) ?? 0) < MISSING_POLLS_BEFORE_STOP) p.start();
       void this.poll();
     });
     void this.poll();
@@ -79,15 +78,11 @@ export class ViewerApp implements ViewerHandle {
         this.showBanner(UNAUTHORISED_TEXT);
       } else {
         const why = err instanceof Error ? err.message : String(err);
-        this.showBanner(`server unreachable, retrying… (${why})`, "warn");
-        this.summary.textContent = "server offline";
+        this.showBanner(`server unreachable, retrying… (${why})`, 'warn');
+        this.summary.textContent = 'server offline';
       }
     } finally {
-      if (!this.hidden)
-        this.pollTimer = window.setTimeout(
-          () => void this.poll(),
-          POLL_INTERVAL_MS,
-        );
+      if (!this.hidden) this.pollTimer = window.setTimeout(() => void this.poll(), POLL_INTERVAL_MS);
     }
   }
 
@@ -104,8 +99,7 @@ export class ViewerApp implements ViewerHandle {
         tile.player.start();
       } else {
         tile.update(cam);
-        if ((this.missing.get(cam.id) ?? 0) >= MISSING_POLLS_BEFORE_STOP)
-          tile.player.start(); // camera is back
+        if ((this.missing.get(cam.id) ?? 0) >= MISSING_POLLS_BEFORE_STOP) tile.player.start(); // camera is back
       }
       this.missing.set(cam.id, 0);
       tile.setListed(true);
@@ -122,7 +116,7 @@ export class ViewerApp implements ViewerHandle {
       }
     }
     const n = status.cameras.length;
-    this.summary.textContent = `${n} camera${n === 1 ? "" : "s"} · server up ${formatDuration(status.uptime_s)}`;
+    this.summary.textContent = `${n} camera${n === 1 ? '' : 's'} · server up ${formatDuration(status.uptime_s)}`;
     this.grid.dataset.empty = String(this.tiles.size === 0);
   }
 
@@ -131,12 +125,9 @@ export class ViewerApp implements ViewerHandle {
     this.showBanner(UNAUTHORISED_TEXT);
   }
 
-  private showBanner(
-    text: string | null,
-    kind: "error" | "warn" = "error",
-  ): void {
+  private showBanner(text: string | null, kind: 'error' | 'warn' = 'error'): void {
     this.banner.hidden = text === null;
-    this.banner.textContent = text ?? "";
+    this.banner.textContent = text ?? '';
     this.banner.dataset.kind = kind;
   }
 }

@@ -1,11 +1,10 @@
-import type { ApiClient } from "./api";
-import { Backoff } from "./Backoff";
-import { HttpError } from "./HttpError";
-import { StatsSampler, type StatsSample } from "./StatsSampler";
+import type { ApiClient } from './api';
+import { Backoff } from './Backoff';
+import { HttpError } from './HttpError';
+import { StatsSampler, type StatsSample } from './StatsSampler';
 
 /** Connection state shown in a tile's badge. */
-export type PlayerState =
-  "connecting" | "connected" | "reconnecting" | "failed" | "stopped";
+export type PlayerState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'stopped';
 
 /** Longest wait for ICE gathering before the offer is POSTed anyway, in ms. */
 const GATHER_TIMEOUT_MS = 1000;
@@ -36,7 +35,7 @@ const STATS_INTERVAL_MS = 1000;
  */
 export class WhepPlayer {
   /** Current badge state. */
-  state: PlayerState = "stopped";
+  state: PlayerState = 'stopped';
   /** Sessions torn down and retried since the page loaded. */
   reconnects = 0;
   /** Peer connection of the current attempt; null while waiting to retry or stopped. */
@@ -47,8 +46,7 @@ export class WhepPlayer {
   stats: StatsSample | null = null;
 
   /** Called on every state change. */
-  onstatechange: ((state: PlayerState, reason: string | null) => void) | null =
-    null;
+  onstatechange: ((state: PlayerState, reason: string | null) => void) | null = null;
   /** Called about once a second with fresh stats while a session exists. */
   onstats: ((sample: StatsSample) => void) | null = null;
   /** Called when the server refused the bearer token. */
@@ -93,7 +91,7 @@ export class WhepPlayer {
     if (this.running) return;
     this.running = true;
     this.backoff.reset();
-    void this.connect("connecting");
+    void this.connect('connecting');
   }
 
   /**
@@ -105,7 +103,7 @@ export class WhepPlayer {
     this.running = false;
     this.teardown(keepalive);
     this.video.srcObject = null;
-    this.setState("stopped", null);
+    this.setState('stopped', null);
   }
 
   /** One WHEP attempt: offer, POST, answer. Failures schedule a retry. */
@@ -120,7 +118,7 @@ export class WhepPlayer {
     this.pendingCandidates = [];
     const sampler = new StatsSampler();
 
-    pc.addTransceiver("video", { direction: "recvonly" });
+    pc.addTransceiver('video', { direction: 'recvonly' });
     pc.ontrack = (ev) => {
       if (gen !== this.generation) return;
       this.video.srcObject = ev.streams[0] ?? new MediaStream([ev.track]);
@@ -130,30 +128,27 @@ export class WhepPlayer {
     };
     pc.onconnectionstatechange = () => this.onConnectionState(gen, pc);
     pc.onicecandidate = (ev) => this.onCandidate(gen, ev.candidate);
-    this.statsTimer = window.setInterval(
-      () => void this.pollStats(gen, pc, sampler),
-      STATS_INTERVAL_MS,
-    );
+    this.statsTimer = window.setInterval(() => void this.pollStats(gen, pc, sampler), STATS_INTERVAL_MS);
 
     try {
       await pc.setLocalDescription(await pc.createOffer());
       await waitForGathering(pc, GATHER_TIMEOUT_MS);
       if (gen !== this.generation) return;
       const offer = pc.localDescription?.sdp;
-      if (!offer) throw new Error("no local description");
+      if (!offer) throw new Error('no local description');
       this.offerSdp = offer;
       // A complete offer already carries every candidate: nothing to trickle.
-      this.trickle = pc.iceGatheringState !== "complete";
+      this.trickle = pc.iceGatheringState !== 'complete';
 
       let res: Response;
       try {
         res = await this.api.fetch(
           this.whepUrl,
           {
-            method: "POST",
+            method: 'POST',
             headers: {
-              "Content-Type": "application/sdp",
-              Accept: "application/sdp",
+              'Content-Type': 'application/sdp',
+              Accept: 'application/sdp',
             },
             body: offer,
           },
@@ -162,25 +157,22 @@ export class WhepPlayer {
       } catch (err) {
         throw new Error(`server unreachable (${errorText(err)})`, { cause: err });
       }
-      const location = res.ok ? res.headers.get("Location") : null;
+      const location = res.ok ? res.headers.get('Location') : null;
       if (gen !== this.generation) {
         // Stopped or superseded while the POST was in flight: release the viewer we just created.
         if (location) this.deleteViewer(new URL(location, res.url).href, false);
         return;
       }
       if (!res.ok) throw await HttpError.fromResponse(res);
-      if (!location) throw new Error("WHEP answer without Location header");
+      if (!location) throw new Error('WHEP answer without Location header');
       this.location = new URL(location, res.url).href;
       const answer = await res.text();
       if (gen !== this.generation) return;
-      await pc.setRemoteDescription({ type: "answer", sdp: answer });
+      await pc.setRemoteDescription({ type: 'answer', sdp: answer });
       void this.flushCandidates(gen);
       this.connectTimer = window.setTimeout(() => {
-        if (gen === this.generation && pc.connectionState !== "connected") {
-          this.fail(
-            gen,
-            `not connected ${CONNECT_TIMEOUT_MS / 1000} s after the answer`,
-          );
+        if (gen === this.generation && pc.connectionState !== 'connected') {
+          this.fail(gen, `not connected ${CONNECT_TIMEOUT_MS / 1000} s after the answer`);
         }
       }, CONNECT_TIMEOUT_MS);
     } catch (err) {
@@ -189,7 +181,7 @@ export class WhepPlayer {
         this.lastError = err.message;
         this.running = false;
         this.teardown(false);
-        this.setState("failed", err.message);
+        this.setState('failed', err.message);
         this.onunauthorised?.();
         return;
       }
@@ -197,43 +189,37 @@ export class WhepPlayer {
       // other client errors are unexpected but may be a transient server bug,
       // so keep retrying slowly while showing "failed".
       const hard = err instanceof HttpError && !err.retryable;
-      this.fail(gen, errorText(err), hard ? "failed" : "reconnecting");
+      this.fail(gen, errorText(err), hard ? 'failed' : 'reconnecting');
     }
   }
 
   private onConnectionState(gen: number, pc: RTCPeerConnection): void {
     if (gen !== this.generation) return;
     switch (pc.connectionState) {
-      case "connected":
+      case 'connected':
         window.clearTimeout(this.disconnectTimer);
         this.disconnectTimer = undefined;
         window.clearTimeout(this.connectTimer);
         this.connectTimer = undefined;
-        if (this.state !== "connected") {
+        if (this.state !== 'connected') {
           this.lastProgressAt = performance.now();
           this.lastError = null;
-          this.setState("connected", null);
+          this.setState('connected', null);
         }
         break;
-      case "disconnected":
+      case 'disconnected':
         // Often a short blip (consent check lost); give ICE a moment to recover.
         if (this.disconnectTimer === undefined) {
           this.disconnectTimer = window.setTimeout(() => {
             this.disconnectTimer = undefined;
-            if (
-              gen === this.generation &&
-              pc.connectionState === "disconnected"
-            ) {
-              this.fail(
-                gen,
-                `disconnected for more than ${DISCONNECTED_GRACE_MS / 1000} s`,
-              );
+            if (gen === this.generation && pc.connectionState === 'disconnected') {
+              this.fail(gen, `disconnected for more than ${DISCONNECTED_GRACE_MS / 1000} s`);
             }
           }, DISCONNECTED_GRACE_MS);
         }
         break;
-      case "failed":
-      case "closed":
+      case 'failed':
+      case 'closed':
         this.fail(gen, `connection ${pc.connectionState}`);
         break;
       default:
@@ -242,11 +228,7 @@ export class WhepPlayer {
   }
 
   /** Reads stats, publishes them and runs the frame-stall watchdog. */
-  private async pollStats(
-    gen: number,
-    pc: RTCPeerConnection,
-    sampler: StatsSampler,
-  ): Promise<void> {
+  private async pollStats(gen: number, pc: RTCPeerConnection, sampler: StatsSampler): Promise<void> {
     let sample: StatsSample;
     try {
       sample = sampler.sample(await pc.getStats());
@@ -256,7 +238,7 @@ export class WhepPlayer {
     if (gen !== this.generation) return;
     this.stats = sample;
     this.onstats?.(sample);
-    if (this.state !== "connected") return;
+    if (this.state !== 'connected') return;
     const now = performance.now();
     if (sample.framesDecoded > this.lastFramesDecoded) {
       this.lastFramesDecoded = sample.framesDecoded;
@@ -273,12 +255,8 @@ export class WhepPlayer {
     // Before the offer is taken, every candidate ends up inside the offer SDP.
     if (this.offerSdp === null) return;
     if (candidate === null) {
-      if (!this.offerSdp.includes("a=end-of-candidates"))
-        this.pendingCandidates.push("a=end-of-candidates");
-    } else if (
-      candidate.candidate &&
-      !this.offerSdp.includes(candidate.candidate)
-    ) {
+      if (!this.offerSdp.includes('a=end-of-candidates')) this.pendingCandidates.push('a=end-of-candidates');
+    } else if (candidate.candidate && !this.offerSdp.includes(candidate.candidate)) {
       this.pendingCandidates.push(`a=${candidate.candidate}`);
     } else {
       return;
@@ -288,24 +266,17 @@ export class WhepPlayer {
 
   /** PATCHes queued candidates to the viewer resource once its Location is known. */
   private async flushCandidates(gen: number): Promise<void> {
-    if (
-      !this.location ||
-      !this.offerSdp ||
-      this.pendingCandidates.length === 0 ||
-      !this.trickle
-    )
-      return;
+    if (!this.location || !this.offerSdp || this.pendingCandidates.length === 0 || !this.trickle) return;
     const lines = this.pendingCandidates.splice(0);
     const fragment = buildSdpFragment(this.offerSdp, lines);
     if (!fragment) return;
     try {
       const res = await this.api.fetch(this.location, {
-        method: "PATCH",
-        headers: { "Content-Type": "application/trickle-ice-sdpfrag" },
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/trickle-ice-sdpfrag' },
         body: fragment,
       });
-      if (gen === this.generation && (res.status === 405 || res.status === 501))
-        this.trickle = false;
+      if (gen === this.generation && (res.status === 405 || res.status === 501)) this.trickle = false;
     } catch {
       // Trickle is optional here: the server is ICE-lite and learns our
       // address from our connectivity checks, so a lost PATCH is harmless.
@@ -313,11 +284,7 @@ export class WhepPlayer {
   }
 
   /** Ends the current attempt and schedules the next one after the backoff delay. */
-  private fail(
-    gen: number,
-    reason: string,
-    state: PlayerState = "reconnecting",
-  ): void {
+  private fail(gen: number, reason: string, state: PlayerState = 'reconnecting'): void {
     if (gen !== this.generation || !this.running) return;
     this.lastError = reason;
     this.teardown(false);
@@ -326,8 +293,7 @@ export class WhepPlayer {
     this.setState(state, reason);
     this.retryTimer = window.setTimeout(() => {
       this.retryTimer = undefined;
-      if (this.running)
-        void this.connect(state === "failed" ? "failed" : "reconnecting");
+      if (this.running) void this.connect(state === 'failed' ? 'failed' : 'reconnecting');
     }, delay);
   }
 
@@ -338,11 +304,7 @@ export class WhepPlayer {
     window.clearTimeout(this.disconnectTimer);
     window.clearTimeout(this.connectTimer);
     window.clearInterval(this.statsTimer);
-    this.retryTimer =
-      this.disconnectTimer =
-      this.connectTimer =
-      this.statsTimer =
-        undefined;
+    this.retryTimer = this.disconnectTimer = this.connectTimer = this.statsTimer = undefined;
     this.lastFramesDecoded = 0;
     this.pendingCandidates = [];
     this.stats = null;
@@ -359,7 +321,7 @@ export class WhepPlayer {
   }
 
   private deleteViewer(url: string, keepalive: boolean): void {
-    this.api.fetch(url, { method: "DELETE", keepalive }, 2000).catch(() => {
+    this.api.fetch(url, { method: 'DELETE', keepalive }, 2000).catch(() => {
       // Best effort only: after a server restart the viewer no longer exists,
       // and when the server is down nobody is listening. The server also
       // reaps viewers whose ICE consent expires, so nothing leaks.
@@ -370,30 +332,25 @@ export class WhepPlayer {
     if (state === this.state) return;
     const prev = this.state;
     this.state = state;
-    console.info(
-      `[${this.cameraId}] ${prev} -> ${state}${reason ? ` (${reason})` : ""}`,
-    );
+    console.info(`[${this.cameraId}] ${prev} -> ${state}${reason ? ` (${reason})` : ''}`);
     this.onstatechange?.(state, reason);
   }
 }
 
 /** Resolves when ICE gathering is complete or after `timeoutMs` milliseconds. */
-function waitForGathering(
-  pc: RTCPeerConnection,
-  timeoutMs: number,
-): Promise<void> {
-  if (pc.iceGatheringState === "complete") return Promise.resolve();
+function waitForGathering(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
       window.clearTimeout(timer);
-      pc.removeEventListener("icegatheringstatechange", check);
+      pc.removeEventListener('icegatheringstatechange', check);
       resolve();
     };
     const check = (): void => {
-      if (pc.iceGatheringState === "complete") done();
+      if (pc.iceGatheringState === 'complete') done();
     };
     const timer = window.setTimeout(done, timeoutMs);
-    pc.addEventListener("icegatheringstatechange", check);
+    pc.addEventListener('icegatheringstatechange', check);
   });
 }
 
@@ -404,19 +361,18 @@ function waitForGathering(
  */
 function buildSdpFragment(offerSdp: string, lines: string[]): string | null {
   const sdp = offerSdp.split(/\r?\n/);
-  const ufrag = sdp.find((l) => l.startsWith("a=ice-ufrag:"));
-  const pwd = sdp.find((l) => l.startsWith("a=ice-pwd:"));
-  const mline = sdp.find((l) => l.startsWith("m="));
-  const mid = sdp.find((l) => l.startsWith("a=mid:"));
+  const ufrag = sdp.find((l) => l.startsWith('a=ice-ufrag:'));
+  const pwd = sdp.find((l) => l.startsWith('a=ice-pwd:'));
+  const mline = sdp.find((l) => l.startsWith('m='));
+  const mid = sdp.find((l) => l.startsWith('a=mid:'));
   if (!ufrag || !pwd || !mline) return null;
   const out = [ufrag, pwd, mline];
   if (mid) out.push(mid);
   out.push(...lines);
-  return out.join("\r\n") + "\r\n";
+  return out.join('\r\n') + '\r\n';
 }
 
 function errorText(err: unknown): string {
-  if (err instanceof Error)
-    return err.name === "TimeoutError" ? "timed out" : err.message;
+  if (err instanceof Error) return err.name === 'TimeoutError' ? 'timed out' : err.message;
   return String(err);
 }

@@ -1,11 +1,10 @@
-import { HttpError } from "./HttpError";
+import { HttpError } from './HttpError';
 
 /** Lifecycle state of a camera pipeline on the server. */
-export type CameraState =
-  "running" | "starting" | "restarting" | "failed" | "stopped";
+export type CameraState = 'running' | 'starting' | 'restarting' | 'failed' | 'stopped';
 
 /** Whether the camera's upstream source is delivering frames. */
-export type SourceState = "live" | "lost" | "starting";
+export type SourceState = 'live' | 'lost' | 'starting';
 
 /** One camera as reported by `GET /api/status`. */
 export interface CameraStatus {
@@ -55,7 +54,7 @@ export class ApiClient {
 
   constructor(pageUrl: string = window.location.href) {
     const url = new URL(pageUrl);
-    this.token = url.searchParams.get("token");
+    this.token = url.searchParams.get('token');
     this.base = url.href;
   }
 
@@ -66,9 +65,7 @@ export class ApiClient {
 
   /** Request headers with the bearer token merged in (if any). */
   headers(extra: Record<string, string> = {}): Record<string, string> {
-    return this.token
-      ? { ...extra, Authorization: `Bearer ${this.token}` }
-      : { ...extra };
+    return this.token ? { ...extra, Authorization: `Bearer ${this.token}` } : { ...extra };
   }
 
   /**
@@ -77,17 +74,11 @@ export class ApiClient {
    * Rejects with a TypeError/AbortError on network failure; does NOT reject on
    * HTTP errors (callers check `res.ok`).
    */
-  async fetch(
-    path: string,
-    init: RequestInit = {},
-    timeoutMs = 5000,
-  ): Promise<Response> {
-    const headers = this.headers(
-      (init.headers as Record<string, string> | undefined) ?? {},
-    );
+  async fetch(path: string, init: RequestInit = {}, timeoutMs = 5000): Promise<Response> {
+    const headers = this.headers((init.headers as Record<string, string> | undefined) ?? {});
     const signal = init.signal ?? AbortSignal.timeout(timeoutMs);
     return fetch(this.resolve(path), {
-      cache: "no-store",
+      cache: 'no-store',
       ...init,
       headers,
       signal,
@@ -96,13 +87,12 @@ export class ApiClient {
 
   /** `GET /api/status`; throws HttpError on non-2xx. */
   async status(): Promise<ServerStatus> {
-    const res = await this.fetch("/api/status", {
-      headers: { Accept: "application/json" },
+    const res = await this.fetch('/api/status', {
+      headers: { Accept: 'application/json' },
     });
     if (!res.ok) throw await HttpError.fromResponse(res);
     const body = (await res.json()) as ServerStatus;
-    if (!body || !Array.isArray(body.cameras))
-      throw new Error("malformed /api/status answer");
+    if (!body || !Array.isArray(body.cameras)) throw new Error('malformed /api/status answer');
     return body;
   }
 }

@@ -1,6 +1,6 @@
-import "./style.css";
-import { ApiClient } from "./api";
-import { ViewerApp, type ViewerHandle } from "./ViewerApp";
+import './style.css';
+import { ApiClient } from './api';
+import { ViewerApp, type ViewerHandle } from './ViewerApp';
 
 declare global {
   interface Window {
@@ -15,11 +15,6 @@ function mustGet(id: string): HTMLElement {
   return el;
 }
 
-const app = new ViewerApp(
-  new ApiClient(),
-  mustGet("grid"),
-  mustGet("banner"),
-  mustGet("summary"),
-);
+const app = new ViewerApp(new ApiClient(), mustGet('grid'), mustGet('banner'), mustGet('summary'));
 window.__viewer = app;
 app.start();

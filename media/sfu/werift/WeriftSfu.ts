@@ -1,13 +1,6 @@
 import type { Logger } from 'pino';
 import { NotFoundError } from '../../core/errors.js';
-import type {
-  RemoteCandidate,
-  Sfu,
-  SfuCamera,
-  SfuNetworkOptions,
-  ViewerAnswer,
-  ViewerInfo,
-} from '../SfuTypes.js';
+import type { RemoteCandidate, Sfu, SfuCamera, SfuNetworkOptions, ViewerAnswer, ViewerInfo } from '../SfuTypes.js';
 import { WeriftViewer } from './WeriftViewer.js';
 
 interface CameraEntry {
