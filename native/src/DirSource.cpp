@@ -1,4 +1,5 @@
 #include "DirSource.h"
+#include "GstCaps.h"
 
 #include <dirent.h>
 #include <gst/app/gstappsink.h>
@@ -120,13 +121,7 @@ bool DirSource::buildDecoder(std::string& error) {
     destroyDecoder();
     return false;
   }
-  GstElement* caps = gst_bin_get_by_name(GST_BIN(decoder_), "caps");
-  GstCaps* c = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width",
-                                   G_TYPE_INT, width_, "height", G_TYPE_INT, height_,
-                                   "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr);
-  g_object_set(caps, "caps", c, nullptr);
-  gst_caps_unref(c);
-  gst_object_unref(caps);
+  setI420Caps(decoder_, width_, height_);
   // Nobody watches this bus; errors show up as a missing sample.
   GstBus* bus = gst_element_get_bus(decoder_);
   gst_bus_set_flushing(bus, TRUE);

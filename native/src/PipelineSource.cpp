@@ -1,4 +1,5 @@
 #include "PipelineSource.h"
+#include "GstCaps.h"
 
 #include <gst/app/gstappsink.h>
 
@@ -83,13 +84,7 @@ bool PipelineSource::start(std::string& error) {
     return false;
   }
   pipeline_ = pipeline;
-  GstElement* caps = gst_bin_get_by_name(GST_BIN(pipeline), "caps");
-  GstCaps* c = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width",
-                                   G_TYPE_INT, width_, "height", G_TYPE_INT, height_,
-                                   "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr);
-  g_object_set(caps, "caps", c, nullptr);
-  gst_caps_unref(c);
-  gst_object_unref(caps);
+  setI420Caps(pipeline, width_, height_);
 
   GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
   // A file plays at its own pace (sync); live sources deliver as fast as they come.

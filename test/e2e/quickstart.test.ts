@@ -64,12 +64,15 @@ describe('quick start: the README run command serves the sample footage to a bro
   });
 
   it('plays at the configured size: >100 frames decoded, <5 % dropped', async () => {
+    // 300 frames (10 s): the dropped ratio covers start-up (when camerad, x264 and Chromium all
+    // start on two cores) and steady playback alike, not only the first burst.
     const v = await pollUntil(
       () => videoState(page, 'sample'),
-      (s) => s.total > 100,
+      (s) => s.total > 300,
       120_000,
-      '>100 decoded frames',
+      '>300 decoded frames',
     );
+    assert.ok(v.total > 100);
     assert.equal(v.width, 1280);
     assert.equal(v.height, 720);
     assert.ok(v.dropped / v.total < 0.05, `dropped ${v.dropped} of ${v.total}`);

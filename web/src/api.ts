@@ -1,38 +1,14 @@
 import { HttpError } from './HttpError';
 
+import type { CameraStatus } from '../../media/camera/CameraTypes';
+
+export type { CameraStatus };
+
 /** Lifecycle state of a camera pipeline on the server. */
-export type CameraState = 'running' | 'starting' | 'restarting' | 'failed' | 'stopped';
+export type CameraState = CameraStatus['state'];
 
 /** Whether the camera's upstream source is delivering frames. */
-export type SourceState = 'live' | 'lost' | 'starting';
-
-/** One camera as reported by `GET /api/status`. */
-export interface CameraStatus {
-  /** Stable identifier, e.g. "cam0"; used in element ids. */
-  id: string;
-  /** Human-readable name, e.g. "Lobby". */
-  name: string;
-  /** Source URI, e.g. "file:///...", "rtsp://...". */
-  source: string;
-  state: CameraState;
-  /** GStreamer encoder element in use, null when not yet known. */
-  encoder: string | null;
-  /** Encoded width in pixels. */
-  width: number;
-  /** Encoded height in pixels. */
-  height: number;
-  /** Measured encoder output rate in frames per second, null when unknown. */
-  fps: number | null;
-  /** Measured encoder output in kbit/s, null when unknown. */
-  bitrate_kbps: number | null;
-  /** Keyframes requested by viewers (PLI/FIR) since start. */
-  keyframe_requests: number;
-  /** WHEP viewers currently attached. */
-  viewers: number;
-  source_state: SourceState | null;
-  /** WHEP endpoint, relative to the page origin, e.g. "/whep/cam0". */
-  whep: string;
-}
+export type SourceState = NonNullable<CameraStatus['source_state']>;
 
 /** Body of `GET /api/status`. */
 export interface ServerStatus {
