@@ -58,6 +58,7 @@ int Daemon::run() {
           " kbit/s, encoder " + encoderName_ + " (requested " + options_.encoder + "), RTP to " +
           options_.rtpHost + ":" + std::to_string(options_.rtpPort) + " ssrc " +
           std::to_string(ssrc_));
+  if (options_.latencyProbe) logInfo("latency probe on (docs/latency-probe.md)");
 
   supervisor_ = std::make_unique<SourceSupervisor>(
       spec_, options_, store_, reaper_,
@@ -158,7 +159,12 @@ json Daemon::helloJson() const {
                 {"payload_type", 96},
                 {"clock_rate", 90000}}},
               {"source_state", sourceStateName(supervisor_ ? supervisor_->state()
-                                                           : SourceState::Starting)}};
+                                                           : SourceState::Starting)},
+              {"latency_probe", latencyProbe()}};
+}
+
+bool Daemon::latencyProbe() const {
+  return output_ ? output_->latencyProbe() : options_.latencyProbe;
 }
 
 json Daemon::statsJson() const {
@@ -172,7 +178,8 @@ json Daemon::statsJson() const {
               {"keyframes", output_ ? output_->keyframes() : 0},
               {"keyframe_requests", output_ ? output_->keyframeRequests() : 0},
               {"source_state", sourceStateName(supervisor_ ? supervisor_->state()
-                                                           : SourceState::Starting)}};
+                                                           : SourceState::Starting)},
+              {"latency_probe", latencyProbe()}};
 }
 
 std::string Daemon::handleRequest(const std::string& payload) {
@@ -204,6 +211,21 @@ std::string Daemon::handleRequest(const std::string& payload) {
     return ok(json{{"keyframe_requests", total}});
   }
   if (method == "stats") return ok(statsJson());
+  if (method == "probe") {
+    const json* enabled = nullptr;
+    if (paramsIt != req.end() && paramsIt->is_object()) {
+      auto it = paramsIt->find("enabled");
+      if (it != paramsIt->end()) enabled = &*it;
+    }
+    if (enabled == nullptr || !enabled->is_boolean()) {
+      return dump(
+          errorResponse(id, "bad_request", "missing or invalid \"enabled\" (boolean expected)"));
+    }
+    const bool on = enabled->get<bool>();
+    if (on != output_->latencyProbe()) logInfo(std::string("latency probe ") + (on ? "on" : "off"));
+    output_->setLatencyProbe(on);
+    return ok(json{{"enabled", on}});
+  }
   if (method == "shutdown") {
     logInfo("shutdown requested");
     // Quit from an idle callback so the response is queued first.

@@ -33,6 +33,8 @@ class Daemon {
  private:
   nlohmann::json helloJson() const;
   nlohmann::json statsJson() const;
+  /// Whether the latency probe strip is drawn now.
+  bool latencyProbe() const;
   std::string handleRequest(const std::string& payload);
   void notify(const std::string& event, const nlohmann::json& data);
   void requestExit(int code);

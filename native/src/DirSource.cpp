@@ -94,7 +94,9 @@ void DirSource::run() {
         std::string error;
         GstBuffer* frame = decode(newest.path, error);
         if (frame != nullptr) {
-          store_.put(frame, g_get_monotonic_time() - ageUs);
+          // Captured when the image was written: its mtime (at most now).
+          store_.put(frame, g_get_monotonic_time() - ageUs,
+                     std::min<int64_t>(newest.mtimeNs / 1000, g_get_real_time()));
         } else {
           logDebug("cannot decode " + newest.path + ": " + error);
         }

@@ -2,21 +2,24 @@
 
 FrameStore::~FrameStore() { clear(); }
 
-void FrameStore::put(GstBuffer* buffer, int64_t frameTimeUs) {
+void FrameStore::put(GstBuffer* buffer, int64_t frameTimeUs, int64_t wallTimeUs) {
   GstBuffer* old = nullptr;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     old = buffer_;
     buffer_ = buffer;
+    bufferWallUs_ = wallTimeUs;
   }
   if (old) gst_buffer_unref(old);
   lastFrameUs_.store(frameTimeUs);
   framesIn_.fetch_add(1);
 }
 
-GstBuffer* FrameStore::latest() {
+GstBuffer* FrameStore::latest(int64_t* wallTimeUs) {
   std::lock_guard<std::mutex> lock(mutex_);
-  return buffer_ ? gst_buffer_ref(buffer_) : nullptr;
+  if (buffer_ == nullptr) return nullptr;
+  if (wallTimeUs != nullptr) *wallTimeUs = bufferWallUs_;
+  return gst_buffer_ref(buffer_);
 }
 
 void FrameStore::clear() {

@@ -15,11 +15,15 @@ class FrameStore {
   FrameStore(const FrameStore&) = delete;
   FrameStore& operator=(const FrameStore&) = delete;
 
-  /// Replaces the latest frame; takes ownership of buffer.
-  /// frameTimeUs: when the frame was captured, g_get_monotonic_time() clock, µs.
-  void put(GstBuffer* buffer, int64_t frameTimeUs);
+  /// Replaces the latest frame; takes ownership of buffer. Both times say
+  /// when the frame was captured, in µs: frameTimeUs on the
+  /// g_get_monotonic_time() clock (source timeouts), wallTimeUs on the
+  /// g_get_real_time() clock (the latency probe, docs/latency-probe.md).
+  void put(GstBuffer* buffer, int64_t frameTimeUs, int64_t wallTimeUs);
   /// A new reference to the latest frame, or nullptr when there is none.
-  GstBuffer* latest();
+  /// When wallTimeUs is given and there is a frame, it receives that frame's
+  /// capture time on the g_get_real_time() clock, µs.
+  GstBuffer* latest(int64_t* wallTimeUs = nullptr);
   /// Forgets the latest frame (counters are kept).
   void clear();
 
@@ -31,6 +35,7 @@ class FrameStore {
  private:
   std::mutex mutex_;
   GstBuffer* buffer_ = nullptr;
+  int64_t bufferWallUs_ = 0;  ///< capture time of buffer_, g_get_real_time() µs
   std::atomic<uint64_t> framesIn_{0};
   std::atomic<int64_t> lastFrameUs_{0};
 };

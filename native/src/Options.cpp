@@ -20,7 +20,8 @@ const char* kExitCodeHelp =
     "\n"
     "Sources: test://[pattern]  file:///abs/path  v4l2:///dev/videoN  rtsp://host/path\n"
     "         dir:///abs/folder (newest *.jpg/*.jpeg)  csi://N (Jetson Argus sensor)\n"
-    "Control protocol: see native/PROTOCOL.md\n";
+    "Control protocol: see native/PROTOCOL.md\n"
+    "Latency probe (--latency-probe, control method \"probe\"): see docs/latency-probe.md\n";
 
 namespace {
 
@@ -56,7 +57,7 @@ ParseOutcome parseOptions(int argc, char** argv, Options& out) {
         *rtpHost = nullptr, *rtpPort = nullptr, *rtpSsrc = nullptr, *mtu = nullptr,
         *control = nullptr, *srcTimeout = nullptr, *dirMaxAge = nullptr, *statsInterval = nullptr,
         *logLevel = nullptr;
-  gboolean version = FALSE;
+  gboolean version = FALSE, latencyProbe = FALSE;
 
   GOptionEntry entries[] = {
       {"camera", 0, 0, G_OPTION_ARG_STRING, &camera, "Camera id (default cam0)", "ID"},
@@ -77,6 +78,7 @@ ParseOutcome parseOptions(int argc, char** argv, Options& out) {
       {"dir-max-age-ms", 0, 0, G_OPTION_ARG_STRING, &dirMaxAge, "dir:// images older than this are not shown, ms, 100..86400000 (5000)", "MS"},
       {"stats-interval-ms", 0, 0, G_OPTION_ARG_STRING, &statsInterval, "Period of stats notifications, ms, 100..3600000 (1000)", "MS"},
       {"log-level", 0, 0, G_OPTION_ARG_STRING, &logLevel, "debug|info|warn|error (info)", "LEVEL"},
+      {"latency-probe", 0, 0, G_OPTION_ARG_NONE, &latencyProbe, "Draw the capture-time strip for latency measurement into every frame (off)", nullptr},
       {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
 
@@ -166,5 +168,6 @@ ParseOutcome parseOptions(int argc, char** argv, Options& out) {
   if (raw.logLevel && !parseLogLevel(*raw.logLevel, out.logLevel))
     throw ConfigError("log-level", "unknown level \"" + *raw.logLevel +
                                        "\" (expected debug, info, warn, error)");
+  out.latencyProbe = latencyProbe;
   return ParseOutcome::Run;
 }

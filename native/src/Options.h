@@ -38,6 +38,7 @@ struct Options {
   int sourceTimeoutMs = 2000;         ///< no frame for this long = source lost, ms
   int dirMaxAgeMs = 5000;             ///< dir:// images older than this are stale, ms
   int statsIntervalMs = 1000;         ///< period of "stats" notifications, ms
+  bool latencyProbe = false;          ///< draw the latency probe strip (docs/latency-probe.md)
   LogLevel logLevel = LogLevel::Info;
 };
 

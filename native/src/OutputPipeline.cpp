@@ -20,7 +20,9 @@ OutputPipeline::OutputPipeline(const Options& options, std::string encoderName, 
       ssrc_(ssrc),
       store_(store),
       live_(std::move(live)),
-      fatal_(std::move(fatal)) {}
+      fatal_(std::move(fatal)),
+      probe_(options.width, options.height),
+      latencyProbe_(options.latencyProbe) {}
 
 OutputPipeline::~OutputPipeline() { stop(); }
 
@@ -123,10 +125,25 @@ void OutputPipeline::stop() {
 }
 
 void OutputPipeline::pushFrame(uint64_t frameIndex) {
-  GstBuffer* source = live_() ? store_.latest() : nullptr;
-  if (source == nullptr) source = gst_buffer_ref(noSignal_);
-  // Shallow copy (memory shared) so we can set our own timestamps and flags.
-  GstBuffer* frame = gst_buffer_copy(source);
+  const bool probe = latencyProbe_.load();
+  int64_t captureUs = 0;  // wall clock, µs
+  GstBuffer* source = live_() ? store_.latest(probe ? &captureUs : nullptr) : nullptr;
+  if (source == nullptr) {
+    source = gst_buffer_ref(noSignal_);
+    if (probe) captureUs = g_get_real_time();  // NO SIGNAL: the time this frame is made
+  }
+  GstBuffer* frame;
+  if (!probe) {
+    // Shallow copy (memory shared) so we can set our own timestamps and flags.
+    frame = gst_buffer_copy(source);
+  } else {
+    // The source buffer is shared with the FrameStore and may be pushed again
+    // (slow source): draw into our own copy, the only pixel copy per frame.
+    frame = gst_buffer_copy_deep(source);
+    if (!probe_.draw(frame, captureUs / 1000) && !probeFailed_.exchange(true)) {
+      logWarn("latency probe: cannot map a frame for writing (sent without the strip)");
+    }
+  }
   gst_buffer_unref(source);
   GST_BUFFER_FLAGS(frame) = 0;
   GST_BUFFER_PTS(frame) = gst_util_uint64_scale(frameIndex, GST_SECOND, guint64(options_.fps));

@@ -14,6 +14,7 @@
 
 #include "FrameClock.h"
 #include "FrameStore.h"
+#include "LatencyProbe.h"
 #include "Options.h"
 
 class OutputPipeline {
@@ -34,6 +35,10 @@ class OutputPipeline {
   /// Asks the encoder for an IDR frame (with SPS/PPS) on the next frame.
   /// Returns the total number of requests so far. Any thread.
   uint64_t requestKeyframe();
+  /// Switches the latency probe strip (docs/latency-probe.md) on or off from
+  /// the next frame on. Any thread.
+  void setLatencyProbe(bool enabled) { latencyProbe_.store(enabled); }
+  bool latencyProbe() const { return latencyProbe_.load(); }
 
   uint64_t framesOut() const { return framesOut_.load(); }          ///< frames pushed to the encoder
   uint64_t bytesOut() const { return bytesOut_.load(); }            ///< RTP bytes sent
@@ -58,6 +63,9 @@ class OutputPipeline {
   GstElement* encoder_ = nullptr;
   guint busWatch_ = 0;
   GstBuffer* noSignal_ = nullptr;
+  LatencyProbe probe_;
+  std::atomic<bool> latencyProbe_;
+  std::atomic<bool> probeFailed_{false};  ///< the probe could not draw (warned once)
   std::unique_ptr<FrameClock> clock_;
 
   std::atomic<uint64_t> framesOut_{0};

@@ -22,7 +22,7 @@ GstFlowReturn onNewSample(GstAppSink* sink, gpointer user) {
   if (sample == nullptr) return GST_FLOW_EOS;
   GstBuffer* buffer = gst_sample_get_buffer(sample);
   if (buffer != nullptr && ctx->active.load()) {
-    ctx->store->put(gst_buffer_ref(buffer), g_get_monotonic_time());
+    ctx->store->put(gst_buffer_ref(buffer), g_get_monotonic_time(), g_get_real_time());
   }
   gst_sample_unref(sample);
   return GST_FLOW_OK;

@@ -1,6 +1,7 @@
 /**
- * Black-box tests of native/build/camerad: control protocol, RTP/H.264 output,
- * exit codes, and source loss/recovery for dir://, rtsp:// and file:// sources.
+ * Black-box tests of native/build/camerad: control protocol, RTP/H.264 output, exit codes,
+ * source loss/recovery for dir://, rtsp:// and file:// sources, and the latency probe strip
+ * (docs/latency-probe.md) decoded from frames that a real GStreamer receiver decoded.
  * Build first: cmake -S native -B native/build && cmake --build native/build -j2
  */
 import assert from 'node:assert/strict';
@@ -8,14 +9,17 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { dirname, join } from 'node:path';
+import { after, afterEach, before, describe, test } from 'node:test';
 
 import {
   CameradProcess,
   ControlClient,
+  CAMERAD,
   encodeFrame,
   freeTcpPort,
+  type GrayFrame,
+  GrayFrameReceiver,
   REPO_ROOT,
   requireCamerad,
   RtpReceiver,
@@ -34,13 +38,14 @@ interface Running {
   socketPath: string;
 }
 
-async function startCamerad(source: string, extra: string[] = []): Promise<Running> {
+/** Starts camerad sending RTP to `rtp` (or to `rtpPort`, another receiver's port, when given). */
+async function startCamerad(source: string, extra: string[] = [], rtpPort?: number): Promise<Running> {
   requireCamerad();
   const rtp = await RtpReceiver.open();
   const socketPath = uniqueSocketPath('ctl');
   const proc = new CameradProcess([
     `--source=${source}`,
-    `--rtp-port=${rtp.port}`,
+    `--rtp-port=${rtpPort ?? rtp.port}`,
     `--control=${socketPath}`,
     '--encoder=x264enc',
     ...extra,
@@ -444,6 +449,156 @@ describe('file:// source', () => {
     assert.ok(framesIn > 15, `frames_in ${framesIn} > clip length`);
     await client.waitEvent('stats', 5000, (d) => (d.frames_in as number) > framesIn + 5);
     assert.equal(client.events('source_lost').length, 0, 'a looping file is never lost');
+  });
+});
+
+/** Checks the decoded capture times: each at most 2000 ms before it was read, never going back. */
+function assertFreshRisingTimes(frames: GrayFrame[]): number[] {
+  const times = frames.map((f) => f.probeMs!);
+  frames.forEach((f, i) => {
+    const age = f.receivedAt - f.probeMs!;
+    assert.ok(age >= 0 && age <= 2000, `frame ${i}: capture time ${age} ms before it was read (0..2000)`);
+  });
+  for (let i = 1; i < times.length; i++) {
+    assert.ok(times[i]! >= times[i - 1]!, `frame ${i}: time ${times[i]} after ${times[i - 1]}`);
+  }
+  assert.ok(times.at(-1)! > times[0]!, 'times rise');
+  return times;
+}
+
+/** Valid strips among the frames from the first valid one on. */
+function validRate(frames: GrayFrame[]): { valid: GrayFrame[]; rate: number } {
+  const first = frames.findIndex((f) => f.probeMs !== undefined);
+  const tail = first < 0 ? [] : frames.slice(first);
+  const valid = tail.filter((f) => f.probeMs !== undefined);
+  return { valid, rate: tail.length ? valid.length / tail.length : 0 };
+}
+
+describe('latency probe (docs/latency-probe.md)', () => {
+  const W = 640;
+  const H = 480;
+  const PROBE_SIZE = [`--width=${W}`, `--height=${H}`, '--fps=30', '--keyframe-interval=30'];
+  let cam: Running | undefined;
+  let rx: GrayFrameReceiver | undefined;
+  const openReceiver = async () => (rx = await GrayFrameReceiver.open(W, H));
+  afterEach(async () => {
+    await stopCamerad(cam);
+    cam = undefined;
+    await rx?.close();
+    rx = undefined;
+  });
+
+  test('LatencyProbe unit check: CRC-8/SMBUS, block sizes, draw/decode round trips', () => {
+    const check = join(dirname(CAMERAD), 'latency_probe_check');
+    assert.ok(existsSync(check), `${check} is built with camerad`);
+    const out = execFileSync(check, { encoding: 'utf8' });
+    assert.match(out, /all checks passed/);
+  });
+
+  test('--latency-probe on test:// at 640x480: decoded frames carry a valid, fresh, rising capture time', async () => {
+    const receiver = await openReceiver();
+    cam = await startCamerad('test://', [...PROBE_SIZE, '--latency-probe', '--stats-interval-ms=250'], receiver.port);
+    const hello = await cam.client.waitEvent('hello', 5000);
+    assert.equal(hello.data.latency_probe, true);
+    const stats = await cam.client.waitEvent('stats', 5000);
+    assert.equal(stats.data.latency_probe, true);
+
+    const frames = await receiver.waitFrames(60, 20_000).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${receiver.stderr}`, { cause: error });
+    });
+    const { valid, rate } = validRate(frames);
+    assert.ok(valid.length >= 50 && rate >= 0.95, `${valid.length} valid strips, rate ${rate.toFixed(3)}`);
+    const times = assertFreshRisingTimes(valid);
+    // A 30 fps test pattern at 30 fps output: (nearly) every output frame has a new capture time.
+    assert.ok(new Set(times).size >= times.length * 0.8, `${new Set(times).size} distinct of ${times.length}`);
+  });
+
+  test('control method probe: on and off at run time; bad params -> bad_request; hello and stats follow', async () => {
+    const receiver = await openReceiver();
+    cam = await startCamerad('test://', PROBE_SIZE, receiver.port);
+    let client = cam.client;
+    const hello = await client.waitEvent('hello', 5000);
+    assert.equal(hello.data.latency_probe, false);
+    assert.equal((await client.request('stats')).result!.latency_probe, false);
+
+    // Off: no frame has a strip.
+    const off = await receiver.waitFrames(30, 20_000);
+    assert.equal(off.filter((f) => f.probeMs !== undefined).length, 0, 'no valid strip while off');
+
+    for (const params of [undefined, {}, { enabled: 'yes' }, { enabled: 1 }, { enabled: null }]) {
+      const bad = await client.request('probe', params);
+      assert.equal(bad.ok, false, JSON.stringify(params));
+      assert.equal(bad.error?.code, 'bad_request');
+      assert.match(bad.error!.message, /enabled/);
+    }
+
+    const on = await client.request('probe', { enabled: true });
+    assert.deepEqual(on.result, { enabled: true });
+    const onAt = receiver.frames.length;
+    const frames = await receiver.waitFrames(30, 10_000, onAt, (f) => f.probeMs !== undefined);
+    assertFreshRisingTimes(frames);
+    assert.equal((await client.request('stats')).result!.latency_probe, true);
+    // A new client's hello says so too (it replaces the old client).
+    const next = await ControlClient.connect(cam.socketPath);
+    assert.equal((await next.waitEvent('hello', 3000)).data.latency_probe, true);
+    client.close();
+    client = cam.client = next;
+
+    const offAgain = await client.request('probe', { enabled: false });
+    assert.deepEqual(offAgain.result, { enabled: false });
+    const offAt = Date.now();
+    const later = await receiver.waitFrames(20, 10_000, 0, (f) => f.receivedAt > offAt + 500);
+    assert.equal(later.filter((f) => f.probeMs !== undefined).length, 0, 'no valid strip after probe off');
+    assert.equal((await client.request('stats')).result!.latency_probe, false);
+  });
+
+  test(
+    'file:// footage (data/samples/vtest.avi, 10 fps) at 30 fps: valid times, repeated frames keep theirs',
+    {
+      skip: existsSync(join(REPO_ROOT, 'data/samples/vtest.avi'))
+        ? false
+        : 'data/samples/vtest.avi missing (run scripts/setup.sh)',
+    },
+    async () => {
+      const receiver = await openReceiver();
+      cam = await startCamerad(
+        `file://${join(REPO_ROOT, 'data/samples/vtest.avi')}`,
+        [...PROBE_SIZE, '--latency-probe'],
+        receiver.port,
+      );
+      // Before the source is live the frames are NO SIGNAL ones, stamped when made (later than the
+      // first source frame's capture time): look at the frames from a while after it went live.
+      await cam.client.waitEvent('stats', 10_000, (d) => d.source_state === 'live');
+      const frames = await receiver.waitFrames(90, 20_000, receiver.frames.length + 10);
+      const { valid, rate } = validRate(frames);
+      assert.ok(valid.length >= 75 && rate >= 0.95, `${valid.length} valid strips, rate ${rate.toFixed(3)}`);
+      const times = assertFreshRisingTimes(valid);
+      // Each 10 fps source frame is sent about 3 times, every copy with the source frame's capture time.
+      const distinct = [...new Set(times)];
+      assert.ok(
+        distinct.length >= times.length / 5 && distinct.length <= times.length / 2,
+        `${distinct.length} distinct times in ${times.length} frames (about 1/3 expected)`,
+      );
+      const steps = distinct.slice(1).map((t, i) => t - distinct[i]!);
+      const median = steps.sort((a, b) => a - b)[Math.floor(steps.length / 2)]!;
+      assert.ok(median >= 70 && median <= 130, `median step between source frames ${median} ms (about 100)`);
+    },
+  );
+
+  test('NO SIGNAL frames (dir:// without images) carry the time they were made', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'camerad-probe-'));
+    try {
+      const receiver = await openReceiver();
+      cam = await startCamerad(`dir://${dir}`, [...PROBE_SIZE, '--latency-probe'], receiver.port);
+      const frames = await receiver.waitFrames(40, 20_000);
+      const { valid, rate } = validRate(frames);
+      assert.ok(valid.length >= 35 && rate >= 0.95, `${valid.length} valid strips, rate ${rate.toFixed(3)}`);
+      const times = assertFreshRisingTimes(valid);
+      assert.ok(new Set(times).size >= times.length * 0.8, 'a new time in (nearly) every frame');
+      assert.notEqual((await cam.client.request('stats')).result!.source_state, 'live');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -300,3 +300,159 @@ export class RtpReceiver {
     this.socket.close();
   }
 }
+
+// ---------------------------------------------------------------- latency probe (docs/latency-probe.md)
+
+/** CRC-8/SMBUS: polynomial 0x07, initial value 0, no reflection, no final XOR. */
+export function crc8Smbus(bytes: Iterable<number>): number {
+  let crc = 0;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x80 ? ((crc << 1) ^ 0x07) & 0xff : (crc << 1) & 0xff;
+  }
+  return crc;
+}
+
+/** Block edge of the strip in px for a picture width: clamp(floor(width / 56), 2, 16), even. */
+export function probeBlockSize(width: number): number {
+  return Math.min(16, Math.max(2, Math.floor(width / 56))) & ~1;
+}
+
+/**
+ * Decodes the latency probe strip from a grey (luma) picture with rows `stride` bytes apart:
+ * samples the centre half of each of the 56 blocks along the bottom edge (mean > 128 -> 1),
+ * checks the sync pattern 1010 and the CRC. Returns the capture time in ms since the Unix
+ * epoch, or undefined when there is no valid strip.
+ */
+export function decodeLatencyStrip(gray: Buffer, width: number, height: number, stride = width): number | undefined {
+  const b = probeBlockSize(width);
+  if (56 * b > width || b > height) return undefined;
+  const from = Math.floor(b / 4);
+  const span = Math.max(1, Math.floor(b / 2));
+  const bits: number[] = [];
+  for (let i = 0; i < 56; i++) {
+    let sum = 0;
+    for (let row = height - b + from; row < height - b + from + span; row++) {
+      const offset = row * stride + i * b + from;
+      for (let col = 0; col < span; col++) sum += gray[offset + col]!;
+    }
+    bits.push(sum > 128 * span * span ? 1 : 0);
+  }
+  if (bits.slice(0, 4).join('') !== '1010') return undefined;
+  let time = 0;
+  for (const bit of bits.slice(4, 48)) time = time * 2 + bit;
+  let crc = 0;
+  for (const bit of bits.slice(48, 56)) crc = crc * 2 + bit;
+  const bytes: number[] = [];
+  for (let i = 5; i >= 0; i--) bytes.push(Math.floor(time / 2 ** (8 * i)) % 256);
+  return crc8Smbus(bytes) === crc ? time : undefined;
+}
+
+/** A free UDP port on 127.0.0.1 (bound once, then released). */
+export async function freeUdpPort(): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+  const port = socket.address().port;
+  await new Promise<void>((r) => socket.close(() => r()));
+  return port;
+}
+
+export interface GrayFrame {
+  /** Date.now() when the whole decoded frame had been read. */
+  receivedAt: number;
+  /** The latency probe's capture time, ms since the Unix epoch; undefined without a valid strip. */
+  probeMs: number | undefined;
+}
+
+/**
+ * Receives camerad's RTP/H.264 on a UDP port of 127.0.0.1 with a real GStreamer pipeline
+ * (gst-launch-1.0: udpsrc ! rtph264depay ! avdec_h264 ! videoconvert ! GRAY8 ! fdsink), reads
+ * the raw grey frames from its stdout and decodes the latency probe strip of each.
+ */
+export class GrayFrameReceiver {
+  readonly frames: GrayFrame[] = [];
+  stderr = '';
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private readonly stride: number;
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+    readonly width: number,
+    readonly height: number,
+  ) {
+    this.stride = Math.ceil(width / 4) * 4; // GStreamer's default GRAY8 row stride
+    child.stdout?.on('data', (d: Buffer) => this.onData(d));
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (d: string) => (this.stderr += d));
+  }
+
+  static async open(width: number, height: number): Promise<GrayFrameReceiver> {
+    const port = await freeUdpPort();
+    const caps = 'application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=96';
+    const child = spawn(
+      'gst-launch-1.0',
+      [
+        '-q',
+        'udpsrc',
+        'address=127.0.0.1',
+        `port=${port}`,
+        `caps=${caps}`,
+        '!',
+        'rtph264depay',
+        '!',
+        'avdec_h264',
+        '!',
+        'videoconvert',
+        '!',
+        `video/x-raw,format=GRAY8,width=${width},height=${height}`,
+        '!',
+        'fdsink',
+        'fd=1',
+        'sync=false',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const receiver = new GrayFrameReceiver(child, port, width, height);
+    await sleep(300); // let udpsrc bind before the sender starts
+    if (child.exitCode !== null) throw new Error(`gst-launch-1.0 exited: ${receiver.stderr}`);
+    return receiver;
+  }
+
+  private onData(d: Buffer): void {
+    const frameBytes = this.stride * this.height;
+    this.pending.push(d);
+    this.pendingBytes += d.length;
+    if (this.pendingBytes < frameBytes) return;
+    const receivedAt = Date.now();
+    let all = Buffer.concat(this.pending);
+    while (all.length >= frameBytes) {
+      const frame = all.subarray(0, frameBytes);
+      this.frames.push({ receivedAt, probeMs: decodeLatencyStrip(frame, this.width, this.height, this.stride) });
+      all = all.subarray(frameBytes);
+    }
+    this.pending = all.length ? [Buffer.from(all)] : [];
+    this.pendingBytes = all.length;
+  }
+
+  /** Waits until at least `count` frames arrived after index `from` (matching `match`); returns them. */
+  async waitFrames(
+    count: number,
+    timeoutMs: number,
+    from = 0,
+    match: (f: GrayFrame) => boolean = () => true,
+  ): Promise<GrayFrame[]> {
+    return waitUntil(`${count} decoded frames`, timeoutMs, () => {
+      const got = this.frames.slice(from).filter(match);
+      return got.length >= count ? got : undefined;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const gone = new Promise((r) => this.child.once('exit', r));
+    this.child.kill('SIGKILL');
+    await gone;
+  }
+}
