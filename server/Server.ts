@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
@@ -43,6 +44,10 @@ export class Server {
         viewerTimeoutMs: config.webrtc.viewerTimeoutMs,
       },
       logger,
+      {
+        workers: config.webrtc.workers === 'auto' ? Math.min(4, availableParallelism()) : config.webrtc.workers,
+        ringPackets: config.webrtc.gopCachePackets,
+      },
     );
     // 2. Cameras: each binds its RTP ingest, registers with the SFU, then starts camerad.
     mkdirSync(config.camerad.runtimeDir, { recursive: true });

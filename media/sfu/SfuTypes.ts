@@ -9,12 +9,19 @@ export interface RtpSource {
   subscribe(listener: (packet: Buffer) => void): () => void;
 }
 
+/**
+ * Why the SFU asks for an IDR: a viewer started and the GOP cache held no keyframe
+ * (`viewer-join`), a viewer sent a PLI (`pli`), or a viewer thread fell behind and skipped
+ * packets (`overrun`).
+ */
+export type KeyframeReason = 'viewer-join' | 'pli' | 'overrun';
+
 /** A camera as the SFU sees it. */
 export interface SfuCamera {
   id: string;
   source: RtpSource;
   /** Asks the encoder for an IDR (rate-limited by the caller); `reason` is logged. */
-  requestKeyframe(reason: 'viewer-join' | 'pli' | 'viewer-connected'): void;
+  requestKeyframe(reason: KeyframeReason): void;
 }
 
 /** A WebRTC viewer's lifecycle as reported by the SFU. */
@@ -28,8 +35,16 @@ export interface ViewerInfo {
   /** ms since epoch. */
   createdAt: number;
   packetsSent: number;
+  /** Packets sent from the GOP cache when the viewer started (0 when it waited for a keyframe). */
+  replayedPackets: number;
+  /** Packets sent again on NACK (RFC 4585 §6.2.1). */
+  retransmits: number;
+  /** Packets skipped because the viewer's thread fell more than half a ring behind. */
+  skippedPackets: number;
   /** PLI requests received from this viewer. */
   plis: number;
+  /** Viewer thread: 0 = main thread, n = worker n. */
+  thread: number;
 }
 
 /** Result of {@link Sfu.createViewer}. */
@@ -57,6 +72,14 @@ export interface SfuNetworkOptions {
   portRange: [number, number] | undefined;
   /** A viewer that sent no RTCP for this long is dropped (ICE-lite does no liveness checks), in ms. */
   viewerTimeoutMs: number;
+}
+
+/** How an SFU spreads its work. */
+export interface SfuFanoutOptions {
+  /** Worker threads carrying viewers; 0 keeps every viewer on the calling thread. */
+  workers: number;
+  /** Packets each camera's shared ring holds (GOP cache, retransmissions); rounded up to 2^n. */
+  ringPackets: number;
 }
 
 export type SfuEvents = {

@@ -23,5 +23,6 @@ export function cameradArgs(camera: ResolvedCamera, config: Pick<ResolvedConfig,
     `--source-timeout-ms=${camera.sourceTimeoutMs}`,
     `--dir-max-age-ms=${camera.dirMaxAgeMs}`,
     `--log-level=${logLevel}`,
+    ...(camera.latencyProbe ? ['--latency-probe'] : []),
   ];
 }

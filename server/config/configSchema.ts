@@ -52,6 +52,10 @@ export const cameraSchema = z.strictObject({
     .max(3_600_000)
     .default(5000)
     .describe('dir:// images older than this are not shown, ms.'),
+  latencyProbe: z
+    .boolean()
+    .default(false)
+    .describe('Draw the glass-to-glass latency probe strip (docs/latency-probe.md) into the video.'),
 });
 
 export const configSchema = z.strictObject({
@@ -88,6 +92,17 @@ export const configSchema = z.strictObject({
         .max(300_000)
         .default(15_000)
         .describe('Drop a viewer silent (no RTCP) this long, ms.'),
+      workers: z
+        .union([z.literal('auto'), z.number().int().min(0).max(32)])
+        .default('auto')
+        .describe('Worker threads carrying viewers (0 = all on the main thread; auto = one per core, at most 4).'),
+      gopCachePackets: z
+        .number()
+        .int()
+        .min(256)
+        .max(65_536)
+        .default(4096)
+        .describe('Per-camera RTP ring (GOP cache and retransmissions), packets of up to 1500 bytes.'),
     })
     .prefault({})
     .refine((w) => w.udpPortMax > w.udpPortMin, {

@@ -67,19 +67,25 @@ export function sfuContract(name: string, createSfu: () => Sfu | Promise<Sfu>): 
       }
     });
 
-    it('starts each viewer at a keyframe, asked for on join, and forwards the stream', async () => {
+    it('starts each viewer at a keyframe from the GOP cache, continuous into the live stream', async () => {
       keyframeReasons.length = 0;
       const client = new WeriftTestClient();
       try {
-        const { answerSdp } = await sfu.createViewer('cam', await client.createOffer());
+        const { answerSdp, viewerId } = await sfu.createViewer('cam', await client.createOffer());
         await client.setAnswer(answerSdp);
-        assert.ok(keyframeReasons.includes('viewer-join'), 'keyframe requested on join');
-        // The sender's own IDRs are 10 s apart: the first packet must still start a keyframe,
-        // so wait for the GOP boundary (≤ 10 s) and check what arrived first.
-        await waitFor(() => client.packets.length > 50, 30_000, '50 RTP packets at the client');
+        // The sender's IDRs are 10 s apart; the viewer joins mid-GOP and still starts at a
+        // keyframe: the cached one, replayed, so no keyframe has to be forced.
+        await waitFor(() => client.packets.length > 100, 30_000, '100 RTP packets at the client');
         assert.ok(startsKeyframe(client.packets[0]!.serialize()), 'first packet starts an SPS/IDR');
+        const info = sfu.viewers('cam').find((v) => v.id === viewerId)!;
+        await waitFor(() => sfu.viewers('cam')[0]?.replayedPackets !== undefined, 5000, 'viewer counters');
+        assert.equal(info.state, 'connected');
+        assert.ok(!keyframeReasons.includes('viewer-join'), `no forced keyframe (asked: ${keyframeReasons.join()})`);
+        // Replayed and live packets carry one run of sequence numbers: no gap, no repeat.
+        const seqs = client.packets.slice(0, 100).map((p) => p.header.sequenceNumber);
+        for (let i = 1; i < seqs.length; i++) assert.equal(seqs[i], (seqs[i - 1]! + 1) & 0xffff, `sequence at ${i}`);
+        await waitFor(() => (sfu.viewers('cam')[0]?.replayedPackets ?? 0) > 0, 5000, 'replay counted');
         assert.equal(sfu.viewers('cam').length, 1);
-        assert.equal(sfu.viewers('cam')[0]!.state, 'connected');
       } finally {
         await client.close();
       }

@@ -2,4 +2,11 @@ import { WeriftSfu } from '../../media/sfu/werift/WeriftSfu.js';
 import { testLogger } from '../helpers/logger.js';
 import { contractNetwork, sfuContract } from './sfuContract.js';
 
-sfuContract('werift', () => new WeriftSfu(contractNetwork, testLogger));
+sfuContract(
+  'werift, viewers on the main thread',
+  () => new WeriftSfu(contractNetwork, testLogger, { workers: 0, ringPackets: 4096 }),
+);
+sfuContract(
+  'werift, viewers on 2 worker threads',
+  () => new WeriftSfu(contractNetwork, testLogger, { workers: 2, ringPackets: 4096 }),
+);

@@ -1,0 +1,172 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { InvalidStateError } from '../../core/errors.js';
+import type { RtpRingMemory } from '../../rtp/RtpRing.js';
+import type { RemoteCandidate, SfuNetworkOptions, ViewerAnswer, ViewerInfo } from '../SfuTypes.js';
+import type { ViewerHostEvents, ViewerHostPort } from './ViewerHostTypes.js';
+import { type FromWorker, type ToWorker, type ViewerWorkerData, fromWireError } from './viewerWorkerProtocol.js';
+
+/** How long `close()` waits for the worker to close its viewers before terminating it, in ms. */
+const CLOSE_TIMEOUT_MS = 2000;
+
+/** pino's numeric levels (https://getpino.io/#/docs/api?id=levels). */
+const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
+
+/**
+ * A {@link ViewerHost} in a worker thread, driven from the main thread. The worker reads the
+ * cameras' shared rings itself, so packets never cross `postMessage`; only signalling
+ * (offers, answers, candidates), keyframe requests, viewer counters and log lines do.
+ *
+ * If the worker dies, its viewers are reported closed (their browsers reconnect) and
+ * `onExit` lets the SFU replace the worker.
+ */
+export class WorkerViewerHost implements ViewerHostPort {
+  readonly thread: number;
+  readonly #worker: Worker;
+  readonly #logger: Logger;
+  readonly #events: ViewerHostEvents;
+  readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  readonly #viewers = new Map<string, ViewerInfo>();
+  readonly #exited: Promise<void>;
+  #nextId = 1;
+  #closed = false;
+
+  /**
+   * @param onExit called when the worker stopped without `close()` (crash), with its error.
+   */
+  constructor(
+    thread: number,
+    network: SfuNetworkOptions,
+    logger: Logger,
+    events: ViewerHostEvents,
+    onExit: (host: WorkerViewerHost, error: Error) => void,
+  ) {
+    this.thread = thread;
+    this.#logger = logger.child({ thread });
+    this.#events = events;
+    // Under tsx (tests) this module is .ts and so is the worker; built, both are .js.
+    const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+    const workerData: ViewerWorkerData = { thread, network, logLevel: logger.level };
+    const entry = new URL(`./viewerWorker${extension}`, import.meta.url);
+    // Source runs (tests, benches) load the TypeScript entry through tsx's loader in the worker.
+    this.#worker =
+      extension === '.ts'
+        ? new Worker(
+            `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`,
+            { eval: true, workerData, name: `viewers-${thread}` },
+          )
+        : new Worker(entry, { workerData, name: `viewers-${thread}` });
+    this.#worker.on('message', (message: FromWorker) => this.#onMessage(message));
+    this.#worker.on('error', (error) => this.#logger.error({ err: error }, 'viewer worker failed'));
+    this.#exited = new Promise((resolve) => {
+      this.#worker.once('exit', (code) => {
+        this.#failPending(new InvalidStateError(`viewer worker ${thread} exited (code ${code})`));
+        for (const info of this.#viewers.values()) this.#events.viewerClosed({ ...info, state: 'closed' });
+        this.#viewers.clear();
+        if (!this.#closed) onExit(this, new Error(`viewer worker ${thread} exited with code ${code}`));
+        resolve();
+      });
+    });
+  }
+
+  get viewerCount(): number {
+    return this.#viewers.size;
+  }
+
+  addCamera(cameraId: string, memory: RtpRingMemory): void {
+    this.#post({ op: 'addCamera', cameraId, memory });
+  }
+
+  removeCamera(cameraId: string): void {
+    this.#post({ op: 'removeCamera', cameraId });
+  }
+
+  async createViewer(cameraId: string, offerSdp: string): Promise<ViewerAnswer & { info: ViewerInfo }> {
+    const id = this.#nextId++;
+    const result = (await this.#request(id, { op: 'createViewer', id, cameraId, offerSdp })) as ViewerAnswer & {
+      info: ViewerInfo;
+    };
+    this.#viewers.set(result.viewerId, result.info);
+    return result;
+  }
+
+  async addCandidates(viewerId: string, candidates: RemoteCandidate[]): Promise<void> {
+    const id = this.#nextId++;
+    await this.#request(id, { op: 'addCandidates', id, viewerId, candidates });
+  }
+
+  closeViewer(viewerId: string): void {
+    this.#viewers.delete(viewerId);
+    this.#post({ op: 'closeViewer', viewerId });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return this.#exited;
+    this.#closed = true;
+    const id = this.#nextId++;
+    const timeout = new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref());
+    await Promise.race([this.#request(id, { op: 'close', id }).catch(() => undefined), timeout]);
+    await this.#worker.terminate();
+    await this.#exited;
+  }
+
+  #post(message: ToWorker): void {
+    if (!this.#closed || message.op === 'close') this.#worker.postMessage(message);
+  }
+
+  #request(id: number, message: ToWorker): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage(message);
+    });
+  }
+
+  #failPending(error: Error): void {
+    for (const { reject } of this.#pending.values()) reject(error);
+    this.#pending.clear();
+  }
+
+  #onMessage(message: FromWorker): void {
+    switch (message.op) {
+      case 'result': {
+        const pending = this.#pending.get(message.id);
+        this.#pending.delete(message.id);
+        if (message.ok) pending?.resolve(message.value);
+        else pending?.reject(fromWireError(message.error));
+        break;
+      }
+      case 'keyframe':
+        this.#events.keyframe(message.cameraId, message.reason);
+        break;
+      case 'viewers':
+        for (const info of message.infos) if (this.#viewers.has(info.id)) this.#viewers.set(info.id, info);
+        this.#events.viewers(message.infos);
+        break;
+      case 'viewerClosed':
+        this.#viewers.delete(message.info.id);
+        this.#events.viewerClosed(message.info);
+        break;
+      case 'log':
+        this.#log(message.line);
+        break;
+    }
+  }
+
+  #log(line: string): void {
+    try {
+      const record = JSON.parse(line) as Record<string, unknown>;
+      const { level, msg } = record;
+      for (const key of ['level', 'msg', 'time', 'pid', 'hostname']) delete record[key];
+      this.#logger[LEVELS[level as number] ?? 'info'](record, String(msg ?? ''));
+    } catch {
+      this.#logger.info({ line }, 'unparsable log line from a viewer worker');
+    }
+  }
+}
