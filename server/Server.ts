@@ -65,6 +65,7 @@ export class Server {
               height: camera.height,
               rtpPort: camera.rtpPort,
               keyframeMinIntervalMs: config.camerad.keyframeMinIntervalMs,
+              latencyProbe: camera.latencyProbe,
               camerad: {
                 cameraId: camera.id,
                 mode: config.camerad.mode,

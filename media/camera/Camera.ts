@@ -19,6 +19,8 @@ export interface CameraOptions {
   camerad: CameradSupervisorOptions;
   /** Least time between two keyframe requests to camerad, in ms. */
   keyframeMinIntervalMs: number;
+  /** Draw the latency probe at start (camerad's `--latency-probe`). */
+  latencyProbe: boolean;
 }
 
 /**
@@ -33,6 +35,7 @@ export class Camera {
   readonly #keyframes: KeyframeRequester;
   readonly #sfu: Sfu;
   #sourceState: SourceState | null = null;
+  #latencyProbe: boolean;
   #closed = false;
 
   private constructor(options: CameraOptions, ingest: RtpIngest, sfu: Sfu, logger: Logger) {
@@ -46,7 +49,18 @@ export class Camera {
       options.keyframeMinIntervalMs,
       logger.child({ module: 'keyframes', camera: options.id }),
     );
-    this.#supervisor.on('hello', (hello) => (this.#sourceState = hello.source_state));
+    this.#latencyProbe = options.latencyProbe;
+    this.#supervisor.on('hello', (hello) => {
+      this.#sourceState = hello.source_state;
+      // A restarted camerad starts from its flags: re-apply a probe switched at run time.
+      if (hello.latency_probe !== this.#latencyProbe) {
+        this.#supervisor
+          .request('probe', { enabled: this.#latencyProbe })
+          .catch((error: unknown) =>
+            logger.warn({ err: error, camera: options.id }, 'cannot restore the latency probe'),
+          );
+      }
+    });
     this.#supervisor.on('stats', (stats) => (this.#sourceState = stats.source_state));
     this.#supervisor.on('sourcelost', () => (this.#sourceState = 'lost'));
     this.#supervisor.on('sourcerecovered', () => (this.#sourceState = 'live'));
@@ -105,9 +119,22 @@ export class Camera {
       ingest_kbps: this.#ingest.stats.bitrateKbps,
       pid: running ? (this.#supervisor.pid ?? null) : null,
       frames_out: stats?.frames_out ?? 0,
+      latency_probe: running ? (stats?.latency_probe ?? hello?.latency_probe ?? null) : null,
       whep: `/whep/${encodeURIComponent(this.id)}`,
       last_error: this.#supervisor.state === 'failed' ? (this.#supervisor.lastError ?? null) : null,
     };
+  }
+
+  /**
+   * Switches the latency probe strip (docs/latency-probe.md) on or off, now and after camerad
+   * restarts.
+   * @returns the state camerad reports.
+   * @throws InvalidStateError when camerad is not connected (the wish is kept for its next start).
+   */
+  async setLatencyProbe(enabled: boolean): Promise<boolean> {
+    this.#latencyProbe = enabled;
+    const result = await this.#supervisor.request('probe', { enabled });
+    return result.enabled;
   }
 
   /** Closes viewers, camerad (spawn mode) and the ingest. Idempotent. */

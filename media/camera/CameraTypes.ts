@@ -32,6 +32,8 @@ export interface CameraStatus {
   pid: number | null;
   /** Frames camerad has encoded since it started. */
   frames_out: number;
+  /** The latency probe strip is drawn into the video (docs/latency-probe.md); null before hello. */
+  latency_probe: boolean | null;
   /** WHEP endpoint of this camera. */
   whep: string;
   last_error: string | null;

@@ -28,6 +28,8 @@ export interface HelloData {
   keyframe_interval: number;
   rtp: { host: string; port: number; ssrc: number; payload_type: number; clock_rate: number };
   source_state: SourceState;
+  /** The latency probe strip is drawn (docs/latency-probe.md). */
+  latency_probe: boolean;
 }
 
 /** Periodic counters (every `--stats-interval-ms`), also the result of the `stats` request. */
@@ -43,6 +45,8 @@ export interface StatsData {
   keyframes: number;
   keyframe_requests: number;
   source_state: SourceState;
+  /** The latency probe strip is drawn (docs/latency-probe.md). */
+  latency_probe: boolean;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -61,6 +65,8 @@ export interface Methods {
   keyframe: [Record<string, never>, { keyframe_requests: number }];
   stats: [Record<string, never>, StatsData];
   shutdown: [Record<string, never>, Record<string, never>];
+  /** Switches the latency probe strip on or off. */
+  probe: [{ enabled: boolean }, { enabled: boolean }];
 }
 
 /** camerad's exit codes (native/PROTOCOL.md, "Exit codes"). */

@@ -116,12 +116,15 @@ export class CameradSupervisor extends TypedEmitter<CameradSupervisorEvents> {
    * Sends a request to camerad.
    * @throws InvalidStateError when camerad is not connected.
    */
-  request<M extends keyof Methods & string>(method: M): Promise<Methods[M][1]> {
+  request<M extends keyof Methods & string>(
+    method: M,
+    params: Methods[M][0] = {} as Methods[M][0],
+  ): Promise<Methods[M][1]> {
     const channel = this.#channel;
     if (!channel || channel.closed) {
       return Promise.reject(new InvalidStateError(`camerad for ${this.#options.cameraId} is not connected`));
     }
-    return channel.request(method);
+    return channel.request(method, params);
   }
 
   /** Stops supervising; in spawn mode terminates camerad (SIGTERM, SIGKILL after 3 s). Idempotent. */

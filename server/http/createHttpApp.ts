@@ -6,6 +6,7 @@ import Koa from 'koa';
 import serve from 'koa-static';
 import type { HttpDeps } from './HttpDeps.js';
 import { errorMiddleware } from './errorMiddleware.js';
+import { cameraRouter } from './routers/cameraRouter.js';
 import { healthRouter } from './routers/healthRouter.js';
 import { openapiRouter } from './routers/openapiRouter.js';
 import { statusRouter } from './routers/statusRouter.js';
@@ -31,6 +32,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
   for (const router of [
     healthRouter(deps),
     statusRouter(deps),
+    cameraRouter(deps),
     openapiRouter(deps.version),
     whepRouter({ ...deps, logger }),
   ]) {

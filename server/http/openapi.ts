@@ -59,6 +59,10 @@ export function openApiDocument(version: string): Record<string, unknown> {
             frames_out: { type: 'integer', description: 'frames encoded by the running camerad' },
             whep: { type: 'string', description: 'WHEP endpoint path' },
             last_error: { type: ['string', 'null'] },
+            latency_probe: {
+              type: ['boolean', 'null'],
+              description: 'Latency probe strip drawn (docs/latency-probe.md); null when camerad is not running',
+            },
           },
         },
       },
@@ -161,6 +165,80 @@ export function openApiDocument(version: string): Record<string, unknown> {
           summary: 'End the viewer',
           security: bearer,
           responses: { 200: { description: 'Closed' }, 404: error },
+        },
+      },
+      '/api/cameras/{camera}/probe': {
+        parameters: [{ name: 'camera', in: 'path', required: true, schema: { type: 'string' } }],
+        post: {
+          summary: 'Switch the glass-to-glass latency probe strip on or off (kept across camerad restarts)',
+          security: bearer,
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['enabled'],
+                  additionalProperties: false,
+                  properties: { enabled: { type: 'boolean' } },
+                },
+              },
+            },
+          },
+          responses: {
+            200: {
+              description: 'State camerad reports',
+              content: {
+                'application/json': { schema: { type: 'object', properties: { enabled: { type: 'boolean' } } } },
+              },
+            },
+            400: error,
+            401: error,
+            404: error,
+            415: error,
+            503: { ...error, description: 'camerad is not connected' },
+          },
+        },
+      },
+      '/api/cameras/{camera}/viewers': {
+        parameters: [{ name: 'camera', in: 'path', required: true, schema: { type: 'string' } }],
+        get: {
+          summary: 'WebRTC viewers of a camera with their counters',
+          security: bearer,
+          responses: {
+            200: {
+              description: 'Viewers',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      camera: { type: 'string' },
+                      viewers: {
+                        type: 'array',
+                        items: {
+                          type: 'object',
+                          properties: {
+                            id: { type: 'string' },
+                            state: { enum: ['new', 'connecting', 'connected', 'closed'] },
+                            createdAt: { type: 'integer', description: 'ms since epoch' },
+                            packetsSent: { type: 'integer' },
+                            replayedPackets: { type: 'integer', description: 'GOP-cache packets sent at start' },
+                            retransmits: { type: 'integer', description: 'packets re-sent on NACK' },
+                            skippedPackets: { type: 'integer', description: 'packets skipped by a lagging thread' },
+                            plis: { type: 'integer' },
+                            thread: { type: 'integer', description: '0 = main thread, n = worker n' },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+            401: error,
+            404: error,
+          },
         },
       },
     },

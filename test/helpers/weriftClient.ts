@@ -1,4 +1,11 @@
-import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, type RtpPacket } from 'werift';
+import {
+  GenericNack,
+  MediaStreamTrack,
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  RtcpTransportLayerFeedback,
+  type RtpPacket,
+} from 'werift';
 
 /**
  * A werift receive-only WebRTC client for tests and benches (a viewer without a browser).
@@ -59,6 +66,15 @@ export class WeriftTestClient {
     const ssrc = this.packets[0]?.header.ssrc;
     const receiver = this.pc.getTransceivers()[0]?.receiver;
     if (ssrc !== undefined && receiver) void receiver.sendRtcpPLI(ssrc);
+  }
+
+  /** Sends a generic NACK (RFC 4585 §6.2.1) asking for `lost` sequence numbers again. */
+  sendNack(lost: number[]): void {
+    const ssrc = this.packets[0]?.header.ssrc;
+    const receiver = this.pc.getTransceivers()[0]?.receiver;
+    if (ssrc === undefined || !receiver) return;
+    const feedback = new GenericNack({ senderSsrc: 1, mediaSourceSsrc: ssrc, lost });
+    void receiver.dtlsTransport.sendRtcp([new RtcpTransportLayerFeedback({ feedback })]);
   }
 
   async close(): Promise<void> {

@@ -105,6 +105,29 @@ export function sfuContract(name: string, createSfu: () => Sfu | Promise<Sfu>): 
       }
     });
 
+    it('sends NACKed packets again with their sequence numbers', async () => {
+      const client = new WeriftTestClient();
+      try {
+        const { answerSdp, viewerId } = await sfu.createViewer('cam', await client.createOffer());
+        await client.setAnswer(answerSdp);
+        await waitFor(() => client.packets.length > 40, 30_000, '40 RTP packets at the client');
+        const wanted = client.packets.slice(10, 13).map((p) => p.header.sequenceNumber);
+        const copies = (seq: number) => client.packets.filter((p) => p.header.sequenceNumber === seq).length;
+        client.sendNack(wanted);
+        await waitFor(() => wanted.every((seq) => copies(seq) === 2), 10_000, 'the NACKed packets a second time');
+        const original = client.packets.find((p) => p.header.sequenceNumber === wanted[0])!;
+        const resent = client.packets.findLast((p) => p.header.sequenceNumber === wanted[0])!;
+        assert.deepEqual(resent.payload, original.payload, 'same payload');
+        await waitFor(
+          () => (sfu.viewers('cam').find((v) => v.id === viewerId)?.retransmits ?? 0) >= 3,
+          5000,
+          'retransmits counted',
+        );
+      } finally {
+        await client.close();
+      }
+    });
+
     it('closes viewers on DELETE, reports them closed, and 404s the second time', async () => {
       const closed: string[] = [];
       const off = sfu.onViewerClosed((v) => closed.push(v.id));

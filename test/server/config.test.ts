@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { cameradArgs } from '../../server/config/cameradArgs.js';
 import { ConfigError } from '../../server/config/ConfigError.js';
 import { loadConfig } from '../../server/config/loadConfig.js';
 import { projectRoot } from '../../server/config/projectRoot.js';
@@ -75,6 +76,21 @@ describe('configuration', () => {
       'webrtc.udpPortMax',
       /greater/,
     );
+  });
+
+  it('fan-out and probe settings: defaults, camerad flag, and bounds named', () => {
+    const defaults = loadConfig(root, undefined, {});
+    assert.equal(defaults.webrtc.workers, 'auto');
+    assert.equal(defaults.webrtc.gopCachePackets, 4096);
+    assert.ok(!cameradArgs(defaults.cameras[0]!, defaults).includes('--latency-probe'));
+    const probed = loadConfig(root, undefined, {
+      ECS_WEBRTC__WORKERS: '2',
+      ECS_CAMERAS: '[{"id":"a","source":"test://","latencyProbe":true}]',
+    });
+    assert.equal(probed.webrtc.workers, 2);
+    assert.ok(cameradArgs(probed.cameras[0]!, probed).includes('--latency-probe'));
+    rejects(() => loadConfig(root, undefined, { ECS_WEBRTC__WORKERS: '99' }), 'webrtc.workers', /.+/);
+    rejects(() => loadConfig(root, undefined, { ECS_WEBRTC__GOP_CACHE_PACKETS: '10' }), 'webrtc.gopCachePackets', /.+/);
   });
 
   it('rejects an unknown source scheme and a missing file, naming the camera', () => {

@@ -115,8 +115,60 @@ describe('WHEP over HTTP against the real server and camerad', { timeout: 120_00
       ['/whep/{camera}', 'post'],
       ['/whep/{camera}/{viewer}', 'patch'],
       ['/whep/{camera}/{viewer}', 'delete'],
+      ['/api/cameras/{camera}/probe', 'post'],
+      ['/api/cameras/{camera}/viewers', 'get'],
     ] as const) {
       assert.ok(doc.paths[path]?.[method], `${method.toUpperCase()} ${path} documented`);
     }
+  });
+
+  describe('camera controls', () => {
+    const probe = (body: string, camera = 'cam', type = 'application/json') =>
+      fetch(`${ctx.url}/api/cameras/${camera}/probe`, {
+        method: 'POST',
+        headers: { 'content-type': type, ...auth },
+        body,
+      });
+    const cameraStatus = async () =>
+      (
+        (await (await fetch(`${ctx.url}/api/status`, { headers: auth })).json()) as {
+          cameras: { latency_probe: boolean | null }[];
+        }
+      ).cameras[0]!;
+
+    it('switches the latency probe on and off in camerad, reported in /api/status', async () => {
+      assert.equal((await cameraStatus()).latency_probe, false);
+      const on = await probe('{"enabled": true}');
+      assert.equal(on.status, 200);
+      assert.deepEqual(await on.json(), { enabled: true });
+      // camerad's own report (stats, once a second) says it draws the strip.
+      let seen: boolean | null = null;
+      const deadline = Date.now() + 10_000;
+      while (seen !== true && Date.now() < deadline) {
+        seen = (await cameraStatus()).latency_probe;
+        if (seen !== true) await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.equal(seen, true, 'camerad reports latency_probe: true');
+      assert.deepEqual(await (await probe('{"enabled": false}')).json(), { enabled: false });
+    });
+
+    it('rejects bad probe requests with 4xx naming the field', async () => {
+      await expectError(await probe('{"enabled": "yes"}'), 400, /enabled/);
+      await expectError(await probe('{}'), 400, /enabled/);
+      await expectError(await probe('{"enabled": true, "colour": 1}'), 400, /colour/);
+      await expectError(await probe('{"enabled": true}', 'nope'), 404, /unknown camera "nope"/);
+      await expectError(await probe('enabled', 'cam', 'text/plain'), 415, /application\/json/);
+      const anonymous = await fetch(`${ctx.url}/api/cameras/cam/probe`, { method: 'POST', body: '{}' });
+      assert.equal(anonymous.status, 401);
+    });
+
+    it('lists the viewers with their counters', async () => {
+      const res = await fetch(`${ctx.url}/api/cameras/cam/viewers`, { headers: auth });
+      const body = (await res.json()) as { viewers: { state: string; packetsSent: number; replayedPackets: number }[] };
+      assert.equal(body.viewers.length, 1);
+      assert.equal(body.viewers[0]!.state, 'connected');
+      assert.ok(body.viewers[0]!.packetsSent > 10);
+      assert.equal((await fetch(`${ctx.url}/api/cameras/nope/viewers`, { headers: auth })).status, 404);
+    });
   });
 });
