@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 
 /**
@@ -5,6 +6,9 @@ import { defineConfig } from 'vite';
  * `npx vite build web`: Vite then uses `web/` as the root and finds this file.
  * `base: "./"` keeps every asset URL relative so the server may mount the
  * page under any path prefix.
+ *
+ * Two pages (multi-page build): `index.html`, the viewer, and `latency.html`, the latency
+ * probe page used by `npm run bench:latency` (docs/latency-probe.md).
  */
 export default defineConfig({
   root: import.meta.dirname,
@@ -15,5 +19,11 @@ export default defineConfig({
     target: 'es2022',
     // Everything is bundled locally: the page must work on a closed network.
     assetsInlineLimit: 0,
+    rolldownOptions: {
+      input: {
+        index: resolve(import.meta.dirname, 'index.html'),
+        latency: resolve(import.meta.dirname, 'latency.html'),
+      },
+    },
   },
 });

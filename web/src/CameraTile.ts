@@ -2,6 +2,9 @@ import type { ApiClient, CameraStatus } from './api';
 import { StatsPanel } from './StatsPanel';
 import { WhepPlayer, type PlayerState } from './WhepPlayer';
 
+/** A latency reading older than this no longer shows (the probe was switched off), ms. */
+const LATENCY_STALE_MS = 2000;
+
 /** Server-side fields listed under the video: [data-field, label]. */
 const SERVER_FIELDS = [
   ['state', 'camera'],
@@ -88,7 +91,10 @@ export class CameraTile {
     this.root = root;
 
     this.player = new WhepPlayer(camera.id, camera.whep, video, api);
-    this.player.onstats = (s) => this.stats.update(s);
+    this.player.onstats = (s) => {
+      this.stats.update(s);
+      this.showLatency();
+    };
     this.player.onstatechange = (state, reason) => this.showState(state, reason);
     this.player.onunauthorised = onUnauthorised;
     this.showState(this.player.state, null);
@@ -120,6 +126,13 @@ export class CameraTile {
   /** Marks whether the camera is still listed by the server (greys the tile out when not). */
   setListed(listed: boolean): void {
     this.root.classList.toggle('unlisted', !listed);
+  }
+
+  /** Latency row: p50/p95 over the probe's window while the frames carry a probe, hidden otherwise. */
+  private showLatency(): void {
+    const probe = this.player.latency;
+    const fresh = probe.lastDecodedAt !== null && performance.now() - probe.lastDecodedAt < LATENCY_STALE_MS;
+    this.stats.updateLatency(fresh ? probe.percentile(50) : null, fresh ? probe.percentile(95) : null);
   }
 
   private showState(state: PlayerState, reason: string | null): void {

@@ -7,6 +7,7 @@ const FIELDS = [
   ['bitrate', 'rate'],
   ['rtt', 'RTT'],
   ['frames', 'frames'],
+  ['latency', 'latency p50/p95'],
 ] as const;
 
 type Field = (typeof FIELDS)[number][0];
@@ -18,9 +19,14 @@ type Field = (typeof FIELDS)[number][0];
  * also mirrored as data attributes on the root element for tests
  * (`data-width`, `data-height` px, `data-fps` frames/s, `data-bitrate-kbps`
  * kbit/s, `data-rtt-ms` ms, `data-frames-decoded`, `data-frames-dropped`).
+ *
+ * The `latency` row (glass-to-glass p50/p95 in ms, from the frames' probe strip) is hidden unless
+ * the camera's frames carry a valid probe; its numbers are mirrored as `data-latency-p50-ms` and
+ * `data-latency-p95-ms`.
  */
 export class StatsPanel {
   private readonly values = new Map<Field, HTMLElement>();
+  private readonly cells = new Map<Field, HTMLElement>();
 
   constructor(readonly root: HTMLElement) {
     root.dataset.role = 'stats';
@@ -37,8 +43,28 @@ export class StatsPanel {
       cell.append(name, value);
       root.append(cell);
       this.values.set(field, value);
+      this.cells.set(field, cell);
     }
     this.clear();
+  }
+
+  /**
+   * Shows the glass-to-glass latency percentiles in ms, or hides the row (null: the frames carry
+   * no probe, or none lately).
+   */
+  updateLatency(p50Ms: number | null, p95Ms: number | null): void {
+    const show = p50Ms !== null && p95Ms !== null;
+    const cell = this.cells.get('latency');
+    if (cell && cell.hidden === show) cell.hidden = !show;
+    this.set('latency', show ? `${Math.round(p50Ms)} / ${Math.round(p95Ms)} ms` : '–');
+    const d = this.root.dataset;
+    if (show) {
+      d.latencyP50Ms = p50Ms.toFixed(1);
+      d.latencyP95Ms = p95Ms.toFixed(1);
+    } else {
+      delete d.latencyP50Ms;
+      delete d.latencyP95Ms;
+    }
   }
 
   /** Shows a fresh sample. */
@@ -64,6 +90,7 @@ export class StatsPanel {
     for (const key of ['width', 'height', 'fps', 'bitrateKbps', 'rttMs', 'framesDecoded', 'framesDropped']) {
       delete this.root.dataset[key];
     }
+    this.updateLatency(null, null);
   }
 
   private set(field: Field, text: string): void {

@@ -1,6 +1,7 @@
 import type { ApiClient } from './api';
 import { Backoff } from './Backoff';
 import { HttpError } from './HttpError';
+import { LatencyProbe, type LatencyProbeOptions } from './LatencyProbe';
 import { StatsSampler, type StatsSample } from './StatsSampler';
 
 /** Connection state shown in a tile's badge. */
@@ -30,8 +31,8 @@ const STATS_INTERVAL_MS = 1000;
  * resource (best effort), waits 0.5 s doubling to 4 s, and POSTs again. The
  * delay resets once frames flow again. A 401/403 is final ("failed").
  *
- * `state`, `reconnects`, `pc` and `video` are public for tests
- * (`window.__viewer.players`).
+ * `state`, `reconnects`, `pc`, `video` and `latency` are public for tests
+ * and benches (`window.__viewer.players`).
  */
 export class WhepPlayer {
   /** Current badge state. */
@@ -44,6 +45,13 @@ export class WhepPlayer {
   lastError: string | null = null;
   /** Latest stats of the current session; null before the first reading. */
   stats: StatsSample | null = null;
+  /**
+   * Glass-to-glass latency of the frames this player's video presents (docs/latency-probe.md);
+   * runs between `start()` and `stop()`, across reconnects.
+   */
+  readonly latency: LatencyProbe;
+  /** `performance.now()` just before the latest WHEP POST, ms; null before the first. */
+  postedAt: number | null = null;
 
   /** Called on every state change. */
   onstatechange: ((state: PlayerState, reason: string | null) => void) | null = null;
@@ -51,6 +59,8 @@ export class WhepPlayer {
   onstats: ((sample: StatsSample) => void) | null = null;
   /** Called when the server refused the bearer token. */
   onunauthorised: (() => void) | null = null;
+  /** Called just before each WHEP POST with its `performance.now()` time, ms. */
+  onpost: ((at: number) => void) | null = null;
 
   private running = false;
   /** Bumped on every new attempt/teardown; callbacks of older attempts see a mismatch and do nothing. */
@@ -78,19 +88,24 @@ export class WhepPlayer {
    * @param whepUrl WHEP endpoint path, e.g. "/whep/cam0".
    * @param video element the received stream is attached to.
    * @param api HTTP client that adds the bearer token.
+   * @param latencyOptions window and idle settings of `latency`.
    */
   constructor(
     readonly cameraId: string,
     private readonly whepUrl: string,
     readonly video: HTMLVideoElement,
     private readonly api: ApiClient,
-  ) {}
+    latencyOptions: LatencyProbeOptions = {},
+  ) {
+    this.latency = new LatencyProbe(video, latencyOptions);
+  }
 
   /** Starts playing (no-op when already running). */
   start(): void {
     if (this.running) return;
     this.running = true;
     this.backoff.reset();
+    this.latency.start();
     void this.connect('connecting');
   }
 
@@ -102,6 +117,7 @@ export class WhepPlayer {
   stop(keepalive = false): void {
     this.running = false;
     this.teardown(keepalive);
+    this.latency.stop();
     this.video.srcObject = null;
     this.setState('stopped', null);
   }
@@ -141,6 +157,8 @@ export class WhepPlayer {
       this.trickle = pc.iceGatheringState !== 'complete';
 
       let res: Response;
+      this.postedAt = performance.now();
+      this.onpost?.(this.postedAt);
       try {
         res = await this.api.fetch(
           this.whepUrl,
