@@ -1,6 +1,6 @@
 #include "FrameClock.h"
 
-#include <chrono>
+#include <algorithm>
 
 FrameClock::FrameClock(int fps, TickFn tick) : fps_(fps), tick_(std::move(tick)) {}
 
@@ -8,6 +8,7 @@ FrameClock::~FrameClock() { stop(); }
 
 void FrameClock::start() {
   quit_ = false;
+  pending_ = false;
   thread_ = std::thread([this] { run(); });
 }
 
@@ -21,24 +22,52 @@ void FrameClock::stop() {
   thread_.join();
 }
 
+void FrameClock::notifyFrame() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pending_ = true;
+    arrival_ = Clock::now();
+  }
+  cv_.notify_all();
+}
+
 void FrameClock::run() {
-  using clock = std::chrono::steady_clock;
-  const auto start = clock::now();
-  auto at = [&](uint64_t index) {
-    return start + std::chrono::nanoseconds(int64_t(index) * 1000000000LL / fps_);
-  };
+  const auto interval = std::chrono::nanoseconds(1000000000LL / fps_);  // T
+  const auto part = [&](int percent) { return interval * percent / 100; };
   uint64_t index = 0;
+  Clock::time_point last{};          // previous output
+  bool lastWasRepeat = true;         // the previous output repeated a frame
+  bool haveNewOut = false;           // some new frame has been output
+  Clock::time_point lastNewArrival{};  // arrival of the latest new frame output
+
   std::unique_lock<std::mutex> lock(mutex_);
   while (!quit_) {
+    const auto now = Clock::now();
+    Clock::time_point due;
+    if (index == 0) {
+      due = now;  // the first frame (NO SIGNAL or the source's) at once
+    } else if (pending_ && (!haveNewOut || arrival_ - lastNewArrival >= part(90))) {
+      due = std::max(arrival_, last + (lastWasRepeat ? part(25) : part(50)));
+    } else {
+      // A repeat, or a thinned new frame (it goes out at the same time).
+      due = last + (lastWasRepeat || pending_ ? interval : part(110));
+    }
+    if (now < due) {
+      // Re-evaluates on a new frame (notifyFrame) as well as at `due`.
+      cv_.wait_until(lock, due);
+      continue;
+    }
+    const bool fresh = pending_;
+    if (fresh) {
+      haveNewOut = true;
+      lastNewArrival = arrival_;
+    }
+    pending_ = false;
     lock.unlock();
     tick_(index);
     lock.lock();
     ++index;
-    const auto now = clock::now();
-    if (now > at(index + 2)) {
-      // Too far behind: jump to the current interval.
-      index = uint64_t((now - start) / std::chrono::nanoseconds(1)) * uint64_t(fps_) / 1000000000ULL + 1;
-    }
-    cv_.wait_until(lock, at(index), [this] { return quit_; });
+    last = now;
+    lastWasRepeat = !fresh;
   }
 }

@@ -13,6 +13,13 @@ void FrameStore::put(GstBuffer* buffer, int64_t frameTimeUs, int64_t wallTimeUs)
   if (old) gst_buffer_unref(old);
   lastFrameUs_.store(frameTimeUs);
   framesIn_.fetch_add(1);
+  std::lock_guard<std::mutex> lock(listenerMutex_);
+  if (listener_) listener_();
+}
+
+void FrameStore::setListener(std::function<void()> listener) {
+  std::lock_guard<std::mutex> lock(listenerMutex_);
+  listener_ = std::move(listener);
 }
 
 GstBuffer* FrameStore::latest(int64_t* wallTimeUs) {

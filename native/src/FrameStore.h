@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 
 class FrameStore {
@@ -26,6 +27,10 @@ class FrameStore {
   GstBuffer* latest(int64_t* wallTimeUs = nullptr);
   /// Forgets the latest frame (counters are kept).
   void clear();
+  /// Called (on the source's thread) after each put(); nullptr removes it.
+  /// Once setListener() returns, the previous listener is not running and
+  /// will not be called again.
+  void setListener(std::function<void()> listener);
 
   /// Source frames received since start (all source restarts included).
   uint64_t framesIn() const { return framesIn_.load(); }
@@ -38,4 +43,6 @@ class FrameStore {
   int64_t bufferWallUs_ = 0;  ///< capture time of buffer_, g_get_real_time() µs
   std::atomic<uint64_t> framesIn_{0};
   std::atomic<int64_t> lastFrameUs_{0};
+  std::mutex listenerMutex_;
+  std::function<void()> listener_;
 };

@@ -27,6 +27,7 @@ OutputPipeline::OutputPipeline(const Options& options, std::string encoderName, 
 OutputPipeline::~OutputPipeline() { stop(); }
 
 bool OutputPipeline::start(std::string& error) {
+  lastPts_ = GST_CLOCK_TIME_NONE;
   const Options& o = options_;
   pipeline_ = gst_pipeline_new("output");
   GstBin* bin = GST_BIN(pipeline_);
@@ -104,10 +105,17 @@ bool OutputPipeline::start(std::string& error) {
   }
   clock_ = std::make_unique<FrameClock>(o.fps, [this](uint64_t index) { pushFrame(index); });
   clock_->start();
+  // New source frames go out on arrival (FrameClock.h has the timing rule).
+  // While the source is not live its frames are not shown, so they do not
+  // wake the clock either: NO SIGNAL keeps its steady fps.
+  store_.setListener([this] {
+    if (live_()) clock_->notifyFrame();
+  });
   return true;
 }
 
 void OutputPipeline::stop() {
+  store_.setListener(nullptr);
   if (clock_) clock_->stop();
   clock_.reset();
   if (busWatch_) g_source_remove(busWatch_);
@@ -146,11 +154,31 @@ void OutputPipeline::pushFrame(uint64_t frameIndex) {
   }
   gst_buffer_unref(source);
   GST_BUFFER_FLAGS(frame) = 0;
-  GST_BUFFER_PTS(frame) = gst_util_uint64_scale(frameIndex, GST_SECOND, guint64(options_.fps));
+  // PTS: the pipeline's running time now (the output time; for a new frame
+  // about its arrival), so RTP timestamps follow the real frame times. Kept
+  // strictly rising. The duration is the nominal interval: the next output
+  // time is not known yet.
+  const GstClockTime interval = gst_util_uint64_scale(1, GST_SECOND, guint64(options_.fps));
+  GstClockTime pts = runningTime();
+  if (lastPts_ != GST_CLOCK_TIME_NONE && (pts == GST_CLOCK_TIME_NONE || pts <= lastPts_)) {
+    pts = lastPts_ + (pts == GST_CLOCK_TIME_NONE ? interval : GST_MSECOND);
+  }
+  if (pts == GST_CLOCK_TIME_NONE) pts = 0;
+  lastPts_ = pts;
+  GST_BUFFER_PTS(frame) = pts;
   GST_BUFFER_DTS(frame) = GST_CLOCK_TIME_NONE;
-  GST_BUFFER_DURATION(frame) = gst_util_uint64_scale(1, GST_SECOND, guint64(options_.fps));
+  GST_BUFFER_DURATION(frame) = interval;
   GST_BUFFER_OFFSET(frame) = frameIndex;
   if (gst_app_src_push_buffer(GST_APP_SRC(appsrc_), frame) == GST_FLOW_OK) framesOut_++;
+}
+
+GstClockTime OutputPipeline::runningTime() const {
+  GstClock* clock = gst_element_get_clock(pipeline_);
+  if (clock == nullptr) return GST_CLOCK_TIME_NONE;
+  const GstClockTime now = gst_clock_get_time(clock);
+  gst_object_unref(clock);
+  const GstClockTime base = gst_element_get_base_time(pipeline_);
+  return now >= base ? now - base : 0;
 }
 
 uint64_t OutputPipeline::requestKeyframe() {

@@ -1,7 +1,8 @@
-// Output: appsrc (constant fps, own PTS) -> queue -> H.264 encoder ->
-// h264parse -> rtph264pay -> udpsink. The FrameClock pushes the latest source
-// frame, or the NO SIGNAL frame while the source is not live, once per frame
-// interval, so source trouble never stalls the RTP stream.
+// Output: appsrc (own PTS: running time at output) -> queue -> H.264 encoder
+// -> h264parse -> rtph264pay -> udpsink. The FrameClock pushes each new source
+// frame on arrival (at most about fps of them) and repeats the latest frame, or
+// the NO SIGNAL frame while the source is not live, when none comes for a frame
+// interval, so source trouble never stalls the RTP stream (FrameClock.h).
 #pragma once
 
 #include <gst/gst.h>
@@ -50,6 +51,8 @@ class OutputPipeline {
   static GstPadProbeReturn onEncodedBuffer(GstPad* pad, GstPadProbeInfo* info, gpointer self);
   static GstPadProbeReturn onRtpOut(GstPad* pad, GstPadProbeInfo* info, gpointer self);
   void pushFrame(uint64_t frameIndex);
+  /// The pipeline's running time now; GST_CLOCK_TIME_NONE without a clock.
+  GstClockTime runningTime() const;
 
   Options options_;
   std::string encoderName_;
@@ -67,6 +70,7 @@ class OutputPipeline {
   std::atomic<bool> latencyProbe_;
   std::atomic<bool> probeFailed_{false};  ///< the probe could not draw (warned once)
   std::unique_ptr<FrameClock> clock_;
+  GstClockTime lastPts_ = GST_CLOCK_TIME_NONE;  ///< clock thread only
 
   std::atomic<uint64_t> framesOut_{0};
   std::atomic<uint64_t> bytesOut_{0};

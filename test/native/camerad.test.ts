@@ -513,6 +513,32 @@ describe('latency probe (docs/latency-probe.md)', () => {
     assert.ok(new Set(times).size >= times.length * 0.8, `${new Set(times).size} distinct of ${times.length}`);
   });
 
+  test('--latency-probe on test://: delay from capture to decoded frame (median in the diagnostics)', async (t) => {
+    // Output is event-driven (native/README.md, "Output timing"): a new source frame goes to the
+    // encoder on arrival instead of waiting for a fixed-rate tick. This measures capture -> decoded
+    // by a local receiver; no timed assertion (machines differ), the median is reported.
+    const receiver = await openReceiver();
+    cam = await startCamerad('test://', [...PROBE_SIZE, '--latency-probe', '--stats-interval-ms=250'], receiver.port);
+    await cam.client.waitEvent('stats', 5000, (d) => d.source_state === 'live');
+    const from = receiver.frames.length + 15; // past the encoder's start-up
+    const frames = await receiver.waitFrames(90, 20_000, from).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${receiver.stderr}`, { cause: error });
+    });
+    const { valid, rate } = validRate(frames);
+    assert.ok(valid.length >= 80 && rate >= 0.95, `${valid.length} valid strips, rate ${rate.toFixed(3)}`);
+    const times = assertFreshRisingTimes(valid);
+    // Only new source frames (a repeat carries its source frame's time and was sent later).
+    const fresh = valid.filter((f, i) => i === 0 || f.probeMs !== times[i - 1]);
+    const delays = fresh.map((f) => f.receivedAt - f.probeMs!).sort((a, b) => a - b);
+    const median = delays[Math.floor(delays.length / 2)]!;
+    const p90 = delays[Math.floor(delays.length * 0.9)]!;
+    const stats = (await cam.client.request('stats')).result!;
+    t.diagnostic(
+      `capture -> decoded: median ${median} ms, p90 ${p90} ms over ${delays.length} new frames ` +
+        `(${valid.length - fresh.length} repeats); fps_in ${String(stats.fps_in)}, fps_out ${String(stats.fps_out)}`,
+    );
+  });
+
   test('control method probe: on and off at run time; bad params -> bad_request; hello and stats follow', async () => {
     const receiver = await openReceiver();
     cam = await startCamerad('test://', PROBE_SIZE, receiver.port);

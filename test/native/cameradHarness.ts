@@ -12,7 +12,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const CAMERAD = join(REPO_ROOT, 'native/build/camerad');
+/** The binary under test; CAMERAD_BIN overrides it (e.g. an older build, to compare timings). */
+export const CAMERAD = process.env.CAMERAD_BIN ?? join(REPO_ROOT, 'native/build/camerad');
 
 /** Throws a readable error when the native build is missing. */
 export function requireCamerad(): string {
