@@ -50,7 +50,7 @@ void FrameClock::run() {
       due = std::max(arrival_, last + (lastWasRepeat ? part(25) : part(50)));
     } else {
       // A repeat, or a thinned new frame (it goes out at the same time).
-      due = last + (lastWasRepeat || pending_ ? interval : part(110));
+      due = last + (lastWasRepeat || pending_ ? interval : part(200));
     }
     if (now < due) {
       // Re-evaluates on a new frame (notifyFrame) as well as at `due`.

@@ -9,8 +9,9 @@
 //    replaces it meanwhile), so a source faster than fps is sent at about fps;
 //  - without a new frame the latest one (or NO SIGNAL) is repeated at
 //    last + T after a repeat (NO SIGNAL runs at exactly fps) and at
-//    last + 1.1 T after a new frame (0.1 T grace for arrival jitter, so a
-//    source at fps is not interleaved with needless repeats).
+//    last + 2 T after a new frame: a live source between fps/2 and fps is
+//    sent at its own rate, with no repeats that would spend bits and encoder
+//    time on copies; a slower one is filled up to about fps/2... fps.
 // After a stall the next output happens at once; ticks never burst.
 #pragma once
 
