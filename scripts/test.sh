@@ -10,6 +10,7 @@ shellcheck entrypoint.sh scripts/*.sh .ci/run
 echo "[test] typecheck and lint"
 npx --no-install tsc -p tsconfig.json --noEmit
 npx --no-install tsc -p web/tsconfig.json
+npx --no-install tsc -p bench/tsconfig.json
 npx --no-install eslint .
 npx --no-install prettier --check .
 echo "[test] tests"
