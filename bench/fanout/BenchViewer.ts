@@ -1,11 +1,11 @@
 import {
   RTCPeerConnection,
-  RTCRtpCodecParameters,
   RtcpReceiverInfo,
   RtcpRrPacket,
   type RTCDtlsTransport,
   type RTCRtpTransceiver,
 } from 'werift';
+import { gatheringComplete, loopbackClientPeerConfig } from '../../media/sfu/werift/weriftConfig.js';
 import type { ViewerStats } from './LoadgenProtocol.js';
 import { RtpSequenceCounter } from './RtpSequenceCounter.js';
 
@@ -70,24 +70,7 @@ export class BenchViewer {
 
   private constructor(index: number) {
     this.index = index;
-    this.#pc = new RTCPeerConnection({
-      iceServers: [{ urls: 'stun:127.0.0.1:9' }],
-      iceStunGatherTimeout: 1,
-      iceUseIpv6: false,
-      iceAdditionalHostAddresses: ['127.0.0.1'],
-      codecs: {
-        video: [
-          new RTCRtpCodecParameters({
-            mimeType: 'video/H264',
-            clockRate: 90_000,
-            rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }],
-            parameters: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
-          }),
-        ],
-        audio: [],
-      },
-      headerExtensions: { video: [], audio: [] },
-    });
+    this.#pc = new RTCPeerConnection(loopbackClientPeerConfig());
     this.#transceiver = this.#pc.addTransceiver('video', { direction: 'recvonly' });
     this.#installCheapReceive(this.#transceiver.dtlsTransport);
   }
@@ -105,7 +88,7 @@ export class BenchViewer {
       // 1. Offer, with its candidates (no trickle).
       const pc = viewer.#pc;
       await pc.setLocalDescription(await pc.createOffer());
-      await viewer.#gatheringComplete(2000);
+      await gatheringComplete(viewer.#pc, 2000);
       // 2. WHEP POST (draft-ietf-wish-whep §4.2): 201, answer, Location.
       const response = await fetch(url, {
         method: 'POST',
@@ -232,18 +215,5 @@ export class BenchViewer {
         }
       },
     );
-  }
-
-  async #gatheringComplete(timeoutMs: number): Promise<void> {
-    if (this.#pc.iceGatheringState === 'complete') return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      this.#pc.iceGatheringStateChange.subscribe((state) => {
-        if (state === 'complete') {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
   }
 }

@@ -3,21 +3,17 @@
  * (`process.send`, JSON serialisation). One discriminated union per direction.
  */
 
+import type { RtpSequenceTotals } from './RtpSequenceCounter.js';
+
 /** What a load generator knows about one of its viewers. Counts are totals since it joined. */
-export interface ViewerStats {
+export interface ViewerStats extends Pick<
+  RtpSequenceTotals,
+  'packets' | 'bytes' | 'lost' | 'duplicates' | 'reordered' | 'ssrcChanges'
+> {
   /** Viewer number within its load generator, from 0. */
   index: number;
   /** werift peer connection state (`connecting`, `connected`, `failed`, `closed`, …). */
   state: string;
-  /** RTP datagrams received (duplicates included). */
-  packets: number;
-  /** RTP bytes received (SRTP as on the wire). */
-  bytes: number;
-  /** RTP packets lost (sequence gaps, see RtpSequenceCounter). */
-  lost: number;
-  duplicates: number;
-  reordered: number;
-  ssrcChanges: number;
   /** SRTCP packets received from the server (sender reports etc.; counted, not decrypted). */
   rtcpReceived: number;
   /** Receiver reports sent. */

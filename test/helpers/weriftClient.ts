@@ -2,35 +2,18 @@ import {
   GenericNack,
   MediaStreamTrack,
   RTCPeerConnection,
-  RTCRtpCodecParameters,
   RtcpTransportLayerFeedback,
   type RtpPacket,
 } from 'werift';
+import { gatheringComplete, loopbackClientPeerConfig } from '../../media/sfu/werift/weriftConfig.js';
 
 /**
- * A werift receive-only WebRTC client for tests and benches (a viewer without a browser).
- * werift falls back to stun.l.google.com when no STUN server is set, and a non-lite agent
- * gathers server-reflexive candidates; so the client is pointed at a closed loopback STUN port
- * with a 1 s gather timeout: nothing leaves 127.0.0.1.
+ * A werift receive-only WebRTC client for tests (a viewer without a browser), configured so that
+ * no STUN lookup leaves 127.0.0.1 (`loopbackClientPeerConfig`).
  */
 export class WeriftTestClient {
-  readonly pc = new RTCPeerConnection({
-    iceServers: [{ urls: 'stun:127.0.0.1:9' }],
-    iceStunGatherTimeout: 1,
-    iceUseIpv6: false,
-    iceAdditionalHostAddresses: ['127.0.0.1'],
-    codecs: {
-      video: [
-        new RTCRtpCodecParameters({
-          mimeType: 'video/H264',
-          clockRate: 90_000,
-          rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }],
-          parameters: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
-        }),
-      ],
-      audio: [],
-    },
-  });
+  readonly pc = new RTCPeerConnection(loopbackClientPeerConfig());
+
   readonly packets: RtpPacket[] = [];
   track: MediaStreamTrack | undefined;
 
@@ -44,16 +27,7 @@ export class WeriftTestClient {
       });
     });
     await this.pc.setLocalDescription(await this.pc.createOffer());
-    await new Promise<void>((resolve) => {
-      if (this.pc.iceGatheringState === 'complete') return resolve();
-      const timer = setTimeout(resolve, 2000);
-      this.pc.iceGatheringStateChange.subscribe((s) => {
-        if (s === 'complete') {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
+    await gatheringComplete(this.pc, 2000);
     return this.pc.localDescription!.sdp;
   }
 

@@ -17,7 +17,7 @@ import { RtpRingReader } from '../../rtp/RtpRingReader.js';
 import { SrtpProtector } from '../../srtp/SrtpProtector.js';
 import type { KeyframeReason, RemoteCandidate, SfuNetworkOptions, ViewerInfo, ViewerState } from '../SfuTypes.js';
 import { localSrtpContext, srtpKeysOf } from './srtpKeys.js';
-import { announceCandidates, weriftPeerConfig } from './weriftConfig.js';
+import { announceCandidates, gatheringComplete, weriftPeerConfig } from './weriftConfig.js';
 
 /** What a viewer needs from its camera's feed on its thread. */
 export interface ViewerFeed {
@@ -135,7 +135,7 @@ export class WeriftViewer {
       throw new BadRequestError(`offer rejected: ${(error as Error).message}`, 'sdp');
     }
     // ICE-lite: no STUN, so gathering completes at once.
-    await this.#gatheringComplete(2000);
+    await gatheringComplete(this.#pc, 2000);
     this.#watch();
     const sdp = this.#pc.localDescription?.sdp ?? '';
     return announceCandidates(sdp, this.network.announcedAddresses);
@@ -290,18 +290,5 @@ export class WeriftViewer {
       this.#transmit(index, this.#outIndex - back);
       this.#retransmits += 1;
     }
-  }
-
-  async #gatheringComplete(timeoutMs: number): Promise<void> {
-    if (this.#pc.iceGatheringState === 'complete') return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      this.#pc.iceGatheringStateChange.subscribe((state) => {
-        if (state === 'complete') {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
   }
 }

@@ -1,4 +1,4 @@
-import { RTCRtpCodecParameters, type PeerConfig } from 'werift';
+import { RTCRtpCodecParameters, type PeerConfig, type RTCPeerConnection } from 'werift';
 import type { SfuNetworkOptions } from '../SfuTypes.js';
 
 /**
@@ -77,4 +77,35 @@ export function announceCandidates(sdp: string, announced: string[]): string {
     out.push(line);
   }
   return out.join('\r\n');
+}
+
+/**
+ * werift settings for a receive-only client on this machine (tests, benches). werift falls back
+ * to stun.l.google.com when no STUN server is set, and a non-lite agent gathers
+ * server-reflexive candidates; so the client is pointed at a closed loopback STUN port with a
+ * 1 s gather timeout: nothing leaves 127.0.0.1.
+ */
+export function loopbackClientPeerConfig(): Partial<PeerConfig> {
+  return {
+    iceServers: [{ urls: 'stun:127.0.0.1:9' }],
+    iceStunGatherTimeout: 1,
+    iceUseIpv6: false,
+    iceAdditionalHostAddresses: ['127.0.0.1'],
+    codecs: { video: h264Codecs(), audio: [] },
+    headerExtensions: { video: [], audio: [] },
+  };
+}
+
+/** Resolves when ICE gathering is complete, or after `timeoutMs` (ms), whichever comes first. */
+export async function gatheringComplete(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
+  if (pc.iceGatheringState === 'complete') return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    pc.iceGatheringStateChange.subscribe((state) => {
+      if (state === 'complete') {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
 }
