@@ -1,10 +1,4 @@
-import {
-  GenericNack,
-  MediaStreamTrack,
-  RTCPeerConnection,
-  RtcpTransportLayerFeedback,
-  type RtpPacket,
-} from 'werift';
+import { GenericNack, MediaStreamTrack, RTCPeerConnection, RtcpTransportLayerFeedback, type RtpPacket } from 'werift';
 import { gatheringComplete, loopbackClientPeerConfig } from '../../media/sfu/werift/weriftConfig.js';
 
 /**
