@@ -599,11 +599,12 @@ describe('latency probe (docs/latency-probe.md)', () => {
       const { valid, rate } = validRate(frames);
       assert.ok(valid.length >= 75 && rate >= 0.95, `${valid.length} valid strips, rate ${rate.toFixed(3)}`);
       const times = assertFreshRisingTimes(valid);
-      // Each 10 fps source frame is sent about 3 times, every copy with the source frame's capture time.
+      // Each 10 fps source frame is sent about twice (on arrival, and repeated 2 T = 67 ms later
+      // at --fps 30: native/README.md, Output timing), every copy with the frame's capture time.
       const distinct = [...new Set(times)];
       assert.ok(
-        distinct.length >= times.length / 5 && distinct.length <= times.length / 2,
-        `${distinct.length} distinct times in ${times.length} frames (about 1/3 expected)`,
+        distinct.length >= times.length / 3 && distinct.length <= (times.length * 2) / 3,
+        `${distinct.length} distinct times in ${times.length} frames (about 1/2 expected)`,
       );
       const steps = distinct.slice(1).map((t, i) => t - distinct[i]!);
       const median = steps.sort((a, b) => a - b)[Math.floor(steps.length / 2)]!;
