@@ -1,4 +1,4 @@
-import { startsKeyframe } from './h264.js';
+import { payloadStartsKeyframe, rtpPayloadOffset } from './h264.js';
 
 /** Largest RTP packet a ring slot holds, in bytes (camerad's MTU is 1200; Ethernet's is 1500). */
 export const RING_SLOT_BYTES = 1500;
@@ -17,7 +17,11 @@ export const RingControl = {
   keyframeTimestamp: 4,
 } as const;
 
-const CONTROL_BYTES = 64;
+/** Bytes of `Int32` control words at the start of the shared buffer. */
+export const RING_CONTROL_BYTES = 64;
+
+/** Bit of a slot's info word set when the packet starts an SPS/IDR (the rest is the header length). */
+export const SLOT_KEYFRAME_BIT = 0x8000;
 
 /** The shared memory of one camera's ring, as passed to viewer threads. */
 export interface RtpRingMemory {
@@ -37,8 +41,12 @@ export interface RtpRingMemory {
  * waiting up to a whole GOP (MEDIA-NOTES.md: 0.7–3.4 s without, 0.5–0.8 s with), and as the
  * retransmission buffer answering NACKs (RFC 4585 §6.2.1).
  *
+ * The writer parses each packet once: its RTP header length and whether it starts a keyframe
+ * go into the slot's info word, so readers never parse headers.
+ *
  * Layout of the `SharedArrayBuffer`: 64 bytes of `Int32` control words ({@link RingControl}),
- * then `slots` `Uint16` packet lengths, then `slots × 1500` bytes of packets. The writer
+ * then `slots` `Uint16` packet lengths, `slots` `Uint16` info words (header length in bytes,
+ * | {@link SLOT_KEYFRAME_BIT}), then `slots × 1500` bytes of packets. The writer
  * publishes a packet by storing its length and bytes first and then the new `written` count
  * with `Atomics.store` (release), then wakes readers with `Atomics.notify`. Readers are
  * bounded: one that falls more than half a ring behind skips ahead (see `RtpRingReader`).
@@ -47,10 +55,11 @@ export class RtpRing {
   readonly memory: RtpRingMemory;
   readonly #control: Int32Array;
   readonly #lengths: Uint16Array;
+  readonly #info: Uint16Array;
   readonly #data: Uint8Array;
   readonly #mask: number;
   #written = 0;
-  #oversize = 0;
+  #dropped = 0;
   #keyframes = 0;
   #keyframeTs = -1;
 
@@ -61,11 +70,12 @@ export class RtpRing {
   constructor(minSlots: number) {
     let slots = 1;
     while (slots < minSlots) slots *= 2;
-    const buffer = new SharedArrayBuffer(CONTROL_BYTES + slots * 2 + slots * RING_SLOT_BYTES);
+    const buffer = new SharedArrayBuffer(RING_CONTROL_BYTES + slots * 4 + slots * RING_SLOT_BYTES);
     this.memory = { buffer, slots };
-    this.#control = new Int32Array(buffer, 0, CONTROL_BYTES / 4);
-    this.#lengths = new Uint16Array(buffer, CONTROL_BYTES, slots);
-    this.#data = new Uint8Array(buffer, CONTROL_BYTES + slots * 2, slots * RING_SLOT_BYTES);
+    this.#control = new Int32Array(buffer, 0, RING_CONTROL_BYTES / 4);
+    this.#lengths = new Uint16Array(buffer, RING_CONTROL_BYTES, slots);
+    this.#info = new Uint16Array(buffer, RING_CONTROL_BYTES + slots * 2, slots);
+    this.#data = new Uint8Array(buffer, RING_CONTROL_BYTES + slots * 4, slots * RING_SLOT_BYTES);
     this.#mask = slots - 1;
   }
 
@@ -79,9 +89,9 @@ export class RtpRing {
     return this.#keyframes;
   }
 
-  /** Packets dropped because they were larger than a slot (1500 bytes). */
-  get oversize(): number {
-    return this.#oversize;
+  /** Packets dropped: larger than a slot (1500 bytes), or without a payload after the RTP header. */
+  get dropped(): number {
+    return this.#dropped;
   }
 
   /**
@@ -91,15 +101,18 @@ export class RtpRing {
    * @param packet a whole RTP packet; not retained.
    */
   write(packet: Uint8Array): void {
-    if (packet.length > RING_SLOT_BYTES || packet.length < 12) {
-      this.#oversize += 1;
+    const headerLength = packet.length > RING_SLOT_BYTES ? -1 : rtpPayloadOffset(packet);
+    if (headerLength < 0) {
+      this.#dropped += 1;
       return;
     }
     const index = this.#written;
     const slot = index & this.#mask;
+    const keyframe = payloadStartsKeyframe(packet, headerLength);
     this.#data.set(packet, slot * RING_SLOT_BYTES);
     this.#lengths[slot] = packet.length;
-    if (startsKeyframe(packet)) {
+    this.#info[slot] = headerLength | (keyframe ? SLOT_KEYFRAME_BIT : 0);
+    if (keyframe) {
       const ts = ((packet[4]! << 24) | (packet[5]! << 16) | (packet[6]! << 8) | packet[7]!) >>> 0;
       if (ts !== this.#keyframeTs) {
         this.#keyframeTs = ts;

@@ -1,6 +1,4 @@
-import { RING_SLOT_BYTES, RingControl, type RtpRingMemory } from './RtpRing.js';
-
-const CONTROL_BYTES = 64;
+import { RING_CONTROL_BYTES, RING_SLOT_BYTES, RingControl, type RtpRingMemory, SLOT_KEYFRAME_BIT } from './RtpRing.js';
 
 /**
  * Read access to an {@link RtpRing} from any thread. Slot views are made once, so reading a
@@ -15,15 +13,17 @@ export class RtpRingReader {
   readonly slots: number;
   readonly #control: Int32Array;
   readonly #lengths: Uint16Array;
+  readonly #info: Uint16Array;
   readonly #views: Buffer[];
   readonly #mask: number;
 
   constructor(memory: RtpRingMemory) {
     this.slots = memory.slots;
     this.#mask = memory.slots - 1;
-    this.#control = new Int32Array(memory.buffer, 0, CONTROL_BYTES / 4);
-    this.#lengths = new Uint16Array(memory.buffer, CONTROL_BYTES, memory.slots);
-    const dataStart = CONTROL_BYTES + memory.slots * 2;
+    this.#control = new Int32Array(memory.buffer, 0, RING_CONTROL_BYTES / 4);
+    this.#lengths = new Uint16Array(memory.buffer, RING_CONTROL_BYTES, memory.slots);
+    this.#info = new Uint16Array(memory.buffer, RING_CONTROL_BYTES + memory.slots * 2, memory.slots);
+    const dataStart = RING_CONTROL_BYTES + memory.slots * 4;
     this.#views = Array.from({ length: memory.slots }, (_, slot) =>
       Buffer.from(memory.buffer, dataStart + slot * RING_SLOT_BYTES, RING_SLOT_BYTES),
     );
@@ -58,6 +58,16 @@ export class RtpRingReader {
   /** Byte length of packet `index`. */
   length(index: number): number {
     return this.#lengths[index & this.#mask]!;
+  }
+
+  /** RTP header length of packet `index` in bytes (where its payload starts), as the writer parsed it. */
+  headerLength(index: number): number {
+    return this.#info[index & this.#mask]! & ~SLOT_KEYFRAME_BIT;
+  }
+
+  /** True when packet `index` starts an SPS or IDR (h264.ts `startsKeyframe`, evaluated by the writer). */
+  startsKeyframe(index: number): boolean {
+    return (this.#info[index & this.#mask]! & SLOT_KEYFRAME_BIT) !== 0;
   }
 
   /** Index of the first packet of the newest keyframe still in the ring, or -1. */

@@ -11,10 +11,10 @@ const RTP_FIXED_HEADER = 12;
 
 /**
  * Returns the offset of the RTP payload in `packet`, skipping CSRCs and the header extension
- * (RFC 3550 §5.1, §5.3.1), or -1 when the packet is too short to be RTP. `length` is the
- * packet's size when `packet` is a larger buffer (a ring slot).
+ * (RFC 3550 §5.1, §5.3.1), or -1 when the packet is too short to be RTP.
  */
-export function rtpPayloadOffset(packet: Uint8Array, length = packet.length): number {
+export function rtpPayloadOffset(packet: Uint8Array): number {
+  const length = packet.length;
   if (length < RTP_FIXED_HEADER) return -1;
   const csrcCount = packet[0]! & 0x0f;
   let offset = RTP_FIXED_HEADER + csrcCount * 4;
@@ -30,16 +30,20 @@ export function rtpPayloadOffset(packet: Uint8Array, length = packet.length): nu
  * True when the packet carries the start of an SPS or IDR NAL unit: single NAL (types 1–23),
  * STAP-A (24, any aggregated unit) or the first FU-A fragment (28, S bit set) — RFC 6184 §5.6–5.8.
  * With `config-interval=-1` camerad sends SPS/PPS before every IDR, so forwarding from such a
- * packet lets a decoder start cleanly. `length` is the packet's size when `packet` is a larger
- * buffer (a ring slot).
+ * packet lets a decoder start cleanly.
  */
-export function startsKeyframe(packet: Uint8Array, length = packet.length): boolean {
-  const offset = rtpPayloadOffset(packet, length);
-  if (offset < 0) return false;
+export function startsKeyframe(packet: Uint8Array): boolean {
+  const offset = rtpPayloadOffset(packet);
+  return offset >= 0 && payloadStartsKeyframe(packet, offset);
+}
+
+/** {@link startsKeyframe} for a packet whose payload offset is known (`rtpPayloadOffset`, ≥ 0). */
+export function payloadStartsKeyframe(packet: Uint8Array, offset: number): boolean {
+  const length = packet.length;
   const nalType = packet[offset]! & 0x1f;
   if (nalType === NalType.sps || nalType === NalType.idr) return true;
   if (nalType === NalType.fuA) {
-    const fuHeader = offset + 1 < length ? packet[offset + 1] : undefined;
+    const fuHeader = packet[offset + 1];
     if (fuHeader === undefined || (fuHeader & 0x80) === 0) return false;
     const t = fuHeader & 0x1f;
     return t === NalType.sps || t === NalType.idr;

@@ -45,17 +45,23 @@ describe('RtpRing (shared packet ring, GOP cache)', () => {
     ring.write(rtp(3, 4000, SLICE));
     assert.equal(reader.keyframeIndex(), 0);
     assert.equal(ring.keyframes, 1);
+    // Parsed once by the writer: which packets start a keyframe, and where payloads begin.
+    assert.deepEqual(
+      [0, 1, 2, 3].map((i) => reader.startsKeyframe(i)),
+      [true, false, true, false],
+    );
+    assert.equal(reader.headerLength(3), 12);
     ring.write(rtp(4, 7000, SPS));
     assert.equal(reader.keyframeIndex(), 4);
     for (let i = 5; i < 200; i++) ring.write(rtp(i, i * 3000, SLICE));
     assert.equal(reader.keyframeIndex(), -1, 'keyframe older than half a ring is not offered');
   });
 
-  it('drops packets larger than a slot and counts them', () => {
+  it('drops packets larger than a slot or without a payload, and counts them', () => {
     const ring = new RtpRing(256);
     ring.write(Buffer.alloc(1600));
     ring.write(Buffer.alloc(5));
-    assert.equal(ring.oversize, 2);
+    assert.equal(ring.dropped, 2);
     assert.equal(ring.written, 0);
   });
 
@@ -66,7 +72,7 @@ describe('RtpRing (shared packet ring, GOP cache)', () => {
       const { parentPort, workerData } = require('node:worker_threads');
       const control = new Int32Array(workerData.buffer, 0, 16);
       const lengths = new Uint16Array(workerData.buffer, 64, workerData.slots);
-      const data = new Uint8Array(workerData.buffer, 64 + workerData.slots * 2);
+      const data = new Uint8Array(workerData.buffer, 64 + workerData.slots * 4);
       let cursor = 0, bad = 0, sum = 0;
       (async () => {
         while (cursor < 3000) {

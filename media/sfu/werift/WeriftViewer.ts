@@ -12,12 +12,14 @@ import {
   type RtcpPacket,
 } from 'werift';
 import { BadRequestError } from '../../core/errors.js';
-import { rtpPayloadOffset, startsKeyframe } from '../../rtp/h264.js';
 import { RtpRingReader } from '../../rtp/RtpRingReader.js';
 import { SrtpProtector } from '../../srtp/SrtpProtector.js';
 import type { KeyframeReason, RemoteCandidate, SfuNetworkOptions, ViewerInfo, ViewerState } from '../SfuTypes.js';
 import { localSrtpContext, srtpKeysOf } from './srtpKeys.js';
 import { announceCandidates, gatheringComplete, weriftPeerConfig } from './weriftConfig.js';
+
+/** A send that fails (the 5-tuple went away) is noticed by ICE/DTLS state, not per packet. */
+const ignoreSendError = (): void => undefined;
 
 /** What a viewer needs from its camera's feed on its thread. */
 export interface ViewerFeed {
@@ -157,7 +159,7 @@ export class WeriftViewer {
     if (!this.#live || RtpRingReader.distance(this.#next, index) < 0) return;
     const reader = this.#feed.reader;
     if (this.#waitingForKeyframe) {
-      if (!startsKeyframe(reader.packet(index), reader.length(index))) {
+      if (!reader.startsKeyframe(index)) {
         this.#next = (index + 1) >>> 0;
         return;
       }
@@ -189,9 +191,8 @@ export class WeriftViewer {
     const reader = this.#feed.reader;
     const slot = reader.packet(index);
     const length = reader.length(index);
-    const headerLength = rtpPayloadOffset(slot, length);
+    const headerLength = reader.headerLength(index);
     const protector = this.#protector!;
-    if (headerLength < 0) return;
     const out = Buffer.allocUnsafe(length + protector.tagLength);
     slot.copy(out, 0, 0, headerLength);
     out[1] = (out[1]! & 0x80) | this.#payloadType; // keep the marker bit
@@ -203,7 +204,7 @@ export class WeriftViewer {
       slot.subarray(headerLength, length),
       Math.floor(outIndex / 65536),
     );
-    this.#send!(out.subarray(0, size)).catch(() => undefined);
+    this.#send!(out.subarray(0, size)).catch(ignoreSendError);
   }
 
   /** DTLS is up: take the SRTP keys and the 5-tuple, then replay the GOP cache or wait for an IDR. */
