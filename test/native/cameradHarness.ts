@@ -1,7 +1,7 @@
 /**
  * Test harness for native/build/camerad: process spawning, a control-socket
  * client speaking native/PROTOCOL.md, and an RTP/H.264 receiver on 127.0.0.1.
- * Only node: built-ins.
+ * Only node: built-ins, and the probe decoder the viewer page uses (web/src/probeCodec.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
@@ -10,6 +10,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodeProbe } from '../../web/src/probeCodec.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The binary under test; CAMERAD_BIN overrides it (e.g. an older build, to compare timings). */
@@ -302,53 +303,6 @@ export class RtpReceiver {
   }
 }
 
-// ---------------------------------------------------------------- latency probe (docs/latency-probe.md)
-
-/** CRC-8/SMBUS: polynomial 0x07, initial value 0, no reflection, no final XOR. */
-export function crc8Smbus(bytes: Iterable<number>): number {
-  let crc = 0;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 0x80 ? ((crc << 1) ^ 0x07) & 0xff : (crc << 1) & 0xff;
-  }
-  return crc;
-}
-
-/** Block edge of the strip in px for a picture width: clamp(floor(width / 56), 2, 16), even. */
-export function probeBlockSize(width: number): number {
-  return Math.min(16, Math.max(2, Math.floor(width / 56))) & ~1;
-}
-
-/**
- * Decodes the latency probe strip from a grey (luma) picture with rows `stride` bytes apart:
- * samples the centre half of each of the 56 blocks along the bottom edge (mean > 128 -> 1),
- * checks the sync pattern 1010 and the CRC. Returns the capture time in ms since the Unix
- * epoch, or undefined when there is no valid strip.
- */
-export function decodeLatencyStrip(gray: Buffer, width: number, height: number, stride = width): number | undefined {
-  const b = probeBlockSize(width);
-  if (56 * b > width || b > height) return undefined;
-  const from = Math.floor(b / 4);
-  const span = Math.max(1, Math.floor(b / 2));
-  const bits: number[] = [];
-  for (let i = 0; i < 56; i++) {
-    let sum = 0;
-    for (let row = height - b + from; row < height - b + from + span; row++) {
-      const offset = row * stride + i * b + from;
-      for (let col = 0; col < span; col++) sum += gray[offset + col]!;
-    }
-    bits.push(sum > 128 * span * span ? 1 : 0);
-  }
-  if (bits.slice(0, 4).join('') !== '1010') return undefined;
-  let time = 0;
-  for (const bit of bits.slice(4, 48)) time = time * 2 + bit;
-  let crc = 0;
-  for (const bit of bits.slice(48, 56)) crc = crc * 2 + bit;
-  const bytes: number[] = [];
-  for (let i = 5; i >= 0; i--) bytes.push(Math.floor(time / 2 ** (8 * i)) % 256);
-  return crc8Smbus(bytes) === crc ? time : undefined;
-}
-
 /** A free UDP port on 127.0.0.1 (bound once, then released). */
 export async function freeUdpPort(): Promise<number> {
   const socket = createSocket('udp4');
@@ -430,7 +384,10 @@ export class GrayFrameReceiver {
     let all = Buffer.concat(this.pending);
     while (all.length >= frameBytes) {
       const frame = all.subarray(0, frameBytes);
-      this.frames.push({ receivedAt, probeMs: decodeLatencyStrip(frame, this.width, this.height, this.stride) });
+      this.frames.push({
+        receivedAt,
+        probeMs: decodeProbe(frame, this.width, this.height, { channels: 1, stride: this.stride }) ?? undefined,
+      });
       all = all.subarray(frameBytes);
     }
     this.pending = all.length ? [Buffer.from(all)] : [];

@@ -56,28 +56,47 @@ export function encodeProbeBits(captureMs: number): number[] {
   return bits;
 }
 
+/** How the pixels handed to {@link decodeProbe} are laid out. */
+export interface PixelLayout {
+  /** Bytes per pixel: 4 for RGBA (`ImageData.data`), 1 for grey/luma. */
+  channels: number;
+  /** Bytes from one row to the next; default `width · channels`. */
+  stride?: number;
+}
+
 /**
- * Reads the probe from an RGBA picture (rows `width·4` bytes apart, as `ImageData.data`): the
- * strip lies in the bottom `B` rows, `B = probeBlockSize(width)`. Each block's centre half
- * (B/2 × B/2 px) is averaged; mean (R+G+B)/3 above 128 is a 1. Returns the capture time in ms
+ * Reads the probe from a picture (default RGBA, rows `width·4` bytes apart, as `ImageData.data`;
+ * or grey, `{ channels: 1, stride }`): the strip lies in the bottom `B` rows,
+ * `B = probeBlockSize(width)`. Each block's centre half (B/2 × B/2 px) is averaged; a mean
+ * brightness ((R+G+B)/3, or the grey value) above 128 is a 1. Returns the capture time in ms
  * since the Unix epoch, or null when the sync pattern or the CRC does not match (no probe in the
  * picture, or a damaged one) or the picture is too small for the strip.
  */
-export function decodeProbe(rgba: Uint8ClampedArray | Uint8Array, width: number, height: number): number | null {
+export function decodeProbe(
+  pixels: Uint8ClampedArray | Uint8Array,
+  width: number,
+  height: number,
+  layout: PixelLayout = { channels: 4 },
+): number | null {
+  const { channels } = layout;
+  const stride = layout.stride ?? width * channels;
   const b = probeBlockSize(width);
-  if (PROBE_BLOCKS * b > width || b > height || rgba.length < width * height * 4) return null;
+  if (PROBE_BLOCKS * b > width || b > height || pixels.length < stride * (height - 1) + width * channels) return null;
   const y0 = height - b;
   const from = b >> 2;
   const span = Math.max(1, b >> 1);
-  // Sum of R+G+B over span² px against 3·128 per px.
-  const threshold = 3 * 128 * span * span;
+  // Colour channels summed per pixel (R, G, B; alpha is skipped), against 128 each.
+  const samples = Math.min(3, channels);
+  const threshold = samples * 128 * span * span;
   const bits: number[] = [];
   for (let block = 0; block < PROBE_BLOCKS; block++) {
     const x0 = block * b + from;
     let sum = 0;
     for (let row = y0 + from; row < y0 + from + span; row++) {
-      let i = (row * width + x0) * 4;
-      for (let col = 0; col < span; col++, i += 4) sum += rgba[i]! + rgba[i + 1]! + rgba[i + 2]!;
+      let i = row * stride + x0 * channels;
+      for (let col = 0; col < span; col++, i += channels) {
+        for (let c = 0; c < samples; c++) sum += pixels[i + c]!;
+      }
     }
     const bit = sum > threshold ? 1 : 0;
     // Stop at the first sync mismatch: most frames without a probe fail here, cheaply.
