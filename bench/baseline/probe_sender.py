@@ -108,13 +108,17 @@ def main():
     ap.add_argument('--bitrate', type=int, default=2500, help='kbit/s')
     ap.add_argument('--keyframe-interval', type=int, default=60, help='frames')
     ap.add_argument('--port', type=int, required=True, help='UDP port on 127.0.0.1')
+    ap.add_argument('--pattern', default='ball',
+                    help='videotestsrc pattern, moving as camerad\'s test:// moves it (default ball)')
     ap.add_argument('--probe', action=argparse.BooleanOptionalAction, default=True,
                     help='draw the latency probe strip (default on)')
     a = ap.parse_args()
 
     Gst.init(None)
+    # As camerad's test:// source: patterns other than ball scroll, so x264 has work to do.
+    motion = '' if a.pattern == 'ball' else ' horizontal-speed=4'
     pipeline = Gst.parse_launch(
-        f'videotestsrc is-live=true pattern=ball ! video/x-raw,format=I420,width={a.width},'
+        f'videotestsrc is-live=true pattern={a.pattern}{motion} ! video/x-raw,format=I420,width={a.width},'
         f'height={a.height},framerate={a.fps}/1 ! identity name=probe ! x264enc tune=zerolatency '
         f'speed-preset=ultrafast bitrate={a.bitrate} key-int-max={a.keyframe_interval} '
         'option-string=scenecut=0 ! video/x-h264,profile=constrained-baseline ! '

@@ -30,9 +30,9 @@ export interface FanoutTarget {
   readonly pid: number;
   /** What the measured process is, for the report (e.g. `node --import tsx server/main.ts`). */
   readonly description: string;
-  /** PID of the encoder now (camerad or gst-launch-1.0); null when none is running. */
+  /** PID of the encoder now (camerad or probe_sender.py); null when none is running. */
   encoderPid(): Promise<number | null>;
-  /** Frames the encoder has produced so far (camerad's `frames_out`); null when unknown (gst-launch). */
+  /** Frames the encoder has produced so far (camerad's `frames_out`); null when unknown (probe_sender.py). */
   encoderFrames(): Promise<number | null>;
   /** Viewers the target itself counts now (a check that it kept every viewer alive). */
   viewerCount(): Promise<number>;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { isRunning, startProcess, stopGroup, type StartedProcess } from '../lib/processes.js';
+import { isRunning, startProcess, stopGroup, type StartedProcess } from '../../test/helpers/processes.js';
 import type { ChildMessage, ParentMessage, ViewerStats } from './LoadgenProtocol.js';
 
 /** Options of {@link LoadgenProcess.start}. */

@@ -18,9 +18,9 @@ export interface WindowResult {
   cpu_pct: number;
   /** Its resident memory at the end of the window, MiB. */
   rss_mb: number;
-  /** camerad or gst-launch-1.0; null when it could not be read (restarted during the window). */
+  /** camerad or probe_sender.py; null when it could not be read (restarted during the window). */
   encoder_cpu_pct: number | null;
-  /** Frames/s the encoder produced over the window (camerad only; null for gst-launch). */
+  /** Frames/s the encoder produced over the window (camerad only; null for probe_sender.py). */
   encoder_fps: number | null;
   /** Datagrams the kernel dropped on the target's full sockets (RTP ingest included) during the window. */
   target_udp_drops: number;

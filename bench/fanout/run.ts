@@ -1,7 +1,7 @@
 /**
  * `npm run bench:fanout`: server CPU, memory and RTP loss with 1, 10, 25 and 50 WHEP viewers
  * of one 720p30 2.5 Mbit/s camera, for the real server and, in the same run, for the bare
- * baseline (bench/baseline/bareRelay.ts fed by gst-launch-1.0). See bench/README.md.
+ * baseline (bench/baseline/bareRelay.ts fed by bench/baseline/probe_sender.py). See bench/README.md.
  *
  * Per target: start it, measure it idle, then add viewers step by step (viewers are kept and
  * added to, not torn down between steps: bareRelay never drops a viewer, so fresh viewers per
@@ -16,7 +16,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { installCleanup, onInterrupt } from '../lib/cleanup.js';
+import { installCleanup, onInterrupt } from '../../test/helpers/cleanup.js';
 import { gitRevision, machineInfo } from '../lib/machine.js';
 import { printJsonLine, progress as benchProgress } from '../lib/report.js';
 import { BaselineTarget } from './BaselineTarget.js';

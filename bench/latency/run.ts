@@ -22,27 +22,27 @@ import { parseArgs } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { SAMPLE_FOOTAGE, projectRoot } from '../../server/config/projectRoot.js';
 import { launchChromium } from '../../test/helpers/browser.js';
-import { installCleanup, onInterrupt } from '../lib/cleanup.js';
+import { installCleanup, onInterrupt } from '../../test/helpers/cleanup.js';
 import { gitRevision, machineInfo } from '../lib/machine.js';
 import { printJsonLine, printTable, progress } from '../lib/report.js';
 import { median, round } from '../lib/stats.js';
-import { BaselinePipeline } from './BaselinePipeline.js';
+import { BaselineRig } from '../lib/BaselineRig.js';
+import { BenchServer } from '../lib/BenchServer.js';
 import { type JoinResult, type SteadyResult, measureJoins, measureSteady } from './pageMeasure.js';
-import { type BenchCamera, ServerUnderTest } from './ServerUnderTest.js';
 
 const BENCH = 'bench:latency';
 const PHASES = ['test', 'footage', 'baseline'] as const;
 type Phase = (typeof PHASES)[number];
 
 /** The camera of every phase: 720p30, x264 2500 kbit/s, IDR every 60 frames (2 s). */
-const CAMERA: Omit<BenchCamera, 'source'> = {
+const CAMERA = {
   id: 'bench',
   width: 1280,
   height: 720,
   fps: 30,
   bitrateKbps: 2500,
   keyframeInterval: 60,
-};
+} as const;
 /** Goals from the issue: p95 glass-to-glass under this, ms. */
 const GOAL_P95_MS = 80;
 /** Goals from the issue: first frame of a viewer joining mid-GOP under this, ms. */
@@ -169,7 +169,12 @@ async function runPhase(
 
   if (phase === 'baseline') {
     progress(BENCH, 'baseline: starting probe_sender.py → bareRelay.ts');
-    const baseline = await BaselinePipeline.start(root, { ...CAMERA, source: 'test://ball' }, o.verbose);
+    const baseline = await BaselineRig.start({
+      root,
+      stream: { ...CAMERA, pattern: 'ball', probe: true },
+      webRoot: 'web/dist',
+      echo: o.verbose,
+    });
     try {
       const url = `${baseline.url}/latency.html?whep=/whep&${query}`;
       progress(BENCH, `baseline: measuring ${o.durationS} s at ${url}`);
@@ -192,19 +197,25 @@ async function runPhase(
     source = `file://${footage}`;
   }
   progress(BENCH, `${phase}: starting the server (camera ${source})`);
-  const server = await ServerUnderTest.start(root, { ...CAMERA, source }, o.verbose);
+  // The camera draws the latency probe (docs/latency-probe.md).
+  const server = await BenchServer.start({
+    root,
+    camera: { ...CAMERA, source, latencyProbe: true },
+    echo: o.verbose,
+    timeoutMs: 30_000,
+  });
   try {
-    const status = await server.status();
+    const status = await server.camera();
     const url = `${server.url}/latency.html?whep=/whep/${CAMERA.id}&${query}`;
     progress(BENCH, `${phase}: encoder ${status?.encoder ?? '?'}; measuring ${o.durationS} s at ${url}`);
     const steady = await measureSteady(browser, url, {
       ...steadyOptions,
-      cpuPids: async () => ({ server: server.process.pid, camerad: (await server.status())?.pid ?? null }),
+      cpuPids: async () => ({ server: server.process.pid, camerad: (await server.camera())?.pid ?? null }),
     });
     logSteady(phase, steady);
     const joins = await measureJoins(browser, url, {
       ...joinOptions,
-      keyframeRequests: async () => (await server.status())?.keyframe_requests ?? null,
+      keyframeRequests: async () => (await server.camera())?.keyframe_requests ?? null,
     });
     return finish(steady, joins, status?.encoder ?? null);
   } finally {

@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { projectRoot } from '../../server/config/projectRoot.js';
 import { grabFrame, launchChromium, pollUntil, videoState } from '../helpers/browser.js';
 import { assertNoEgress, egressSkip } from '../helpers/egress.js';
-import { type Started, startProcess, stopGroup, waitForOutput } from '../helpers/processes.js';
+import { type StartedProcess, startProcess, stopGroup, waitForOutput } from '../helpers/processes.js';
 
 const root = projectRoot();
 const GOP = 300;
@@ -26,7 +26,7 @@ describe('two cameras, keyframe on join, and a Node server restart', { timeout: 
   const configFile = join(dir, 'config.json');
   const port = 18090;
   const url = `http://127.0.0.1:${port}/`;
-  let server: Started | undefined;
+  let server: StartedProcess | undefined;
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   let page: Page;
   const camera = async (id: string): Promise<CameraStatus> => {
@@ -34,7 +34,7 @@ describe('two cameras, keyframe on join, and a Node server restart', { timeout: 
     return body.cameras.find((c) => c.id === id)!;
   };
   const startServer = async (): Promise<void> => {
-    server = startProcess('node', ['dist/server/main.js', '--config', configFile], { cwd: root });
+    server = await startProcess('server', 'node', ['dist/server/main.js', '--config', configFile], { cwd: root });
     await waitForOutput(server, /listening: open/, 60_000);
   };
 
@@ -73,7 +73,7 @@ describe('two cameras, keyframe on join, and a Node server restart', { timeout: 
 
   after(async () => {
     await browser?.close();
-    await stopGroup(server);
+    await stopGroup(server, 10_000);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -123,7 +123,7 @@ describe('two cameras, keyframe on join, and a Node server restart', { timeout: 
 
   it('reconnects by itself when the Node server restarts', async () => {
     const v0 = await videoState(page, 'people');
-    assert.equal(await stopGroup(server), 0, 'server stops cleanly on SIGTERM');
+    assert.equal(await stopGroup(server, 10_000), 0, 'server stops cleanly on SIGTERM');
     await startServer();
     for (const id of ['pattern', 'people']) {
       await pollUntil(

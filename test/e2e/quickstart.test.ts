@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { projectRoot } from '../../server/config/projectRoot.js';
 import { grabFrame, launchChromium, pollUntil, thumbDiff, videoState } from '../helpers/browser.js';
 import { assertNoEgress, egressSkip } from '../helpers/egress.js';
-import { type Started, startProcess, stopGroup, waitForOutput } from '../helpers/processes.js';
+import { type StartedProcess, startProcess, stopGroup, waitForOutput } from '../helpers/processes.js';
 
 const root = projectRoot();
 
@@ -34,7 +34,7 @@ interface Status {
 }
 
 describe('quick start: the README run command serves the sample footage to a browser', { timeout: 900_000 }, () => {
-  let server: Started | undefined;
+  let server: StartedProcess | undefined;
   let url = '';
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   let page: Page;
@@ -43,7 +43,7 @@ describe('quick start: the README run command serves the sample footage to a bro
   before(async () => {
     const [serve] = quickStartCommands();
     // Run verbatim, as a new user would (set-up finds everything installed and changes nothing).
-    server = startProcess('bash', ['-c', serve!], { cwd: root, env: { ...process.env, CI: '' } });
+    server = await startProcess('serve', 'bash', ['-c', serve!], { cwd: root, env: { ...process.env, CI: '' } });
     const m = await waitForOutput(server, /listening: open (http:\/\/[^\s"]+)/, 600_000);
     url = m[1]!;
     browser = await launchChromium();
@@ -53,7 +53,7 @@ describe('quick start: the README run command serves the sample footage to a bro
 
   after(async () => {
     await browser?.close();
-    const code = await stopGroup(server);
+    const code = await stopGroup(server, 10_000);
     assert.equal(code, 0, `entrypoint exits cleanly on SIGTERM; output:\n${server?.output().slice(-3000)}`);
   });
 

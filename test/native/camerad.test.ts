@@ -11,13 +11,13 @@ import { copyFile, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { freeTcpPort } from '../helpers/freePort.js';
 
 import {
   CameradProcess,
   ControlClient,
   CAMERAD,
   encodeFrame,
-  freeTcpPort,
   type GrayFrame,
   GrayFrameReceiver,
   REPO_ROOT,

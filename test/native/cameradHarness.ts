@@ -6,11 +6,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeProbe } from '../../web/src/probeCodec.js';
+import { freeUdpPort } from '../helpers/freePort.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The binary under test; CAMERAD_BIN overrides it (e.g. an older build, to compare timings). */
@@ -47,16 +48,6 @@ export async function waitUntil<T>(what: string, timeoutMs: number, check: () =>
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(20);
   }
-}
-
-/** A free TCP port on 127.0.0.1 (bound once, then released). */
-export async function freeTcpPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const address = server.address();
-  await new Promise<void>((r) => server.close(() => r()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 // ---------------------------------------------------------------- process
@@ -301,15 +292,6 @@ export class RtpReceiver {
   close(): void {
     this.socket.close();
   }
-}
-
-/** A free UDP port on 127.0.0.1 (bound once, then released). */
-export async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
-  const port = socket.address().port;
-  await new Promise<void>((r) => socket.close(() => r()));
-  return port;
 }
 
 export interface GrayFrame {

@@ -1,8 +1,8 @@
 /**
- * Makes sure a bench leaves nothing running: process groups registered with `trackGroup` are
+ * Makes sure a bench or test leaves nothing running: process groups registered with `trackGroup` are
  * SIGKILLed on `exit`; on SIGINT/SIGTERM the hooks of `onInterrupt` run (5 s at most, e.g.
  * closing the browser and stopping children gracefully), then the bench exits with 130/143.
- * Groups are those of children spawned `detached` (lib/processes.ts), so their own children go too.
+ * Groups are those of children spawned `detached` (processes.ts), so their own children go too.
  */
 
 /** Process group ids to SIGKILL on exit. */

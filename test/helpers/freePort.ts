@@ -1,4 +1,5 @@
 import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
 
 /**
  * A UDP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
@@ -33,4 +34,14 @@ async function bindAndRelease(port: number): Promise<number> {
       socket.close(() => resolve(bound));
     });
   });
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (listened on port 0, then released). */
+export async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const address = server.address();
+  await new Promise<void>((r) => server.close(() => r()));
+  if (address === null || typeof address === 'string') throw new Error('no TCP port on 127.0.0.1');
+  return address.port;
 }
