@@ -5,6 +5,7 @@ import { type ZodError } from 'zod';
 import { ConfigError } from './ConfigError.js';
 import { type CameraConfig, type Config, configSchema, SOURCE_SCHEMES } from './configSchema.js';
 import { SAMPLE_FOOTAGE } from './projectRoot.js';
+import { firstZodIssue } from '../zodIssue.js';
 
 /** Prefix of environment overrides: `ECS_SERVER__PORT=8081` sets `server.port`. */
 export const ENV_PREFIX = 'ECS_';
@@ -92,16 +93,8 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv)
 }
 
 function zodToConfigError(error: ZodError): ConfigError {
-  const issue = error.issues[0]!;
-  const path = issue.path
-    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
-    .join('')
-    .replace(/^\./, '');
-  if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys.map((k) => (path ? `${path}.${k}` : k));
-    return new ConfigError(keys[0]!, `unknown setting${keys.length > 1 ? `s ${keys.join(', ')}` : ''}`);
-  }
-  return new ConfigError(path || 'config', issue.message);
+  const { path, message } = firstZodIssue(error, 'unknown setting');
+  return new ConfigError(path || 'config', message);
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);

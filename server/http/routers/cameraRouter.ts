@@ -4,6 +4,7 @@ import type { Camera } from '../../../media/camera/Camera.js';
 import type { HttpDeps } from '../HttpDeps.js';
 import { HttpError } from '../HttpError.js';
 import { requireToken } from '../authMiddleware.js';
+import { firstZodIssue } from '../../zodIssue.js';
 
 const probeBody = z.strictObject({ enabled: z.boolean() });
 
@@ -27,9 +28,9 @@ export function cameraRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'token'>):
     if (!ctx.is('application/json')) throw new HttpError(415, 'Content-Type must be application/json', 'content-type');
     const parsed = probeBody.safeParse(ctx.request.body);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(',') : 'body');
-      throw new HttpError(400, `${field}: ${issue.message}`, field);
+      const { path, message } = firstZodIssue(parsed.error, 'unknown field');
+      const field = path || 'body';
+      throw new HttpError(400, `${field}: ${message}`, field);
     }
     ctx.body = { enabled: await camera.setLatencyProbe(parsed.data.enabled) };
   });
