@@ -139,6 +139,8 @@ export class WeriftSfu implements Sfu {
     const startedAt = Date.now();
     return new WorkerViewerHost(thread, this.#network, this.#logger, this.#events, (host, error) => {
       this.#hosts.splice(this.#hosts.indexOf(host), 1);
+      // Its viewers went with it: report them closed (their browsers reconnect).
+      for (const entry of [...this.#viewers.values()]) if (entry.host === host) this.#onViewerClosed(entry.info);
       if (this.#closed) return;
       // A worker that dies soon after starting is restarted with growing delays (0.5 s … 30 s).
       const failures = Date.now() - startedAt < 10_000 ? (this.#workerFailures.get(thread) ?? 0) + 1 : 1;

@@ -24,8 +24,8 @@ const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fa
  * cameras' shared rings itself, so packets never cross `postMessage`; only signalling
  * (offers, answers, candidates), keyframe requests, viewer counters and log lines do.
  *
- * If the worker dies, its viewers are reported closed (their browsers reconnect) and
- * `onExit` lets the SFU replace the worker.
+ * If the worker dies, `onExit` lets the SFU report its viewers closed (their browsers
+ * reconnect) and replace the worker.
  */
 export class WorkerViewerHost implements ViewerHostPort {
   readonly thread: number;
@@ -33,7 +33,8 @@ export class WorkerViewerHost implements ViewerHostPort {
   readonly #logger: Logger;
   readonly #events: ViewerHostEvents;
   readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  readonly #viewers = new Map<string, ViewerInfo>();
+  /** Ids of this worker's viewers (their counters live in the SFU's index). */
+  readonly #viewerIds = new Set<string>();
   readonly #exited: Promise<void>;
   #nextId = 1;
   #closed = false;
@@ -68,8 +69,7 @@ export class WorkerViewerHost implements ViewerHostPort {
     this.#exited = new Promise((resolve) => {
       this.#worker.once('exit', (code) => {
         this.#failPending(new InvalidStateError(`viewer worker ${thread} exited (code ${code})`));
-        for (const info of this.#viewers.values()) this.#events.viewerClosed({ ...info, state: 'closed' });
-        this.#viewers.clear();
+        this.#viewerIds.clear();
         if (!this.#closed) onExit(this, new Error(`viewer worker ${thread} exited with code ${code}`));
         resolve();
       });
@@ -77,7 +77,7 @@ export class WorkerViewerHost implements ViewerHostPort {
   }
 
   get viewerCount(): number {
-    return this.#viewers.size;
+    return this.#viewerIds.size;
   }
 
   addCamera(cameraId: string, memory: RtpRingMemory): void {
@@ -93,7 +93,7 @@ export class WorkerViewerHost implements ViewerHostPort {
     const result = (await this.#request(id, { op: 'createViewer', id, cameraId, offerSdp })) as ViewerAnswer & {
       info: ViewerInfo;
     };
-    this.#viewers.set(result.viewerId, result.info);
+    this.#viewerIds.add(result.viewerId);
     return result;
   }
 
@@ -103,7 +103,7 @@ export class WorkerViewerHost implements ViewerHostPort {
   }
 
   closeViewer(viewerId: string): void {
-    this.#viewers.delete(viewerId);
+    this.#viewerIds.delete(viewerId);
     this.#post({ op: 'closeViewer', viewerId });
   }
 
@@ -146,11 +146,10 @@ export class WorkerViewerHost implements ViewerHostPort {
         this.#events.keyframe(message.cameraId, message.reason);
         break;
       case 'viewers':
-        for (const info of message.infos) if (this.#viewers.has(info.id)) this.#viewers.set(info.id, info);
         this.#events.viewers(message.infos);
         break;
       case 'viewerClosed':
-        this.#viewers.delete(message.info.id);
+        this.#viewerIds.delete(message.info.id);
         this.#events.viewerClosed(message.info);
         break;
       case 'log':
