@@ -114,7 +114,15 @@ export function sfuContract(name: string, createSfu: () => Sfu | Promise<Sfu>): 
         const wanted = client.packets.slice(10, 13).map((p) => p.header.sequenceNumber);
         const copies = (seq: number) => client.packets.filter((p) => p.header.sequenceNumber === seq).length;
         client.sendNack(wanted);
-        await waitFor(() => wanted.every((seq) => copies(seq) === 2), 10_000, 'the NACKed packets a second time');
+        await waitFor(() => wanted.every((seq) => copies(seq) === 2), 10_000, 'the NACKed packets a second time').catch(
+          (error: Error) => {
+            const info = sfu.viewers('cam').find((v) => v.id === viewerId);
+            const seqs = client.packets.slice(0, 60).map((p) => p.header.sequenceNumber);
+            throw new Error(
+              `${error.message}: wanted ${wanted} copies ${wanted.map(copies)} info ${JSON.stringify(info)} seqs ${seqs}`,
+            );
+          },
+        );
         const original = client.packets.find((p) => p.header.sequenceNumber === wanted[0])!;
         const resent = client.packets.findLast((p) => p.header.sequenceNumber === wanted[0])!;
         assert.deepEqual(resent.payload, original.payload, 'same payload');

@@ -18,6 +18,15 @@ import type { KeyframeReason, RemoteCandidate, SfuNetworkOptions, ViewerInfo, Vi
 import { localSrtpContext, srtpKeysOf } from './srtpKeys.js';
 import { announceCandidates, gatheringComplete, weriftPeerConfig } from './weriftConfig.js';
 
+/**
+ * Pace of the GOP-cache replay: packets per tick (plus those that arrived meanwhile) and tick
+ * length, ms: about 2000 packets/s, 19 Mbit/s at 1200 bytes. Sent in one burst, a 2 s GOP at
+ * 2.5 Mbit/s (≈430 packets) overflowed even a loopback viewer's socket and cost a round of NACKs;
+ * paced, its IDR (the first ≈40 packets) still arrives within ≈20 ms.
+ */
+const REPLAY_PACKETS_PER_TICK = 10;
+const REPLAY_TICK_MS = 5;
+
 /** A send that fails (the 5-tuple went away) is noticed by ICE/DTLS state, not per packet. */
 const ignoreSendError = (): void => undefined;
 
@@ -47,7 +56,7 @@ export interface ViewerCallbacks {
  * (MEDIA-NOTES.md: ≈3.4 % of a core per 2.5 Mbit/s viewer that way).
  *
  * Start-up: when DTLS is up, the viewer is sent the GOP cache (the ring from the newest
- * keyframe on), so its decoder starts at once; without a cached keyframe it waits for the
+ * keyframe on, paced), so its decoder starts at once; without a cached keyframe it waits for the
  * next SPS/IDR and asks for one. Sequence numbers are this viewer's own, continuous from the
  * replayed packets into the live ones. PLIs become (rate-limited) keyframe requests; NACKed
  * packets still in the ring are sent again with their original sequence numbers.
@@ -84,6 +93,8 @@ export class WeriftViewer {
   #plis = 0;
   #lastRtcpAt = Date.now();
   #watchdog: NodeJS.Timeout | undefined;
+  /** Pending step of the GOP-cache replay; undefined once live. */
+  #replay: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(
@@ -156,7 +167,13 @@ export class WeriftViewer {
    * output buffer; the payload is encrypted straight from the shared slot.
    */
   deliver(index: number): void {
-    if (!this.#live || RtpRingReader.distance(this.#next, index) < 0) return;
+    // While the GOP cache is being replayed, the replay sends this packet in its turn.
+    if (!this.#live || this.#replay !== undefined || RtpRingReader.distance(this.#next, index) < 0) return;
+    this.#forward(index);
+  }
+
+  /** Sends ring packet `index` with its accounting (sequence gaps, counters). */
+  #forward(index: number): void {
     const reader = this.#feed.reader;
     if (this.#waitingForKeyframe) {
       if (!reader.startsKeyframe(index)) {
@@ -180,6 +197,8 @@ export class WeriftViewer {
     if (this.#closed) return;
     this.#closed = true;
     this.#live = false;
+    clearTimeout(this.#replay);
+    this.#replay = undefined;
     this.#state = 'closed';
     clearInterval(this.#watchdog);
     this.#pc.close().catch((error: unknown) => this.#logger.debug({ err: error }, 'peer connection close failed'));
@@ -227,18 +246,36 @@ export class WeriftViewer {
     const keyframe = reader.keyframeIndex();
     const cursor = this.#feed.cursor;
     if (keyframe >= 0 && RtpRingReader.distance(keyframe, cursor) >= 0) {
-      // GOP cache: everything from the newest keyframe to what the feed has delivered.
+      // GOP cache: everything from the newest keyframe on, paced, then live.
       this.#waitingForKeyframe = false;
       this.#next = keyframe;
-      for (let index = keyframe; index !== cursor; index = (index + 1) >>> 0) {
-        this.deliver(index);
-        this.#replayed += 1;
-      }
-      this.#logger.debug({ replayed: this.#replayed }, 'GOP cache replayed');
+      this.#replayStep(cursor);
     } else {
       this.#next = cursor;
       this.#feed.requestKeyframe('viewer-join');
     }
+  }
+
+  /**
+   * Sends the next slice of the GOP cache: {@link REPLAY_PACKETS_PER_TICK} packets plus as many as
+   * arrived since the last tick (so it always gains on live), every {@link REPLAY_TICK_MS}. Live
+   * packets wait their turn (`deliver` skips them) until the replay reaches the feed's cursor.
+   * @param lastCursor the feed's cursor at the previous step.
+   */
+  #replayStep(lastCursor: number): void {
+    this.#replay = undefined;
+    if (!this.#live) return;
+    const cursor = this.#feed.cursor;
+    let budget = REPLAY_PACKETS_PER_TICK + RtpRingReader.distance(lastCursor, cursor);
+    while (this.#next !== cursor && budget-- > 0) {
+      this.#forward(this.#next);
+      this.#replayed += 1;
+    }
+    if (this.#next === cursor) {
+      this.#logger.debug({ replayed: this.#replayed }, 'GOP cache replayed');
+      return;
+    }
+    this.#replay = setTimeout(() => this.#replayStep(cursor), REPLAY_TICK_MS);
   }
 
   #watch(): void {
@@ -287,7 +324,7 @@ export class WeriftViewer {
     for (const seq of lost) {
       const back = (this.#outIndex - seq) & 0xffff;
       const index = (this.#lastIndex - back) >>> 0;
-      if (back > 1000 || !reader.available(index)) continue;
+      if (!reader.available(index)) continue; // newest half ring only; a wrapped (future) seq is never available
       this.#transmit(index, this.#outIndex - back);
       this.#retransmits += 1;
     }
