@@ -1,25 +1,10 @@
+import type { TestPatternStream } from '../lib/TestPatternStream.js';
+
 /** Which side of the comparison a target is. */
 export type TargetKind = 'server' | 'baseline';
 
 /** The H.264 stream both targets fan out (the issue's 720p30, 2.5 Mbit/s). */
-export interface StreamSettings {
-  /** px */
-  width: number;
-  /** px */
-  height: number;
-  /** frames/s */
-  fps: number;
-  /** kbit/s */
-  bitrateKbps: number;
-  /** Frames between IDRs. */
-  keyframeInterval: number;
-  /**
-   * videotestsrc pattern, moving as camerad moves it (`horizontal-speed=4` unless `ball`).
-   * `ball` is mostly black and encodes to a few hundred kbit/s whatever the bitrate; `smpte`
-   * scrolling fills the 2.5 Mbit/s.
-   */
-  pattern: string;
-}
+export type StreamSettings = TestPatternStream;
 
 /** A running fan-out target: something that takes WHEP viewers of one stream. */
 export interface FanoutTarget {

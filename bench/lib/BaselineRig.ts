@@ -8,6 +8,7 @@ import {
   stopGroup,
   waitForOutput,
 } from '../../test/helpers/processes.js';
+import type { TestPatternStream } from './TestPatternStream.js';
 
 /**
  * Debian's Python, which has python3-gi (GStreamer bindings); a python3 earlier on PATH (pyenv,
@@ -15,20 +16,8 @@ import {
  */
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
-/** The stream the baseline sends (the issue's 720p30, 2.5 Mbit/s unless told otherwise). */
-export interface BaselineStream {
-  /** px */
-  width: number;
-  /** px */
-  height: number;
-  /** frames/s */
-  fps: number;
-  /** kbit/s */
-  bitrateKbps: number;
-  /** Frames between IDRs. */
-  keyframeInterval: number;
-  /** videotestsrc pattern; scrolling unless `ball`, as camerad's test:// source. */
-  pattern: string;
+/** What the baseline sends: the benches' test-pattern stream, with or without the probe strip. */
+export interface BaselineStream extends TestPatternStream {
   /** Draw the latency probe strip (docs/latency-probe.md). */
   probe: boolean;
 }
