@@ -8,6 +8,8 @@ import { z } from 'zod';
  */
 
 const port = z.number().int().min(1).max(65535);
+/** A base58 Solana address (32-byte ed25519 public key). */
+const base58Address = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/, 'a base58 Solana address');
 const ipv4 = z.string().refine((s) => isIP(s) === 4, 'must be an IPv4 address');
 
 /** Source URIs camerad understands (native/README.md). */
@@ -129,6 +131,108 @@ export const configSchema = z.strictObject({
         .max(10_000)
         .default(200)
         .describe('Least time between keyframe requests, ms.'),
+    })
+    .prefault({}),
+  storage: z
+    .strictObject({
+      dataDir: z
+        .string()
+        .default('data/state')
+        .describe('Folder for the SQLite database and generated keys (mode 0700), relative to the project root.'),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      domain: z
+        .string()
+        .regex(/^[a-zA-Z0-9.-]+(:\d{1,5})?$/, 'a host name, optionally with :port')
+        .optional()
+        .describe('Sign-In With Solana domain; default: the Host header the challenge was requested with.'),
+      operatorWallet: base58Address
+        .optional()
+        .describe('Wallet address of the camera operator (may change thresholds, clear galleries, control outputs).'),
+      tokenTtlS: z.number().int().min(30).max(86_400).default(900).describe('Session token (JWT) lifetime, s.'),
+      refreshTtlS: z
+        .number()
+        .int()
+        .min(60)
+        .max(30 * 86_400)
+        .default(7 * 86_400)
+        .describe('Refresh token lifetime (single use, rotated), s.'),
+      idleTimeoutS: z
+        .number()
+        .int()
+        .min(30)
+        .max(7 * 86_400)
+        .default(1800)
+        .describe('A session unused this long ends, s.'),
+      absoluteTimeoutS: z
+        .number()
+        .int()
+        .min(60)
+        .max(30 * 86_400)
+        .default(12 * 3600)
+        .describe('A session ends this long after sign-in whatever its use, s.'),
+      challengeTtlS: z.number().int().min(10).max(3600).default(300).describe('Sign-in challenge validity, s.'),
+      jwtSecretFile: z
+        .string()
+        .optional()
+        .describe('File holding the JWT signing secret; default <dataDir>/jwt.key, generated on first start.'),
+    })
+    .prefault({}),
+  chain: z
+    .strictObject({
+      rpcUrl: z
+        .url({ protocol: /^https?$/ })
+        .optional()
+        .describe('Solana JSON-RPC URL; unset = no check-in transactions and no chain watcher.'),
+      cluster: z
+        .enum(['mainnet', 'devnet', 'testnet', 'localnet'])
+        .default('devnet')
+        .describe('Cluster, named in sign-in messages as the chain id solana:<cluster>.'),
+      keypairFile: z
+        .string()
+        .optional()
+        .describe('Camera keypair (solana-keygen JSON); default <dataDir>/camera-keypair.json, generated.'),
+      commitment: z.enum(['confirmed', 'finalized']).default('confirmed').describe('Commitment waited for.'),
+      confirmTimeoutMs: z
+        .number()
+        .int()
+        .min(1000)
+        .max(300_000)
+        .default(60_000)
+        .describe('Longest wait for a submitted transaction to confirm, ms.'),
+      txTtlS: z
+        .number()
+        .int()
+        .min(10)
+        .max(600)
+        .default(120)
+        .describe('A built check-in/check-out transaction must be submitted within this, s.'),
+      watcherPollMs: z.number().int().min(100).max(600_000).default(3000).describe('Chain watcher poll period, ms.'),
+      watcherPageSize: z
+        .number()
+        .int()
+        .min(1)
+        .max(1000)
+        .default(100)
+        .describe('Signatures per getSignaturesForAddress page.'),
+    })
+    .prefault({}),
+  biometrics: z
+    .strictObject({
+      masterKeyFile: z
+        .string()
+        .optional()
+        .describe('32-byte master key file wrapping the per-wallet data keys; default <dataDir>/master.key, generated.'),
+      tempTtlS: z
+        .number()
+        .int()
+        .min(10)
+        .max(30 * 86_400)
+        .default(3600)
+        .describe('Temporary biometric data (unconsented captures) is purged after this, s.'),
+      purgeIntervalS: z.number().int().min(1).max(86_400).default(60).describe('Expired-data purge period, s.'),
     })
     .prefault({}),
   cameras: z.array(cameraSchema).max(64).default([]).describe('Cameras; empty = the bundled sample footage.'),

@@ -1,5 +1,5 @@
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { type ZodError } from 'zod';
 import { ConfigError } from './ConfigError.js';
@@ -19,8 +19,12 @@ export interface ResolvedCamera extends CameraConfig {
 }
 
 /** The validated configuration with absolute paths and resolved cameras. */
-export interface ResolvedConfig extends Omit<Config, 'cameras'> {
+export interface ResolvedConfig extends Omit<Config, 'cameras' | 'auth' | 'chain' | 'biometrics'> {
   root: string;
+  /** Key file paths are absolute and always set (defaults under `storage.dataDir`). */
+  auth: Config['auth'] & { jwtSecretFile: string };
+  chain: Config['chain'] & { keypairFile: string };
+  biometrics: Config['biometrics'] & { masterKeyFile: string };
   cameras: ResolvedCamera[];
   /** Where the configuration came from, for the start-up log. */
   origin: string;
@@ -109,6 +113,7 @@ function resolveConfig(config: Config, root: string, origin: string): ResolvedCo
   }
   const cameras = config.cameras.length > 0 ? config.cameras : [sampleCamera(abs(SAMPLE_FOOTAGE))];
   const runtimeDir = abs(config.camerad.runtimeDir);
+  const dataDir = abs(config.storage.dataDir);
   const seenIds = new Set<string>();
   const seenPorts = new Map<number, string>();
   const resolved = cameras.map((camera, index): ResolvedCamera => {
@@ -132,6 +137,13 @@ function resolveConfig(config: Config, root: string, origin: string): ResolvedCo
     ...config,
     server: { ...config.server, webRoot: abs(config.server.webRoot) },
     camerad: { ...config.camerad, binary: abs(config.camerad.binary), runtimeDir },
+    storage: { dataDir },
+    auth: { ...config.auth, jwtSecretFile: abs(config.auth.jwtSecretFile ?? join(dataDir, 'jwt.key')) },
+    chain: { ...config.chain, keypairFile: abs(config.chain.keypairFile ?? join(dataDir, 'camera-keypair.json')) },
+    biometrics: {
+      ...config.biometrics,
+      masterKeyFile: abs(config.biometrics.masterKeyFile ?? join(dataDir, 'master.key')),
+    },
     cameras: resolved,
     root,
     origin,
