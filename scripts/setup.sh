@@ -23,7 +23,7 @@ packages=(cmake g++ pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav opencv-doc)
 if [ "$with_tests" = 1 ]; then
-  packages+=(chromium fonts-dejavu-core iproute2 shellcheck gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0
+  packages+=(chromium fonts-dejavu-core iproute2 shellcheck sqlite3 gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0
     python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0)
 fi
 missing=()

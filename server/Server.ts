@@ -8,7 +8,9 @@ import type { Sfu } from '../media/sfu/SfuTypes.js';
 import { WeriftSfu } from '../media/sfu/werift/WeriftSfu.js';
 import { cameradArgs } from './config/cameradArgs.js';
 import type { ResolvedConfig } from './config/loadConfig.js';
+import { EventHub } from './events/EventHub.js';
 import { createHttpApp } from './http/createHttpApp.js';
+import { createIdentity, type Identity } from './wiring/createIdentity.js';
 
 /**
  * The running server: SFU, cameras and HTTP, created in dependency order and closed in
@@ -19,13 +21,24 @@ export class Server {
   readonly #sfu: Sfu;
   readonly #cameras: Map<string, Camera>;
   readonly #http: HttpServer;
+  readonly #identity: Identity;
+  readonly #hub: EventHub;
   #closing: Promise<void> | undefined;
 
-  private constructor(logger: Logger, sfu: Sfu, cameras: Map<string, Camera>, http: HttpServer) {
+  private constructor(
+    logger: Logger,
+    sfu: Sfu,
+    cameras: Map<string, Camera>,
+    http: HttpServer,
+    identity: Identity,
+    hub: EventHub,
+  ) {
     this.#logger = logger;
     this.#sfu = sfu;
     this.#cameras = cameras;
     this.#http = http;
+    this.#identity = identity;
+    this.#hub = hub;
   }
 
   /**
@@ -35,7 +48,13 @@ export class Server {
   static async create(config: ResolvedConfig, logger: Logger): Promise<Server> {
     const version = (JSON.parse(readFileSync(join(config.root, 'package.json'), 'utf8')) as { version: string })
       .version;
-    // 1. SFU: needs only network settings.
+    // 1. Identity: the SQLite store, sessions, chain and biometrics (no network I/O yet).
+    const identity = createIdentity(
+      config,
+      config.cameras.map((c) => c.id),
+      logger,
+    );
+    // 2. SFU: needs only network settings.
     const sfu = new WeriftSfu(
       {
         announcedAddresses: config.webrtc.announcedAddresses,
@@ -49,7 +68,7 @@ export class Server {
         ringPackets: config.webrtc.gopCachePackets,
       },
     );
-    // 2. Cameras: each binds its RTP ingest, registers with the SFU, then starts camerad.
+    // 3. Cameras: each binds its RTP ingest, registers with the SFU, then starts camerad.
     mkdirSync(config.camerad.runtimeDir, { recursive: true });
     const cameras = new Map<string, Camera>();
     try {
@@ -84,9 +103,10 @@ export class Server {
     } catch (error) {
       await Promise.all([...cameras.values()].map((c) => c.close()));
       await sfu.close();
+      await identity.close();
       throw error;
     }
-    // 3. HTTP last, so that nothing is served before the cameras exist.
+    // 4. HTTP last, so that nothing is served before the cameras exist.
     const startedAt = Date.now();
     const app = createHttpApp({
       cameras,
@@ -96,13 +116,32 @@ export class Server {
       webRoot: config.server.webRoot,
       startedAt,
       version,
+      identity: identity.routes,
     });
-    const http = await new Promise<HttpServer>((resolve, reject) => {
-      const server = app.listen(config.server.port, config.server.host, () => resolve(server));
-      server.once('error', (error) =>
-        reject(new Error(`cannot listen on ${config.server.host}:${config.server.port}: ${error.message}`)),
-      );
+    let http: HttpServer;
+    try {
+      http = await new Promise<HttpServer>((resolve, reject) => {
+        const server = app.listen(config.server.port, config.server.host, () => resolve(server));
+        server.once('error', (error) =>
+          reject(new Error(`cannot listen on ${config.server.host}:${config.server.port}: ${error.message}`)),
+        );
+      });
+    } catch (error) {
+      await Promise.all([...cameras.values()].map((c) => c.close()));
+      await sfu.close();
+      await identity.close();
+      throw error;
+    }
+    // 5. Events on the HTTP server, then the timers and the chain watcher that feed them.
+    const hub = new EventHub({
+      http,
+      tokens: identity.tokens,
+      sessions: identity.sessions,
+      cameraIds: new Set(cameras.keys()),
+      logger,
     });
+    identity.lifecycle.attachHub(hub);
+    identity.start();
     const address = http.address();
     const port = typeof address === 'object' && address ? address.port : config.server.port;
     const shown = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
@@ -110,7 +149,7 @@ export class Server {
       { cameras: [...cameras.keys()], sfu: sfu.name, mode: config.camerad.mode },
       `listening: open http://${shown}:${port}/${config.server.token ? '?token=<token>' : ''}`,
     );
-    return new Server(logger, sfu, cameras, http);
+    return new Server(logger, sfu, cameras, http, identity, hub);
   }
 
   /** The bound HTTP port. */
@@ -123,15 +162,22 @@ export class Server {
     return this.#cameras;
   }
 
-  /** Stops HTTP, cameras (their camerads in spawn mode) and the SFU. Idempotent. */
+  /** The identity services (sessions, vault, audit log, database), for tests and tools. */
+  get identity(): Identity {
+    return this.#identity;
+  }
+
+  /** Stops events, HTTP, cameras (their camerads in spawn mode), the SFU and the store. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#logger.info('shutting down');
+      await this.#hub.close();
       this.#http.closeAllConnections();
       await new Promise<void>((resolve) => this.#http.close(() => resolve()));
       await Promise.all([...this.#cameras.values()].map((c) => c.close()));
       this.#cameras.clear();
       await this.#sfu.close();
+      await this.#identity.close();
       this.#logger.info('stopped');
     })();
     return this.#closing;

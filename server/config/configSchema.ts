@@ -224,7 +224,9 @@ export const configSchema = z.strictObject({
       masterKeyFile: z
         .string()
         .optional()
-        .describe('32-byte master key file wrapping the per-wallet data keys; default <dataDir>/master.key, generated.'),
+        .describe(
+          '32-byte master key file wrapping the per-wallet data keys; default <dataDir>/master.key, generated.',
+        ),
       tempTtlS: z
         .number()
         .int()

@@ -78,7 +78,8 @@ function camel(segment: string): string {
  */
 function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || name === `${ENV_PREFIX}CONFIG` || value === undefined) continue;
+    // An empty value means unset (compose files pass optional variables as "").
+    if (!name.startsWith(ENV_PREFIX) || name === `${ENV_PREFIX}CONFIG` || value === undefined || value === '') continue;
     const path = name.slice(ENV_PREFIX.length).split('__').map(camel);
     let node: Record<string, unknown> = raw;
     for (const key of path.slice(0, -1)) {

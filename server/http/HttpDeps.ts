@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Camera } from '../../media/camera/Camera.js';
 import type { Sfu } from '../../media/sfu/SfuTypes.js';
+import type { SessionRouterDeps } from './routers/sessionRouter.js';
 
 /** Everything the HTTP app needs, passed explicitly to `createHttpApp`. */
 export interface HttpDeps {
@@ -14,4 +15,6 @@ export interface HttpDeps {
   /** Server start, ms since epoch. */
   startedAt: number;
   version: string;
+  /** Sessions, sign-in, check-in and biometric purge. */
+  identity: SessionRouterDeps;
 }

@@ -1,6 +1,23 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { HttpError } from './HttpError.js';
+
+/**
+ * True when the request carries the configured deployment token, as `Authorization: Bearer` or
+ * a `token` query parameter (compared in constant time). False when no token is configured.
+ */
+export function hasDeploymentToken(ctx: Context, token: string | undefined): boolean {
+  if (token === undefined) return false;
+  const header = ctx.get('authorization');
+  const given = header.startsWith('Bearer ')
+    ? header.slice(7)
+    : typeof ctx.query.token === 'string'
+      ? ctx.query.token
+      : '';
+  const expected = Buffer.from(token);
+  const candidate = Buffer.from(given);
+  return candidate.length === expected.length && timingSafeEqual(candidate, expected);
+}
 
 /**
  * Requires the configured token on protected routes, as `Authorization: Bearer <token>` or
@@ -8,17 +25,9 @@ import { HttpError } from './HttpError.js';
  * With no token configured (loopback-only server) it lets everything through.
  */
 export function requireToken(token: string | undefined): Middleware {
-  const expected = token === undefined ? undefined : Buffer.from(token);
   return async (ctx, next) => {
-    if (!expected) return next();
-    const header = ctx.get('authorization');
-    const given = header.startsWith('Bearer ')
-      ? header.slice(7)
-      : typeof ctx.query.token === 'string'
-        ? ctx.query.token
-        : '';
-    const candidate = Buffer.from(given);
-    if (candidate.length !== expected.length || !timingSafeEqual(candidate, expected)) {
+    if (token === undefined) return next();
+    if (!hasDeploymentToken(ctx, token)) {
       ctx.set('WWW-Authenticate', 'Bearer');
       throw new HttpError(
         401,

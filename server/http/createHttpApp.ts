@@ -6,15 +6,18 @@ import Koa from 'koa';
 import serve from 'koa-static';
 import type { HttpDeps } from './HttpDeps.js';
 import { errorMiddleware } from './errorMiddleware.js';
+import { sessionAuth } from './sessionAuth.js';
 import { cameraRouter } from './routers/cameraRouter.js';
 import { healthRouter } from './routers/healthRouter.js';
 import { openapiRouter } from './routers/openapiRouter.js';
+import { sessionRouter } from './routers/sessionRouter.js';
 import { statusRouter } from './routers/statusRouter.js';
 import { whepRouter } from './routers/whepRouter.js';
 
 /**
  * Builds the Koa app from its dependencies: error mapping, CORS (WHEP players on other origins
- * need `Location`), SDP bodies as text (64 KiB at most), the routers, and the viewer app.
+ * need `Location`), SDP bodies as text (64 KiB at most), session tokens, the routers, and the
+ * viewer app.
  */
 export function createHttpApp(deps: HttpDeps): Koa {
   const app = new Koa();
@@ -29,11 +32,13 @@ export function createHttpApp(deps: HttpDeps): Koa {
       jsonLimit: '64kb',
     }),
   );
+  app.use(sessionAuth(deps.identity));
   for (const router of [
     healthRouter(deps),
     statusRouter(deps),
     cameraRouter(deps),
     openapiRouter(deps.version),
+    sessionRouter(deps.identity),
     whepRouter({ ...deps, logger }),
   ]) {
     app.use(router.routes());

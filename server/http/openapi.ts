@@ -1,3 +1,5 @@
+import { sessionComponents, sessionPaths } from './openapiSessions.js';
+
 /**
  * The OpenAPI 3.1 description of the HTTP API, served at `GET /api/openapi.json`.
  * Keep it in step with the routers in ./routers (test/server/openapi.test.ts checks that every
@@ -18,6 +20,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer' },
         queryToken: { type: 'apiKey', in: 'query', name: 'token' },
+        ...sessionComponents.securitySchemes,
       },
       responses: {
         Error: {
@@ -37,6 +40,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
       },
       schemas: {
+        ...sessionComponents.schemas,
         CameraStatus: {
           type: 'object',
           properties: {
@@ -68,6 +72,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
     },
     paths: {
+      ...sessionPaths,
       '/api/health': {
         get: {
           summary: 'Liveness (no authentication). Alias: /health',
@@ -170,8 +175,9 @@ export function openApiDocument(version: string): Record<string, unknown> {
       '/api/cameras/{camera}/probe': {
         parameters: [{ name: 'camera', in: 'path', required: true, schema: { type: 'string' } }],
         post: {
-          summary: 'Switch the glass-to-glass latency probe strip on or off (kept across camerad restarts)',
-          security: bearer,
+          summary:
+            'Switch the glass-to-glass latency probe strip on or off (kept across camerad restarts). Operator only: the deployment token or the operator wallet’s session token.',
+          security: [{ bearer: [] }, { queryToken: [] }, { sessionToken: [] }],
           requestBody: {
             required: true,
             content: {
@@ -194,6 +200,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
             },
             400: error,
             401: error,
+            403: { ...error, description: 'A session that is not the camera operator’s' },
             404: error,
             415: error,
             503: { ...error, description: 'camerad is not connected' },

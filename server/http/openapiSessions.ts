@@ -1,0 +1,240 @@
+/**
+ * The OpenAPI 3.1 description of the session, check-in and biometric routes
+ * (`routers/sessionRouter.ts`), merged into the document of `openapi.ts`.
+ */
+
+const error = { $ref: '#/components/responses/Error' };
+const session = [{ sessionToken: [] }];
+const json = (schema: Record<string, unknown>) => ({ content: { 'application/json': { schema } } });
+const body = (properties: Record<string, unknown>, required: string[] = []) => ({
+  required: true,
+  ...json({ type: 'object', additionalProperties: false, required, properties }),
+});
+const ok = (description: string, schema: Record<string, unknown>) => ({ description, ...json(schema) });
+const wallet = { type: 'string', description: 'base58 Solana address (32-byte ed25519 public key)' };
+const tokens = {
+  type: 'object',
+  properties: {
+    token: { type: 'string', description: 'Session JWT (HS256): send as Authorization: Bearer' },
+    tokenExpiresAt: { type: 'string', format: 'date-time' },
+    refreshToken: { type: 'string', description: 'Single-use refresh token' },
+    refreshExpiresAt: { type: 'string', format: 'date-time' },
+    session: { $ref: '#/components/schemas/Session' },
+  },
+};
+const builtTx = {
+  type: 'object',
+  properties: {
+    txId: { type: 'string' },
+    transaction: { type: 'string', description: 'base64 wire transaction (legacy), unsigned: the wallet signs it' },
+    blockhash: { type: 'string' },
+    lastValidBlockHeight: { type: 'integer' },
+    expiresAt: { type: 'string', format: 'date-time', description: 'Submit before this' },
+    memo: { type: 'string', description: 'mmoment:checkin:<camera>:<nonce> or mmoment:checkout:…' },
+  },
+};
+
+/** Security scheme and schemas added to `components`. */
+export const sessionComponents = {
+  securitySchemes: {
+    sessionToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'From POST /api/session/signin' },
+  },
+  schemas: {
+    Session: {
+      type: 'object',
+      properties: {
+        id: { type: 'string', format: 'uuid' },
+        cameraId: { type: 'string' },
+        wallet,
+        role: { enum: ['user', 'operator'] },
+        source: { enum: ['signin', 'chain'], description: 'Opened by a sign-in or by a check-in seen on chain' },
+        createdAt: { type: 'string', format: 'date-time' },
+        lastSeenAt: { type: 'string', format: 'date-time' },
+        expiresAt: { type: 'string', format: 'date-time', description: 'Absolute timeout' },
+        idleExpiresAt: { type: 'string', format: 'date-time', description: 'Ends then unless used' },
+        checkedIn: { type: 'boolean' },
+        checkedInAt: { type: ['string', 'null'], format: 'date-time' },
+        checkinSignature: { type: ['string', 'null'], description: 'base58 transaction signature' },
+        consent: {
+          type: ['object', 'null'],
+          properties: { showName: { type: 'boolean' }, keepEnrolment: { type: 'boolean' } },
+        },
+        endedAt: { type: ['string', 'null'], format: 'date-time' },
+        endReason: { enum: ['checkout', 'idle', 'absolute', 'ended', 'replaced', null] },
+      },
+    },
+  },
+};
+
+/** The session routes. */
+export const sessionPaths = {
+  '/api/session/config': {
+    get: {
+      summary: 'Chain settings for the page: whether check-in is available, cluster, camera address, operator',
+      responses: {
+        200: ok('Settings', {
+          type: 'object',
+          properties: {
+            chainEnabled: { type: 'boolean' },
+            cluster: { type: 'string' },
+            chainId: { type: 'string', description: 'solana:<cluster>' },
+            cameraAddress: { type: ['string', 'null'] },
+            operatorWallet: { type: ['string', 'null'] },
+            cameras: { type: 'array', items: { type: 'string' } },
+          },
+        }),
+      },
+    },
+  },
+  '/api/session/challenge': {
+    post: {
+      summary: 'A Sign-In With Solana message for the wallet to sign (single use, expires)',
+      requestBody: body({ wallet, cameraId: { type: 'string', description: 'Default: the first camera' } }, ['wallet']),
+      responses: {
+        200: ok('Challenge', {
+          type: 'object',
+          properties: {
+            message: { type: 'string', description: 'SIWS text to sign (signMessage)' },
+            nonce: { type: 'string' },
+            domain: { type: 'string' },
+            chainId: { type: 'string' },
+            issuedAt: { type: 'string' },
+            expirationTime: { type: 'string' },
+            input: { type: 'object', description: 'The same fields for a wallet’s solana:signIn feature' },
+          },
+        }),
+        400: error,
+        404: error,
+        415: error,
+      },
+    },
+  },
+  '/api/session/signin': {
+    post: {
+      summary: 'Verify the signed challenge (every field, nonce single use, expiry, ed25519) and open a session',
+      requestBody: body(
+        {
+          message: { type: 'string', description: 'The signed SIWS text' },
+          signature: { type: 'string', description: 'base58 ed25519 signature, 64 bytes' },
+        },
+        ['message', 'signature'],
+      ),
+      responses: { 200: ok('Signed in', tokens), 400: error, 415: error },
+    },
+  },
+  '/api/session/refresh': {
+    post: {
+      summary: 'Exchange a refresh token for new tokens (the old one is spent)',
+      requestBody: body({ refreshToken: { type: 'string' } }, ['refreshToken']),
+      responses: { 200: ok('Refreshed', tokens), 400: error, 401: error },
+    },
+  },
+  '/api/session': {
+    get: {
+      summary: 'The caller’s session',
+      security: session,
+      responses: {
+        200: ok('Session', { type: 'object', properties: { session: { $ref: '#/components/schemas/Session' } } }),
+        401: error,
+      },
+    },
+  },
+  '/api/session/active': {
+    get: {
+      summary: 'Open sessions at the caller’s camera (the operator sees all, a user only their own)',
+      security: session,
+      responses: {
+        200: ok('Sessions', {
+          type: 'object',
+          properties: {
+            cameraId: { type: 'string' },
+            sessions: { type: 'array', items: { $ref: '#/components/schemas/Session' } },
+          },
+        }),
+        401: error,
+      },
+    },
+  },
+  '/api/session/end': {
+    post: {
+      summary: 'End the caller’s session, or (operator) any session at the camera',
+      security: session,
+      requestBody: body({ sessionId: { type: 'string', format: 'uuid' } }),
+      responses: {
+        200: ok('Ended', { type: 'object', properties: { session: { $ref: '#/components/schemas/Session' } } }),
+        400: error,
+        401: error,
+        403: error,
+        404: error,
+        409: error,
+      },
+    },
+  },
+  '/api/session/checkin/tx': {
+    post: {
+      summary:
+        'Build the check-in transaction (Memo v3 + 0-lamport transfer to the camera) for the wallet to sign. A check-in is a public, permanent record on chain.',
+      security: session,
+      requestBody: body({
+        showName: { type: 'boolean', default: false, description: 'Show my name on the stream' },
+        keepEnrolment: { type: 'boolean', default: false, description: 'Keep my face enrolment after check-out' },
+      }),
+      responses: { 200: ok('Built', builtTx), 400: error, 401: error, 409: error, 503: error },
+    },
+  },
+  '/api/session/checkout/tx': {
+    post: {
+      summary: 'Build the check-out transaction for the wallet to sign',
+      security: session,
+      requestBody: body({}),
+      responses: { 200: ok('Built', builtTx), 401: error, 409: error, 503: error },
+    },
+  },
+  '/api/session/submit': {
+    post: {
+      summary:
+        'Relay a wallet-signed transaction this server built, wait for confirmation, then apply it (the chain watcher polls at once)',
+      security: session,
+      requestBody: body({ transaction: { type: 'string', description: 'base64 signed wire transaction' } }, [
+        'transaction',
+      ]),
+      responses: {
+        200: ok('Confirmed', {
+          type: 'object',
+          properties: {
+            signature: { type: 'string' },
+            slot: { type: 'integer' },
+            kind: { enum: ['checkin', 'checkout', 'face-nft'] },
+            txId: { type: 'string' },
+            session: { oneOf: [{ $ref: '#/components/schemas/Session' }, { type: 'null' }] },
+          },
+        }),
+        400: error,
+        401: error,
+        503: error,
+      },
+    },
+  },
+  '/api/biometrics/purge': {
+    post: {
+      summary:
+        'Delete a wallet’s biometric data and its wrapped data key (crypto-shredding). A user purges their own; the operator any.',
+      security: session,
+      requestBody: body({ wallet }),
+      responses: {
+        200: ok('Purged', {
+          type: 'object',
+          properties: {
+            wallet,
+            blobs: { type: 'integer' },
+            key: { type: 'boolean', description: 'A wrapped key was deleted' },
+            packages: { type: 'integer' },
+          },
+        }),
+        400: error,
+        401: error,
+        403: error,
+      },
+    },
+  },
+};

@@ -1,0 +1,206 @@
+import Router from '@koa/router';
+import bs58 from 'bs58';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { ChainWatcher } from '../../chain/ChainWatcher.js';
+import type { CheckinTransactions } from '../../chain/CheckinTransactions.js';
+import type { SignInChallenges } from '../../chain/SignInChallenges.js';
+import type { TransactionRelay } from '../../chain/TransactionRelay.js';
+import type { SessionLifecycle } from '../../sessions/SessionLifecycle.js';
+import type { SessionManager } from '../../sessions/SessionManager.js';
+import type { SessionTokens } from '../../sessions/SessionTokens.js';
+import type { Role, SessionView } from '../../sessions/SessionTypes.js';
+import { HttpError } from '../HttpError.js';
+import { parseJsonBody } from '../parseJsonBody.js';
+import { requireSession, sessionOf } from '../sessionAuth.js';
+
+/** A base58 string that decodes to a 32-byte ed25519 public key. */
+export const walletAddress = z.string().refine((s) => {
+  try {
+    return bs58.decode(s).length === 32;
+  } catch {
+    return false;
+  }
+}, 'not a base58 Solana address (32 bytes)');
+
+const challengeBody = z.strictObject({ wallet: walletAddress, cameraId: z.string().optional() });
+const signinBody = z.strictObject({
+  message: z.string().min(1).max(4096),
+  signature: z.string().min(1).max(200),
+});
+const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(200) });
+const endBody = z.strictObject({ sessionId: z.uuid().optional() });
+const checkinBody = z.strictObject({ showName: z.boolean().default(false), keepEnrolment: z.boolean().default(false) });
+const checkoutBody = z.strictObject({});
+const submitBody = z.strictObject({ transaction: z.string().min(1).max(4096) });
+const purgeBody = z.strictObject({ wallet: walletAddress.optional() });
+
+/** The on-chain half, present when `chain.rpcUrl` is configured. */
+export interface SessionChainDeps {
+  cluster: string;
+  cameraAddress: string;
+  transactions: CheckinTransactions;
+  relay: TransactionRelay;
+  watcher: ChainWatcher;
+}
+
+/** What the session routes need. */
+export interface SessionRouterDeps {
+  sessions: SessionManager;
+  tokens: SessionTokens;
+  challenges: SignInChallenges;
+  lifecycle: SessionLifecycle;
+  purge: (wallet: string, actor: string) => { blobs: number; key: boolean; packages: number };
+  /** Camera ids; the first is the default for a challenge that names none. */
+  cameraIds: readonly string[];
+  roleOf: (wallet: string) => Role;
+  operatorWallet: string | undefined;
+  /** Fixed SIWS domain; undefined = the request's Host header. */
+  domain: string | undefined;
+  cluster: string;
+  chain: SessionChainDeps | undefined;
+}
+
+/**
+ * Wallet sessions and on-chain check-in (`/api/session/*`), and the biometric purge:
+ * - `GET /config` → chain settings the page needs.
+ * - `POST /challenge` `{wallet, cameraId?}` → a Sign-In With Solana message to sign.
+ * - `POST /signin` `{message, signature}` → session token, refresh token, session.
+ * - `POST /refresh` `{refreshToken}` → the same, rotated.
+ * - `GET /` → the caller's session; `GET /active` → open sessions (operator: all at the camera).
+ * - `POST /end` `{sessionId?}` → ends the caller's session (the operator may end any at the camera).
+ * - `POST /checkin/tx` `{showName, keepEnrolment}`, `POST /checkout/tx` → a transaction to sign.
+ * - `POST /submit` `{transaction}` → relays it, waits for confirmation, applies it.
+ * - `POST /api/biometrics/purge` `{wallet?}` → deletes a wallet's biometric data and key.
+ */
+export function sessionRouter(deps: SessionRouterDeps): Router {
+  const router = new Router();
+  const issueTokens = async (
+    session: SessionView,
+    refreshToken: string,
+    refreshExpiresAt: number,
+  ): Promise<Record<string, unknown>> => {
+    const { token, expiresAt } = await deps.tokens.issue({
+      sid: session.id,
+      wallet: session.wallet,
+      cameraId: session.cameraId,
+      role: session.role,
+    });
+    return {
+      token,
+      tokenExpiresAt: new Date(expiresAt).toISOString(),
+      refreshToken,
+      refreshExpiresAt: new Date(refreshExpiresAt).toISOString(),
+      session,
+    };
+  };
+  const chainOf = (): SessionChainDeps => {
+    if (!deps.chain) throw new HttpError(503, 'chain not configured on this server: set chain.rpcUrl', 'chain');
+    return deps.chain;
+  };
+
+  router.get('/api/session/config', (ctx) => {
+    ctx.body = {
+      chainEnabled: deps.chain !== undefined,
+      cluster: deps.cluster,
+      chainId: `solana:${deps.cluster}`,
+      cameraAddress: deps.chain?.cameraAddress ?? null,
+      operatorWallet: deps.operatorWallet ?? null,
+      cameras: deps.cameraIds,
+    };
+  });
+
+  router.post('/api/session/challenge', (ctx) => {
+    const body = parseJsonBody(ctx, challengeBody);
+    const cameraId = body.cameraId ?? deps.cameraIds[0];
+    if (cameraId === undefined || !deps.cameraIds.includes(cameraId)) {
+      throw new HttpError(404, `unknown camera "${body.cameraId}"`, 'cameraId');
+    }
+    const domain = deps.domain ?? ctx.host;
+    ctx.body = deps.challenges.issue({ wallet: body.wallet, cameraId, domain, uri: `${ctx.protocol}://${ctx.host}` });
+  });
+
+  router.post('/api/session/signin', async (ctx) => {
+    const body = parseJsonBody(ctx, signinBody);
+    const { wallet, cameraId } = deps.challenges.verify(body);
+    const opened = deps.sessions.signIn(cameraId, wallet, deps.roleOf(wallet));
+    ctx.body = await issueTokens(opened.session, opened.refreshToken, opened.refreshExpiresAt);
+  });
+
+  router.post('/api/session/refresh', async (ctx) => {
+    const body = parseJsonBody(ctx, refreshBody);
+    const next = deps.sessions.refresh(body.refreshToken);
+    if (!next) throw new HttpError(401, 'refresh token unknown, used or expired: sign in again', 'refreshToken');
+    ctx.body = await issueTokens(next.session, next.refreshToken, next.refreshExpiresAt);
+  });
+
+  router.get('/api/session', requireSession(), (ctx) => {
+    ctx.body = { session: sessionOf(ctx).session };
+  });
+
+  router.get('/api/session/active', requireSession(), (ctx) => {
+    const { claims } = sessionOf(ctx);
+    const sessions =
+      claims.role === 'operator'
+        ? deps.sessions.listOpen(claims.cameraId)
+        : deps.sessions.listOpen(claims.cameraId, claims.wallet);
+    ctx.body = { cameraId: claims.cameraId, sessions };
+  });
+
+  router.post('/api/session/end', requireSession(), (ctx) => {
+    const { claims } = sessionOf(ctx);
+    const body = parseJsonBody(ctx, endBody);
+    const id = body.sessionId ?? claims.sid;
+    const target = deps.sessions.get(id);
+    if (!target) throw new HttpError(404, `unknown session "${id}"`, 'sessionId');
+    const mayEnd =
+      target.wallet === claims.wallet && target.cameraId === claims.cameraId
+        ? true
+        : claims.role === 'operator' && target.cameraId === claims.cameraId;
+    if (!mayEnd) throw new HttpError(403, 'that session belongs to another wallet', 'sessionId');
+    const ended = deps.sessions.end(id, 'ended');
+    if (!ended) throw new HttpError(409, 'session already ended', 'sessionId');
+    deps.lifecycle.onEnded(ended);
+    ctx.body = { session: ended.session };
+  });
+
+  const buildTx = (kind: 'checkin' | 'checkout') => async (ctx: Context) => {
+    const { claims, session } = sessionOf(ctx);
+    const chain = chainOf();
+    const consent =
+      kind === 'checkin' ? parseJsonBody(ctx, checkinBody) : (parseJsonBody(ctx, checkoutBody), undefined);
+    if (kind === 'checkin' && session.checkedIn)
+      throw new HttpError(409, 'already checked in: check out first', 'session');
+    if (kind === 'checkout' && !session.checkedIn) throw new HttpError(409, 'not checked in', 'session');
+    ctx.body = await chain.transactions.build({ kind, wallet: claims.wallet, cameraId: claims.cameraId, consent });
+  };
+  router.post('/api/session/checkin/tx', requireSession(), buildTx('checkin'));
+  router.post('/api/session/checkout/tx', requireSession(), buildTx('checkout'));
+
+  router.post('/api/session/submit', requireSession(), async (ctx) => {
+    const { claims } = sessionOf(ctx);
+    const chain = chainOf();
+    const body = parseJsonBody(ctx, submitBody);
+    const relayed = await chain.relay.submit({
+      transaction: body.transaction,
+      wallet: claims.wallet,
+      cameraId: claims.cameraId,
+    });
+    // The watcher is the one path from chain to sessions; poll now rather than at its next tick.
+    await chain.watcher.pollNow();
+    const session = deps.sessions.openFor(claims.cameraId, claims.wallet) ?? deps.sessions.get(claims.sid) ?? null;
+    ctx.body = { ...relayed, session };
+  });
+
+  router.post('/api/biometrics/purge', requireSession(), (ctx) => {
+    const { claims } = sessionOf(ctx);
+    const body = parseJsonBody(ctx, purgeBody);
+    const wallet = body.wallet ?? claims.wallet;
+    if (wallet !== claims.wallet && claims.role !== 'operator') {
+      throw new HttpError(403, "only the operator may purge another wallet's data", 'wallet');
+    }
+    const actor = `${claims.role}:${claims.wallet}`;
+    ctx.body = { wallet, ...deps.purge(wallet, actor) };
+  });
+  return router;
+}

@@ -1,0 +1,180 @@
+import { join } from 'node:path';
+import { Connection } from '@solana/web3.js';
+import type { Logger } from 'pino';
+import { AuditLog } from '../biometrics/AuditLog.js';
+import { BiometricSweeper } from '../biometrics/BiometricSweeper.js';
+import { BiometricVault } from '../biometrics/BiometricVault.js';
+import { biometricsMigrations } from '../biometrics/biometricsMigrations.js';
+import { loadOrCreateMasterKey } from '../biometrics/MasterKey.js';
+import { ChainWatcher } from '../chain/ChainWatcher.js';
+import { chainMigrations } from '../chain/chainMigrations.js';
+import { CheckinTransactions } from '../chain/CheckinTransactions.js';
+import { loadCameraKeypair } from '../chain/loadCameraKeypair.js';
+import { SignInChallenges } from '../chain/SignInChallenges.js';
+import { TransactionRelay } from '../chain/TransactionRelay.js';
+import type { ResolvedConfig } from '../config/loadConfig.js';
+import type { SessionRouterDeps } from '../http/routers/sessionRouter.js';
+import { loadOrCreateSecret } from '../sessions/loadOrCreateSecret.js';
+import { SessionLifecycle } from '../sessions/SessionLifecycle.js';
+import { SessionManager } from '../sessions/SessionManager.js';
+import { sessionMigrations } from '../sessions/sessionMigrations.js';
+import { SessionTokens } from '../sessions/SessionTokens.js';
+import type { Role } from '../sessions/SessionTypes.js';
+import { AppDatabase } from '../store/AppDatabase.js';
+
+/** The database file inside `storage.dataDir`. */
+export const DATABASE_FILE = 'server.db';
+
+/** How often timed-out sessions are ended, ms. */
+const SESSION_SWEEP_MS = 15_000;
+
+/** Everything identity-related the server runs: store, sessions, chain, biometrics. */
+export interface Identity {
+  database: AppDatabase;
+  sessions: SessionManager;
+  tokens: SessionTokens;
+  lifecycle: SessionLifecycle;
+  vault: BiometricVault;
+  audit: AuditLog;
+  /** The session routes' dependencies. */
+  routes: SessionRouterDeps;
+  /** Starts the timers and the chain watcher. */
+  start(): void;
+  /** Stops them and closes the database. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the SQLite store (all concerns' migrations), loads or creates the keys in the data
+ * directory (JWT secret, biometric master key, camera keypair), and builds sessions, the
+ * biometric vault and, when `chain.rpcUrl` is set, the on-chain half (check-in transactions,
+ * relay, watcher) against a web3.js `Connection`.
+ * @throws Error when a key file is unusable or the database cannot be opened.
+ */
+export function createIdentity(config: ResolvedConfig, cameraIds: readonly string[], logger: Logger): Identity {
+  const database = AppDatabase.open(
+    join(config.storage.dataDir, DATABASE_FILE),
+    [...sessionMigrations, ...chainMigrations, ...biometricsMigrations],
+    logger,
+  );
+  try {
+    const tokens = new SessionTokens(loadOrCreateSecret(config.auth.jwtSecretFile, 32), config.auth.tokenTtlS);
+    const sessions = new SessionManager({ database, timeouts: config.auth, logger });
+    const audit = new AuditLog(database);
+    const vault = new BiometricVault({
+      database,
+      masterKey: loadOrCreateMasterKey(config.biometrics.masterKeyFile, logger),
+      audit,
+      dataDir: config.storage.dataDir,
+      logger,
+    });
+    const sweeper = new BiometricSweeper({ vault, intervalMs: config.biometrics.purgeIntervalS * 1000, logger });
+    const operator = config.auth.operatorWallet;
+    const roleOf = (wallet: string): Role => (wallet === operator ? 'operator' : 'user');
+    const lifecycle = new SessionLifecycle({ sessions, purger: vault, audit, roleOf, logger });
+    const challenges = new SignInChallenges({
+      database,
+      cluster: config.chain.cluster,
+      challengeTtlS: config.auth.challengeTtlS,
+      logger,
+    });
+
+    let chain: SessionRouterDeps['chain'];
+    if (config.chain.rpcUrl) {
+      const keypair = loadCameraKeypair(config.chain.keypairFile, logger);
+      const connection = new Connection(config.chain.rpcUrl, {
+        commitment: config.chain.commitment,
+        disableRetryOnRateLimit: true,
+      });
+      const { commitment } = config.chain;
+      const transactions = new CheckinTransactions({
+        database,
+        connection,
+        cameraAddress: keypair.publicKey,
+        commitment,
+        txTtlS: config.chain.txTtlS,
+        logger,
+      });
+      const relay = new TransactionRelay({
+        database,
+        connection,
+        pending: transactions,
+        commitment,
+        confirmTimeoutMs: config.chain.confirmTimeoutMs,
+        logger,
+      });
+      const watcher = new ChainWatcher({
+        database,
+        connection,
+        cameraAddress: keypair.publicKey,
+        cameraIds: new Set(cameraIds),
+        commitment,
+        pageSize: config.chain.watcherPageSize,
+        pollMs: config.chain.watcherPollMs,
+        consentFor: (nonce, wallet) => transactions.consentFor(nonce, wallet),
+        handler: (event) => lifecycle.onChainEvent(event),
+        logger,
+      });
+      chain = {
+        cluster: config.chain.cluster,
+        cameraAddress: keypair.publicKey.toBase58(),
+        transactions,
+        relay,
+        watcher,
+      };
+      logger.info(
+        { rpc: redactUrl(config.chain.rpcUrl), cluster: config.chain.cluster, camera: chain.cameraAddress },
+        'chain enabled',
+      );
+    } else {
+      logger.info('chain disabled (no chain.rpcUrl): sign-in works, check-in does not');
+    }
+
+    const routes: SessionRouterDeps = {
+      sessions,
+      tokens,
+      challenges,
+      lifecycle,
+      purge: (wallet, actor) => vault.purge(wallet, { actor, reason: 'request' }),
+      cameraIds,
+      roleOf,
+      operatorWallet: operator,
+      domain: config.auth.domain,
+      cluster: config.chain.cluster,
+      chain,
+    };
+    let closing: Promise<void> | undefined;
+    return {
+      database,
+      sessions,
+      tokens,
+      lifecycle,
+      vault,
+      audit,
+      routes,
+      start() {
+        lifecycle.start(SESSION_SWEEP_MS);
+        sweeper.start();
+        chain?.watcher.start();
+      },
+      close() {
+        closing ??= (async () => {
+          lifecycle.close();
+          sweeper.close();
+          await chain?.watcher.close();
+          database.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+}
+
+/** An RPC URL without credentials or query (API keys often ride in either). */
+function redactUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' ? '' : '/…'}`;
+}
