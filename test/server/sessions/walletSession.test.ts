@@ -133,11 +133,16 @@ describe('wallet sessions, check-in on chain and purge at check-out', { timeout:
 
     const mine = await connect({ token });
     const anonymous = await connect({ cameraId: 'cam' });
+    const operatorSocket = await connect({ token: (await signIn(operator)).token });
+    const otherUserSocket = await connect({ token: (await signIn(other)).token });
     const heard: { event: string; payload: SessionChainEvent }[] = [];
-    const anonymousHeard: string[] = [];
+    const operatorHeard: string[] = [];
+    const notForThem: string[] = [];
     for (const event of ['session:checkin', 'session:checkout'] as const) {
       mine.on(event, (payload) => heard.push({ event, payload }));
-      anonymous.on(event, () => anonymousHeard.push(event));
+      operatorSocket.on(event, (payload) => operatorHeard.push(`${event} ${payload.wallet}`));
+      anonymous.on(event, () => notForThem.push(`anonymous ${event}`));
+      otherUserSocket.on(event, () => notForThem.push(`other user ${event}`));
     }
 
     const checkin = await signAndSubmit('checkin', token, { showName: true, keepEnrolment: false }, user);
@@ -196,7 +201,12 @@ describe('wallet sessions, check-in on chain and purge at check-out', { timeout:
       { encoding: 'utf8' },
     );
     assert.match(cli, /ok|verif/i);
-    assert.deepEqual(anonymousHeard, [], 'anonymous subscribers hear no identity events');
+    assert.deepEqual(
+      operatorHeard,
+      [`session:checkin ${user.publicKey.toBase58()}`, `session:checkout ${user.publicKey.toBase58()}`],
+      'the operator hears both',
+    );
+    assert.deepEqual(notForThem, [], 'anonymous subscribers and other users hear no identity events');
   });
 
   describe('bad input: 4xx with a message, and the database unchanged', () => {
