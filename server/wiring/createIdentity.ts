@@ -162,6 +162,7 @@ export function createIdentity(config: ResolvedConfig, cameraIds: readonly strin
           lifecycle.close();
           sweeper.close();
           await chain?.watcher.close();
+          await vault.whenScrubbed();
           database.close();
         })();
         return closing;

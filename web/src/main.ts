@@ -18,3 +18,14 @@ function mustGet(id: string): HTMLElement {
 const app = new ViewerApp(new ApiClient(), mustGet('grid'), mustGet('banner'), mustGet('summary'));
 window.__viewer = app;
 app.start();
+
+// The wallet session panel loads after the players start: it carries web3.js and the wallet
+// adapters (a chunk of its own), which the video does not need.
+const sessionRoot = mustGet('session');
+import('./session/startSession').then(
+  ({ startSession }) => startSession(sessionRoot, () => app.status?.cameras.map((c) => c.id) ?? []),
+  (err: unknown) => {
+    sessionRoot.textContent = `The wallet session panel failed to load: ${String(err)}`;
+    console.error('[session] panel failed to load', err);
+  },
+);
