@@ -53,6 +53,8 @@ while read -r sum name; do
 done < scripts/samples.sha256
 
 # 4. npm packages, exactly as locked; skipped when node_modules matches the lock file.
+#    (litesvm's lock entry lists only the platform packages the registry serves for 0.8.0:
+#    linux-x64-gnu/musl; the others 404 there and would make npm ci refuse the lock.)
 lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ "$(cat node_modules/.lock-sha256 2>/dev/null)" != "$lock_sum" ]; then
   say "installing npm packages (npm ci)"

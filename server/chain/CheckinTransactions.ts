@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { BadRequestError } from '../../media/core/errors.js';
 import type { AppDatabase } from '../store/AppDatabase.js';
 import { parseAddress, randomNonce, sha256Hex } from './chainCrypto.js';
-import type { ChainCommitment, ChainTransactionKind, CheckinConsent } from './chainTypes.js';
+import type { BuiltTransaction, ChainCommitment, ChainTransactionKind, CheckinConsent } from './chainTypes.js';
 import { formatCheckinMemo } from './checkinMemo.js';
 import { MEMO_PROGRAM_ID } from './programIds.js';
 
@@ -22,21 +22,6 @@ export interface CheckinTransactionsOptions {
   /** Clock, Unix ms; default `Date.now`. */
   now?: () => number;
   logger: Logger;
-}
-
-/** A built, unsigned transaction for the wallet to sign. */
-export interface BuiltTransaction {
-  /** Server-side id of the built transaction. */
-  txId: string;
-  /** Base64 wire transaction, signature slots zeroed (unsigned). */
-  transaction: string;
-  blockhash: string;
-  /** Block height after which the blockhash, and so the transaction, is no longer valid. */
-  lastValidBlockHeight: number;
-  /** ISO 8601; the relay refuses the transaction after this. */
-  expiresAt: string;
-  /** The memo text, `mmoment:<kind>:<cameraId>:<nonce>`. */
-  memo: string;
 }
 
 /** Life of a remembered transaction: built → submitting → submitted → confirmed | failed. */
@@ -257,3 +242,5 @@ export class CheckinTransactions {
     return changes;
   }
 }
+
+export type { BuiltTransaction } from './chainTypes.js';

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { BadRequestError } from '../../media/core/errors.js';
 import type { AppDatabase } from '../store/AppDatabase.js';
 import { parseAddress, randomNonce, verifyEd25519 } from './chainCrypto.js';
-import type { ChainCluster } from './chainTypes.js';
+import type { ChainCluster, SignInChallenge, SignInInput } from './chainTypes.js';
 
 /** Options of {@link SignInChallenges}. */
 export interface SignInChallengesOptions {
@@ -19,34 +19,6 @@ export interface SignInChallengesOptions {
   /** Clock, Unix ms; default `Date.now`. */
   now?: () => number;
   logger: Logger;
-}
-
-/** What a wallet's `solana:signIn` feature needs to produce exactly the issued message text. */
-export interface SignInInput {
-  domain: string;
-  address: string;
-  statement: string;
-  uri: string;
-  version: '1';
-  chainId: string;
-  nonce: string;
-  issuedAt: string;
-  expirationTime: string;
-  resources: string[];
-}
-
-/** An issued challenge: the message to sign and its fields. */
-export interface SignInChallenge {
-  /** The exact text to sign (utf8). */
-  message: string;
-  nonce: string;
-  domain: string;
-  chainId: string;
-  /** ISO 8601. */
-  issuedAt: string;
-  /** ISO 8601. */
-  expirationTime: string;
-  input: SignInInput;
 }
 
 interface ChallengeRow {
@@ -236,3 +208,5 @@ export class SignInChallenges {
     return changes;
   }
 }
+
+export type { SignInInput, SignInChallenge } from './chainTypes.js';

@@ -1,3 +1,5 @@
+import type { CheckinConsent } from '../chain/chainTypes.js';
+
 /** Who may do what: the operator (the wallet in `auth.operatorWallet`) or a user (own data only). */
 export type Role = 'user' | 'operator';
 
@@ -5,12 +7,7 @@ export type Role = 'user' | 'operator';
 export type EndReason = 'checkout' | 'idle' | 'absolute' | 'ended' | 'replaced';
 
 /** Consent given at check-in; both default to false. */
-export interface Consent {
-  /** Show the user's name on the stream's overlays. */
-  showName: boolean;
-  /** Keep the face enrolment after check-out (otherwise it is purged). */
-  keepEnrolment: boolean;
-}
+export type Consent = CheckinConsent;
 
 /** A session as the HTTP API returns it (times as ISO 8601 strings). */
 export interface SessionView {

@@ -55,9 +55,7 @@ export class AppDatabase {
       if (ids.has(m.id)) throw new Error(`duplicate migration id ${m.id}`);
       ids.add(m.id);
     }
-    db.exec(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT',
-    );
+    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT');
     const applied = new Set(
       (db.prepare('SELECT id FROM schema_migrations').all() as { id: string }[]).map((r) => r.id),
     );

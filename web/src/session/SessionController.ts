@@ -393,7 +393,10 @@ export class SessionController implements SessionHandle {
  * How an event ended `session`, or null when it did not: `session:expired` naming it, or
  * `session:checkout` of its wallet at its camera after it began (a check-out ends the session).
  */
-function endOf(record: SessionEventRecord, session: SessionView): { at: number; reason: string } | null {
+function endOf(
+  record: SessionEventRecord,
+  session: SessionView,
+): { at: number; reason: NonNullable<SessionView['endReason']> } | null {
   if (record.name === 'session:expired') {
     return record.data.sessionId === session.id ? { at: record.data.at, reason: record.data.reason } : null;
   }
