@@ -232,17 +232,9 @@ describe('viewer page: connect a wallet, sign in, check in and out on chain', { 
     assert.equal(await panel.locator('input[name=showName]').isChecked(), true);
 
     // On chain: the SVM has the transaction, confirmed without error.
-    const res = await fetch(svm!.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'getSignatureStatuses',
-        params: [[session.checkinSignature]],
-      }),
-    });
-    const [onChain] = ((await res.json()) as { result: { value: ({ err: unknown } | null)[] } }).result.value;
+    const {
+      value: [onChain],
+    } = await svm!.call<{ value: ({ err: unknown } | null)[] }>('getSignatureStatuses', [[session.checkinSignature]]);
     assert.ok(onChain && onChain.err === null, 'the check-in transaction is confirmed on the SVM');
 
     // The chain watcher's event reached the page's socket.

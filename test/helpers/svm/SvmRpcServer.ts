@@ -121,6 +121,23 @@ export class SvmRpcServer {
   }
 
   /**
+   * One JSON-RPC call over HTTP to this front, as a client would make it (for tests that check
+   * the chain without a web3.js Connection).
+   * @returns the `result` member.
+   * @throws Error with the JSON-RPC error message when the call fails.
+   */
+  async call<T>(method: string, params: unknown[] = []): Promise<T> {
+    const res = await fetch(this.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    });
+    const answer = (await res.json()) as { result?: T; error?: { message: string } };
+    if (answer.error) throw new Error(`${method}: ${answer.error.message}`);
+    return answer.result as T;
+  }
+
+  /**
    * Credits `lamports` to `pubkey` without a transaction (like genesis funding: no history, no
    * slot); repeatable (litesvm's own airdrop refuses a second identical one as AlreadyProcessed).
    */

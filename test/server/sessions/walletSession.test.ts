@@ -153,17 +153,9 @@ describe('wallet sessions, check-in on chain and purge at check-out', { timeout:
     assert.equal(afterCheckin.checkinSignature, checkin.json.signature);
     assert.deepEqual(afterCheckin.consent, { showName: true, keepEnrolment: false });
     // The check-in is on chain: the camera's address lists it.
-    const status = await fetch(svm.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'getSignatureStatuses',
-        params: [[checkin.json.signature]],
-      }),
-    });
-    const [onChain] = ((await status.json()) as { result: { value: ({ err: unknown } | null)[] } }).result.value;
+    const {
+      value: [onChain],
+    } = await svm.call<{ value: ({ err: unknown } | null)[] }>('getSignatureStatuses', [[checkin.json.signature]]);
     assert.ok(onChain && onChain.err === null, 'confirmed on the SVM without error');
 
     await waitFor(() => heard.some((h) => h.event === 'session:checkin'), 'session:checkin reaches the user');
@@ -283,15 +275,9 @@ describe('wallet sessions, check-in on chain and purge at check-out', { timeout:
       await refused(400, () => call('POST', '/api/session/submit', { transaction: wrongSigner }, userToken), /signed/i);
 
       const handMade = async (memo: string): Promise<string> => {
-        const { blockhash } = await (
-          await fetch(svm.url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getLatestBlockhash', params: [] }),
-          })
-        )
-          .json()
-          .then((r: { result: { value: { blockhash: string } } }) => r.result.value);
+        const {
+          value: { blockhash },
+        } = await svm.call<{ value: { blockhash: string } }>('getLatestBlockhash');
         const config = await call('GET', '/api/session/config');
         const tx = new Transaction({ feePayer: user.publicKey, recentBlockhash: blockhash }).add(
           new TransactionInstruction({
