@@ -18,6 +18,16 @@ describe('ChainWatcher on the SVM', () => {
   let pending: CheckinTransactions;
   const camera = Keypair.generate().publicKey;
   const wallets = Array.from({ length: 5 }, () => Keypair.generate());
+  /** The built-transaction store on the current database (recreated after a restart). */
+  const newPending = (): CheckinTransactions =>
+    new CheckinTransactions({
+      database: temp.database,
+      connection,
+      cameraAddress: camera,
+      commitment: 'confirmed',
+      txTtlS: 120,
+      logger: testLogger,
+    });
   /** Accepted check-ins/check-outs in landing (chain) order. */
   const landed: { signature: string; wallet: string; kind: 'checkin' | 'checkout'; cameraId: string }[] = [];
   /** Everything the handlers were called with, across watchers. */
@@ -81,14 +91,7 @@ describe('ChainWatcher on the SVM', () => {
     for (const wallet of wallets) rpc.airdrop(wallet.publicKey, 1_000_000_000);
     rpc.airdrop(camera, 1_000_000_000); // funded (no history), so a plain 1-lamport transfer to it lands
     temp = new TempDatabase();
-    pending = new CheckinTransactions({
-      database: temp.database,
-      connection,
-      cameraAddress: camera,
-      commitment: 'confirmed',
-      txTtlS: 120,
-      logger: testLogger,
-    });
+    pending = newPending();
   });
   after(async () => {
     for (const watcher of watchers) await watcher.close();
@@ -216,14 +219,7 @@ describe('ChainWatcher on the SVM', () => {
     // Landed while no watcher runs, then more after the restart.
     for (let i = 0; i < 20; i += 1) landCheckin();
     temp.reopen();
-    pending = new CheckinTransactions({
-      database: temp.database,
-      connection,
-      cameraAddress: camera,
-      commitment: 'confirmed',
-      txTtlS: 120,
-      logger: testLogger,
-    });
+    pending = newPending();
     const watcher = newWatcher();
     for (let i = 0; i < 29; i += 1) landCheckin();
     const polled = await watcher.pollNow();
