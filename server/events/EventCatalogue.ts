@@ -31,15 +31,55 @@ export interface SessionExpiredEvent {
   at: number;
 }
 
+/** A face track appeared (public: no identity). */
+export interface FaceDetectedEvent {
+  cameraId: string;
+  /** Unique per camera while the server runs. */
+  trackId: number;
+  /** `[x, y, width, height]` in source pixels. */
+  box: [number, number, number, number];
+  /** Detector score, 0..1. */
+  score: number;
+  /** Capture time of the analysed frame, ms since the Unix epoch. */
+  at: number;
+}
+
+/** A track's identity changed: a checked-in, enrolled wallet (or, with `wallet: null`, unknown again). */
+export interface FaceRecognizedEvent {
+  cameraId: string;
+  trackId: number;
+  box: [number, number, number, number];
+  /** The recognised wallet; identity events go only to that wallet and the operator. */
+  wallet: string;
+  /** Cosine similarity of the match, -1..1. */
+  similarity: number;
+  at: number;
+}
+
+/** A face track ended (public). */
+export interface FaceLostEvent {
+  cameraId: string;
+  trackId: number;
+  /** First and last capture time seen, ms since the Unix epoch. */
+  firstSeen: number;
+  at: number;
+}
+
 /** Server → client events. */
 export interface ServerToClientEvents {
   'session:checkin': (event: SessionChainEvent) => void;
   'session:checkout': (event: SessionChainEvent) => void;
   'session:expired': (event: SessionExpiredEvent) => void;
+  'face:detected': (event: FaceDetectedEvent) => void;
+  'face:recognized': (event: FaceRecognizedEvent) => void;
+  'face:lost': (event: FaceLostEvent) => void;
 }
 
 /** Client → server events (none yet: clients only listen). */
 export type ClientToServerEvents = Record<string, never>;
 
 /** The events that carry a wallet and so are scoped to that wallet and the operator. */
-export const IDENTITY_EVENTS = ['session:checkin', 'session:checkout', 'session:expired'] as const;
+export const IDENTITY_EVENTS = ['session:checkin', 'session:checkout', 'session:expired', 'face:recognized'] as const;
+
+/** Events every subscriber of the camera hears (no wallet in them). */
+export const PUBLIC_EVENTS = ['face:detected', 'face:lost'] as const;

@@ -96,6 +96,15 @@ export class EventHub {
     (target.emit as (event: E, payload: unknown) => boolean)(event, payload);
   }
 
+  /** Sends a public event (no identity in it) to every socket at the camera. */
+  emitCamera<E extends 'face:detected' | 'face:lost'>(
+    event: E,
+    payload: Parameters<ServerToClientEvents[E]>[0] & { cameraId: string },
+  ): void {
+    if (this.#closed) return;
+    (this.#io.to(cameraRoom(payload.cameraId)).emit as (event: E, payload: unknown) => boolean)(event, payload);
+  }
+
   /** Disconnects the sockets of a wallet at a camera (after its session ended). */
   disconnectWallet(cameraId: string, wallet: string): void {
     if (!this.#closed) this.#io.in(walletRoom(cameraId, wallet)).disconnectSockets(true);

@@ -1,8 +1,8 @@
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../../server/events/EventCatalogue';
 
-/** Name of a server → client session event. */
-export type SessionEventName = keyof ServerToClientEvents;
+/** Name of a server → client session event (the face events are the vision panel's). */
+export type SessionEventName = Extract<keyof ServerToClientEvents, `session:${string}`>;
 
 /** One event as received: its name, the server's payload and when it arrived (ms since the epoch). */
 export type SessionEventRecord = {
