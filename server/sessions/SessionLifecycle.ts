@@ -36,6 +36,8 @@ export class SessionLifecycle {
   readonly #now: () => number;
   #hub: EventHub | undefined;
   #timer: NodeJS.Timeout | undefined;
+  readonly #checkinListeners: ((e: { cameraId: string; wallet: string; showName: boolean }) => void)[] = [];
+  readonly #endListeners: ((e: { cameraId: string; wallet: string; purged: boolean }) => void)[] = [];
 
   constructor(opts: {
     sessions: SessionManager;
@@ -52,6 +54,19 @@ export class SessionLifecycle {
     this.#roleOf = opts.roleOf;
     this.#logger = opts.logger.child({ module: 'sessions' });
     this.#now = opts.now ?? Date.now;
+  }
+
+  /**
+   * Runs `listener` after a check-in has committed (the face gallery loads the user's
+   * embeddings then). Called on the next turn of the event loop, never inside a transaction.
+   */
+  onCheckedIn(listener: (e: { cameraId: string; wallet: string; showName: boolean }) => void): void {
+    this.#checkinListeners.push(listener);
+  }
+
+  /** Runs `listener` after a session ended for any reason (check-out, timeout, request). */
+  onEnded(listener: (e: { cameraId: string; wallet: string; purged: boolean }) => void): void {
+    this.#endListeners.push(listener);
   }
 
   /** Connects the event hub (created once the HTTP server listens). */
@@ -88,7 +103,11 @@ export class SessionLifecycle {
         result: 'ok',
         detail: { cameraId: event.cameraId, signature: event.signature, consent: event.consent },
       });
-      setImmediate(() => this.#hub?.emitIdentity('session:checkin', chainEvent));
+      const showName = event.consent?.showName ?? false;
+      setImmediate(() => {
+        this.#hub?.emitIdentity('session:checkin', chainEvent);
+        for (const l of this.#checkinListeners) l({ cameraId: event.cameraId, wallet: event.wallet, showName });
+      });
       return;
     }
     const ended = this.#sessions.checkOut(event.cameraId, event.wallet);
@@ -113,11 +132,12 @@ export class SessionLifecycle {
     setImmediate(() => {
       this.#hub?.emitIdentity('session:checkout', chainEvent);
       this.#hub?.disconnectWallet(event.cameraId, event.wallet);
+      for (const l of this.#endListeners) l({ cameraId: event.cameraId, wallet: event.wallet, purged: !keep });
     });
   }
 
   /** Announces a session ended by request or timeout and disconnects its sockets. */
-  onEnded(ended: EndedSession): void {
+  announceEnded(ended: EndedSession): void {
     const { session } = ended;
     const reason = session.endReason === 'idle' || session.endReason === 'absolute' ? session.endReason : 'ended';
     this.#hub?.emitIdentity('session:expired', {
@@ -128,12 +148,13 @@ export class SessionLifecycle {
       at: this.#now(),
     });
     this.#hub?.disconnectWallet(session.cameraId, session.wallet);
+    for (const l of this.#endListeners) l({ cameraId: session.cameraId, wallet: session.wallet, purged: false });
   }
 
   /** Ends timed-out sessions now. @returns how many ended. */
   sweep(): number {
     const ended = this.#sessions.expire();
-    for (const e of ended) this.onEnded(e);
+    for (const e of ended) this.announceEnded(e);
     return ended.length;
   }
 

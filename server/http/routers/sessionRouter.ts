@@ -160,7 +160,7 @@ export function sessionRouter(deps: SessionRouterDeps): Router {
     if (!mayEnd) throw new HttpError(403, 'that session belongs to another wallet', 'sessionId');
     const ended = deps.sessions.end(id, 'ended');
     if (!ended) throw new HttpError(409, 'session already ended', 'sessionId');
-    deps.lifecycle.onEnded(ended);
+    deps.lifecycle.announceEnded(ended);
     ctx.body = { session: ended.session };
   });
 
