@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
-import type { SourceState } from '../camerad/CameradProtocol.js';
+import { InvalidStateError } from '../core/errors.js';
+import type { HelloData, OverlayItem, SourceState } from '../camerad/CameradProtocol.js';
 import { CameradSupervisor } from '../camerad/CameradSupervisor.js';
-import type { CameradSupervisorOptions } from '../camerad/CameradSupervisorTypes.js';
+import type { AnalysisAck, CameradSupervisorOptions } from '../camerad/CameradSupervisorTypes.js';
+import { PictureFlag, type Picture } from '../camerad/PictureMessage.js';
 import { RtpIngest } from '../rtp/RtpIngest.js';
 import type { Sfu } from '../sfu/SfuTypes.js';
-import type { CameraStatus } from './CameraTypes.js';
+import type { AnalysisFrame, AnalysisListener, CameraStatus, GrabbedFrame, GrabOptions } from './CameraTypes.js';
 import { KeyframeRequester } from './KeyframeRequester.js';
 
 /** Options of {@link Camera.create}. */
@@ -34,8 +36,12 @@ export class Camera {
   readonly #ingest: RtpIngest;
   readonly #keyframes: KeyframeRequester;
   readonly #sfu: Sfu;
+  readonly #logger: Logger;
   #sourceState: SourceState | null = null;
   #latencyProbe: boolean;
+  /** Analysis wanted since setAnalysis(); undefined: as camerad was started (--analysis-fps). */
+  #analysis: { enabled: boolean; fps?: number } | undefined;
+  readonly #analysisListeners = new Set<AnalysisListener>();
   #closed = false;
 
   private constructor(options: CameraOptions, ingest: RtpIngest, sfu: Sfu, logger: Logger) {
@@ -43,6 +49,7 @@ export class Camera {
     this.#options = options;
     this.#ingest = ingest;
     this.#sfu = sfu;
+    this.#logger = logger.child({ module: 'camera', camera: options.id });
     this.#supervisor = new CameradSupervisor(options.camerad, logger);
     this.#keyframes = new KeyframeRequester(
       () => this.#supervisor.request('keyframe'),
@@ -60,7 +67,9 @@ export class Camera {
             logger.warn({ err: error, camera: options.id }, 'cannot restore the latency probe'),
           );
       }
+      this.#restoreAnalysis(hello);
     });
+    this.#supervisor.on('analysis', (picture, ack) => void this.#deliverAnalysis(picture, ack));
     this.#supervisor.on('stats', (stats) => (this.#sourceState = stats.source_state));
     this.#supervisor.on('sourcelost', () => (this.#sourceState = 'lost'));
     this.#supervisor.on('sourcerecovered', () => (this.#sourceState = 'live'));
@@ -137,13 +146,124 @@ export class Camera {
     return result.enabled;
   }
 
+  /**
+   * Switches analysis frames on or off, now and after camerad restarts (camerad's
+   * `--analysis-fps` is the state until this is called).
+   * @param fps frames per second, in (0, 60]; omitted: the rate camerad last used (5 by default).
+   * @returns the state camerad reports, with the analysis picture size.
+   * @throws TypeError when `fps` is out of range.
+   * @throws InvalidStateError when camerad is not connected (the wish is kept for its next start).
+   */
+  async setAnalysis(
+    enabled: boolean,
+    fps?: number,
+  ): Promise<{ enabled: boolean; fps: number; width: number; height: number }> {
+    if (fps !== undefined && !(Number.isFinite(fps) && fps > 0 && fps <= 60)) {
+      throw new TypeError(`fps must be a number in (0, 60], got ${fps}`);
+    }
+    this.#analysis = fps === undefined ? { enabled } : { enabled, fps };
+    return this.#supervisor.request('analysis', this.#analysis);
+  }
+
+  /**
+   * Adds a listener for analysis frames (see {@link AnalysisListener}: the acknowledgement that
+   * lets camerad send the next frame goes out once every listener's promise settled; a listener
+   * that throws or rejects is logged). Frames arrive only while analysis is on ({@link setAnalysis}
+   * or the camera's `analysisFps`).
+   * @returns a function that removes the listener.
+   */
+  onAnalysis(listener: AnalysisListener): () => void {
+    this.#analysisListeners.add(listener);
+    return () => this.#analysisListeners.delete(listener);
+  }
+
+  /**
+   * The next full-size output frame as JPEG or RGB24.
+   * @throws InvalidStateError when camerad is not connected.
+   * @throws CameradError `busy` (4 grabs in progress), `too_large` (RGB over 16 MiB), `bad_request`.
+   */
+  async grab(options: GrabOptions = {}): Promise<GrabbedFrame> {
+    const format = options.format ?? 'jpeg';
+    const params: { format: 'rgb' | 'jpeg'; overlays?: boolean; quality?: number } = { format };
+    if (options.overlays !== undefined) params.overlays = options.overlays;
+    if (options.quality !== undefined) params.quality = options.quality;
+    const { result, picture } = await this.#supervisor.requestWithPicture('grab', params);
+    return {
+      format: result.format,
+      width: picture.width,
+      height: picture.height,
+      stride: picture.stride,
+      data: picture.data,
+      frame: picture.frame,
+      captureTimeMs: Math.floor(picture.captureTimeUs / 1000),
+      overlays: (picture.flags & PictureFlag.overlays) !== 0,
+      noSignal: (picture.flags & PictureFlag.noSignal) !== 0,
+    };
+  }
+
+  /**
+   * Sets the boxes camerad draws into the video (boxes in output pixels; each disappears after
+   * its `ttl_ms`). With `replace: false` the items are merged: an item with an `id` replaces the
+   * one with the same id. Overlays are not restored after a camerad restart: they are short-lived
+   * and the next detection sends them again.
+   * @returns the number of items drawn now.
+   * @throws CameradError `bad_request` naming the field (e.g. `items[2].color`) when one is invalid.
+   * @throws InvalidStateError when camerad is not connected.
+   */
+  async setOverlays(items: OverlayItem[], options: { replace?: boolean } = {}): Promise<number> {
+    if (!Array.isArray(items)) throw new TypeError('items must be an array');
+    const result = await this.#supervisor.request('overlays', { items, replace: options.replace ?? true });
+    return result.items;
+  }
+
   /** Closes viewers, camerad (spawn mode) and the ingest. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#analysisListeners.clear();
     this.#keyframes.close();
     this.#sfu.removeCamera(this.id);
     await this.#supervisor.close();
     this.#ingest.close();
+  }
+
+  /** A restarted camerad starts from its flags: re-applies an analysis state set at run time. */
+  #restoreAnalysis(hello: HelloData): void {
+    const wanted = this.#analysis;
+    if (!wanted) return;
+    const differs = wanted.enabled
+      ? hello.analysis_fps === 0 || (wanted.fps !== undefined && hello.analysis_fps !== wanted.fps)
+      : hello.analysis_fps !== 0;
+    if (!differs) return;
+    this.#supervisor
+      .request('analysis', wanted)
+      .catch((error: unknown) => this.#logger.warn({ err: error }, 'cannot restore analysis frames'));
+  }
+
+  /** Hands a frame to the listeners, then acknowledges it (so the next one can come). */
+  async #deliverAnalysis(picture: Picture, ack: AnalysisAck): Promise<void> {
+    if (!this.#closed && this.#analysisListeners.size > 0) {
+      const frame: AnalysisFrame = {
+        frame: picture.frame,
+        captureTimeMs: Math.floor(picture.captureTimeUs / 1000),
+        width: picture.width,
+        height: picture.height,
+        stride: picture.stride,
+        rgb: picture.data,
+        data: picture.data,
+      };
+      const results = await Promise.allSettled([...this.#analysisListeners].map(async (listener) => listener(frame)));
+      for (const result of results) {
+        if (result.status === 'rejected') {
+          this.#logger.warn({ err: result.reason, frame: picture.frame }, 'analysis listener failed');
+        }
+      }
+    }
+    try {
+      await ack();
+    } catch (error) {
+      // A channel closed meanwhile (camerad restarting) has nothing in flight any more.
+      if (!(error instanceof InvalidStateError)) this.#logger.warn({ err: error }, 'cannot acknowledge analysis frame');
+    }
   }
 }

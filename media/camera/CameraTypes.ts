@@ -38,3 +38,57 @@ export interface CameraStatus {
   whep: string;
   last_error: string | null;
 }
+
+/**
+ * One analysis frame: the clean source picture (no overlays, no probe strip), scaled to the
+ * analysis size and packed RGB24. Structurally an `RgbImage` of server/vision (`data`).
+ */
+export interface AnalysisFrame {
+  /** Source frame number: rises by one per source frame, so gaps are skipped frames. */
+  frame: number;
+  /** Capture time, ms since the Unix epoch (camerad's clock, the latency probe's). */
+  captureTimeMs: number;
+  width: number;
+  height: number;
+  /** Bytes per row (width × 3). */
+  stride: number;
+  /** The pixels, R G B per pixel, rows `stride` bytes apart. Valid until the listener settles. */
+  rgb: Buffer;
+  /** The same buffer as `rgb`. */
+  data: Buffer;
+}
+
+/**
+ * Receives analysis frames. The next frame is requested from camerad only after every
+ * listener's returned promise settled, so at most one frame is in flight end to end.
+ */
+export type AnalysisListener = (frame: AnalysisFrame) => Promise<void> | void;
+
+/** Options of `Camera.grab`. */
+export interface GrabOptions {
+  /** `jpeg` (default) or `rgb` (packed RGB24, full output size). */
+  format?: 'rgb' | 'jpeg';
+  /** The picture as encoded (overlays and probe strip drawn) instead of the clean one. Default false. */
+  overlays?: boolean;
+  /** JPEG quality 1..100. Default 85. */
+  quality?: number;
+}
+
+/** A full-size frame from `Camera.grab`. */
+export interface GrabbedFrame {
+  format: 'rgb' | 'jpeg';
+  width: number;
+  height: number;
+  /** Bytes per row for RGB; 0 for JPEG. */
+  stride: number;
+  /** The JPEG file, or the RGB24 pixels. */
+  data: Buffer;
+  /** Source frame number (0 for the NO SIGNAL picture). */
+  frame: number;
+  /** Capture time, ms since the Unix epoch (NO SIGNAL: when it was made). */
+  captureTimeMs: number;
+  /** Overlay boxes are in the picture. */
+  overlays: boolean;
+  /** The NO SIGNAL picture: the source was not live. */
+  noSignal: boolean;
+}

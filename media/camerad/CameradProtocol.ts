@@ -30,6 +30,11 @@ export interface HelloData {
   source_state: SourceState;
   /** The latency probe strip is drawn (docs/latency-probe.md). */
   latency_probe: boolean;
+  /** Analysis frames per second now; 0 when analysis is off. */
+  analysis_fps: number;
+  /** Size of analysis frames in px (the output size fitted in `--analysis-width/height`). */
+  analysis_width: number;
+  analysis_height: number;
 }
 
 /** Periodic counters (every `--stats-interval-ms`), also the result of the `stats` request. */
@@ -47,6 +52,54 @@ export interface StatsData {
   source_state: SourceState;
   /** The latency probe strip is drawn (docs/latency-probe.md). */
   latency_probe: boolean;
+  /** Analysis frames per second now; 0 when analysis is off. */
+  analysis_fps: number;
+  /** Analysis frames sent, total. */
+  analysis_frames: number;
+  /** Analysis frames that fell due while the previous one was not acknowledged, total. */
+  analysis_dropped: number;
+  /** Number of the analysis frame sent and not acknowledged yet; 0 when none. */
+  analysis_in_flight: number;
+  /** Overlay items drawn now (not expired). */
+  overlay_items: number;
+  /** Grab requests answered with a picture, total. */
+  grabs: number;
+}
+
+/** One overlay box (method `overlays`). */
+export interface OverlayItem {
+  /** Lets a later `replace: false` update replace this item alone; 1..64 bytes. */
+  id?: string;
+  /** `[x, y, width, height]` in output pixels (camerad's `--width`/`--height`). */
+  box: [number, number, number, number];
+  /** At most 64 characters; printable ASCII is drawn, other characters as `?`. */
+  label?: string;
+  /** `#rrggbb`. */
+  color: string;
+  /** The item disappears this long after camerad received it, ms (1..600000). */
+  ttl_ms: number;
+  /** Stroke width in px, 1..32 (drawn rounded up to even); default 2 px per 360 output rows. */
+  thickness?: number;
+}
+
+/** Result of `grab` (the picture itself comes in a kind-6 message). */
+export interface GrabResult {
+  frame: number;
+  capture_time_us: number;
+  width: number;
+  height: number;
+  format: 'rgb' | 'jpeg';
+  /** Bytes per row (RGB); 0 for JPEG. */
+  stride: number;
+  bytes: number;
+  /** Overlay boxes are in the picture. */
+  overlays: boolean;
+  /** The latency probe strip is in the picture. */
+  latency_probe: boolean;
+  /** The NO SIGNAL picture (the source was not live). */
+  no_signal: boolean;
+  /** Time camerad spent converting (and encoding) the picture, ms. */
+  encode_ms: number;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -67,6 +120,14 @@ export interface Methods {
   shutdown: [Record<string, never>, Record<string, never>];
   /** Switches the latency probe strip on or off. */
   probe: [{ enabled: boolean }, { enabled: boolean }];
+  /** Switches analysis frames (kind 4) on or off; `fps` in (0, 60]. */
+  analysis: [{ enabled: boolean; fps?: number }, { enabled: boolean; fps: number; width: number; height: number }];
+  /** Acknowledges analysis frame `frame`, letting camerad send the next one. */
+  analysis_ack: [{ frame: number }, { acked: boolean }];
+  /** The next full-size output frame; the picture comes in a kind-6 message before the response. */
+  grab: [{ format: 'rgb' | 'jpeg'; overlays?: boolean; quality?: number }, GrabResult];
+  /** Sets (`replace`, the default) or merges the overlay boxes drawn into the video. */
+  overlays: [{ items: OverlayItem[]; replace?: boolean }, { items: number }];
 }
 
 /** camerad's exit codes (native/PROTOCOL.md, "Exit codes"). */

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { InvalidStateError } from '../core/errors.js';
 import { TypedEmitter } from '../core/TypedEmitter.js';
-import { Channel } from './Channel.js';
+import { Channel, type PictureResponse } from './Channel.js';
 import {
   ExitCode,
   type HelloData,
@@ -127,6 +127,21 @@ export class CameradSupervisor extends TypedEmitter<CameradSupervisorEvents> {
     return channel.request(method, params);
   }
 
+  /**
+   * Sends a request whose answer includes a picture (`grab`).
+   * @throws InvalidStateError when camerad is not connected.
+   */
+  requestWithPicture<M extends keyof Methods & string>(
+    method: M,
+    params: Methods[M][0],
+  ): Promise<PictureResponse<Methods[M][1]>> {
+    const channel = this.#channel;
+    if (!channel || channel.closed) {
+      return Promise.reject(new InvalidStateError(`camerad for ${this.#options.cameraId} is not connected`));
+    }
+    return channel.requestWithPicture(method, params);
+  }
+
   /** Stops supervising; in spawn mode terminates camerad (SIGTERM, SIGKILL after 3 s). Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return this.#loop;
@@ -245,6 +260,13 @@ export class CameradSupervisor extends TypedEmitter<CameradSupervisorEvents> {
     this.#channel = channel;
     const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
     channel.on('notification', (message) => this.#onNotification(message, channel));
+    channel.on('analysis', (picture) => {
+      const ack = async (): Promise<boolean> => {
+        if (channel.closed) return false;
+        return (await channel.request('analysis_ack', { frame: picture.frame })).acked;
+      };
+      this.safeEmit('analysis', picture, ack);
+    });
     await closed;
     if (this.#channel === channel) this.#channel = undefined;
   }

@@ -1,4 +1,11 @@
 import type { HelloData, StatsData } from './CameradProtocol.js';
+import type { Picture } from './PictureMessage.js';
+
+/**
+ * Acknowledges one analysis frame on the connection it came from (a no-op once that connection
+ * is gone: a restarted camerad has nothing in flight). Resolves whether camerad took it.
+ */
+export type AnalysisAck = () => Promise<boolean>;
 
 /**
  * How the server reaches camerad.
@@ -40,4 +47,9 @@ export type CameradSupervisorEvents = {
   sourcelost: [string];
   sourcerecovered: [number];
   state: [CameradState];
+  /**
+   * An analysis frame (kind 4). camerad sends the next one only after the ack is called: a
+   * listener owns the flow and must call it exactly once (Camera does so after its own listeners).
+   */
+  analysis: [Picture, AnalysisAck];
 };

@@ -4,6 +4,7 @@ import { CameradError, InvalidStateError } from '../core/errors.js';
 import { TypedEmitter } from '../core/TypedEmitter.js';
 import type { Methods, Notification } from './CameradProtocol.js';
 import { FrameDecoder, FrameKind, encodeFrame } from './FrameDecoder.js';
+import { decodePicture, type Picture } from './PictureMessage.js';
 
 /** Options of {@link Channel}. */
 export interface ChannelOptions {
@@ -14,7 +15,9 @@ export interface ChannelOptions {
 export type ChannelEvents = {
   /** A notification, in the order camerad sent it. */
   notification: [Notification];
-  /** Binary frames of kinds this client does not handle yet (analysis frames, JPEGs). */
+  /** An analysis frame (kind 4); camerad sends the next one only after `analysis_ack`. */
+  analysis: [Picture];
+  /** Binary frames of kinds this client does not handle (kind 5, kinds added later). */
   binary: [number, Buffer];
   /** The channel closed (socket ended, errored, or `close()`); emitted once. */
   close: [Error | undefined];
@@ -25,6 +28,15 @@ interface Pending {
   resolve: (result: unknown) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
+  /** The response comes with a picture (kind 6, sent just before it). */
+  withPicture: boolean;
+  picture?: Picture;
+}
+
+/** A response together with the picture sent for it (`grab`). */
+export interface PictureResponse<R> {
+  result: R;
+  picture: Picture;
 }
 
 /**
@@ -68,15 +80,30 @@ export class Channel extends TypedEmitter<ChannelEvents> {
     method: M,
     params: Methods[M][0] = {} as Methods[M][0],
   ): Promise<Methods[M][1]> {
+    return this.#send(method, params, false) as Promise<Methods[M][1]>;
+  }
+
+  /**
+   * Sends a request whose answer includes a picture (kind 6, matched by request id), e.g. `grab`.
+   * @throws the same as {@link request}, and Error when camerad answers without the picture.
+   */
+  requestWithPicture<M extends keyof Methods & string>(
+    method: M,
+    params: Methods[M][0],
+  ): Promise<PictureResponse<Methods[M][1]>> {
+    return this.#send(method, params, true) as Promise<PictureResponse<Methods[M][1]>>;
+  }
+
+  #send(method: string, params: unknown, withPicture: boolean): Promise<unknown> {
     if (this.#closed) return Promise.reject(new InvalidStateError('Channel closed'));
     const id = this.#nextId;
     this.#nextId = this.#nextId >= 0xffffffff ? 1 : this.#nextId + 1;
-    return new Promise<Methods[M][1]>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         reject(new Error(`camerad request ${method} timed out after ${this.#requestTimeoutMs} ms`));
       }, this.#requestTimeoutMs);
-      this.#pending.set(id, { method, resolve: resolve as (r: unknown) => void, reject, timer });
+      this.#pending.set(id, { method, resolve, reject, timer, withPicture });
       const payload = Buffer.from(JSON.stringify({ id, method, params }));
       this.#socket.write(encodeFrame(FrameKind.request, payload));
     });
@@ -99,6 +126,8 @@ export class Channel extends TypedEmitter<ChannelEvents> {
     for (const frame of frames) {
       if (frame.kind === FrameKind.response) this.#onResponse(frame.payload, logger);
       else if (frame.kind === FrameKind.notification) this.#onNotification(frame.payload, logger);
+      else if (frame.kind === FrameKind.analysisFrame || frame.kind === FrameKind.grabFrame)
+        this.#onPicture(frame.kind, frame.payload, logger);
       else this.safeEmit('binary', frame.kind, frame.payload);
     }
   }
@@ -118,11 +147,34 @@ export class Channel extends TypedEmitter<ChannelEvents> {
     }
     this.#pending.delete(message.id!);
     clearTimeout(pending.timer);
-    if (message.ok) pending.resolve(message.result ?? {});
+    if (message.ok && pending.withPicture) {
+      if (pending.picture) pending.resolve({ result: message.result ?? {}, picture: pending.picture });
+      else pending.reject(new Error(`camerad answered ${pending.method} without its picture`));
+    } else if (message.ok) pending.resolve(message.result ?? {});
     else
       pending.reject(
         new CameradError(message.error?.code ?? 'unknown', message.error?.message ?? `${pending.method} failed`),
       );
+  }
+
+  #onPicture(kind: number, payload: Buffer, logger: Logger): void {
+    let picture: Picture;
+    try {
+      picture = decodePicture(payload);
+    } catch (error) {
+      logger.error({ err: error, kind }, 'camerad sent a malformed picture message; ignored');
+      return;
+    }
+    if (kind === FrameKind.analysisFrame) {
+      this.safeEmit('analysis', picture);
+      return;
+    }
+    const pending = this.#pending.get(picture.requestId);
+    if (!pending?.withPicture) {
+      logger.warn({ id: picture.requestId }, 'camerad picture matches no pending request');
+      return;
+    }
+    pending.picture = picture;
   }
 
   #onNotification(payload: Buffer, logger: Logger): void {

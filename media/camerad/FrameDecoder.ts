@@ -13,6 +13,7 @@ export const FrameKind = {
   notification: 3,
   analysisFrame: 4,
   jpeg: 5,
+  grabFrame: 6,
 } as const;
 
 /** One decoded frame. `payload` is a view into a buffer owned by the decoder's caller. */

@@ -12,6 +12,11 @@
 
 #include "Log.h"
 
+namespace {
+/// Written bytes at the front of the queue worth moving the rest for.
+constexpr size_t kCompactBytes = 1u << 20;
+}  // namespace
+
 ControlServer::ControlServer(std::string path, Handlers handlers)
     : path_(std::move(path)), handlers_(std::move(handlers)) {}
 
@@ -63,8 +68,10 @@ void ControlServer::acceptClient() {
   readWatch_ = g_unix_fd_add(fd, GIOCondition(G_IO_IN | G_IO_HUP | G_IO_ERR),
                              &ControlServer::onClientReadable, this);
   const std::string hello = handlers_.hello ? handlers_.hello() : "{}";
+  uint64_t generation;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    generation = ++generation_;
     hasClient_ = true;
     out_.clear();
     outOffset_ = 0;
@@ -73,6 +80,7 @@ void ControlServer::acceptClient() {
                                  "{\"event\":\"hello\",\"data\":" + hello + "}");
   }
   logDebug("control client connected");
+  if (handlers_.connected) handlers_.connected(generation);
   flush();
 }
 
@@ -116,8 +124,9 @@ void ControlServer::readClient() {
   const int fd = clientFd_;
   while (clientFd_ == fd && decoder_.next(frame)) {
     if (frame.kind != protocol::kRequest) continue;  // clients send requests only
-    std::string response = handlers_.request ? handlers_.request(frame.payload) : "{}";
-    send(protocol::kResponse, response);
+    std::optional<std::string> response =
+        handlers_.request ? handlers_.request(frame.payload) : std::optional<std::string>("{}");
+    if (response) send(protocol::kResponse, *response);
   }
   if (clientFd_ == fd && !decoder_.error().empty()) {
     closeClient("protocol error: " + decoder_.error());
@@ -128,17 +137,36 @@ void ControlServer::send(uint8_t kind, const std::string& payload) {
   bool schedule = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!hasClient_ || overflow_) return;
-    out_ += protocol::encodeFrame(kind, payload);
-    if (out_.size() - outOffset_ > kMaxQueuedBytes) overflow_ = true;
-    if (!flushScheduled_) {
-      flushScheduled_ = true;
-      schedule = true;
-    }
+    enqueueLocked(kind, payload, schedule);
   }
   // Always defer to an idle callback: the main loop does all socket I/O, and a
   // request handler that logs never re-enters flush().
   if (schedule) g_idle_add_full(G_PRIORITY_HIGH_IDLE, &ControlServer::onFlushIdle, this, nullptr);
+}
+
+void ControlServer::sendTo(uint64_t generation, uint8_t kind, const std::string& payload) {
+  bool schedule = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (generation != generation_) return;
+    enqueueLocked(kind, payload, schedule);
+  }
+  if (schedule) g_idle_add_full(G_PRIORITY_HIGH_IDLE, &ControlServer::onFlushIdle, this, nullptr);
+}
+
+uint64_t ControlServer::generation() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return generation_;
+}
+
+void ControlServer::enqueueLocked(uint8_t kind, const std::string& payload, bool& schedule) {
+  if (!hasClient_ || overflow_) return;
+  protocol::appendFrame(out_, kind, payload);
+  if (out_.size() - outOffset_ > kMaxQueuedBytes) overflow_ = true;
+  if (!flushScheduled_) {
+    flushScheduled_ = true;
+    schedule = true;
+  }
 }
 
 void ControlServer::notify(const std::string& event, const std::string& dataJson) {
@@ -192,11 +220,16 @@ void ControlServer::flush() {
     if (outOffset_ >= out_.size()) {
       out_.clear();
       outOffset_ = 0;
+    } else if (outOffset_ >= kCompactBytes && outOffset_ >= out_.size() / 2) {
+      // A client that keeps up but never quite drains the queue (large
+      // frames): drop the written part so the buffer does not grow forever.
+      out_.erase(0, outOffset_);
+      outOffset_ = 0;
     }
     pending = outOffset_ < out_.size();
   }
   if (overflow) {
-    closeClient("client does not read (more than 8 MiB queued)");
+    closeClient("client does not read (more than " + std::to_string(kMaxQueuedBytes >> 20) + " MiB queued)");
     return;
   }
   if (!failure.empty()) {

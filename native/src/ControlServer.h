@@ -8,20 +8,26 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "Protocol.h"
 
 class ControlServer {
  public:
-  /// Drop a client once this many bytes wait to be written (8 MiB).
-  static constexpr size_t kMaxQueuedBytes = 8u * 1024u * 1024u;
+  /// Drop a client once this many bytes wait to be written (48 MiB: room for
+  /// a few full-size frame grabs, which may be up to 16 MiB each).
+  static constexpr size_t kMaxQueuedBytes = 48u * 1024u * 1024u;
 
   struct Handlers {
     /// Payload (JSON) of the "hello" notification sent right after accept.
     std::function<std::string()> hello;
-    /// Handles one request payload; returns the response payload (JSON).
-    std::function<std::string(const std::string&)> request;
+    /// Handles one request payload; returns the response payload (JSON), or
+    /// nullopt when the response is sent later with sendTo().
+    std::function<std::optional<std::string>(const std::string&)> request;
+    /// A client connected (after its hello was queued); `generation` is its
+    /// number for sendTo(). Optional.
+    std::function<void(uint64_t generation)> connected;
   };
 
   ControlServer(std::string path, Handlers handlers);
@@ -36,6 +42,11 @@ class ControlServer {
 
   /// Queues a frame for the current client; dropped when there is none. Any thread.
   void send(uint8_t kind, const std::string& payload);
+  /// Queues a frame for the client numbered `generation`; dropped when that
+  /// client is gone (none, or replaced). Any thread.
+  void sendTo(uint64_t generation, uint8_t kind, const std::string& payload);
+  /// Number of the current client (rises with every accepted client). Any thread.
+  uint64_t generation();
   /// Sends a notification {"event": ..., "data": ...}; dataJson is a JSON object text.
   void notify(const std::string& event, const std::string& dataJson);
   /// Tries for up to timeoutMs (ms) to write everything queued. Main thread, at exit.
@@ -52,6 +63,8 @@ class ControlServer {
   void readClient();
   /// Writes what it can without blocking; main thread.
   void flush();
+  /// Appends a frame to out_; mutex_ held.
+  void enqueueLocked(uint8_t kind, const std::string& payload, bool& schedule);
 
   std::string path_;
   Handlers handlers_;
@@ -66,6 +79,7 @@ class ControlServer {
 
   std::mutex mutex_;  // guards the fields below
   bool hasClient_ = false;
+  uint64_t generation_ = 0;
   std::string out_;
   size_t outOffset_ = 0;
   bool overflow_ = false;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <csignal>
 
+#include "FrameMessage.h"
 #include "Log.h"
 #include "Protocol.h"
 
@@ -21,6 +22,21 @@ json errorResponse(uint32_t id, const char* code, const std::string& message) {
 }
 
 double round1(double v) { return std::round(v * 10.0) / 10.0; }
+
+/// params[name], or nullptr when params is not an object or has no such key.
+const json* param(const json& params, const char* name) {
+  if (!params.is_object()) return nullptr;
+  auto it = params.find(name);
+  return it == params.end() ? nullptr : &*it;
+}
+
+json badRequest(uint32_t id, const std::string& message) {
+  return errorResponse(id, "bad_request", message);
+}
+
+json okResponse(uint32_t id, json result) {
+  return json{{"id", id}, {"ok", true}, {"result", std::move(result)}};
+}
 
 }  // namespace
 
@@ -42,7 +58,10 @@ int Daemon::run() {
   control_ = std::make_unique<ControlServer>(
       options_.control,
       ControlServer::Handlers{[this] { return dump(helloJson()); },
-                              [this](const std::string& p) { return handleRequest(p); }});
+                              [this](const std::string& p) { return handleRequest(p); },
+                              [this](uint64_t generation) {
+                                if (analysis_) analysis_->onClient(generation);
+                              }});
   std::string error;
   if (!control_->start(error)) {
     fprintf(stderr, "camerad: configuration error: control: %s\n", error.c_str());
@@ -73,10 +92,25 @@ int Daemon::run() {
         logError(message);
         requestExit(code);
       });
+  analysis_ = std::make_unique<AnalysisBranch>(
+      options_, store_, [this] { return supervisor_->state() == SourceState::Live; },
+      [this](uint64_t generation, const std::string& payload) {
+        control_->sendTo(generation, protocol::kAnalysisFrame, payload);
+      });
+  grabber_ = std::make_unique<FrameGrabber>(
+      options_.width, options_.height,
+      [this](FrameGrabber::Result&& result) { onGrabbed(std::move(result)); });
   if (!output_->start(error)) {
     logError(error);
     exitCode_ = 3;
   } else {
+    grabber_->start();
+    analysis_->start();
+    if (analysis_->enabled()) {
+      logInfo("analysis frames " + std::to_string(analysis_->width()) + "x" +
+              std::to_string(analysis_->height()) + " RGB at " +
+              std::to_string(options_.analysisFps) + " fps");
+    }
     supervisor_->start();
     interval_.atUs = g_get_monotonic_time();
     guint statsTimer = g_timeout_add(guint(options_.statsIntervalMs), &Daemon::onStatsTimer, this);
@@ -90,7 +124,9 @@ int Daemon::run() {
 
   logInfo("stopping (exit code " + std::to_string(exitCode_) + ")");
   supervisor_->stop();
+  analysis_->stop();
   output_->stop();
+  grabber_->stop();
   const bool drained = reaper_.drain(kTeardownTimeoutMs);
   if (!drained) logWarn("source teardown still hanging, exiting anyway");
   control_->flushBlocking(500);
@@ -160,7 +196,10 @@ json Daemon::helloJson() const {
                 {"clock_rate", 90000}}},
               {"source_state", sourceStateName(supervisor_ ? supervisor_->state()
                                                            : SourceState::Starting)},
-              {"latency_probe", latencyProbe()}};
+              {"latency_probe", latencyProbe()},
+              {"analysis_fps", analysis_ && analysis_->enabled() ? analysis_->fps() : 0.0},
+              {"analysis_width", analysis_ ? analysis_->width() : 0},
+              {"analysis_height", analysis_ ? analysis_->height() : 0}};
 }
 
 bool Daemon::latencyProbe() const {
@@ -179,10 +218,16 @@ json Daemon::statsJson() const {
               {"keyframe_requests", output_ ? output_->keyframeRequests() : 0},
               {"source_state", sourceStateName(supervisor_ ? supervisor_->state()
                                                            : SourceState::Starting)},
-              {"latency_probe", latencyProbe()}};
+              {"latency_probe", latencyProbe()},
+              {"analysis_fps", analysis_ && analysis_->enabled() ? analysis_->fps() : 0.0},
+              {"analysis_frames", analysis_ ? analysis_->framesSent() : 0},
+              {"analysis_dropped", analysis_ ? analysis_->framesDropped() : 0},
+              {"analysis_in_flight", analysis_ ? analysis_->inFlight() : 0},
+              {"overlay_items", output_ ? output_->overlays().count(g_get_monotonic_time()) : 0},
+              {"grabs", grabs_.load()}};
 }
 
-std::string Daemon::handleRequest(const std::string& payload) {
+std::optional<std::string> Daemon::handleRequest(const std::string& payload) {
   json req = json::parse(payload, nullptr, false);
   if (req.is_discarded() || !req.is_object()) {
     return dump(errorResponse(0, "bad_request", "request is not a JSON object"));
@@ -202,7 +247,8 @@ std::string Daemon::handleRequest(const std::string& payload) {
     return dump(errorResponse(id, "bad_request", "\"params\" must be an object"));
   }
   const std::string method = methodIt->get<std::string>();
-  auto ok = [id](json result) { return dump(json{{"id", id}, {"ok", true}, {"result", result}}); };
+  const json params = paramsIt != req.end() && paramsIt->is_object() ? *paramsIt : json::object();
+  auto ok = [id](json result) { return dump(okResponse(id, std::move(result))); };
 
   if (method == "ping") return ok(json::object());
   if (method == "keyframe") {
@@ -226,6 +272,14 @@ std::string Daemon::handleRequest(const std::string& payload) {
     output_->setLatencyProbe(on);
     return ok(json{{"enabled", on}});
   }
+  if (method == "analysis") return dump(handleAnalysis(id, params));
+  if (method == "analysis_ack") return dump(handleAnalysisAck(id, params));
+  if (method == "overlays") return dump(handleOverlays(id, params));
+  if (method == "grab") {
+    std::optional<json> response = handleGrab(id, params);
+    if (!response) return std::nullopt;  // answered when the frame is ready
+    return dump(*response);
+  }
   if (method == "shutdown") {
     logInfo("shutdown requested");
     // Quit from an idle callback so the response is queued first.
@@ -238,4 +292,123 @@ std::string Daemon::handleRequest(const std::string& payload) {
     return ok(json::object());
   }
   return dump(errorResponse(id, "unknown_method", "unknown method \"" + method + "\""));
+}
+
+json Daemon::handleAnalysis(uint32_t id, const json& params) {
+  const json* enabled = param(params, "enabled");
+  if (enabled == nullptr || !enabled->is_boolean()) {
+    return badRequest(id, "missing or invalid \"enabled\" (boolean expected)");
+  }
+  double fps = 0;
+  if (const json* f = param(params, "fps")) {
+    if (!f->is_number() || !(f->get<double>() > 0) || f->get<double>() > AnalysisBranch::kMaxFps) {
+      return badRequest(id, "invalid \"fps\" (number expected, > 0 and <= 60)");
+    }
+    fps = f->get<double>();
+  }
+  const bool on = enabled->get<bool>();
+  analysis_->configure(on, fps);
+  std::string rate = std::to_string(analysis_->fps());
+  rate.erase(rate.find_last_not_of('0') + 1);
+  if (!rate.empty() && rate.back() == '.') rate.pop_back();
+  logInfo(on ? "analysis frames on: " + std::to_string(analysis_->width()) + "x" +
+                   std::to_string(analysis_->height()) + " RGB at " + rate + " fps"
+             : std::string("analysis frames off"));
+  return okResponse(id, json{{"enabled", on},
+                             {"fps", analysis_->fps()},
+                             {"width", analysis_->width()},
+                             {"height", analysis_->height()}});
+}
+
+json Daemon::handleAnalysisAck(uint32_t id, const json& params) {
+  const json* frame = param(params, "frame");
+  if (frame == nullptr || !frame->is_number_integer() || frame->get<int64_t>() < 1) {
+    return badRequest(id, "missing or invalid \"frame\" (integer >= 1 expected)");
+  }
+  return okResponse(id, json{{"acked", analysis_->ack(frame->get<uint64_t>())}});
+}
+
+json Daemon::handleOverlays(uint32_t id, const json& params) {
+  std::string error;
+  const int64_t now = g_get_monotonic_time();
+  if (!output_->overlays().update(params, now, error)) return badRequest(id, error);
+  return okResponse(id, json{{"items", output_->overlays().count(now)}});
+}
+
+std::optional<json> Daemon::handleGrab(uint32_t id, const json& params) {
+  const json* format = param(params, "format");
+  if (format == nullptr || !format->is_string() ||
+      (format->get<std::string>() != "rgb" && format->get<std::string>() != "jpeg")) {
+    return badRequest(id, "missing or invalid \"format\" (\"rgb\" or \"jpeg\" expected)");
+  }
+  const bool jpeg = format->get<std::string>() == "jpeg";
+  bool program = false;
+  if (const json* o = param(params, "overlays")) {
+    if (!o->is_boolean()) return badRequest(id, "invalid \"overlays\" (boolean expected)");
+    program = o->get<bool>();
+  }
+  int quality = 85;
+  if (const json* q = param(params, "quality")) {
+    if (!q->is_number_integer() || q->get<int64_t>() < 1 || q->get<int64_t>() > 100) {
+      return badRequest(id, "invalid \"quality\" (integer 1..100 expected)");
+    }
+    quality = int(q->get<int64_t>());
+  }
+  const uint64_t rgbBytes = uint64_t(options_.width) * uint64_t(options_.height) * 3;
+  if (!jpeg && rgbBytes + framemsg::kHeaderSize + 1 > protocol::kMaxFrameLength) {
+    return errorResponse(id, "too_large",
+                         "an RGB frame of " + std::to_string(options_.width) + "x" +
+                             std::to_string(options_.height) +
+                             " is over the 16 MiB frame limit; grab \"jpeg\"");
+  }
+  if (grabsInFlight_.fetch_add(1) >= kMaxGrabsInFlight) {
+    grabsInFlight_--;
+    return errorResponse(id, "busy",
+                         "already " + std::to_string(kMaxGrabsInFlight) + " grabs in progress");
+  }
+  const uint64_t generation = control_->generation();
+  output_->grabNext(program, [this, generation, id, jpeg, quality](
+                                 GstBuffer* frame, const OutputPipeline::FrameInfo& info) {
+    FrameGrabber::Job job;
+    job.generation = generation;
+    job.requestId = id;
+    job.jpeg = jpeg;
+    job.quality = quality;
+    job.buffer = frame;
+    job.header.frame = info.frame;
+    job.header.captureUs = uint64_t(info.captureUs);
+    job.header.flags = info.flags;
+    grabber_->submit(std::move(job));
+  });
+  return std::nullopt;
+}
+
+void Daemon::onGrabbed(FrameGrabber::Result&& r) {
+  grabsInFlight_--;
+  json response;
+  if (r.ok && r.payload.size() + 1 > protocol::kMaxFrameLength) {
+    response = errorResponse(r.requestId, "too_large",
+                             "the picture (" + std::to_string(r.payload.size()) +
+                                 " bytes) is over the 16 MiB frame limit");
+  } else if (!r.ok) {
+    response = errorResponse(r.requestId, "grab_failed", r.error);
+  } else {
+    const framemsg::Header& h = r.header;
+    grabs_++;
+    control_->sendTo(r.generation, protocol::kGrabFrame, r.payload);
+    response = okResponse(
+        r.requestId,
+        json{{"frame", h.frame},
+             {"capture_time_us", h.captureUs},
+             {"width", h.width},
+             {"height", h.height},
+             {"format", h.format == framemsg::kJpeg ? "jpeg" : "rgb"},
+             {"stride", h.stride},
+             {"bytes", r.payload.size() - framemsg::kHeaderSize},
+             {"overlays", (h.flags & framemsg::kFlagOverlays) != 0},
+             {"latency_probe", (h.flags & framemsg::kFlagProbe) != 0},
+             {"no_signal", (h.flags & framemsg::kFlagNoSignal) != 0},
+             {"encode_ms", round1(r.encodeMs)}});
+  }
+  control_->sendTo(r.generation, protocol::kResponse, dump(response));
 }

@@ -4,13 +4,17 @@
 
 #include <glib.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "AnalysisBranch.h"
 #include "ControlServer.h"
+#include "FrameGrabber.h"
 #include "FrameStore.h"
 #include "Options.h"
 #include "OutputPipeline.h"
@@ -22,6 +26,8 @@ class Daemon {
  public:
   /// How long to wait at exit for source pipelines being torn down, ms.
   static constexpr int kTeardownTimeoutMs = 3000;
+  /// Grab requests waiting for their frame or being encoded, at most.
+  static constexpr int kMaxGrabsInFlight = 4;
 
   Daemon(Options options, SourceSpec spec, std::string encoderName);
   ~Daemon();
@@ -35,7 +41,14 @@ class Daemon {
   nlohmann::json statsJson() const;
   /// Whether the latency probe strip is drawn now.
   bool latencyProbe() const;
-  std::string handleRequest(const std::string& payload);
+  /// The response payload, or nullopt when it is sent later (grab).
+  std::optional<std::string> handleRequest(const std::string& payload);
+  nlohmann::json handleAnalysis(uint32_t id, const nlohmann::json& params);
+  nlohmann::json handleAnalysisAck(uint32_t id, const nlohmann::json& params);
+  std::optional<nlohmann::json> handleGrab(uint32_t id, const nlohmann::json& params);
+  nlohmann::json handleOverlays(uint32_t id, const nlohmann::json& params);
+  /// A grab finished (grabber thread): sends the picture, then the response.
+  void onGrabbed(FrameGrabber::Result&& result);
   void notify(const std::string& event, const nlohmann::json& data);
   void requestExit(int code);
   void onStatsTick();
@@ -56,6 +69,10 @@ class Daemon {
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<SourceSupervisor> supervisor_;
   std::unique_ptr<OutputPipeline> output_;
+  std::unique_ptr<AnalysisBranch> analysis_;
+  std::unique_ptr<FrameGrabber> grabber_;
+  std::atomic<int> grabsInFlight_{0};
+  std::atomic<uint64_t> grabs_{0};  ///< grabs answered with a picture
 
   // Rates over the last stats interval.
   struct Interval {

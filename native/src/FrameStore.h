@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 
 class FrameStore {
@@ -23,14 +24,17 @@ class FrameStore {
   void put(GstBuffer* buffer, int64_t frameTimeUs, int64_t wallTimeUs);
   /// A new reference to the latest frame, or nullptr when there is none.
   /// When wallTimeUs is given and there is a frame, it receives that frame's
-  /// capture time on the g_get_real_time() clock, µs.
-  GstBuffer* latest(int64_t* wallTimeUs = nullptr);
+  /// capture time on the g_get_real_time() clock, µs; seq receives its
+  /// number (1 for the first frame since start, +1 per put()).
+  GstBuffer* latest(int64_t* wallTimeUs = nullptr, uint64_t* seq = nullptr);
   /// Forgets the latest frame (counters are kept).
   void clear();
-  /// Called (on the source's thread) after each put(); nullptr removes it.
-  /// Once setListener() returns, the previous listener is not running and
-  /// will not be called again.
-  void setListener(std::function<void()> listener);
+  /// Adds a listener called (on the source's thread) after each put(); it
+  /// must be quick. Returns its id for removeListener().
+  int addListener(std::function<void()> listener);
+  /// Once removeListener() returns, that listener is not running and will
+  /// not be called again.
+  void removeListener(int id);
 
   /// Source frames received since start (all source restarts included).
   uint64_t framesIn() const { return framesIn_.load(); }
@@ -41,8 +45,10 @@ class FrameStore {
   std::mutex mutex_;
   GstBuffer* buffer_ = nullptr;
   int64_t bufferWallUs_ = 0;  ///< capture time of buffer_, g_get_real_time() µs
+  uint64_t bufferSeq_ = 0;    ///< number of buffer_ (framesIn_ when it was put)
   std::atomic<uint64_t> framesIn_{0};
   std::atomic<int64_t> lastFrameUs_{0};
   std::mutex listenerMutex_;
-  std::function<void()> listener_;
+  std::map<int, std::function<void()>> listeners_;
+  int nextListenerId_ = 1;
 };

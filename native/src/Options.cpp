@@ -21,7 +21,8 @@ const char* kExitCodeHelp =
     "Sources: test://[pattern]  file:///abs/path  v4l2:///dev/videoN  rtsp://host/path\n"
     "         dir:///abs/folder (newest *.jpg/*.jpeg)  csi://N (Jetson Argus sensor)\n"
     "Control protocol: see native/PROTOCOL.md\n"
-    "Latency probe (--latency-probe, control method \"probe\"): see docs/latency-probe.md\n";
+    "Latency probe (--latency-probe, control method \"probe\"): see docs/latency-probe.md\n"
+    "Analysis frames, grabs and overlays: see native/PROTOCOL.md\n";
 
 namespace {
 
@@ -56,7 +57,8 @@ ParseOutcome parseOptions(int argc, char** argv, Options& out) {
         *bitrate = nullptr, *kfi = nullptr, *encoder = nullptr, *preset = nullptr,
         *rtpHost = nullptr, *rtpPort = nullptr, *rtpSsrc = nullptr, *mtu = nullptr,
         *control = nullptr, *srcTimeout = nullptr, *dirMaxAge = nullptr, *statsInterval = nullptr,
-        *logLevel = nullptr;
+        *logLevel = nullptr, *analysisFps = nullptr, *analysisWidth = nullptr,
+        *analysisHeight = nullptr;
   gboolean version = FALSE, latencyProbe = FALSE;
 
   GOptionEntry entries[] = {
@@ -78,6 +80,9 @@ ParseOutcome parseOptions(int argc, char** argv, Options& out) {
       {"dir-max-age-ms", 0, 0, G_OPTION_ARG_STRING, &dirMaxAge, "dir:// images older than this are not shown, ms, 100..86400000 (5000)", "MS"},
       {"stats-interval-ms", 0, 0, G_OPTION_ARG_STRING, &statsInterval, "Period of stats notifications, ms, 100..3600000 (1000)", "MS"},
       {"log-level", 0, 0, G_OPTION_ARG_STRING, &logLevel, "debug|info|warn|error (info)", "LEVEL"},
+      {"analysis-fps", 0, 0, G_OPTION_ARG_STRING, &analysisFps, "Analysis frames per second sent to the control client, 0..60, 0 = off (0)", "FPS"},
+      {"analysis-width", 0, 0, G_OPTION_ARG_STRING, &analysisWidth, "Analysis pictures fit in this width, px, even, 16..3840 (640)", "PX"},
+      {"analysis-height", 0, 0, G_OPTION_ARG_STRING, &analysisHeight, "Analysis pictures fit in this height, px, even, 16..2160 (640)", "PX"},
       {"latency-probe", 0, 0, G_OPTION_ARG_NONE, &latencyProbe, "Draw the capture-time strip for latency measurement into every frame (off)", nullptr},
       {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
@@ -100,11 +105,13 @@ ParseOutcome parseOptions(int argc, char** argv, Options& out) {
   };
   struct Raw {
     std::optional<std::string> camera, source, width, height, fps, bitrate, kfi, encoder, preset,
-        rtpHost, rtpPort, rtpSsrc, mtu, control, srcTimeout, dirMaxAge, statsInterval, logLevel;
+        rtpHost, rtpPort, rtpSsrc, mtu, control, srcTimeout, dirMaxAge, statsInterval, logLevel,
+        analysisFps, analysisWidth, analysisHeight;
   } raw{take(camera),  take(source),     take(width),   take(height),   take(fps),
         take(bitrate), take(kfi),        take(encoder), take(preset),   take(rtpHost),
         take(rtpPort), take(rtpSsrc),    take(mtu),     take(control),  take(srcTimeout),
-        take(dirMaxAge), take(statsInterval), take(logLevel)};
+        take(dirMaxAge), take(statsInterval), take(logLevel), take(analysisFps),
+        take(analysisWidth), take(analysisHeight)};
 
   if (!ok) {
     std::string msg = err ? err->message : "cannot parse arguments";
@@ -168,6 +175,14 @@ ParseOutcome parseOptions(int argc, char** argv, Options& out) {
   if (raw.logLevel && !parseLogLevel(*raw.logLevel, out.logLevel))
     throw ConfigError("log-level", "unknown level \"" + *raw.logLevel +
                                        "\" (expected debug, info, warn, error)");
+  if (raw.analysisFps)
+    out.analysisFps = (int)parseInt("analysis-fps", raw.analysisFps->c_str(), 0, 60);
+  if (raw.analysisWidth)
+    out.analysisWidth = (int)parseInt("analysis-width", raw.analysisWidth->c_str(), 16, 3840);
+  if (out.analysisWidth % 2) throw ConfigError("analysis-width", "must be even");
+  if (raw.analysisHeight)
+    out.analysisHeight = (int)parseInt("analysis-height", raw.analysisHeight->c_str(), 16, 2160);
+  if (out.analysisHeight % 2) throw ConfigError("analysis-height", "must be even");
   out.latencyProbe = latencyProbe;
   return ParseOutcome::Run;
 }

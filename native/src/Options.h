@@ -39,6 +39,9 @@ struct Options {
   int dirMaxAgeMs = 5000;             ///< dir:// images older than this are stale, ms
   int statsIntervalMs = 1000;         ///< period of "stats" notifications, ms
   bool latencyProbe = false;          ///< draw the latency probe strip (docs/latency-probe.md)
+  int analysisFps = 0;                ///< analysis frames per second at start, 0 = off (0..60)
+  int analysisWidth = 640;            ///< analysis pictures fit in this box, px (even, 16..3840)
+  int analysisHeight = 640;           ///< (even, 16..2160); aspect kept, never above the output size
   LogLevel logLevel = LogLevel::Info;
 };
 

@@ -4,6 +4,7 @@
 #include <gst/video/video.h>
 
 #include "Encoder.h"
+#include "FrameMessage.h"
 #include "Log.h"
 #include "NoSignal.h"
 
@@ -22,7 +23,8 @@ OutputPipeline::OutputPipeline(const Options& options, std::string encoderName, 
       live_(std::move(live)),
       fatal_(std::move(fatal)),
       probe_(options.width, options.height),
-      latencyProbe_(options.latencyProbe) {}
+      latencyProbe_(options.latencyProbe),
+      overlays_(options.width, options.height) {}
 
 OutputPipeline::~OutputPipeline() { stop(); }
 
@@ -108,14 +110,15 @@ bool OutputPipeline::start(std::string& error) {
   // New source frames go out on arrival (FrameClock.h has the timing rule).
   // While the source is not live its frames are not shown, so they do not
   // wake the clock either: NO SIGNAL keeps its steady fps.
-  store_.setListener([this] {
+  listenerId_ = store_.addListener([this] {
     if (live_()) clock_->notifyFrame();
   });
   return true;
 }
 
 void OutputPipeline::stop() {
-  store_.setListener(nullptr);
+  if (listenerId_) store_.removeListener(listenerId_);
+  listenerId_ = 0;
   if (clock_) clock_->stop();
   clock_.reset();
   if (busWatch_) g_source_remove(busWatch_);
@@ -130,26 +133,56 @@ void OutputPipeline::stop() {
   appsrc_ = encoder_ = nullptr;
   if (noSignal_) gst_buffer_unref(noSignal_);
   noSignal_ = nullptr;
+  std::lock_guard<std::mutex> lock(grabMutex_);
+  grabs_.clear();  // never answered: camerad is stopping
+  grabsPending_ = false;
+}
+
+void OutputPipeline::grabNext(bool program, GrabFn fn) {
+  std::lock_guard<std::mutex> lock(grabMutex_);
+  grabs_.push_back(Grab{program, std::move(fn)});
+  grabsPending_ = true;
 }
 
 void OutputPipeline::pushFrame(uint64_t frameIndex) {
   const bool probe = latencyProbe_.load();
-  int64_t captureUs = 0;  // wall clock, µs
-  GstBuffer* source = live_() ? store_.latest(probe ? &captureUs : nullptr) : nullptr;
+  FrameInfo info;
+  GstBuffer* source = live_() ? store_.latest(&info.captureUs, &info.frame) : nullptr;
   if (source == nullptr) {
     source = gst_buffer_ref(noSignal_);
-    if (probe) captureUs = g_get_real_time();  // NO SIGNAL: the time this frame is made
+    info.captureUs = g_get_real_time();  // NO SIGNAL: the time this frame is made
+    info.frame = 0;
+    info.flags = framemsg::kFlagNoSignal;
   }
+  std::vector<Grab> grabs;
+  if (grabsPending_.load()) {
+    std::lock_guard<std::mutex> lock(grabMutex_);
+    grabs.swap(grabs_);
+    grabsPending_ = false;
+  }
+  // Clean grabs get the source picture itself (shared, never written to).
+  for (Grab& g : grabs) {
+    if (!g.program) g.fn(gst_buffer_ref(source), info);
+  }
+  const std::vector<OverlayItem> items = overlays_.live(g_get_monotonic_time());
   GstBuffer* frame;
-  if (!probe) {
+  if (!probe && items.empty()) {
     // Shallow copy (memory shared) so we can set our own timestamps and flags.
     frame = gst_buffer_copy(source);
   } else {
     // The source buffer is shared with the FrameStore and may be pushed again
     // (slow source): draw into our own copy, the only pixel copy per frame.
+    // Overlays first, then the probe strip on top, so the strip stays intact.
     frame = gst_buffer_copy_deep(source);
-    if (!probe_.draw(frame, captureUs / 1000) && !probeFailed_.exchange(true)) {
-      logWarn("latency probe: cannot map a frame for writing (sent without the strip)");
+    if (!items.empty()) {
+      if (overlays_.draw(frame, items)) info.flags |= framemsg::kFlagOverlays;
+      else if (!overlaysFailed_.exchange(true))
+        logWarn("overlays: cannot map a frame for writing (sent without them)");
+    }
+    if (probe) {
+      if (probe_.draw(frame, info.captureUs / 1000)) info.flags |= framemsg::kFlagProbe;
+      else if (!probeFailed_.exchange(true))
+        logWarn("latency probe: cannot map a frame for writing (sent without the strip)");
     }
   }
   gst_buffer_unref(source);
@@ -169,6 +202,10 @@ void OutputPipeline::pushFrame(uint64_t frameIndex) {
   GST_BUFFER_DTS(frame) = GST_CLOCK_TIME_NONE;
   GST_BUFFER_DURATION(frame) = interval;
   GST_BUFFER_OFFSET(frame) = frameIndex;
+  // Program grabs share the encoder's input (read only on both sides).
+  for (Grab& g : grabs) {
+    if (g.program) g.fn(gst_buffer_ref(frame), info);
+  }
   if (gst_app_src_push_buffer(GST_APP_SRC(appsrc_), frame) == GST_FLOW_OK) framesOut_++;
 }
 

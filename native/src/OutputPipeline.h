@@ -3,6 +3,8 @@
 // frame on arrival (at most about fps of them) and repeats the latest frame, or
 // the NO SIGNAL frame while the source is not live, when none comes for a frame
 // interval, so source trouble never stalls the RTP stream (FrameClock.h).
+// Before the encoder each frame gets the live overlay boxes (Overlays.h) and
+// then the latency probe strip; frames can be grabbed on the way (grabNext).
 #pragma once
 
 #include <gst/gst.h>
@@ -11,12 +13,15 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "FrameClock.h"
 #include "FrameStore.h"
 #include "LatencyProbe.h"
 #include "Options.h"
+#include "Overlays.h"
 
 class OutputPipeline {
  public:
@@ -25,6 +30,15 @@ class OutputPipeline {
   using FatalFn = std::function<void(int exitCode, const std::string& message)>;
   /// Whether the source is live (then its latest frame is shown). Any thread.
   using LiveFn = std::function<bool()>;
+  /// What a grabbed frame shows.
+  struct FrameInfo {
+    uint64_t frame = 0;     ///< source frame number (FrameStore sequence), 0 for NO SIGNAL
+    int64_t captureUs = 0;  ///< capture time, g_get_real_time() µs (NO SIGNAL: when made)
+    uint8_t flags = 0;      ///< framemsg::Flag bits
+  };
+  /// Receives a grabbed I420 frame (a reference it must release) on the
+  /// frame-clock thread: it must only queue it.
+  using GrabFn = std::function<void(GstBuffer* frame, const FrameInfo& info)>;
 
   OutputPipeline(const Options& options, std::string encoderName, uint32_t ssrc, FrameStore& store,
                  LiveFn live, FatalFn fatal);
@@ -40,6 +54,12 @@ class OutputPipeline {
   /// the next frame on. Any thread.
   void setLatencyProbe(bool enabled) { latencyProbe_.store(enabled); }
   bool latencyProbe() const { return latencyProbe_.load(); }
+  /// The overlay boxes drawn into the next frames. Any thread.
+  OverlaySet& overlays() { return overlays_; }
+  /// Hands the next output frame to `fn`: with `program` the picture as
+  /// encoded (overlays and probe drawn), else the clean source picture.
+  /// Any thread.
+  void grabNext(bool program, GrabFn fn);
 
   uint64_t framesOut() const { return framesOut_.load(); }          ///< frames pushed to the encoder
   uint64_t bytesOut() const { return bytesOut_.load(); }            ///< RTP bytes sent
@@ -69,7 +89,17 @@ class OutputPipeline {
   LatencyProbe probe_;
   std::atomic<bool> latencyProbe_;
   std::atomic<bool> probeFailed_{false};  ///< the probe could not draw (warned once)
+  OverlaySet overlays_;
+  std::atomic<bool> overlaysFailed_{false};  ///< overlays could not draw (warned once)
+  struct Grab {
+    bool program;
+    GrabFn fn;
+  };
+  std::mutex grabMutex_;
+  std::vector<Grab> grabs_;             ///< guarded by grabMutex_
+  std::atomic<bool> grabsPending_{false};
   std::unique_ptr<FrameClock> clock_;
+  int listenerId_ = 0;  ///< FrameStore listener that wakes the clock
   GstClockTime lastPts_ = GST_CLOCK_TIME_NONE;  ///< clock thread only
 
   std::atomic<uint64_t> framesOut_{0};

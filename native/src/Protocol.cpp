@@ -3,16 +3,20 @@
 namespace protocol {
 
 std::string encodeFrame(uint8_t kind, const std::string& payload) {
-  const uint32_t length = static_cast<uint32_t>(payload.size() + 1);
   std::string out;
   out.reserve(payload.size() + 5);
+  appendFrame(out, kind, payload);
+  return out;
+}
+
+void appendFrame(std::string& out, uint8_t kind, const std::string& payload) {
+  const uint32_t length = static_cast<uint32_t>(payload.size() + 1);
   out.push_back(static_cast<char>((length >> 24) & 0xff));
   out.push_back(static_cast<char>((length >> 16) & 0xff));
   out.push_back(static_cast<char>((length >> 8) & 0xff));
   out.push_back(static_cast<char>(length & 0xff));
   out.push_back(static_cast<char>(kind));
   out.append(payload);
-  return out;
 }
 
 void FrameDecoder::feed(const char* data, size_t size) {

@@ -17,12 +17,15 @@ enum Kind : uint8_t {
   kRequest = 1,       ///< client -> camerad, JSON
   kResponse = 2,      ///< camerad -> client, JSON, one per request
   kNotification = 3,  ///< camerad -> client, JSON
-  kAnalysisFrame = 4, ///< reserved
+  kAnalysisFrame = 4, ///< camerad -> client, analysis picture (FrameMessage.h)
   kJpegStill = 5,     ///< reserved
+  kGrabFrame = 6,     ///< camerad -> client, reply picture of a "grab" request (FrameMessage.h)
 };
 
 /// Serializes one frame (header + payload).
 std::string encodeFrame(uint8_t kind, const std::string& payload);
+/// Appends one frame (header + payload) to `out`.
+void appendFrame(std::string& out, uint8_t kind, const std::string& payload);
 
 struct Frame {
   uint8_t kind = 0;

@@ -23,6 +23,9 @@ export function cameradArgs(camera: ResolvedCamera, config: Pick<ResolvedConfig,
     `--source-timeout-ms=${camera.sourceTimeoutMs}`,
     `--dir-max-age-ms=${camera.dirMaxAgeMs}`,
     `--log-level=${logLevel}`,
+    `--analysis-fps=${camera.analysisFps}`,
+    `--analysis-width=${camera.analysisWidth}`,
+    `--analysis-height=${camera.analysisHeight}`,
     ...(camera.latencyProbe ? ['--latency-probe'] : []),
   ];
 }

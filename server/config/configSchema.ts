@@ -58,6 +58,29 @@ export const cameraSchema = z.strictObject({
     .boolean()
     .default(false)
     .describe('Draw the glass-to-glass latency probe strip (docs/latency-probe.md) into the video.'),
+  analysisFps: z
+    .number()
+    .int()
+    .min(0)
+    .max(30)
+    .default(0)
+    .describe('Analysis frames (scaled RGB for inference) per second from the start; 0 = off.'),
+  analysisWidth: z
+    .number()
+    .int()
+    .min(16)
+    .max(3840)
+    .multipleOf(2)
+    .default(640)
+    .describe('Analysis frames fit in analysisWidth × analysisHeight px, keeping the aspect (640×360 for 16:9).'),
+  analysisHeight: z
+    .number()
+    .int()
+    .min(16)
+    .max(2160)
+    .multipleOf(2)
+    .default(640)
+    .describe('See analysisWidth; never larger than the output size (640×480 for 4:3).'),
 });
 
 export const configSchema = z.strictObject({

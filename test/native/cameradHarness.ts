@@ -110,6 +110,58 @@ export interface Response {
   error?: { code: string; message: string };
 }
 
+/**
+ * A kind-4 (analysis) or kind-6 (grab) picture message (native/PROTOCOL.md, "Picture messages"),
+ * decoded here independently of media/camerad so the tests check the wire format itself.
+ */
+export interface Picture {
+  kind: number;
+  version: number;
+  headerLength: number;
+  /** 1 RGB24, 2 JPEG. */
+  format: number;
+  flags: number;
+  frame: number;
+  captureUs: number;
+  width: number;
+  height: number;
+  stride: number;
+  requestId: number;
+  data: Buffer;
+  /** Date.now() when the whole message had been read. */
+  receivedAt: number;
+}
+
+export function parsePicture(kind: number, payload: Buffer): Picture {
+  assertMagic(payload);
+  const headerLength = payload.readUInt8(5);
+  const dataLength = payload.readUInt32BE(36);
+  if (payload.length !== headerLength + dataLength) {
+    throw new Error(`picture of ${payload.length} bytes, header says ${headerLength} + ${dataLength}`);
+  }
+  return {
+    kind,
+    version: payload.readUInt8(4),
+    headerLength,
+    format: payload.readUInt8(6),
+    flags: payload.readUInt8(7),
+    frame: Number(payload.readBigUInt64BE(8)),
+    captureUs: Number(payload.readBigUInt64BE(16)),
+    width: payload.readUInt16BE(24),
+    height: payload.readUInt16BE(26),
+    stride: payload.readUInt32BE(28),
+    requestId: payload.readUInt32BE(32),
+    data: payload.subarray(headerLength),
+    receivedAt: Date.now(),
+  };
+}
+
+function assertMagic(payload: Buffer): void {
+  if (payload.length < 40 || payload.toString('latin1', 0, 4) !== 'CFRM') {
+    throw new Error(`not a picture message: ${payload.subarray(0, 8).toString('hex')}`);
+  }
+}
+
 export function encodeFrame(kind: number, payload: Buffer): Buffer {
   const header = Buffer.alloc(5);
   header.writeUInt32BE(payload.length + 1, 0);
@@ -120,8 +172,15 @@ export function encodeFrame(kind: number, payload: Buffer): Buffer {
 export class ControlClient {
   readonly notifications: Notification[] = [];
   readonly responses: Response[] = [];
+  /** Picture messages (kinds 4 and 6), in arrival order. */
+  readonly pictures: Picture[] = [];
+  /** Kind and id (response id, picture request id) of every response and picture, in arrival order. */
+  readonly arrivals: { kind: number; id: number }[] = [];
+  /** Called for each picture as it arrives (e.g. to acknowledge analysis frames). */
+  onPicture: ((picture: Picture) => void) | undefined;
   closed = false;
-  private buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private buffered = 0;
   private nextId = 1;
 
   private constructor(readonly socket: Socket) {
@@ -149,15 +208,31 @@ export class ControlClient {
   }
 
   private onData(d: Buffer): void {
-    this.buffer = Buffer.concat([this.buffer, d]);
-    while (this.buffer.length >= 4) {
-      const length = this.buffer.readUInt32BE(0);
-      if (this.buffer.length < 4 + length) break;
-      const kind = this.buffer.readUInt8(4);
-      const payload = this.buffer.subarray(5, 4 + length).toString('utf8');
-      this.buffer = this.buffer.subarray(4 + length);
-      if (kind === 2) this.responses.push(JSON.parse(payload) as Response);
-      else if (kind === 3) this.notifications.push(JSON.parse(payload) as Notification);
+    // Chunks are joined only when a frame is complete (pictures span many reads).
+    this.chunks.push(d);
+    this.buffered += d.length;
+    for (;;) {
+      if (this.buffered < 5) return;
+      if (this.chunks[0]!.length < 5) this.chunks = [Buffer.concat(this.chunks)];
+      const length = this.chunks[0]!.readUInt32BE(0);
+      if (this.buffered < 4 + length) return;
+      const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+      const kind = all.readUInt8(4);
+      const payload = all.subarray(5, 4 + length);
+      const rest = all.subarray(4 + length);
+      this.chunks = rest.length ? [rest] : [];
+      this.buffered = rest.length;
+      if (kind === 2) {
+        const response = JSON.parse(payload.toString('utf8')) as Response;
+        this.responses.push(response);
+        this.arrivals.push({ kind, id: response.id });
+      } else if (kind === 3) this.notifications.push(JSON.parse(payload.toString('utf8')) as Notification);
+      else if (kind === 4 || kind === 6) {
+        const picture = parsePicture(kind, Buffer.from(payload));
+        this.pictures.push(picture);
+        this.arrivals.push({ kind, id: picture.requestId });
+        this.onPicture?.(picture);
+      }
     }
   }
 
@@ -167,11 +242,17 @@ export class ControlClient {
 
   /** Sends a request and waits for the response with the same id. */
   async request(method: string, params?: Record<string, unknown>, timeoutMs = 5000): Promise<Response> {
+    const id = this.send(method, params);
+    return waitUntil(`response to ${method}`, timeoutMs, () => this.responses.find((r) => r.id === id));
+  }
+
+  /** Sends a request without waiting; returns its id. */
+  send(method: string, params?: Record<string, unknown>): number {
     const id = this.nextId++;
     const body: Record<string, unknown> = { id, method };
     if (params) body.params = params;
     this.sendRaw(encodeFrame(1, Buffer.from(JSON.stringify(body))));
-    return waitUntil(`response to ${method}`, timeoutMs, () => this.responses.find((r) => r.id === id));
+    return id;
   }
 
   /** Waits for a notification `event` (at index >= from) matching `match`. */
