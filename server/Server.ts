@@ -9,7 +9,9 @@ import { WeriftSfu } from '../media/sfu/werift/WeriftSfu.js';
 import { cameradArgs } from './config/cameradArgs.js';
 import type { ResolvedConfig } from './config/loadConfig.js';
 import { EventHub } from './events/EventHub.js';
+import type { FaceService } from './vision/FaceService.js';
 import { createHttpApp } from './http/createHttpApp.js';
+import { createFaces, type Faces } from './wiring/createFaces.js';
 import { createIdentity, type Identity } from './wiring/createIdentity.js';
 
 /**
@@ -23,6 +25,7 @@ export class Server {
   readonly #http: HttpServer;
   readonly #identity: Identity;
   readonly #hub: EventHub;
+  readonly #faces: Faces;
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -32,6 +35,7 @@ export class Server {
     http: HttpServer,
     identity: Identity,
     hub: EventHub,
+    faces: Faces,
   ) {
     this.#logger = logger;
     this.#sfu = sfu;
@@ -39,6 +43,7 @@ export class Server {
     this.#http = http;
     this.#identity = identity;
     this.#hub = hub;
+    this.#faces = faces;
   }
 
   /**
@@ -106,7 +111,17 @@ export class Server {
       await identity.close();
       throw error;
     }
-    // 4. HTTP last, so that nothing is served before the cameras exist.
+    // 4. Face recognition: models on their inference thread, a pipeline per camera.
+    let faces: Faces;
+    try {
+      faces = await createFaces(config, cameras, identity, logger);
+    } catch (error) {
+      await Promise.all([...cameras.values()].map((c) => c.close()));
+      await sfu.close();
+      await identity.close();
+      throw error;
+    }
+    // 5. HTTP last, so that nothing is served before the cameras exist.
     const startedAt = Date.now();
     const app = createHttpApp({
       cameras,
@@ -117,6 +132,16 @@ export class Server {
       startedAt,
       version,
       identity: identity.routes,
+      faces: {
+        faces: faces.faces,
+        decoder: faces.decoder,
+        vault: identity.vault,
+        cameraIds: [...cameras.keys()],
+        deploymentToken: config.server.token,
+        uploadEnroll: { enabled: config.faces.uploadEnroll },
+        nft: identity.faceNft,
+        disabledReason: faces.disabledReason,
+      },
     });
     let http: HttpServer;
     try {
@@ -127,12 +152,13 @@ export class Server {
         );
       });
     } catch (error) {
+      await faces.close();
       await Promise.all([...cameras.values()].map((c) => c.close()));
       await sfu.close();
       await identity.close();
       throw error;
     }
-    // 5. Events on the HTTP server, then the timers and the chain watcher that feed them.
+    // 6. Events on the HTTP server, then the timers and the chain watcher that feed them.
     const hub = new EventHub({
       http,
       tokens: identity.tokens,
@@ -141,7 +167,9 @@ export class Server {
       logger,
     });
     identity.lifecycle.attachHub(hub);
+    faces.faces?.attachHub(hub);
     identity.start();
+    await faces.faces?.start();
     const address = http.address();
     const port = typeof address === 'object' && address ? address.port : config.server.port;
     const shown = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
@@ -149,7 +177,7 @@ export class Server {
       { cameras: [...cameras.keys()], sfu: sfu.name, mode: config.camerad.mode },
       `listening: open http://${shown}:${port}/${config.server.token ? '?token=<token>' : ''}`,
     );
-    return new Server(logger, sfu, cameras, http, identity, hub);
+    return new Server(logger, sfu, cameras, http, identity, hub, faces);
   }
 
   /** The bound HTTP port. */
@@ -162,6 +190,11 @@ export class Server {
     return this.#cameras;
   }
 
+  /** Face recognition (undefined when off). */
+  get faces(): FaceService | undefined {
+    return this.#faces.faces;
+  }
+
   /** The identity services (sessions, vault, audit log, database), for tests and tools. */
   get identity(): Identity {
     return this.#identity;
@@ -172,6 +205,7 @@ export class Server {
     this.#closing ??= (async () => {
       this.#logger.info('shutting down');
       await this.#hub.close();
+      await this.#faces.close();
       this.#http.closeAllConnections();
       await new Promise<void>((resolve) => this.#http.close(() => resolve()));
       await Promise.all([...this.#cameras.values()].map((c) => c.close()));

@@ -97,6 +97,11 @@ export class Camera {
     return camera;
   }
 
+  /** Output picture size, px (what viewers see; overlay boxes are in these pixels). */
+  get size(): { width: number; height: number } {
+    return { width: this.#options.width, height: this.#options.height };
+  }
+
   get supervisor(): CameradSupervisor {
     return this.#supervisor;
   }

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { visionSchema } from '../vision/visionConfig.js';
 
 /**
  * The server's configuration, validated strictly at start (unknown keys are rejected with their
@@ -258,6 +259,28 @@ export const configSchema = z.strictObject({
         .default(3600)
         .describe('Temporary biometric data (unconsented captures) is purged after this, s.'),
       purgeIntervalS: z.number().int().min(1).max(86_400).default(60).describe('Expired-data purge period, s.'),
+    })
+    .prefault({}),
+  vision: visionSchema.describe('Face detection and recognition models and inference (server/vision/visionConfig.ts).'),
+  faces: z
+    .strictObject({
+      analysisFps: z
+        .number()
+        .min(0.5)
+        .max(30)
+        .default(5)
+        .describe('Frames per second each camera sends for face analysis (one in flight at a time).'),
+      reembedMs: z
+        .number()
+        .int()
+        .min(200)
+        .max(600_000)
+        .default(3000)
+        .describe('A face that stays in view is re-identified this often, ms (new faces at once).'),
+      uploadEnroll: z
+        .boolean()
+        .default(false)
+        .describe('Allow enrolment from an uploaded image (lets anyone enrol a photo of someone else).'),
     })
     .prefault({}),
   cameras: z.array(cameraSchema).max(64).default([]).describe('Cameras; empty = the bundled sample footage.'),

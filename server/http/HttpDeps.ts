@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Camera } from '../../media/camera/Camera.js';
 import type { Sfu } from '../../media/sfu/SfuTypes.js';
+import type { FaceRouterDeps } from './routers/faceRouter.js';
 import type { SessionRouterDeps } from './routers/sessionRouter.js';
 
 /** Everything the HTTP app needs, passed explicitly to `createHttpApp`. */
@@ -17,4 +18,6 @@ export interface HttpDeps {
   version: string;
   /** Sessions, sign-in, check-in and biometric purge. */
   identity: SessionRouterDeps;
+  /** Face enrolment and recognition. */
+  faces: FaceRouterDeps;
 }

@@ -9,6 +9,7 @@ import { errorMiddleware } from './errorMiddleware.js';
 import { sessionAuth } from './sessionAuth.js';
 import { cameraRouter } from './routers/cameraRouter.js';
 import { healthRouter } from './routers/healthRouter.js';
+import { faceRouter } from './routers/faceRouter.js';
 import { openapiRouter } from './routers/openapiRouter.js';
 import { sessionRouter } from './routers/sessionRouter.js';
 import { statusRouter } from './routers/statusRouter.js';
@@ -39,6 +40,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
     cameraRouter(deps),
     openapiRouter(deps.version),
     sessionRouter(deps.identity),
+    faceRouter(deps.faces),
     whepRouter({ ...deps, logger }),
   ]) {
     app.use(router.routes());

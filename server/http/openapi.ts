@@ -1,3 +1,4 @@
+import { facePathsAll } from './openapiFaces.js';
 import { sessionComponents, sessionPaths } from './openapiSessions.js';
 
 /**
@@ -73,6 +74,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
     },
     paths: {
       ...sessionPaths,
+      ...facePathsAll,
       '/api/health': {
         get: {
           summary: 'Liveness (no authentication). Alias: /health',

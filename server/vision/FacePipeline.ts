@@ -1,46 +1,20 @@
 import type { Logger } from 'pino';
 import type { FaceGallery } from './FaceGallery.js';
 import { IdentityHysteresis } from './IdentityHysteresis.js';
-import { type Box, IouTracker, type Track } from './IouTracker.js';
-
-/** A packed RGB24 image. */
-export interface RgbImage {
-  width: number;
-  height: number;
-  /** Bytes per row (≥ 3 × width). */
-  stride: number;
-  data: Uint8Array;
-}
+import { IouTracker, type Track } from './IouTracker.js';
+import type { Box, DetectedFace, FaceToEmbed, RgbImage } from './visionTypes.js';
+import type { AnalysisFrame as CameraAnalysisFrame } from '../../media/camera/CameraTypes.js';
+import type { OverlayItem } from '../../media/camerad/CameradProtocol.js';
 
 /** One analysis frame from camerad (already scaled to the analysis size). */
-export interface AnalysisFrame extends RgbImage {
-  frame: number;
-  /** Capture time, ms since the Unix epoch (camerad's clock, as the latency probe's). */
-  captureTimeMs: number;
-}
+export type AnalysisFrame = CameraAnalysisFrame;
 
-/** A detected face in the image it was found in. */
-export interface DetectedFace {
-  box: Box;
-  score: number;
-}
-
-/** The inference the pipeline needs (implemented by server/vision's ONNX models). */
+/** The inference the pipeline needs (`FaceAnalyzerWorker` implements it). */
 export interface FaceModel {
   /** Faces in the image, boxes in its pixels. */
   detect(image: RgbImage): Promise<DetectedFace[]>;
-  /** The L2-normalised embedding of one detected face (aligned by the model's landmarks). */
-  embed(image: RgbImage, face: DetectedFace): Promise<Float32Array>;
-}
-
-/** An overlay as camerad draws it (native/PROTOCOL.md `overlays`). */
-export interface OverlayItem {
-  /** `[x, y, width, height]` in output (source) pixels. */
-  box: [number, number, number, number];
-  label?: string;
-  /** `#rrggbb`. */
-  color: string;
-  ttl_ms: number;
+  /** The L2-normalised embedding of one detected face (aligned by its landmarks). */
+  embed(image: RgbImage, face: FaceToEmbed): Promise<Float32Array>;
 }
 
 /** Where the pipeline's results go. */

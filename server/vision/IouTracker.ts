@@ -1,5 +1,6 @@
-/** An axis-aligned box in source pixels: `[x, y, width, height]`. */
-export type Box = readonly [number, number, number, number];
+import type { Box } from './visionTypes.js';
+
+export type { Box };
 
 /** One tracked face. */
 export interface Track {

@@ -7,6 +7,7 @@ import { BiometricVault } from '../biometrics/BiometricVault.js';
 import { biometricsMigrations } from '../biometrics/biometricsMigrations.js';
 import { loadOrCreateMasterKey } from '../biometrics/MasterKey.js';
 import { ChainWatcher } from '../chain/ChainWatcher.js';
+import { FaceNftBuilder } from '../chain/FaceNftBuilder.js';
 import { chainMigrations } from '../chain/chainMigrations.js';
 import { CheckinTransactions } from '../chain/CheckinTransactions.js';
 import { loadCameraKeypair } from '../chain/loadCameraKeypair.js';
@@ -38,6 +39,8 @@ export interface Identity {
   audit: AuditLog;
   /** The session routes' dependencies. */
   routes: SessionRouterDeps;
+  /** The face NFT builder and the store that lets the relay accept its transactions (chain on). */
+  faceNft: { builder: FaceNftBuilder; transactions: CheckinTransactions } | undefined;
   /** Starts the timers and the chain watcher. */
   start(): void;
   /** Stops them and closes the database. Idempotent. */
@@ -80,6 +83,7 @@ export function createIdentity(config: ResolvedConfig, cameraIds: readonly strin
     });
 
     let chain: SessionRouterDeps['chain'];
+    let faceNft: Identity['faceNft'];
     if (config.chain.rpcUrl) {
       const keypair = loadCameraKeypair(config.chain.keypairFile, logger);
       const connection = new Connection(config.chain.rpcUrl, {
@@ -115,6 +119,7 @@ export function createIdentity(config: ResolvedConfig, cameraIds: readonly strin
         handler: (event) => lifecycle.onChainEvent(event),
         logger,
       });
+      faceNft = { builder: new FaceNftBuilder({ connection, authority: keypair }), transactions };
       chain = {
         cluster: config.chain.cluster,
         cameraAddress: keypair.publicKey.toBase58(),
@@ -152,6 +157,7 @@ export function createIdentity(config: ResolvedConfig, cameraIds: readonly strin
       vault,
       audit,
       routes,
+      faceNft,
       start() {
         lifecycle.start(SESSION_SWEEP_MS);
         sweeper.start();

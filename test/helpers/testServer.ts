@@ -8,7 +8,8 @@ import { testLogger } from './logger.js';
 
 /**
  * Starts the real server in-process (spawn mode: it runs the real camerad) on an ephemeral
- * HTTP port, with settings given as `ECS_` environment overrides.
+ * HTTP port, with settings given as `ECS_` environment overrides (face analysis is off unless
+ * `ECS_VISION__ENABLED` says otherwise).
  */
 export async function startTestServer(
   env: Record<string, string>,
@@ -17,6 +18,10 @@ export async function startTestServer(
   const config = loadConfig(projectRoot(), undefined, {
     ECS_SERVER__PORT: '0',
     ECS_CAMERAD__RUNTIME_DIR: runtimeDir,
+    // Face analysis costs CPU the media tests measure; the vision tests switch it on.
+    ECS_VISION__ENABLED: 'false',
+    // Keys and the database of this run only, removed with the runtime folder.
+    ECS_STORAGE__DATA_DIR: join(runtimeDir, 'state'),
     ...env,
   });
   const server = await Server.create(config, testLogger);

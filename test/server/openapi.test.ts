@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type Router from '@koa/router';
 import { openApiDocument } from '../../server/http/openapi.js';
 import { cameraRouter } from '../../server/http/routers/cameraRouter.js';
+import { faceRouter } from '../../server/http/routers/faceRouter.js';
 import { healthRouter } from '../../server/http/routers/healthRouter.js';
 import { openapiRouter } from '../../server/http/routers/openapiRouter.js';
 import { sessionRouter } from '../../server/http/routers/sessionRouter.js';
@@ -29,6 +30,7 @@ describe('OpenAPI document', () => {
       cameraRouter(deps),
       openapiRouter('0.0.0'),
       sessionRouter(deps),
+      faceRouter(deps),
       whepRouter({ ...(deps as object), logger: testLogger } as never),
     ];
     const served = new Set(routers.flatMap(routesOf));

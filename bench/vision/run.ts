@@ -1,0 +1,271 @@
+/**
+ * `npm run bench:vision`: cost of the face pipeline (server/vision) per execution provider.
+ *
+ * For each provider of `--providers` (default tensorrt,cuda,cpu) that loads on this machine,
+ * with the default models (models/manifest.json) and `--threads` intra-op threads (default the
+ * server's: max(1, cores − 1)), three `--width` × `--height` frames (default 1280 × 720, a
+ * camera's analysis frame) are analysed over and over, one at a time, for `--seconds` each after
+ * `--warmup` runs:
+ * - 0 faces: a deterministic gradient with noise;
+ * - 1 face: astronaut.png (scikit-image), fitted into the frame on mid-grey;
+ * - 5 faces: sample5.jpg (@vladmandic/face-api demo), fitted likewise.
+ * Per case: frames analysed per second, ms per frame, detector ms per frame, and landmarks +
+ * alignment + embedding ms per face (FaceAnalyzer's own stage timings).
+ *
+ * Baseline (bench/README.md: a bare run with no project code): each model's `session.run` alone
+ * on a constant tensor of its input size, same provider and threads, so that the pipeline's
+ * own cost (resampling, decoding, NMS, alignment) reads as the difference.
+ *
+ * `--via worker` runs the pipeline through FaceAnalyzerWorker (the server's path: adds the
+ * frame's copy to the inference thread); default `direct` (FaceAnalyzer on this thread).
+ * Not measured here: camera video frame rate with analysis running (needs the camerad
+ * analysis-frame integration).
+ *
+ * Output: progress on stderr, a table, then one JSON line (last line of stdout). Needs the
+ * models and test photographs: scripts/install-models.sh --with-test-images.
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import pino from 'pino';
+import sharp from 'sharp';
+import { projectRoot } from '../../server/config/projectRoot.js';
+import { FaceAnalyzer } from '../../server/vision/FaceAnalyzer.js';
+import { FaceAnalyzerWorker } from '../../server/vision/FaceAnalyzerWorker.js';
+import {
+  EXECUTION_PROVIDERS,
+  type ExecutionProvider,
+  OnnxSessionFactory,
+} from '../../server/vision/OnnxSessionFactory.js';
+import { visionSchema } from '../../server/vision/visionConfig.js';
+import type { AnalysisTimings, RgbImage } from '../../server/vision/visionTypes.js';
+import { gitRevision, machineInfo } from '../lib/machine.js';
+import { printJsonLine, printTable, progress } from '../lib/report.js';
+import { median, percentile, round } from '../lib/stats.js';
+
+const BENCH = 'bench:vision';
+
+function usage(message: string): never {
+  process.stderr.write(
+    `${BENCH}: ${message}\n` +
+      'usage: npm run bench:vision -- [--providers tensorrt,cuda,cpu] [--threads N] [--seconds 5] [--warmup 3] ' +
+      '[--width 1280] [--height 720] [--via direct|worker]\n',
+  );
+  process.exit(2);
+}
+
+const { values: args } = parseArgs({
+  options: {
+    providers: { type: 'string', default: EXECUTION_PROVIDERS.join(',') },
+    threads: { type: 'string' },
+    seconds: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '3' },
+    width: { type: 'string', default: '1280' },
+    height: { type: 'string', default: '720' },
+    via: { type: 'string', default: 'direct' },
+  },
+});
+const providers = args.providers.split(',').map((p) => p.trim()) as ExecutionProvider[];
+for (const p of providers) if (!EXECUTION_PROVIDERS.includes(p)) usage(`unknown provider ${p}`);
+const seconds = Number(args.seconds);
+const warmup = Number(args.warmup);
+const width = Number(args.width);
+const height = Number(args.height);
+const threads = args.threads === undefined ? undefined : Number(args.threads);
+if (!(seconds > 0) || !(warmup >= 0) || !(width >= 64) || !(height >= 64)) usage('bad numbers');
+if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) usage('--threads must be an integer ≥ 1');
+if (args.via !== 'direct' && args.via !== 'worker') usage('--via must be direct or worker');
+
+const root = projectRoot();
+const logger = pino({ level: 'warn' }, pino.destination(2));
+const imagesDir = join(root, 'test/fixtures/faces/images');
+
+/** `file` scaled to fit the frame, centred on mid-grey. */
+async function fitted(file: string): Promise<RgbImage> {
+  const { data, info } = await sharp(join(imagesDir, file))
+    .resize(width, height, { fit: 'contain', background: '#808080' })
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data) };
+}
+
+/** A frame with no face: a diagonal gradient with deterministic noise. */
+function noFaceFrame(): RgbImage {
+  const data = new Uint8Array(width * height * 3);
+  let seed = 12345;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      const v = ((x + y) * 255) / (width + height) + ((seed >> 16) % 32) - 16;
+      const p = (y * width + x) * 3;
+      data[p] = v;
+      data[p + 1] = 255 - v;
+      data[p + 2] = (v + 128) % 256;
+    }
+  }
+  return { width, height, data };
+}
+
+interface CaseResult {
+  case: string;
+  faces_expected: number;
+  faces_found: number;
+  frames: number;
+  fps: number | null;
+  frame_ms_median: number | null;
+  frame_ms_p95: number | null;
+  detect_ms_median: number | null;
+  detect_ms_p95: number | null;
+  per_face_ms_median: number | null;
+  per_face_ms_p95: number | null;
+}
+
+interface ProviderResult {
+  provider: ExecutionProvider;
+  available: boolean;
+  reason?: string;
+  cases: CaseResult[];
+  /** Baseline: `session.run` alone, median ms. */
+  model_only_ms: { detector: number | null; landmarks: number | null; embedder: number | null } | null;
+}
+
+type Analyze = (image: RgbImage) => Promise<{ faces: unknown[]; timings: AnalysisTimings }>;
+
+async function measureCase(analyze: Analyze, name: string, image: RgbImage, expected: number): Promise<CaseResult> {
+  let found = 0;
+  for (let i = 0; i < warmup; i++) found = (await analyze(image)).faces.length;
+  const frameMs: number[] = [];
+  const detectMs: number[] = [];
+  const perFaceMs: number[] = [];
+  const started = performance.now();
+  while (performance.now() - started < seconds * 1000) {
+    const t0 = performance.now();
+    const { faces, timings } = await analyze(image);
+    frameMs.push(performance.now() - t0);
+    detectMs.push(timings.detectMs);
+    perFaceMs.push(...timings.perFaceMs);
+    found = faces.length;
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  return {
+    case: name,
+    faces_expected: expected,
+    faces_found: found,
+    frames: frameMs.length,
+    fps: round(frameMs.length / elapsed, 2),
+    frame_ms_median: round(median(frameMs), 2),
+    frame_ms_p95: round(percentile(frameMs, 95), 2),
+    detect_ms_median: round(median(detectMs), 2),
+    detect_ms_p95: round(percentile(detectMs, 95), 2),
+    per_face_ms_median: round(median(perFaceMs), 2),
+    per_face_ms_p95: round(percentile(perFaceMs, 95), 2),
+  };
+}
+
+/** Median ms of `session.run` on a constant tensor of the model's input shape. */
+async function modelOnly(session: InferenceSession): Promise<number | null> {
+  const input = session.inputMetadata[0]!;
+  if (!input.isTensor) return null;
+  const shape = input.shape.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : 112));
+  const tensor = new Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.1), shape);
+  for (let i = 0; i < warmup; i++) await session.run({ [input.name]: tensor });
+  const times: number[] = [];
+  const started = performance.now();
+  while (performance.now() - started < Math.min(2, seconds) * 1000) {
+    const t0 = performance.now();
+    await session.run({ [input.name]: tensor });
+    times.push(performance.now() - t0);
+  }
+  return round(median(times), 2);
+}
+
+async function measureProvider(
+  provider: ExecutionProvider,
+  frames: [string, RgbImage, number][],
+): Promise<ProviderResult> {
+  const config = visionSchema.parse({
+    providers: [provider],
+    ...(threads === undefined ? {} : { intraOpThreads: threads }),
+  });
+  let analyze: Analyze;
+  let close: () => Promise<void>;
+  try {
+    if (args.via === 'worker') {
+      const worker = await FaceAnalyzerWorker.create(config, { root, logger });
+      analyze = (image) => worker.analyzeTimed(image);
+      close = () => worker.close();
+    } else {
+      const analyzer = await FaceAnalyzer.create(config, { root, logger });
+      analyze = (image) => analyzer.analyzeTimed(image);
+      close = () => analyzer.close();
+    }
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+    progress(BENCH, `${provider}: unavailable (${reason})`);
+    return { provider, available: false, reason, cases: [], model_only_ms: null };
+  }
+  const cases: CaseResult[] = [];
+  try {
+    for (const [name, image, expected] of frames) {
+      progress(BENCH, `${provider}: ${name}, ${seconds} s`);
+      cases.push(await measureCase(analyze, name, image, expected));
+    }
+  } finally {
+    await close();
+  }
+  // Baseline: the same models, bare.
+  const factory = new OnnxSessionFactory(logger, { providers: [provider], intraOpNumThreads: threads });
+  const models = config.models;
+  const model_only_ms = { detector: null, landmarks: null, embedder: null } as ProviderResult['model_only_ms'] & {};
+  for (const [key, path] of [
+    ['detector', models.detector.path],
+    ['landmarks', models.landmarks.path],
+    ['embedder', models.embedder.path],
+  ] as const) {
+    const { session } = await factory.create(join(root, path), key);
+    model_only_ms[key] = await modelOnly(session);
+    await session.release();
+  }
+  return { provider, available: true, cases, model_only_ms };
+}
+
+const frames: [string, RgbImage, number][] = [
+  ['0 faces', noFaceFrame(), 0],
+  ['1 face', await fitted('astronaut.png'), 1],
+  ['5 faces', await fitted('sample5.jpg'), 5],
+];
+const intraOpThreads = threads ?? new OnnxSessionFactory(logger).intraOpNumThreads;
+progress(BENCH, `${width}×${height} frames, ${intraOpThreads} intra-op thread(s), via ${args.via}`);
+const results: ProviderResult[] = [];
+for (const provider of providers) results.push(await measureProvider(provider, frames));
+
+const rows: (string | number | null)[][] = [];
+for (const r of results) {
+  if (!r.available) {
+    rows.push([r.provider, 'unavailable', null, null, null, null, null]);
+    continue;
+  }
+  for (const c of r.cases) {
+    rows.push([r.provider, c.case, c.faces_found, c.fps, c.frame_ms_median, c.detect_ms_median, c.per_face_ms_median]);
+  }
+  const m = r.model_only_ms!;
+  rows.push([r.provider, 'baseline: session.run only', null, null, null, m.detector, m.embedder]);
+  rows.push([r.provider, `  (landmark model run: ${m.landmarks} ms)`, null, null, null, null, null]);
+}
+printTable(['provider', 'case', 'faces', 'frames/s', 'ms/frame', 'detect ms', 'per-face ms'], rows);
+
+const cpuCases = results.find((r) => r.available)?.cases ?? [];
+printJsonLine({
+  bench: 'vision',
+  git: gitRevision(root),
+  machine: machineInfo(),
+  frame: { width, height },
+  intra_op_threads: intraOpThreads,
+  via: args.via,
+  seconds,
+  models: { detector: 'faceplugin fr_detect.onnx (UltraFace RFB-320)', embedder: 'faceplugin fr_feature.onnx' },
+  providers: results,
+  all_faces_found: cpuCases.every((c) => c.faces_found === c.faces_expected),
+  not_measured: ['camera video frame rate with analysis running (needs the camerad analysis-frame integration)'],
+});

@@ -1,0 +1,171 @@
+/**
+ * The OpenAPI 3.1 description of the face routes (`routers/faceRouter.ts`), merged into the
+ * document of `openapi.ts`. Every path is served under `/api/face` and, as the seed API's
+ * aliases, `/api/face/unified`.
+ */
+
+const error = { $ref: '#/components/responses/Error' };
+const session = [{ sessionToken: [] }];
+const operator = [{ bearer: [] }, { queryToken: [] }, { sessionToken: [] }];
+const json = (schema: Record<string, unknown>) => ({ content: { 'application/json': { schema } } });
+const ok = (description: string, schema: Record<string, unknown>) => ({ description, ...json(schema) });
+const box = { type: 'array', items: { type: 'integer' }, minItems: 4, maxItems: 4, description: '[x, y, w, h], px' };
+const imageBody = {
+  required: false,
+  content: {
+    'application/json': { schema: { type: 'object', additionalProperties: false } },
+    'image/jpeg': { schema: { type: 'string', format: 'binary' } },
+    'image/png': { schema: { type: 'string', format: 'binary' } },
+  },
+};
+const cameraBody = {
+  required: false,
+  ...json({ type: 'object', additionalProperties: false, properties: { cameraId: { type: 'string' } } }),
+};
+
+function facePaths(prefix: string): Record<string, unknown> {
+  return {
+    [`${prefix}/status`]: {
+      get: {
+        summary: 'Models, execution provider, analysed fps and latency per camera, gallery sizes, threshold',
+        responses: { 200: ok('Status', { type: 'object' }) },
+      },
+    },
+    [`${prefix}/enroll`]: {
+      post: {
+        summary:
+          'Enrol the caller’s face from the camera’s current frame (exactly one face). An uploaded JPEG/PNG only when the operator allows it. {"nft": true} also builds the face NFT transaction.',
+        security: session,
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: { type: 'object', additionalProperties: false, properties: { nft: { type: 'boolean' } } },
+            },
+            'image/jpeg': { schema: { type: 'string', format: 'binary' } },
+            'image/png': { schema: { type: 'string', format: 'binary' } },
+          },
+        },
+        responses: {
+          200: ok('Enrolled', {
+            type: 'object',
+            properties: {
+              wallet: { type: 'string' },
+              cameraId: { type: 'string' },
+              box,
+              score: { type: 'number' },
+              embeddings: { type: 'integer', description: 'Stored enrolments of this wallet' },
+              inGallery: { type: 'boolean', description: 'Recognised from now on (checked in)' },
+              temporary: { type: 'boolean', description: 'Not checked in: purged after biometrics.tempTtlS' },
+              nft: {
+                type: 'object',
+                description: 'txId, transaction (base64, for the wallet to sign last), mint, package',
+              },
+            },
+          }),
+          400: error,
+          401: error,
+          403: error,
+          413: error,
+          415: error,
+          503: error,
+        },
+      },
+    },
+    [`${prefix}/recognize`]: {
+      post: {
+        summary: 'Faces in the camera’s current frame (or an uploaded image), with the identities the caller may see',
+        security: session,
+        requestBody: imageBody,
+        responses: {
+          200: ok('Faces', {
+            type: 'object',
+            properties: {
+              cameraId: { type: 'string' },
+              threshold: { type: 'number' },
+              faces: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    box,
+                    score: { type: 'number' },
+                    wallet: { type: ['string', 'null'], description: 'Only the caller’s own, or any for the operator' },
+                    recognized: { type: 'boolean' },
+                    similarity: { type: ['number', 'null'] },
+                  },
+                },
+              },
+            },
+          }),
+          400: error,
+          401: error,
+          413: error,
+          415: error,
+          503: error,
+        },
+      },
+    },
+    [`${prefix}/enrolled`]: {
+      get: {
+        summary: 'Wallets in the camera’s gallery (the operator sees all, a user only themselves)',
+        security: session,
+        responses: { 200: ok('Enrolled', { type: 'object' }), 401: error, 503: error },
+      },
+    },
+    [`${prefix}/{wallet}`]: {
+      parameters: [{ name: 'wallet', in: 'path', required: true, schema: { type: 'string' } }],
+      delete: {
+        summary: 'Delete a wallet’s face data (crypto-shredding purge); a user their own, the operator any',
+        security: session,
+        responses: { 200: ok('Deleted', { type: 'object' }), 400: error, 401: error, 403: error, 503: error },
+      },
+    },
+    [`${prefix}/threshold`]: {
+      post: {
+        summary: 'Set the recognition threshold (cosine similarity). Operator only.',
+        security: operator,
+        requestBody: {
+          required: true,
+          ...json({
+            type: 'object',
+            required: ['threshold'],
+            additionalProperties: false,
+            properties: { threshold: { type: 'number', minimum: 0, maximum: 1 } },
+          }),
+        },
+        responses: { 200: ok('Set', { type: 'object' }), 400: error, 401: error, 403: error, 503: error },
+      },
+    },
+    [`${prefix}/clear`]: {
+      post: {
+        summary: 'Clear a camera’s gallery and purge its wallets’ face data. Operator only.',
+        security: operator,
+        requestBody: cameraBody,
+        responses: { 200: ok('Cleared', { type: 'object' }), 401: error, 403: error, 404: error, 503: error },
+      },
+    },
+  };
+}
+
+/** The face routes and their seed-API aliases. */
+export const facePathsAll = {
+  ...facePaths('/api/face'),
+  ...facePaths('/api/face/unified'),
+  '/api/face/upload-enroll': {
+    post: {
+      summary: 'Allow or forbid enrolment from uploaded images (off by default). Operator only.',
+      security: operator,
+      requestBody: {
+        required: true,
+        ...json({
+          type: 'object',
+          required: ['enabled'],
+          additionalProperties: false,
+          properties: { enabled: { type: 'boolean' } },
+        }),
+      },
+      responses: { 200: ok('Set', { type: 'object' }), 400: error, 401: error, 403: error },
+    },
+  },
+};

@@ -1,0 +1,265 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { InvalidStateError } from '../../media/core/errors.js';
+import { assertRgbImage, type FaceAnalyzerParts } from './FaceAnalyzer.js';
+import {
+  type FaceAnalyzerWorkerData,
+  type FromWorker,
+  type ToWorker,
+  fromWireError,
+  type WorkerResults,
+} from './faceAnalyzerWorkerProtocol.js';
+import { VisionBusyError } from './VisionBusyError.js';
+import type { VisionConfig } from './visionConfig.js';
+import type { AnalyzedFace, DetectedFace, FaceToEmbed, RgbImage } from './visionTypes.js';
+
+/** How long `close()` waits for the thread to release its sessions before terminating it, ms. */
+const CLOSE_TIMEOUT_MS = 5000;
+
+/** pino's numeric levels (https://getpino.io/#/docs/api?id=levels). */
+const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
+
+export interface FaceAnalyzerWorkerOptions {
+  /** Folder relative model paths are resolved against (the project root). */
+  root: string;
+  logger: Logger;
+  /** Called when the thread stops without `close()` (a crash), with why; pending analyses are rejected first. */
+  onExit?: (error: Error) => void;
+}
+
+export interface AnalyzeOptions {
+  /**
+   * Move `image.data`'s buffer to the inference thread instead of copying it (the caller's view
+   * becomes empty). Only done when the view spans its whole ArrayBuffer; otherwise it is copied.
+   */
+  transfer?: boolean;
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * A {@link FaceAnalyzer} on its own worker thread, so that inference (synchronous inside
+ * onnxruntime-node) never blocks the server's event loop. Requests run one at a time in order;
+ * at most `vision.worker.maxPending` wait, and one more fails at once with
+ * {@link VisionBusyError} (a live camera drops that frame rather than queueing it). Its
+ * `detect(image)` and `embed(image, face)` are what a per-track recogniser needs (detect every
+ * analysed frame, embed a track's face now and then); `analyze(image)` does both for every face.
+ * The image is copied to the thread (about 0.1 ms for 640 × 360) unless `transfer` is set.
+ */
+export class FaceAnalyzerWorker {
+  readonly providers: FaceAnalyzerParts['providers'];
+  readonly #worker: Worker;
+  readonly #logger: Logger;
+  readonly #maxPending: number;
+  readonly #pending = new Map<number, Pending>();
+  readonly #exited: Promise<void>;
+  #nextId = 1;
+  #closed = false;
+  /** Set when the thread stopped without close(). */
+  #exitError: Error | undefined;
+  #onCrash: ((error: Error) => void) | undefined;
+  /** Resolves close()'s wait for the thread's 'closed'. */
+  #closeWaiter: (() => void) | undefined;
+
+  private constructor(
+    worker: Worker,
+    providers: FaceAnalyzerParts['providers'],
+    logger: Logger,
+    maxPending: number,
+    exited: Promise<void>,
+  ) {
+    this.#worker = worker;
+    this.providers = providers;
+    this.#logger = logger;
+    this.#maxPending = maxPending;
+    this.#exited = exited;
+  }
+
+  /**
+   * Starts the thread and waits until its models are loaded.
+   * @throws the thread's error when a model cannot be loaded (e.g. ModelFileError).
+   */
+  static async create(config: VisionConfig, options: FaceAnalyzerWorkerOptions): Promise<FaceAnalyzerWorker> {
+    const logger = options.logger.child({ module: 'vision' });
+    const workerData: FaceAnalyzerWorkerData = { config, root: options.root, logLevel: logger.level };
+    // Under tsx (tests, benches) this module is .ts and so is the worker; built, both are .js.
+    const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+    const entry = new URL(`./faceAnalyzerThread${extension}`, import.meta.url);
+    const worker =
+      extension === '.ts'
+        ? new Worker(
+            `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`,
+            { eval: true, workerData, name: 'vision' },
+          )
+        : new Worker(entry, { workerData, name: 'vision' });
+
+    /** Set once the thread is ready; an exit before that fails the start instead. */
+    const started: { host?: FaceAnalyzerWorker } = {};
+    const log = (line: string): void => forwardLog(logger, line);
+    const exited = new Promise<void>((resolve) => {
+      worker.once('exit', (code) => {
+        if (started.host) started.host.#onExit(code);
+        resolve();
+      });
+    });
+    const providers = await new Promise<FaceAnalyzerParts['providers']>((resolve, reject) => {
+      const onMessage = (message: FromWorker): void => {
+        if (message.op === 'log') log(message.line);
+        else if (message.op === 'ready') resolve(message.providers);
+        else if (message.op === 'failed') reject(fromWireError(message.error));
+      };
+      worker.on('message', onMessage);
+      worker.once('exit', (code) => reject(new Error(`vision worker exited during start (code ${code})`)));
+      // Errors thrown in the thread also arrive as 'failed' when they happen while loading.
+      worker.on('error', (error) => reject(error));
+    }).catch(async (error: unknown) => {
+      await worker.terminate();
+      throw error;
+    });
+    worker.removeAllListeners('message');
+    worker.removeAllListeners('error');
+    const host = new FaceAnalyzerWorker(worker, providers, logger, config.worker.maxPending, exited);
+    started.host = host;
+    worker.on('message', (message: FromWorker) => host.#onMessage(message));
+    worker.on('error', (error) => logger.error({ err: error }, 'vision worker failed'));
+    host.#onCrash = options.onExit;
+    return host;
+  }
+
+  /** Analyses sent and not yet answered. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /** Every face in `image` with its embedding (see FaceAnalyzer.analyze). */
+  async analyze(image: RgbImage, options: AnalyzeOptions = {}): Promise<AnalyzedFace[]> {
+    return (await this.analyzeTimed(image, options)).faces;
+  }
+
+  /** {@link analyze} with the inference thread's stage timings. */
+  analyzeTimed(image: RgbImage, options: AnalyzeOptions = {}): Promise<WorkerResults['analyze']> {
+    return this.#request('analyze', image, options, undefined);
+  }
+
+  /** Only the detector (see FaceAnalyzer.detect). */
+  detect(image: RgbImage, options: AnalyzeOptions = {}): Promise<DetectedFace[]> {
+    return this.#request('detect', image, options, undefined);
+  }
+
+  /** The embedding of one face of `image` (see FaceAnalyzer.embed). */
+  embed(image: RgbImage, face: FaceToEmbed, options: AnalyzeOptions = {}): Promise<Float32Array> {
+    // Only the fields the thread needs cross it (a tracker's Track carries more).
+    const wire: FaceToEmbed = face.landmarks5 ? { box: face.box, landmarks5: face.landmarks5 } : { box: face.box };
+    return this.#request('embed', image, options, wire);
+  }
+
+  /**
+   * Sends one request. Rejects at once with VisionBusyError when `maxPending` are already
+   * waiting, InvalidStateError when closed or crashed, TypeError for a malformed image.
+   */
+  #request<K extends keyof WorkerResults>(
+    op: K,
+    image: RgbImage,
+    options: AnalyzeOptions,
+    face: FaceToEmbed | undefined,
+  ): Promise<WorkerResults[K]> {
+    if (this.#closed || this.#exitError) {
+      return Promise.reject(this.#exitError ?? new InvalidStateError('the vision worker is closed'));
+    }
+    try {
+      assertRgbImage(image);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.#pending.size >= this.#maxPending) {
+      return Promise.reject(new VisionBusyError(`${this.#pending.size} vision requests already pending`));
+    }
+    const id = this.#nextId++;
+    const { data } = image;
+    const transferable =
+      options.transfer === true &&
+      data.buffer instanceof ArrayBuffer &&
+      data.byteOffset === 0 &&
+      data.byteLength === data.buffer.byteLength;
+    const wireImage: RgbImage = { width: image.width, height: image.height, stride: image.stride, data };
+    const message = (
+      op === 'embed' ? { op, id, image: wireImage, face: face! } : { op, id, image: wireImage }
+    ) as ToWorker;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.#worker.postMessage(message, transferable ? [data.buffer as ArrayBuffer] : []);
+    });
+  }
+
+  /** Lets queued analyses finish, releases the models and stops the thread. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return this.#exited;
+    this.#closed = true;
+    if (!this.#exitError) {
+      const id = this.#nextId++;
+      const closed = new Promise<void>((resolve) => {
+        this.#closeWaiter = resolve;
+        this.#worker.postMessage({ op: 'close', id } satisfies ToWorker);
+      });
+      const timeout = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref());
+      await Promise.race([closed, timeout]);
+    }
+    await this.#worker.terminate();
+    await this.#exited;
+  }
+
+  #onMessage(message: FromWorker): void {
+    switch (message.op) {
+      case 'result': {
+        const pending = this.#pending.get(message.id);
+        this.#pending.delete(message.id);
+        if (message.ok) pending?.resolve(message.value);
+        else pending?.reject(fromWireError(message.error));
+        break;
+      }
+      case 'closed':
+        this.#closeWaiter?.();
+        break;
+      case 'log':
+        forwardLog(this.#logger, message.line);
+        break;
+      case 'ready':
+      case 'failed':
+        break;
+    }
+  }
+
+  #onExit(code: number): void {
+    const error = new InvalidStateError(`the vision worker exited (code ${code})`);
+    for (const { reject } of this.#pending.values()) reject(error);
+    this.#pending.clear();
+    this.#closeWaiter?.();
+    if (!this.#closed) {
+      this.#exitError = error;
+      this.#logger.error({ code }, 'vision worker exited');
+      this.#onCrash?.(error);
+    }
+  }
+}
+
+/** Re-logs a pino JSON line from the thread through `logger`, at its level. */
+function forwardLog(logger: Logger, line: string): void {
+  try {
+    const record = JSON.parse(line) as Record<string, unknown>;
+    const { level, msg } = record;
+    for (const key of ['level', 'msg', 'time', 'pid', 'hostname', 'module']) delete record[key];
+    logger[LEVELS[level as number] ?? 'info'](record, String(msg ?? ''));
+  } catch {
+    logger.info({ line }, 'unparsable log line from the vision worker');
+  }
+}

@@ -1,0 +1,329 @@
+import type { Logger } from 'pino';
+import type { Camera } from '../../media/camera/Camera.js';
+import { BadRequestError, NotFoundError } from '../../media/core/errors.js';
+import type { BiometricVault } from '../biometrics/BiometricVault.js';
+import type { EventHub } from '../events/EventHub.js';
+import { FaceGallery } from './FaceGallery.js';
+import { type FaceModel, FacePipeline } from './FacePipeline.js';
+import type { Box, RgbImage } from './visionTypes.js';
+import { VisionBusyError } from './VisionBusyError.js';
+
+/** The vault blob kind of a face embedding (`Float32Array` bytes, little-endian, L2-normalised). */
+export const EMBEDDING_KIND = 'face-embedding';
+/** Embeddings kept per wallet (several photographs make a sturdier gallery entry). */
+export const MAX_EMBEDDINGS_PER_WALLET = 5;
+
+/** A face found in an image by `recognize`. */
+export interface RecognizedFace {
+  box: [number, number, number, number];
+  score: number;
+  /** The wallet, when the caller may see it (its own, or any for the operator); else null. */
+  wallet: string | null;
+  /** True when the face matched a checked-in, enrolled wallet (even one the caller may not see). */
+  recognized: boolean;
+  /** Cosine similarity with the best gallery entry, -1..1 (null: empty gallery). */
+  similarity: number | null;
+}
+
+/** Who asks: a wallet's session (a user or the operator). */
+export interface FaceCaller {
+  wallet: string;
+  role: 'user' | 'operator';
+}
+
+/** What the face routes and the session lifecycle need, per camera. */
+export interface FaceServiceOptions {
+  cameras: ReadonlyMap<string, Camera>;
+  model: FaceModel & { readonly providers?: unknown };
+  vault: BiometricVault;
+  /** Frames analysed per second on each camera. */
+  analysisFps: number;
+  threshold: number;
+  reembedMs?: number;
+  /** Time to live of an enrolment made while not checked in, ms (temporary biometric data). */
+  tempTtlMs: number;
+  /** Whether a user's check-in consent lets overlays show their name (null: not checked in). */
+  showName: (cameraId: string, wallet: string) => boolean | null;
+  logger: Logger;
+}
+
+/**
+ * Face recognition for every camera: one `FacePipeline` per camera fed by camerad's analysis
+ * frames (one in flight: camerad sends the next when the pipeline is done), a gallery per
+ * camera holding the embeddings of its checked-in users (decrypted from the biometric vault at
+ * check-in, dropped at check-out), enrolment from the camera's current frame (or an uploaded
+ * image when the operator allows it), recognition on demand, and the status figures.
+ */
+export class FaceService {
+  readonly #opts: FaceServiceOptions;
+  readonly #logger: Logger;
+  readonly #galleries = new Map<string, FaceGallery>();
+  readonly #pipelines = new Map<string, FacePipeline>();
+  readonly #unsubscribe: (() => void)[] = [];
+  #hub: EventHub | undefined;
+  #threshold: number;
+  #started = false;
+
+  constructor(opts: FaceServiceOptions) {
+    this.#opts = opts;
+    this.#threshold = opts.threshold;
+    this.#logger = opts.logger.child({ module: 'faces' });
+    for (const [id, camera] of opts.cameras) {
+      const gallery = new FaceGallery();
+      this.#galleries.set(id, gallery);
+      this.#pipelines.set(
+        id,
+        new FacePipeline({
+          model: opts.model,
+          gallery,
+          output: camera.size,
+          threshold: opts.threshold,
+          reembedMs: opts.reembedMs,
+          label: (wallet) => (gallery.get(wallet)?.showName ? shortWallet(wallet) : undefined),
+          logger: this.#logger.child({ camera: id }),
+          sinks: {
+            overlays: (items) => {
+              camera.setOverlays(items).catch((error: unknown) => {
+                this.#logger.debug({ camera: id, err: error }, 'overlays not sent');
+              });
+            },
+            detected: (e) => this.#hub?.emitCamera('face:detected', { cameraId: id, ...e }),
+            lost: (e) => this.#hub?.emitCamera('face:lost', { cameraId: id, ...e }),
+            recognized: (e) => this.#hub?.emitIdentity('face:recognized', { cameraId: id, ...e }),
+          },
+        }),
+      );
+    }
+  }
+
+  /** Connects the event hub (created once HTTP listens). */
+  attachHub(hub: EventHub): void {
+    this.#hub = hub;
+  }
+
+  /** Switches analysis on for every camera and starts feeding the pipelines. */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    for (const [id, camera] of this.#opts.cameras) {
+      const pipeline = this.#pipelines.get(id)!;
+      this.#unsubscribe.push(
+        camera.onAnalysis(async (frame) => {
+          try {
+            await pipeline.process(frame);
+          } catch (error) {
+            if (!(error instanceof VisionBusyError)) this.#logger.warn({ camera: id, err: error }, 'analysis failed');
+          }
+        }),
+      );
+      try {
+        await camera.setAnalysis(true, this.#opts.analysisFps);
+      } catch (error) {
+        // camerad not up yet: Camera re-applies the setting when it connects.
+        this.#logger.debug({ camera: id, err: error }, 'analysis will start when camerad connects');
+      }
+    }
+    this.#logger.info({ fps: this.#opts.analysisFps, threshold: this.#threshold }, 'face analysis started');
+  }
+
+  /** The recognition threshold (cosine similarity). */
+  get threshold(): number {
+    return this.#threshold;
+  }
+
+  /** Sets the threshold on every camera. @throws BadRequestError outside 0..1. */
+  setThreshold(value: number): number {
+    if (!(Number.isFinite(value) && value >= 0 && value <= 1)) {
+      throw new BadRequestError('threshold must be a number from 0 to 1', 'threshold');
+    }
+    this.#threshold = value;
+    for (const p of this.#pipelines.values()) p.threshold = value;
+    return value;
+  }
+
+  /**
+   * Loads a checked-in wallet's stored embeddings into the camera's gallery.
+   * @returns how many were loaded.
+   */
+  loadWallet(cameraId: string, wallet: string, showName: boolean): number {
+    const gallery = this.#galleryOf(cameraId);
+    const embeddings = this.#storedEmbeddings(wallet, `system:checkin`);
+    if (embeddings.length > 0) gallery.set({ wallet, embeddings, showName });
+    return embeddings.length;
+  }
+
+  /** Drops a wallet from the camera's gallery (check-out, session end). */
+  unloadWallet(cameraId: string, wallet: string): void {
+    this.#galleries.get(cameraId)?.delete(wallet);
+  }
+
+  /**
+   * Enrols the single face of `image` (the camera's current frame when omitted) for `wallet`:
+   * stores its embedding encrypted in the vault (temporary unless checked in), and adds it to the
+   * gallery when the wallet is checked in.
+   * @throws BadRequestError (field `image`) for no face or several faces, or too many enrolments.
+   */
+  async enroll(
+    cameraId: string,
+    wallet: string,
+    actor: string,
+    image?: RgbImage,
+  ): Promise<{
+    box: [number, number, number, number];
+    score: number;
+    embeddings: number;
+    inGallery: boolean;
+    temporary: boolean;
+    embedding: Float32Array;
+  }> {
+    const picture = image ?? (await this.#currentFrame(cameraId));
+    const faces = await this.#opts.model.detect(picture);
+    if (faces.length !== 1) {
+      throw new BadRequestError(
+        faces.length === 0
+          ? 'no face found: look at the camera'
+          : `${faces.length} faces found: enrolment needs exactly one`,
+        'image',
+      );
+    }
+    const face = faces[0]!;
+    const stored = this.#opts.vault.list(wallet).filter((b) => b.kind === EMBEDDING_KIND).length;
+    if (stored >= MAX_EMBEDDINGS_PER_WALLET) {
+      throw new BadRequestError(
+        `already ${stored} enrolments: delete them first (DELETE /api/face/${wallet})`,
+        'wallet',
+      );
+    }
+    const embedding = await this.#opts.model.embed(picture, face);
+    const showName = this.#opts.showName(cameraId, wallet);
+    const temporary = showName === null;
+    this.#opts.vault.put(
+      wallet,
+      EMBEDDING_KIND,
+      new Uint8Array(embedding.buffer, embedding.byteOffset, embedding.byteLength),
+      {
+        actor,
+        ...(temporary ? { ttlMs: this.#opts.tempTtlMs } : {}),
+      },
+    );
+    if (!temporary) this.loadWallet(cameraId, wallet, showName);
+    return {
+      box: roundBox(face.box),
+      score: face.score,
+      embeddings: stored + 1,
+      inGallery: !temporary,
+      temporary,
+      embedding,
+    };
+  }
+
+  /**
+   * Faces in `image` (the camera's current frame when omitted) with the identities the caller
+   * may see: its own wallet, or every wallet for the operator.
+   */
+  async recognize(cameraId: string, caller: FaceCaller, image?: RgbImage): Promise<RecognizedFace[]> {
+    const gallery = this.#galleryOf(cameraId);
+    const picture = image ?? (await this.#currentFrame(cameraId));
+    const faces = await this.#opts.model.detect(picture);
+    const results: RecognizedFace[] = [];
+    for (const face of faces) {
+      const best = gallery.best(await this.#opts.model.embed(picture, face));
+      const recognized = best.wallet !== null && (best.similarity ?? -1) >= this.#threshold;
+      const visible = recognized && (caller.role === 'operator' || best.wallet === caller.wallet);
+      results.push({
+        box: roundBox(face.box),
+        score: face.score,
+        wallet: visible ? best.wallet : null,
+        recognized,
+        similarity: best.similarity,
+      });
+    }
+    return results;
+  }
+
+  /** Wallets in the camera's gallery (checked in and enrolled). */
+  galleryWallets(cameraId: string): string[] {
+    return this.#galleryOf(cameraId).wallets();
+  }
+
+  /** Deletes a wallet's face data everywhere (vault purge, every gallery). */
+  deleteWallet(wallet: string, actor: string): { blobs: number; key: boolean; packages: number } {
+    for (const g of this.#galleries.values()) g.delete(wallet);
+    return this.#opts.vault.purge(wallet, { actor, reason: 'face data deleted by request' });
+  }
+
+  /** Clears a camera's gallery and purges its wallets' face data (operator). @returns the wallets purged. */
+  clear(cameraId: string, actor: string): string[] {
+    const gallery = this.#galleryOf(cameraId);
+    const wallets = gallery.wallets();
+    for (const w of wallets) this.#opts.vault.purge(w, { actor, reason: 'gallery cleared by the operator' });
+    gallery.clear();
+    return wallets;
+  }
+
+  /** Figures for `GET /api/face/status`. */
+  status(): Record<string, unknown> {
+    return {
+      enabled: true,
+      threshold: this.#threshold,
+      analysisFps: this.#opts.analysisFps,
+      providers: this.#opts.model.providers ?? null,
+      cameras: [...this.#pipelines].map(([id, p]) => ({
+        id,
+        gallery: this.#galleries.get(id)!.size,
+        tracks: p.current().length,
+        framesAnalysed: p.stats.frames,
+        embeddings: p.stats.embeddings,
+        lastDetectMs: round1(p.stats.lastDetectMs),
+        lastFrameMs: round1(p.stats.lastFrameMs),
+      })),
+    };
+  }
+
+  /** Stops feeding the pipelines and clears overlays. Idempotent. */
+  async close(): Promise<void> {
+    for (const off of this.#unsubscribe.splice(0)) off();
+    for (const [id, camera] of this.#opts.cameras) {
+      this.#pipelines.get(id)?.reset(Date.now());
+      await camera.setAnalysis(false).catch(() => undefined);
+    }
+    for (const g of this.#galleries.values()) g.clear();
+  }
+
+  #galleryOf(cameraId: string): FaceGallery {
+    const gallery = this.#galleries.get(cameraId);
+    if (!gallery) throw new NotFoundError(`unknown camera "${cameraId}"`);
+    return gallery;
+  }
+
+  async #currentFrame(cameraId: string): Promise<RgbImage> {
+    const camera = this.#opts.cameras.get(cameraId);
+    if (!camera) throw new NotFoundError(`unknown camera "${cameraId}"`);
+    const frame = await camera.grab({ format: 'rgb', overlays: false });
+    if (frame.noSignal) throw new BadRequestError('the camera has no picture (source lost)', 'camera');
+    return { width: frame.width, height: frame.height, stride: frame.stride, data: frame.data };
+  }
+
+  #storedEmbeddings(wallet: string, actor: string): Float32Array[] {
+    return this.#opts.vault
+      .list(wallet)
+      .filter((b) => b.kind === EMBEDDING_KIND)
+      .map((b) => {
+        const bytes = this.#opts.vault.get(wallet, b.id, actor);
+        return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+      });
+  }
+}
+
+/** `AbCd…WxYz`: what an overlay shows for a wallet (users have no other name here). */
+export function shortWallet(wallet: string): string {
+  return `${wallet.slice(0, 4)}…${wallet.slice(-4)}`;
+}
+
+function roundBox(box: Box): [number, number, number, number] {
+  return [Math.round(box[0]), Math.round(box[1]), Math.round(box[2]), Math.round(box[3])];
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}

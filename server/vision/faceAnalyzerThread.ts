@@ -1,0 +1,77 @@
+/**
+ * Entry point of the inference thread: one {@link FaceAnalyzer} driven by messages from
+ * {@link FaceAnalyzerWorker} (faceAnalyzerWorkerProtocol.ts). Requests run one at a time in
+ * arrival order (onnxruntime-node runs a model synchronously on this thread); embeddings go
+ * back as transferred buffers. Logs go to the main thread's logger as JSON lines.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import pino from 'pino';
+import { FaceAnalyzer } from './FaceAnalyzer.js';
+import {
+  type FaceAnalyzerWorkerData,
+  type FromWorker,
+  type ToWorker,
+  toWireError,
+  type WorkerResults,
+} from './faceAnalyzerWorkerProtocol.js';
+
+if (!parentPort) throw new Error('faceAnalyzerThread.ts must run in a worker thread');
+const port = parentPort;
+const data = workerData as FaceAnalyzerWorkerData;
+const post = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+const logger = pino({ level: data.logLevel }, { write: (line: string) => post({ op: 'log', line }) });
+
+let analyzer: FaceAnalyzer;
+try {
+  analyzer = await FaceAnalyzer.create(data.config, { root: data.root, logger });
+  post({ op: 'ready', providers: analyzer.providers });
+} catch (error) {
+  post({ op: 'failed', error: toWireError(error) });
+  port.close();
+  throw error;
+}
+
+/** Requests are chained so that each runs after the previous one. */
+let queue: Promise<void> = Promise.resolve();
+
+port.on('message', (message: ToWorker) => {
+  queue = queue.then(() => handle(message));
+});
+
+/** Runs `work` and posts its value (with the buffers to transfer) or its error. */
+async function answer(
+  id: number,
+  work: () => Promise<[WorkerResults[keyof WorkerResults], ArrayBuffer[]]>,
+): Promise<void> {
+  try {
+    const [value, transfer] = await work();
+    post({ op: 'result', id, ok: true, value }, transfer);
+  } catch (error) {
+    post({ op: 'result', id, ok: false, error: toWireError(error) });
+  }
+}
+
+async function handle(message: ToWorker): Promise<void> {
+  switch (message.op) {
+    case 'analyze':
+      await answer(message.id, async () => {
+        const result = await analyzer.analyzeTimed(message.image);
+        return [result, result.faces.map((f) => f.embedding.buffer as ArrayBuffer)];
+      });
+      break;
+    case 'detect':
+      await answer(message.id, async () => [await analyzer.detect(message.image), []]);
+      break;
+    case 'embed':
+      await answer(message.id, async () => {
+        const embedding = await analyzer.embed(message.image, message.face);
+        return [embedding, [embedding.buffer as ArrayBuffer]];
+      });
+      break;
+    case 'close':
+      await analyzer.close();
+      post({ op: 'closed', id: message.id });
+      port.close();
+      break;
+  }
+}

@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import { EMBEDDER_ARCHITECTURES } from './FaceEmbedder.js';
+import { EXECUTION_PROVIDERS } from './OnnxSessionFactory.js';
+
+/**
+ * The `vision` section of the server's configuration (server/config/configSchema.ts plugs
+ * `visionSchema` in). Every field has a default; unknown keys are rejected. Model paths are
+ * relative to the project root; the defaults are the files scripts/install-models.sh installs
+ * (models/manifest.json).
+ */
+
+/**
+ * Default cosine-similarity threshold for "same person" with the faceplugin embedder, fixed from
+ * the data of test/server/vision/recognition.test.ts (faceplugin fr_feature.onnx, this pipeline):
+ * the same person under four lightings scored 0.80–0.94, different people at most 0.35 (the Yale
+ * subject against 24 other faces, and faces in the same photograph against each other). 0.55
+ * leaves a margin of at least 0.2 on both sides. A custom embedder needs its own threshold.
+ */
+export const DEFAULT_RECOGNITION_THRESHOLD = 0.55;
+
+const modelPath = z.string().min(1);
+
+const detectorSchema = z
+  .discriminatedUnion('architecture', [
+    z.strictObject({
+      architecture: z.literal('ultraface').describe('UltraFace RFB-320 (faceplugin fr_detect.onnx).'),
+      path: modelPath.default('models/faceplugin/fr_detect.onnx').describe('ONNX file, relative to the project root.'),
+      fit: z
+        .enum(['stretch', 'letterbox'])
+        .default('stretch')
+        .describe('stretch: the frame is resized to the 320×240 input (as UltraFace does); letterbox: aspect kept.'),
+    }),
+    z.strictObject({
+      architecture: z.literal('scrfd').describe('InsightFace SCRFD with keypoints (9 outputs), e.g. det_10g.onnx.'),
+      path: modelPath.describe('ONNX file, relative to the project root.'),
+      inputWidth: z
+        .number()
+        .int()
+        .min(32)
+        .max(4096)
+        .multipleOf(32)
+        .default(640)
+        .describe('Input width if dynamic, px.'),
+      inputHeight: z
+        .number()
+        .int()
+        .min(32)
+        .max(4096)
+        .multipleOf(32)
+        .default(640)
+        .describe('Input height if dynamic, px.'),
+    }),
+  ])
+  .prefault({ architecture: 'ultraface' });
+
+const embedderSchema = z
+  .strictObject({
+    architecture: z
+      .enum(EMBEDDER_ARCHITECTURES)
+      .default('faceplugin')
+      .describe(
+        'faceplugin: fr_feature.onnx, (x−127)/128; arcface: InsightFace w600k/glintr100 style, (x−127.5)/127.5.',
+      ),
+    path: modelPath.default('models/faceplugin/fr_feature.onnx').describe('ONNX file, relative to the project root.'),
+  })
+  .prefault({});
+
+export const visionSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Run face detection and recognition.'),
+    providers: z
+      .array(z.enum(EXECUTION_PROVIDERS))
+      .min(1)
+      .default(['cuda', 'cpu'])
+      .describe('onnxruntime execution providers to try, in order (tensorrt, cuda, cpu); the first that loads runs.'),
+    deviceId: z.number().int().min(0).max(15).default(0).describe('GPU used by tensorrt/cuda.'),
+    intraOpThreads: z
+      .union([z.literal('auto'), z.number().int().min(1).max(256)])
+      .default('auto')
+      .describe('Threads per model inference; auto = max(1, cores − 1), leaving a core to the encoder.'),
+    onnxLogLevel: z
+      .enum(['verbose', 'info', 'warning', 'error', 'fatal'])
+      .default('fatal')
+      .describe('onnxruntime’s own stderr log level; provider fallbacks are logged by the server either way.'),
+    models: z
+      .strictObject({
+        detector: detectorSchema,
+        landmarks: z
+          .strictObject({
+            architecture: z.literal('faceplugin68').default('faceplugin68').describe('68-point model, 64×64 grey.'),
+            path: modelPath
+              .default('models/faceplugin/fr_landmark.onnx')
+              .describe('ONNX file, relative to the project root (used after detectors without keypoints).'),
+          })
+          .prefault({}),
+        embedder: embedderSchema,
+      })
+      .prefault({}),
+    detection: z
+      .strictObject({
+        scoreThreshold: z
+          .number()
+          .min(0.05)
+          .max(0.99)
+          .optional()
+          .describe('Minimum face score; default 0.7 for ultraface, 0.5 for scrfd (their reference values).'),
+        iouThreshold: z
+          .number()
+          .min(0.05)
+          .max(0.95)
+          .optional()
+          .describe('NMS overlap above which the weaker box is dropped; default 0.3 ultraface, 0.4 scrfd.'),
+        minFaceSize: z
+          .number()
+          .int()
+          .min(0)
+          .max(4096)
+          .default(20)
+          .describe('Faces smaller than this (shorter side) are ignored, px of the analysed image.'),
+        maxFaces: z.number().int().min(1).max(200).default(20).describe('At most this many faces per image.'),
+      })
+      .prefault({}),
+    recognition: z
+      .strictObject({
+        threshold: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(DEFAULT_RECOGNITION_THRESHOLD)
+          .describe('Cosine similarity at or above which a face is the enrolled person (faceplugin embedder).'),
+      })
+      .prefault({}),
+    worker: z
+      .strictObject({
+        maxPending: z
+          .number()
+          .int()
+          .min(1)
+          .max(64)
+          .default(2)
+          .describe(
+            'Analyses queued for the inference thread; beyond it a request fails at once (frames are dropped).',
+          ),
+      })
+      .prefault({}),
+    upload: z
+      .strictObject({
+        maxBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(100 * 1024 * 1024)
+          .default(10 * 1024 * 1024)
+          .describe('Largest uploaded image (JPEG or PNG), bytes.'),
+        maxPixels: z
+          .number()
+          .int()
+          .min(64 * 64)
+          .max(100_000_000)
+          .default(40_000_000)
+          .describe('Largest uploaded image, width × height pixels.'),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+/** The `vision` section after validation and defaults. */
+export type VisionConfig = z.infer<typeof visionSchema>;
