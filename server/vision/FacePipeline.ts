@@ -31,6 +31,11 @@ export interface FacePipelineSinks {
   lost(event: { trackId: number; firstSeen: number; at: number }): void;
 }
 
+/** Stroke width of face boxes for an output `height`, px (even: camerad draws whole chroma blocks). */
+export function overlayThickness(height: number): number {
+  return Math.max(2, 2 * Math.round(height / 240));
+}
+
 /** Overlay colours: a recognised, checked-in user; an unknown face. */
 export const OVERLAY_KNOWN = '#00e676';
 export const OVERLAY_UNKNOWN = '#ffc400';
@@ -211,6 +216,7 @@ export class FacePipeline {
           box: this.#scale(t.box, frame),
           color: wallet === null ? OVERLAY_UNKNOWN : OVERLAY_KNOWN,
           ttl_ms: this.#overlayTtlMs,
+          thickness: overlayThickness(this.#output.height),
           ...(label === undefined ? {} : { label }),
         };
       });

@@ -14,13 +14,13 @@ import {
 } from '@solana/web3.js';
 import bs58 from 'bs58';
 import { SignJWT } from 'jose';
-import { io, type Socket } from 'socket.io-client';
 import { MEMO_PROGRAM_ID } from '../../../server/chain/programIds.js';
-import type { ServerToClientEvents, SessionChainEvent } from '../../../server/events/EventCatalogue.js';
+import type { SessionChainEvent } from '../../../server/events/EventCatalogue.js';
 import { freeUdpPort } from '../../helpers/freePort.js';
 import { SvmRpcServer } from '../../helpers/svm/SvmRpcServer.js';
 import { startTestServer } from '../../helpers/testServer.js';
 import { signBytes } from '../chain/chainFixtures.js';
+import { type Answer, waitFor, WalletFlow } from '../../helpers/walletFlow.js';
 
 /**
  * The whole wallet-session flow over HTTP and socket.io against the real server (with camerad)
@@ -37,52 +37,14 @@ describe('wallet sessions, check-in on chain and purge at check-out', { timeout:
   const dataDir = mkdtempSync(join(tmpdir(), 'ecs-session-'));
   let svm: SvmRpcServer;
   let ctx: Awaited<ReturnType<typeof startTestServer>>;
-  const sockets: Socket[] = [];
 
-  const call = async (
-    method: string,
-    path: string,
-    body?: unknown,
-    token?: string,
-  ): Promise<{ status: number; json: Record<string, unknown> }> => {
-    const res = await fetch(`${ctx.url}${path}`, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-  };
-  const signIn = async (keypair: Keypair): Promise<{ token: string; session: Record<string, unknown> }> => {
-    const challenge = await call('POST', '/api/session/challenge', { wallet: keypair.publicKey.toBase58() });
-    assert.equal(challenge.status, 200, JSON.stringify(challenge.json));
-    const message = challenge.json.message as string;
-    const signature = bs58.encode(signBytes(keypair, Buffer.from(message)));
-    const res = await call('POST', '/api/session/signin', { message, signature });
-    assert.equal(res.status, 200, JSON.stringify(res.json));
-    return { token: res.json.token as string, session: res.json.session as Record<string, unknown> };
-  };
-  /** Builds the check-in/out transaction on the server, signs it as `signer`, submits it. */
-  const signAndSubmit = async (kind: 'checkin' | 'checkout', token: string, body: unknown, signer: Keypair) => {
-    const built = await call('POST', `/api/session/${kind}/tx`, body, token);
-    assert.equal(built.status, 200, JSON.stringify(built.json));
-    const tx = Transaction.from(Buffer.from(built.json.transaction as string, 'base64'));
-    tx.partialSign(signer);
-    return call('POST', '/api/session/submit', { transaction: tx.serialize().toString('base64') }, token);
-  };
-  const connect = (auth: Record<string, string>): Promise<Socket<ServerToClientEvents>> =>
-    new Promise((resolve, reject) => {
-      const socket: Socket<ServerToClientEvents> = io(ctx.url, {
-        auth,
-        transports: ['websocket'],
-        reconnection: false,
-      });
-      sockets.push(socket);
-      socket.once('connect', () => resolve(socket));
-      socket.once('connect_error', reject);
-    });
+  let flow: WalletFlow;
+  const call = (method: string, path: string, body?: unknown, token?: string): Promise<Answer> =>
+    flow.call(method, path, body, token);
+  const signIn = (keypair: Keypair) => flow.signIn(keypair);
+  const signAndSubmit = (kind: 'checkin' | 'checkout', token: string, body: unknown, signer: Keypair) =>
+    flow.signAndSubmit(kind, token, body, signer);
+  const connect = (auth: Record<string, string>) => flow.connect(auth);
   /** The SQLite `.dump` of the server's database, read by the sqlite3 shell. */
   const dump = (): string =>
     execFileSync('sqlite3', ['-readonly', join(dataDir, 'server.db'), '.dump'], { encoding: 'utf8' });
@@ -116,10 +78,11 @@ describe('wallet sessions, check-in on chain and purge at check-out', { timeout:
       ECS_AUTH__OPERATOR_WALLET: operator.publicKey.toBase58(),
       ECS_AUTH__CHALLENGE_TTL_S: '10',
     });
+    flow = new WalletFlow(ctx.url);
   });
 
   after(async () => {
-    for (const s of sockets) s.disconnect();
+    flow?.close();
     await ctx?.close();
     await svm?.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -360,11 +323,3 @@ describe('wallet sessions, check-in on chain and purge at check-out', { timeout:
     });
   });
 });
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
