@@ -15,14 +15,16 @@ export interface TrackIdentity {
 
 /**
  * Keeps a track's name from flickering (a Schmitt trigger on similarity, plus agreement):
- * a track takes a wallet's name only after `confirmations` consecutive matches of that wallet
- * at or above `threshold`; it keeps it while matches stay at or above `threshold - margin`, and
+ * a track takes a wallet's name after `confirmations` consecutive matches of that wallet at or
+ * above `threshold`, or at once for a match at or above `threshold + strongMargin` (a still
+ * picture, or a camera that analyses rarely, may give a face only one look); it keeps it while matches stay at or above `threshold - margin`, and
  * drops it after `confirmations` consecutive observations that do not (another wallet, or
  * lower). Per track; the caller forgets a track when the tracker loses it.
  */
 export class IdentityHysteresis {
   readonly #margin: number;
   readonly #confirmations: number;
+  readonly #strongMargin: number;
   #threshold: number;
   readonly #state = new Map<
     number,
@@ -33,11 +35,13 @@ export class IdentityHysteresis {
    * @param threshold cosine similarity to accept a match (the recognition threshold).
    * @param margin how far below `threshold` a shown name survives (default 0.05).
    * @param confirmations consecutive agreeing observations to change the shown identity (default 2).
+   * @param strongMargin a match this far above `threshold` names a track at once (default 0.15).
    */
-  constructor(opts: { threshold: number; margin?: number; confirmations?: number }) {
+  constructor(opts: { threshold: number; margin?: number; confirmations?: number; strongMargin?: number }) {
     this.#threshold = opts.threshold;
     this.#margin = opts.margin ?? 0.05;
     this.#confirmations = opts.confirmations ?? 2;
+    this.#strongMargin = opts.strongMargin ?? 0.15;
   }
 
   /** Changes the acceptance threshold (operator setting); tracks keep their state. */
@@ -67,7 +71,8 @@ export class IdentityHysteresis {
       state.streak = 1;
     }
     // The first name of a new track needs the same agreement as a change.
-    if (state.streak >= this.#confirmations && candidate !== state.shown) {
+    const strong = candidate !== null && state.shown === null && sim >= this.#threshold + this.#strongMargin;
+    if ((strong || state.streak >= this.#confirmations) && candidate !== state.shown) {
       state.shown = candidate;
       state.similarity = candidate === null ? null : sim;
       state.candidate = null;

@@ -84,6 +84,13 @@ describe('IdentityHysteresis', () => {
     assert.deepEqual([dropped.wallet, dropped.changed], [null, true]);
   });
 
+  it('names a new track at once on a strong match', () => {
+    const h = new IdentityHysteresis({ threshold: 0.5, strongMargin: 0.15 });
+    const first = h.observe(3, { wallet: 'A', similarity: 0.9 });
+    assert.deepEqual([first.wallet, first.changed], ['A', true]);
+    assert.equal(h.observe(4, { wallet: 'A', similarity: 0.6 }).wallet, null, 'a weak first match waits');
+  });
+
   it('does not flip between two wallets on alternating matches', () => {
     const h = new IdentityHysteresis({ threshold: 0.5 });
     h.observe(7, { wallet: 'A', similarity: 0.7 });
