@@ -26,6 +26,7 @@ COPY --from=build /app/data/samples data/samples
 COPY --from=build /app/models models
 # Listening beyond loopback requires ECS_SERVER__TOKEN (the server refuses to start without it).
 ENV ECS_SERVER__HOST=0.0.0.0 \
+    ORT_DISABLE_TELEMETRY=1 \
     ECS_CAMERAD__RUNTIME_DIR=/run/camserver
 EXPOSE 8080/tcp 40000-40999/udp
 STOPSIGNAL SIGTERM

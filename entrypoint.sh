@@ -11,6 +11,9 @@ cd "$(dirname "$0")" || exit 1
 
 log() { printf '[entrypoint] %s\n' "$*" >&2; }
 
+# onnxruntime's native library would post telemetry to Microsoft (server/vision/ortTelemetryOff.ts).
+export ORT_DISABLE_TELEMETRY=1
+
 for f in dist/server/main.js dist/server/cli/plan.js; do
   [ -f "$f" ] || { log "$f missing: run scripts/setup.sh first"; exit 1; }
 done

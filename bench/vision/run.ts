@@ -24,6 +24,7 @@
  * Output: progress on stderr, a table, then one JSON line (last line of stdout). Needs the
  * models and test photographs: scripts/install-models.sh --with-test-images.
  */
+import '../../server/vision/ortTelemetryOff.js';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { InferenceSession, Tensor } from 'onnxruntime-node';

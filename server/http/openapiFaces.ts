@@ -152,6 +152,22 @@ function facePaths(prefix: string): Record<string, unknown> {
 export const facePathsAll = {
   ...facePaths('/api/face'),
   ...facePaths('/api/face/unified'),
+  '/api/face/overlays': {
+    post: {
+      summary: 'Burn face boxes (and consented names) into the video, or stop. Operator only.',
+      security: operator,
+      requestBody: {
+        required: true,
+        ...json({
+          type: 'object',
+          required: ['enabled'],
+          additionalProperties: false,
+          properties: { enabled: { type: 'boolean' } },
+        }),
+      },
+      responses: { 200: ok('Set', { type: 'object' }), 400: error, 401: error, 403: error, 503: error },
+    },
+  },
   '/api/face/upload-enroll': {
     post: {
       summary: 'Allow or forbid enrolment from uploaded images (off by default). Operator only.',

@@ -1,3 +1,4 @@
+import './ortTelemetryOff.js';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { InvalidStateError } from '../../media/core/errors.js';

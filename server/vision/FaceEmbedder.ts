@@ -1,3 +1,4 @@
+import './ortTelemetryOff.js';
 import { type InferenceSession, Tensor } from 'onnxruntime-node';
 import type { AlignedFace } from './FaceAligner.js';
 import { type ChannelOrder, toPlanar } from './imageResample.js';

@@ -1,3 +1,4 @@
+import './ortTelemetryOff.js';
 import { type InferenceSession, Tensor } from 'onnxruntime-node';
 import { resampleRegion, toGreyPlane } from './imageResample.js';
 import type { Box, FivePoints, Point, RgbImage } from './visionTypes.js';

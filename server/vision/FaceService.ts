@@ -63,6 +63,7 @@ export class FaceService {
   #hub: EventHub | undefined;
   #threshold: number;
   #started = false;
+  #overlays = true;
 
   constructor(opts: FaceServiceOptions) {
     this.#opts = opts;
@@ -83,6 +84,7 @@ export class FaceService {
           logger: this.#logger.child({ camera: id }),
           sinks: {
             overlays: (items) => {
+              if (!this.#overlays) return;
               camera.setOverlays(items).catch((error: unknown) => {
                 this.#logger.debug({ camera: id, err: error }, 'overlays not sent');
               });
@@ -124,6 +126,20 @@ export class FaceService {
       }
     }
     this.#logger.info({ fps: this.#opts.analysisFps, threshold: this.#threshold }, 'face analysis started');
+  }
+
+  /** Whether face boxes are burned into the video (operator setting; on by default). */
+  get overlays(): boolean {
+    return this.#overlays;
+  }
+
+  /** Switches the burned-in boxes on or off (off clears the boxes drawn now). */
+  async setOverlays(enabled: boolean): Promise<boolean> {
+    this.#overlays = enabled;
+    if (!enabled) {
+      await Promise.all([...this.#opts.cameras.values()].map((c) => c.setOverlays([]).catch(() => 0)));
+    }
+    return enabled;
   }
 
   /** The recognition threshold (cosine similarity). */
@@ -265,6 +281,7 @@ export class FaceService {
   status(): Record<string, unknown> {
     return {
       enabled: true,
+      overlays: this.#overlays,
       threshold: this.#threshold,
       analysisFps: this.#opts.analysisFps,
       providers: this.#opts.model.providers ?? null,

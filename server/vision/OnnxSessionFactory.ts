@@ -1,3 +1,4 @@
+import './ortTelemetryOff.js';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { cpus } from 'node:os';

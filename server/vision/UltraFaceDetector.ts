@@ -1,3 +1,4 @@
+import './ortTelemetryOff.js';
 import { type InferenceSession, Tensor } from 'onnxruntime-node';
 import { resampleRegion, toPlanar } from './imageResample.js';
 import { nonMaxSuppression, type ScoredBox } from './nms.js';

@@ -6,6 +6,8 @@ declare global {
   interface Window {
     /** Test hook: see web/README.md. */
     __viewer: ViewerHandle;
+    /** Test hook: the face panel (its `lines` are the face events received, newest first). */
+    __faces: import('./faces/FacePanel').FacePanel;
   }
 }
 
@@ -22,8 +24,12 @@ app.start();
 // The wallet session panel loads after the players start: it carries web3.js and the wallet
 // adapters (a chunk of its own), which the video does not need.
 const sessionRoot = mustGet('session');
-import('./session/startSession').then(
-  ({ startSession }) => startSession(sessionRoot, () => app.status?.cameras.map((c) => c.id) ?? []),
+const cameraIds = (): string[] => app.status?.cameras.map((c) => c.id) ?? [];
+Promise.all([import('./session/startSession'), import('./faces/FacePanel')]).then(
+  ([{ startSession }, { FacePanel }]) => {
+    const session = startSession(sessionRoot, cameraIds);
+    window.__faces = new FacePanel(mustGet('faces'), session, () => cameraIds()[0]);
+  },
   (err: unknown) => {
     sessionRoot.textContent = `The wallet session panel failed to load: ${String(err)}`;
     console.error('[session] panel failed to load', err);

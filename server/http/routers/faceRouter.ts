@@ -18,7 +18,7 @@ const enrollBody = z.strictObject({ nft: z.boolean().default(false) });
 const recognizeBody = z.strictObject({});
 const thresholdBody = z.strictObject({ threshold: z.number().min(0).max(1) });
 const cameraBody = z.strictObject({ cameraId: z.string().optional() });
-const uploadEnrollBody = z.strictObject({ enabled: z.boolean() });
+const enabledBody = z.strictObject({ enabled: z.boolean() });
 
 /** What the face routes need. */
 export interface FaceRouterDeps {
@@ -164,8 +164,14 @@ export function faceRouter(deps: FaceRouterDeps): Router {
     });
   }
 
+  router.post('/api/face/overlays', requireOperator(deps.deploymentToken), async (ctx) => {
+    const faces = facesOf();
+    const { enabled } = parseJsonBody(ctx, enabledBody);
+    ctx.body = { enabled: await faces.setOverlays(enabled) };
+  });
+
   router.post('/api/face/upload-enroll', requireOperator(deps.deploymentToken), (ctx) => {
-    const { enabled } = parseJsonBody(ctx, uploadEnrollBody);
+    const { enabled } = parseJsonBody(ctx, enabledBody);
     deps.uploadEnroll.enabled = enabled;
     ctx.body = { enabled };
   });

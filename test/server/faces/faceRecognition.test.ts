@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,40 +11,17 @@ import type { RgbImage } from '../../../server/vision/visionTypes.js';
 import { freeUdpPort } from '../../helpers/freePort.js';
 import { SvmRpcServer } from '../../helpers/svm/SvmRpcServer.js';
 import { startTestServer } from '../../helpers/testServer.js';
+import { boxEdgePixels, isOverlayGreen, PhotoCamera } from '../../helpers/photoCamera.js';
 import { waitFor, WalletFlow } from '../../helpers/walletFlow.js';
 import { assertFixturesInstalled, imagesDir, yaleSubject } from '../vision/faceFixtures.js';
 
 const WIDTH = 640;
 const HEIGHT = 480;
 
-/** One photograph as the camera's picture: scaled to 405 px high, centred on mid-grey 640×480. */
-async function frameJpeg(photo: RgbImage): Promise<Buffer> {
-  const face = await sharp(Buffer.from(photo.data), { raw: { width: photo.width, height: photo.height, channels: 3 } })
-    .resize({ height: 405 })
-    .png()
-    .toBuffer();
-  return sharp({ create: { width: WIDTH, height: HEIGHT, channels: 3, background: { r: 128, g: 128, b: 128 } } })
-    .composite([{ input: face, gravity: 'centre' }])
-    .jpeg({ quality: 92 })
-    .toBuffer();
-}
-
 /** RGB of pixel (x, y) of an RGB24 grab. */
 function px(p: { data: Buffer; stride: number }, x: number, y: number): [number, number, number] {
   const i = y * p.stride + x * 3;
   return [p.data[i]!, p.data[i + 1]!, p.data[i + 2]!];
-}
-
-/** Overlay green `#00e676` after camerad's I420 round trip. */
-const isOverlayGreen = ([r, g, b]: [number, number, number]): boolean => r <= 90 && g >= 180 && b >= 60 && b <= 190;
-
-/** Pixels on the centre lines of a box's strokes, `t` px thick (drawn inside the box). */
-function edgePixels([x, y, w, h]: [number, number, number, number], t: number): [number, number][] {
-  const points: [number, number][] = [];
-  const half = Math.floor(t / 2);
-  for (let i = x + t; i < x + w - t; i++) points.push([i, y + h - half - 1]);
-  for (let j = y + t; j < y + h - t; j++) points.push([x + half, j], [x + w - half - 1, j]);
-  return points;
 }
 
 /** Every file under `dir`, recursively. */
@@ -65,7 +42,7 @@ function filesUnder(dir: string): string[] {
 describe('face enrolment and recognition on a camera of real photographs', { timeout: 240_000 }, () => {
   const user = Keypair.generate();
   const operator = Keypair.generate();
-  const photos = mkdtempSync(join(tmpdir(), 'ecs-faces-photos-'));
+  const photos = new PhotoCamera(WIDTH, HEIGHT);
   const dataDir = mkdtempSync(join(tmpdir(), 'ecs-faces-state-'));
   let svm: SvmRpcServer;
   let ctx: Awaited<ReturnType<typeof startTestServer>>;
@@ -73,12 +50,7 @@ describe('face enrolment and recognition on a camera of real photographs', { tim
   let userToken: string;
   let operatorToken: string;
   let yale: RgbImage[];
-  /** Puts a photograph in front of the camera (the newest JPEG of the folder wins). */
-  const show = async (photo: RgbImage, name: string): Promise<void> => {
-    const tmp = join(photos, `.${name}.tmp`);
-    await sharp(await frameJpeg(photo)).toFile(tmp);
-    renameSync(tmp, join(photos, `${name}.jpg`));
-  };
+  const show = (photo: RgbImage, name: string): Promise<void> => photos.show(photo, name);
 
   before(async () => {
     assertFixturesInstalled();
@@ -91,17 +63,7 @@ describe('face enrolment and recognition on a camera of real photographs', { tim
       ECS_FACES__ANALYSIS_FPS: '4',
       ECS_VISION__UPLOAD__MAX_BYTES: String(512 * 1024),
       ECS_CAMERAD__RTP_BASE_PORT: String(await freeUdpPort(true)),
-      ECS_CAMERAS: JSON.stringify([
-        {
-          id: 'cam',
-          source: `dir://${photos}`,
-          width: WIDTH,
-          height: HEIGHT,
-          fps: 10,
-          bitrateKbps: 600,
-          dirMaxAgeMs: 3_600_000,
-        },
-      ]),
+      ECS_CAMERAS: JSON.stringify([photos.camera('cam')]),
       ECS_STORAGE__DATA_DIR: dataDir,
       ECS_CHAIN__RPC_URL: svm.url,
       ECS_CHAIN__CLUSTER: 'localnet',
@@ -118,7 +80,7 @@ describe('face enrolment and recognition on a camera of real photographs', { tim
     flow?.close();
     await ctx?.close();
     await svm?.close();
-    rmSync(photos, { recursive: true, force: true });
+    photos.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -162,7 +124,7 @@ describe('face enrolment and recognition on a camera of real photographs', { tim
       await camera.grab({ format: 'rgb', overlays: true }),
       await camera.grab({ format: 'rgb', overlays: false }),
     ];
-    const edges = edgePixels(event.box, overlayThickness(HEIGHT));
+    const edges = boxEdgePixels(event.box, overlayThickness(HEIGHT));
     const share = (p: typeof program): number =>
       edges.filter(([x, y]) => isOverlayGreen(px(p, x, y))).length / edges.length;
     assert.ok(

@@ -137,6 +137,11 @@ export class SessionController implements SessionHandle {
   }
 
   /** Calls `listener` after every state change; returns the function that stops it. */
+  /** The current session token (JWT), or null when not signed in: for other panels' requests. */
+  get sessionToken(): string | null {
+    return this.#tokens.token;
+  }
+
   onChange(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);

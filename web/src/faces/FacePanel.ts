@@ -1,0 +1,164 @@
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../../server/events/EventCatalogue';
+
+/** Face events kept in the list, newest first. */
+const EVENT_LIST_LENGTH = 20;
+
+/** What the panel needs of the wallet session. */
+export interface FaceSessionSource {
+  readonly sessionToken: string | null;
+  readonly session: { wallet: string; role: 'user' | 'operator'; cameraId: string; checkedIn: boolean } | null;
+  onChange(listener: () => void): () => void;
+}
+
+/** One line of the event list. */
+export interface FaceEventLine {
+  name: 'face:detected' | 'face:recognized' | 'face:lost';
+  text: string;
+  at: number;
+}
+
+/**
+ * The face panel beside the players: recognition status, an "Enrol my face" button (from the
+ * camera's current frame; the user looks at the camera), the live list of face events (the
+ * socket carries the session token, so the user hears their own recognitions and the operator
+ * everyone's), and, for the operator, the toggle that burns face boxes into the video.
+ * `window.__faces` exposes the event lines for tests.
+ */
+export class FacePanel {
+  readonly lines: FaceEventLine[] = [];
+  #socket: Socket<ServerToClientEvents, ClientToServerEvents> | undefined;
+  #socketToken: string | null | undefined;
+  readonly #status: HTMLElement;
+  readonly #enrol: HTMLButtonElement;
+  readonly #message: HTMLElement;
+  readonly #overlays: HTMLInputElement;
+  readonly #overlaysLabel: HTMLElement;
+  readonly #list: HTMLOListElement;
+
+  constructor(
+    root: HTMLElement,
+    private readonly source: FaceSessionSource,
+    private readonly cameraId: () => string | undefined,
+  ) {
+    root.replaceChildren();
+    const title = el('h2', 'Faces');
+    this.#status = el('p', 'loading…');
+    this.#status.dataset.field = 'status';
+    this.#enrol = document.createElement('button');
+    this.#enrol.type = 'button';
+    this.#enrol.textContent = 'Enrol my face';
+    this.#enrol.title = 'Look at the camera: your face is taken from its current picture';
+    this.#enrol.addEventListener('click', () => void this.#enrolNow());
+    this.#message = el('p', '');
+    this.#message.dataset.field = 'message';
+    this.#overlaysLabel = document.createElement('label');
+    this.#overlays = document.createElement('input');
+    this.#overlays.type = 'checkbox';
+    this.#overlays.name = 'overlays';
+    this.#overlays.addEventListener('change', () => void this.#setOverlays(this.#overlays.checked));
+    this.#overlaysLabel.append(this.#overlays, ' Burn face boxes into the video');
+    this.#list = document.createElement('ol');
+    this.#list.className = 'face-events';
+    root.append(title, this.#status, this.#enrol, this.#message, this.#overlaysLabel, el('h3', 'Events'), this.#list);
+    source.onChange(() => this.#render());
+    this.#render();
+    void this.#refreshStatus();
+  }
+
+  #render(): void {
+    const session = this.source.session;
+    this.#enrol.disabled = !this.source.sessionToken;
+    this.#overlaysLabel.hidden = session?.role !== 'operator';
+    const token = this.source.sessionToken;
+    if (token !== this.#socketToken) this.#connect(token);
+  }
+
+  #connect(token: string | null): void {
+    this.#socket?.close();
+    this.#socketToken = token;
+    const auth: Record<string, string> = token ? { token } : {};
+    const camera = this.cameraId();
+    if (!token && camera) auth.cameraId = camera;
+    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(window.location.origin, { auth });
+    socket.on('face:detected', (e) => this.#add('face:detected', `track ${e.trackId} appeared (${e.cameraId})`));
+    socket.on('face:recognized', (e) =>
+      this.#add(
+        'face:recognized',
+        `track ${e.trackId}: ${e.wallet === this.source.session?.wallet ? 'you' : shortWallet(e.wallet)} (similarity ${e.similarity.toFixed(2)})`,
+      ),
+    );
+    socket.on('face:lost', (e) => this.#add('face:lost', `track ${e.trackId} left (${e.cameraId})`));
+    this.#socket = socket;
+  }
+
+  #add(name: FaceEventLine['name'], text: string): void {
+    const line = { name, text, at: Date.now() };
+    this.lines.unshift(line);
+    this.lines.splice(EVENT_LIST_LENGTH);
+    const item = document.createElement('li');
+    item.dataset.event = name;
+    item.textContent = `${new Date(line.at).toLocaleTimeString()} ${text}`;
+    this.#list.prepend(item);
+    while (this.#list.children.length > EVENT_LIST_LENGTH) this.#list.lastElementChild?.remove();
+  }
+
+  async #refreshStatus(): Promise<void> {
+    try {
+      const res = await fetch('/api/face/status');
+      const status = (await res.json()) as {
+        enabled: boolean;
+        reason?: string;
+        overlays?: boolean;
+        analysisFps?: number;
+        providers?: Record<string, string>;
+      };
+      if (!status.enabled) {
+        this.#status.textContent = `Face recognition is off: ${status.reason ?? 'disabled'}`;
+        this.#enrol.hidden = true;
+        return;
+      }
+      const provider = status.providers ? Object.values(status.providers)[0] : 'cpu';
+      this.#status.textContent = `Face recognition on (${provider}, ${status.analysisFps} frames/s analysed)`;
+      this.#overlays.checked = status.overlays ?? true;
+    } catch (err) {
+      this.#status.textContent = `Face status unavailable: ${String(err)}`;
+    }
+  }
+
+  async #enrolNow(): Promise<void> {
+    this.#message.textContent = 'Enrolling: look at the camera…';
+    const res = await this.#post('/api/face/enroll', {});
+    this.#message.textContent = res.ok
+      ? `Enrolled${res.body.inGallery ? ': you will be recognised while checked in' : ' (temporary: check in to be recognised)'}`
+      : `Not enrolled: ${String(res.body.error)}`;
+  }
+
+  async #setOverlays(enabled: boolean): Promise<void> {
+    const res = await this.#post('/api/face/overlays', { enabled });
+    if (!res.ok) {
+      this.#overlays.checked = !enabled;
+      this.#message.textContent = `Overlays not changed: ${String(res.body.error)}`;
+    }
+  }
+
+  async #post(path: string, body: unknown): Promise<{ ok: boolean; body: Record<string, unknown> }> {
+    const token = this.source.sessionToken;
+    const res = await fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    return { ok: res.ok, body: (await res.json().catch(() => ({}))) as Record<string, unknown> };
+  }
+}
+
+function el(tag: string, text: string): HTMLElement {
+  const node = document.createElement(tag);
+  node.textContent = text;
+  return node;
+}
+
+function shortWallet(wallet: string): string {
+  return `${wallet.slice(0, 4)}…${wallet.slice(-4)}`;
+}
