@@ -43,6 +43,11 @@ export interface BenchServerOptions {
    * Default false: only the generated configuration counts.
    */
   inheritEcsEnv?: boolean;
+  /**
+   * Environment variables set for the server on top of that, whatever `inheritEcsEnv` says
+   * (e.g. `{ ECS_VISION__ENABLED: 'false' }`).
+   */
+  env?: Record<string, string>;
   /** Copy the server's log to stderr. */
   echo?: boolean;
   /** Longest wait for the server to listen and the camera to encode, ms. Default 60 000. */
@@ -94,9 +99,12 @@ export class BenchServer {
     };
     writeFileSync(configFile, JSON.stringify(config, null, 2));
     const node = options.entry === 'dist' ? [entryFile] : ['--import', 'tsx', entryFile];
-    const env = options.inheritEcsEnv
-      ? process.env
-      : Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ECS_')));
+    const env = {
+      ...(options.inheritEcsEnv
+        ? process.env
+        : Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ECS_')))),
+      ...options.env,
+    };
     let started: StartedProcess | undefined;
     try {
       started = await startProcess('server', process.execPath, [...node, '--config', configFile], {

@@ -18,11 +18,16 @@
  *
  * `--via worker` runs the pipeline through FaceAnalyzerWorker (the server's path: adds the
  * frame's copy to the inference thread); default `direct` (FaceAnalyzer on this thread).
- * Not measured here: camera video frame rate with analysis running (needs the camerad
- * analysis-frame integration).
  *
- * Output: progress on stderr, a table, then one JSON line (last line of stdout). Needs the
- * models and test photographs: scripts/install-models.sh --with-test-images.
+ * Then (unless `--no-video`) the video part (videoPhase.ts): the real server with a dir://
+ * camera of photographs of faces, 1280×720 at 30 fps, latency probe on, played in headless
+ * Chromium for `--video-s` s, once with face analysis off and once on: delivered fps,
+ * glass-to-glass p50/p95, frames analysed per second and faces tracked.
+ *
+ * Output: progress on stderr, tables, then one JSON line (last line of stdout). Exit 1 when the
+ * video part failed (`video.errors` says why), 2 on bad arguments. Needs the models and test
+ * photographs (scripts/install-models.sh --with-test-images) and, for the video part, camerad
+ * and Chromium (scripts/setup.sh --with-tests).
  */
 import '../../server/vision/ortTelemetryOff.js';
 import { join } from 'node:path';
@@ -40,9 +45,13 @@ import {
 } from '../../server/vision/OnnxSessionFactory.js';
 import { visionSchema } from '../../server/vision/visionConfig.js';
 import type { AnalysisTimings, RgbImage } from '../../server/vision/visionTypes.js';
+import { launchChromium } from '../../test/helpers/browser.js';
+import { installCleanup, onInterrupt } from '../../test/helpers/cleanup.js';
 import { gitRevision, machineInfo } from '../lib/machine.js';
 import { printJsonLine, printTable, progress } from '../lib/report.js';
 import { median, percentile, round } from '../lib/stats.js';
+import { ensureWebBuilt } from '../lib/webDist.js';
+import { GOAL_FPS_RATIO, GOAL_P95_RATIO, type VideoResult, runVideoPhase } from './videoPhase.js';
 
 const BENCH = 'bench:vision';
 
@@ -50,22 +59,35 @@ function usage(message: string): never {
   process.stderr.write(
     `${BENCH}: ${message}\n` +
       'usage: npm run bench:vision -- [--providers tensorrt,cuda,cpu] [--threads N] [--seconds 5] [--warmup 3] ' +
-      '[--width 1280] [--height 720] [--via direct|worker]\n',
+      '[--width 1280] [--height 720] [--via direct|worker] [--no-video] [--video-s 20] [--video-warmup-s 3] ' +
+      '[--rewrite-hz 10] [--photos yale|a.jpg,b.jpg] [--verbose]\n',
   );
   process.exit(2);
 }
 
-const { values: args } = parseArgs({
-  options: {
-    providers: { type: 'string', default: EXECUTION_PROVIDERS.join(',') },
-    threads: { type: 'string' },
-    seconds: { type: 'string', default: '5' },
-    warmup: { type: 'string', default: '3' },
-    width: { type: 'string', default: '1280' },
-    height: { type: 'string', default: '720' },
-    via: { type: 'string', default: 'direct' },
-  },
-});
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      providers: { type: 'string', default: EXECUTION_PROVIDERS.join(',') },
+      threads: { type: 'string' },
+      seconds: { type: 'string', default: '5' },
+      warmup: { type: 'string', default: '3' },
+      width: { type: 'string', default: '1280' },
+      height: { type: 'string', default: '720' },
+      via: { type: 'string', default: 'direct' },
+      'no-video': { type: 'boolean', default: false },
+      'video-s': { type: 'string', default: '20' },
+      'video-warmup-s': { type: 'string', default: '3' },
+      'rewrite-hz': { type: 'string', default: '10' },
+      photos: { type: 'string', default: 'yale' },
+      verbose: { type: 'boolean', default: false },
+    },
+  });
+} catch (error) {
+  usage((error as Error).message);
+}
+const args = parsed.values;
 const providers = args.providers.split(',').map((p) => p.trim()) as ExecutionProvider[];
 for (const p of providers) if (!EXECUTION_PROVIDERS.includes(p)) usage(`unknown provider ${p}`);
 const seconds = Number(args.seconds);
@@ -76,6 +98,16 @@ const threads = args.threads === undefined ? undefined : Number(args.threads);
 if (!(seconds > 0) || !(warmup >= 0) || !(width >= 64) || !(height >= 64)) usage('bad numbers');
 if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) usage('--threads must be an integer ≥ 1');
 if (args.via !== 'direct' && args.via !== 'worker') usage('--via must be direct or worker');
+const video = !args['no-video'];
+const videoS = Number(args['video-s']);
+const videoWarmupS = Number(args['video-warmup-s']);
+const rewriteHz = Number(args['rewrite-hz']);
+const photos = args.photos.split(',').map((p) => p.trim());
+if (!(videoS > 0) || !(videoWarmupS >= 0)) usage('--video-s must be > 0 and --video-warmup-s ≥ 0');
+if (!(rewriteHz > 0 && rewriteHz <= 30)) usage('--rewrite-hz must be in (0, 30]');
+if (photos.some((p) => p === '' || p.includes('/')) || (photos.includes('yale') && photos.length > 1)) {
+  usage('--photos is yale or a comma-separated list of files of test/fixtures/faces/images');
+}
 
 const root = projectRoot();
 const logger = pino({ level: 'warn' }, pino.destination(2));
@@ -231,6 +263,8 @@ async function measureProvider(
   return { provider, available: true, cases, model_only_ms };
 }
 
+installCleanup();
+if (video) ensureWebBuilt(root, BENCH);
 const frames: [string, RgbImage, number][] = [
   ['0 faces', noFaceFrame(), 0],
   ['1 face', await fitted('astronaut.png'), 1],
@@ -254,7 +288,91 @@ for (const r of results) {
   rows.push([r.provider, 'baseline: session.run only', null, null, null, m.detector, m.embedder]);
   rows.push([r.provider, `  (landmark model run: ${m.landmarks} ms)`, null, null, null, null, null]);
 }
+
+let videoResult: VideoResult | null = null;
+if (video) {
+  const { browser, close } = await launchChromium();
+  const forget = onInterrupt(close);
+  try {
+    videoResult = await runVideoPhase(browser, {
+      root,
+      durationS: videoS,
+      warmupS: videoWarmupS,
+      rewriteHz,
+      photos,
+      verbose: args.verbose,
+      bench: BENCH,
+    });
+  } finally {
+    forget();
+    await close();
+  }
+}
+
 printTable(['provider', 'case', 'faces', 'frames/s', 'ms/frame', 'detect ms', 'per-face ms'], rows);
+if (videoResult) printVideo(videoResult);
+
+/** The video part's table and its one-line verdict. */
+function printVideo(v: VideoResult): void {
+  process.stdout.write('\n');
+  const cpu = (r: VideoResult['off']): string | null =>
+    r ? `server ${r.cpu_pct.server ?? '?'}%, camerad ${r.cpu_pct.camerad ?? '?'}%` : null;
+  const host = (r: VideoResult['off']): string | null =>
+    r ? `${r.host.busy_pct}% of ${r.host.cores} (steal ${r.host.steal_pct}%)` : null;
+  printTable(
+    [
+      'video',
+      'fps',
+      'encoded fps',
+      'p50 ms',
+      'p95 ms',
+      'every frame p95 ms',
+      'source frames',
+      'analysed/s',
+      'faces',
+      'cpu (one core = 100%)',
+      'host busy',
+    ],
+    [
+      [
+        'analysis off',
+        v.off?.fps ?? null,
+        v.off?.encoded_fps ?? null,
+        v.off?.p50_ms ?? null,
+        v.off?.p95_ms ?? null,
+        v.off?.all_frames_p95_ms ?? null,
+        v.off?.source_frames ?? null,
+        null,
+        null,
+        cpu(v.off),
+        host(v.off),
+      ],
+      [
+        'analysis on',
+        v.on?.fps ?? null,
+        v.on?.encoded_fps ?? null,
+        v.on?.p50_ms ?? null,
+        v.on?.p95_ms ?? null,
+        v.on?.all_frames_p95_ms ?? null,
+        v.on?.source_frames ?? null,
+        v.on?.analysed_fps ?? null,
+        v.on?.faces ?? null,
+        cpu(v.on),
+        host(v.on),
+      ],
+    ],
+  );
+  const verdict = (ok: boolean | null): string => (ok === null ? 'not measured' : ok ? 'ok' : 'MISSED');
+  process.stdout.write(
+    `video with analysis on (${v.on?.analysed_fps ?? '?'} frames analysed/s, ${v.on?.faces ?? '?'} face(s)): ` +
+      `${v.on?.fps ?? '?'} fps = ${v.fps_ratio_on ?? '?'} × ${v.configured_fps} configured ` +
+      `(goal ≥ ${GOAL_FPS_RATIO}: ${verdict(v.goals.fps_on_at_least_0_9_configured)}); ` +
+      `p95 ${v.on?.p95_ms ?? '?'} ms vs ${v.off?.p95_ms ?? '?'} ms off = ${v.p95_ratio_on_vs_off ?? '?'}× ` +
+      `(goal ≤ ${GOAL_P95_RATIO}: ${verdict(v.goals.p95_on_within_20_pct_of_off)})` +
+      (Object.keys(v.errors).length ? `; errors: ${JSON.stringify(v.errors)}` : '') +
+      '\n',
+  );
+}
 
 const cpuCases = results.find((r) => r.available)?.cases ?? [];
 printJsonLine({
@@ -268,5 +386,7 @@ printJsonLine({
   models: { detector: 'faceplugin fr_detect.onnx (UltraFace RFB-320)', embedder: 'faceplugin fr_feature.onnx' },
   providers: results,
   all_faces_found: cpuCases.every((c) => c.faces_found === c.faces_expected),
-  not_measured: ['camera video frame rate with analysis running (needs the camerad analysis-frame integration)'],
+  not_measured: video ? [] : ['video with face analysis on vs off (--no-video)'],
+  video: videoResult,
 });
+process.exitCode = videoResult && Object.keys(videoResult.errors).length > 0 ? 1 : 0;

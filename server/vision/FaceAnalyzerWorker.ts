@@ -7,25 +7,15 @@ import {
   type FaceAnalyzerWorkerData,
   type FromWorker,
   type ToWorker,
-  fromWireError,
   type WorkerResults,
 } from './faceAnalyzerWorkerProtocol.js';
 import { VisionBusyError } from './VisionBusyError.js';
+import { forwardWorkerLog, fromWireError, startModuleWorker } from '../../media/core/workerWire.js';
 import type { VisionConfig } from './visionConfig.js';
 import type { AnalyzedFace, DetectedFace, FaceToEmbed, RgbImage } from './visionTypes.js';
 
 /** How long `close()` waits for the thread to release its sessions before terminating it, ms. */
 const CLOSE_TIMEOUT_MS = 5000;
-
-/** pino's numeric levels (https://getpino.io/#/docs/api?id=levels). */
-const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
-  10: 'trace',
-  20: 'debug',
-  30: 'info',
-  40: 'warn',
-  50: 'error',
-  60: 'fatal',
-};
 
 export interface FaceAnalyzerWorkerOptions {
   /** Folder relative model paths are resolved against (the project root). */
@@ -94,19 +84,11 @@ export class FaceAnalyzerWorker {
     const logger = options.logger.child({ module: 'vision' });
     const workerData: FaceAnalyzerWorkerData = { config, root: options.root, logLevel: logger.level };
     // Under tsx (tests, benches) this module is .ts and so is the worker; built, both are .js.
-    const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    const entry = new URL(`./faceAnalyzerThread${extension}`, import.meta.url);
-    const worker =
-      extension === '.ts'
-        ? new Worker(
-            `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`,
-            { eval: true, workerData, name: 'vision' },
-          )
-        : new Worker(entry, { workerData, name: 'vision' });
+    const worker = startModuleWorker(import.meta.url, 'faceAnalyzerThread', { workerData, name: 'vision' });
 
     /** Set once the thread is ready; an exit before that fails the start instead. */
     const started: { host?: FaceAnalyzerWorker } = {};
-    const log = (line: string): void => forwardLog(logger, line);
+    const log = (line: string): void => forwardWorkerLog(logger, line, 'the vision worker');
     const exited = new Promise<void>((resolve) => {
       worker.once('exit', (code) => {
         if (started.host) started.host.#onExit(code);
@@ -232,7 +214,7 @@ export class FaceAnalyzerWorker {
         this.#closeWaiter?.();
         break;
       case 'log':
-        forwardLog(this.#logger, message.line);
+        forwardWorkerLog(this.#logger, message.line, 'the vision worker');
         break;
       case 'ready':
       case 'failed':
@@ -250,17 +232,5 @@ export class FaceAnalyzerWorker {
       this.#logger.error({ code }, 'vision worker exited');
       this.#onCrash?.(error);
     }
-  }
-}
-
-/** Re-logs a pino JSON line from the thread through `logger`, at its level. */
-function forwardLog(logger: Logger, line: string): void {
-  try {
-    const record = JSON.parse(line) as Record<string, unknown>;
-    const { level, msg } = record;
-    for (const key of ['level', 'msg', 'time', 'pid', 'hostname', 'module']) delete record[key];
-    logger[LEVELS[level as number] ?? 'info'](record, String(msg ?? ''));
-  } catch {
-    logger.info({ line }, 'unparsable log line from the vision worker');
   }
 }

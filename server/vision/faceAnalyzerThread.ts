@@ -4,6 +4,7 @@
  * arrival order (onnxruntime-node runs a model synchronously on this thread); embeddings go
  * back as transferred buffers. Logs go to the main thread's logger as JSON lines.
  */
+import { toWireError } from '../../media/core/workerWire.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { FaceAnalyzer } from './FaceAnalyzer.js';
@@ -11,7 +12,6 @@ import {
   type FaceAnalyzerWorkerData,
   type FromWorker,
   type ToWorker,
-  toWireError,
   type WorkerResults,
 } from './faceAnalyzerWorkerProtocol.js';
 

@@ -1,4 +1,4 @@
-import { BadRequestError, InvalidStateError } from '../../media/core/errors.js';
+import type { WireError } from '../../media/core/workerWire.js';
 import type { ExecutionProvider } from './OnnxSessionFactory.js';
 import type { VisionConfig } from './visionConfig.js';
 import type { AnalysisTimings, AnalyzedFace, DetectedFace, FaceToEmbed, RgbImage } from './visionTypes.js';
@@ -25,13 +25,6 @@ export interface WorkerResults {
   embed: Float32Array;
 }
 
-/** An error as it crosses the thread boundary. */
-export interface WireError {
-  name: string;
-  message: string;
-  field?: string;
-}
-
 /** Messages to the main thread. */
 export type FromWorker =
   | { op: 'ready'; providers: Partial<Record<'detector' | 'landmarks' | 'embedder', ExecutionProvider>> }
@@ -40,26 +33,3 @@ export type FromWorker =
   | { op: 'result'; id: number; ok: false; error: WireError }
   | { op: 'closed'; id: number }
   | { op: 'log'; line: string };
-
-/** Flattens an error for `postMessage`, keeping its class name and field. */
-export function toWireError(error: unknown): WireError {
-  const e = error instanceof Error ? error : new Error(String(error));
-  return { name: e.name, message: e.message, field: e instanceof BadRequestError ? e.field : undefined };
-}
-
-/** Rebuilds the error on the receiving thread (the classes callers test for; others keep their name). */
-export function fromWireError(wire: WireError): Error {
-  switch (wire.name) {
-    case 'BadRequestError':
-      return new BadRequestError(wire.message, wire.field);
-    case 'InvalidStateError':
-      return new InvalidStateError(wire.message);
-    case 'TypeError':
-      return new TypeError(wire.message);
-    default: {
-      const error = new Error(wire.message);
-      error.name = wire.name;
-      return error;
-    }
-  }
-}

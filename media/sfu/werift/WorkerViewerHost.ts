@@ -4,20 +4,11 @@ import { InvalidStateError } from '../../core/errors.js';
 import type { RtpRingMemory } from '../../rtp/RtpRing.js';
 import type { RemoteCandidate, SfuNetworkOptions, ViewerAnswer, ViewerInfo } from '../SfuTypes.js';
 import type { ViewerHostEvents, ViewerHostPort } from './ViewerHostTypes.js';
-import { type FromWorker, type ToWorker, type ViewerWorkerData, fromWireError } from './viewerWorkerProtocol.js';
+import { forwardWorkerLog, fromWireError, startModuleWorker } from '../../core/workerWire.js';
+import type { FromWorker, ToWorker, ViewerWorkerData } from './viewerWorkerProtocol.js';
 
 /** How long `close()` waits for the worker to close its viewers before terminating it, in ms. */
 const CLOSE_TIMEOUT_MS = 2000;
-
-/** pino's numeric levels (https://getpino.io/#/docs/api?id=levels). */
-const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
-  10: 'trace',
-  20: 'debug',
-  30: 'info',
-  40: 'warn',
-  50: 'error',
-  60: 'fatal',
-};
 
 /**
  * A {@link ViewerHost} in a worker thread, driven from the main thread. The worker reads the
@@ -53,17 +44,8 @@ export class WorkerViewerHost implements ViewerHostPort {
     this.#logger = logger.child({ thread });
     this.#events = events;
     // Under tsx (tests) this module is .ts and so is the worker; built, both are .js.
-    const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
     const workerData: ViewerWorkerData = { thread, network, logLevel: logger.level };
-    const entry = new URL(`./viewerWorker${extension}`, import.meta.url);
-    // Source runs (tests, benches) load the TypeScript entry through tsx's loader in the worker.
-    this.#worker =
-      extension === '.ts'
-        ? new Worker(
-            `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`,
-            { eval: true, workerData, name: `viewers-${thread}` },
-          )
-        : new Worker(entry, { workerData, name: `viewers-${thread}` });
+    this.#worker = startModuleWorker(import.meta.url, 'viewerWorker', { workerData, name: `viewers-${thread}` });
     this.#worker.on('message', (message: FromWorker) => this.#onMessage(message));
     this.#worker.on('error', (error) => this.#logger.error({ err: error }, 'viewer worker failed'));
     this.#exited = new Promise((resolve) => {
@@ -159,13 +141,6 @@ export class WorkerViewerHost implements ViewerHostPort {
   }
 
   #log(line: string): void {
-    try {
-      const record = JSON.parse(line) as Record<string, unknown>;
-      const { level, msg } = record;
-      for (const key of ['level', 'msg', 'time', 'pid', 'hostname']) delete record[key];
-      this.#logger[LEVELS[level as number] ?? 'info'](record, String(msg ?? ''));
-    } catch {
-      this.#logger.info({ line }, 'unparsable log line from a viewer worker');
-    }
+    forwardWorkerLog(this.#logger, line, 'a viewer worker');
   }
 }

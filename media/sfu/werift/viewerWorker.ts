@@ -6,7 +6,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { ViewerHost } from './ViewerHost.js';
-import { type FromWorker, type ToWorker, type ViewerWorkerData, toWireError } from './viewerWorkerProtocol.js';
+import { toWireError } from '../../core/workerWire.js';
+import type { FromWorker, ToWorker, ViewerWorkerData } from './viewerWorkerProtocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('viewerWorker.ts must run in a worker thread');

@@ -1,0 +1,544 @@
+/**
+ * The video part of `npm run bench:vision`: what face analysis costs the video. The real server
+ * (bench/lib/BenchServer.ts) with one camera `dir://` of real photographs of faces, 1280×720 at
+ * 30 fps, latency probe on (docs/latency-probe.md), played by web/latency.html in headless
+ * Chromium; measured twice in the same run, once with `ECS_VISION__ENABLED=false` and once with
+ * `ECS_VISION__ENABLED=true` (analysis at the server's default `faces.analysisFps`).
+ *
+ * A dir:// camera makes a new source frame only when a new image is written, and camerad sends
+ * analysis frames only for new source frames: during both runs alike the photographs are
+ * rewritten, alternately, `rewriteHz` times a second, so the analysis always has a fresh frame.
+ * camerad stamps a dir:// frame with the image's mtime and repeats it on every output tick until
+ * the next one, so the probe of a repeated frame grows older by a frame each time; the latency
+ * of a new picture (glass-to-glass) is that of the first frame that shows it. Both are reported:
+ * `p50_ms`/`p95_ms` over the first showing of each source frame, `all_frames_*` over every
+ * presented frame (which adds up to one rewrite period).
+ */
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
+import type { RgbImage } from '../../server/vision/visionTypes.js';
+import { onInterrupt } from '../../test/helpers/cleanup.js';
+import { loadImage, yaleSubject } from '../../test/server/vision/faceFixtures.js';
+import { BenchServer } from '../lib/BenchServer.js';
+import { CpuWindow } from '../lib/CpuWindow.js';
+import { HostCpuWindow } from '../lib/HostCpuWindow.js';
+import { progress } from '../lib/report.js';
+import { median, percentile, round } from '../lib/stats.js';
+import { VIEWPORT } from '../latency/pageMeasure.js';
+
+/** The camera of both runs: the latency bench's 720p30 (x264 2500 kbit/s, IDR every 60 frames). */
+export const VIDEO_CAMERA = {
+  id: 'bench',
+  width: 1280,
+  height: 720,
+  fps: 30,
+  bitrateKbps: 2500,
+  keyframeInterval: 60,
+  latencyProbe: true,
+  // The photographs are rewritten all the time; this only keeps a stall of the bench from
+  // turning into NO SIGNAL.
+  dirMaxAgeMs: 60_000,
+} as const;
+/** Goal of the issue: delivered fps with analysis on at least this × configured. */
+export const GOAL_FPS_RATIO = 0.9;
+/** Goal of the issue: p95 with analysis on at most this × the p95 with analysis off. */
+export const GOAL_P95_RATIO = 1.2;
+/** Longest wait for the page's first presented frame, ms. */
+const FIRST_FRAME_TIMEOUT_MS = 15_000;
+/** Longest wait, after the first frame, for the first decoded probe, ms. */
+const PROBE_TIMEOUT_MS = 10_000;
+/** Longest wait, with analysis on, for the first analysed frame (models load in the server), ms. */
+const ANALYSIS_TIMEOUT_MS = 60_000;
+/** `/api/face/status` is read this often during the window (faces in view), ms. */
+const FACE_POLL_MS = 1000;
+
+/** Options of {@link runVideoPhase}. */
+export interface VideoOptions {
+  root: string;
+  /** Measured window of each run, s. */
+  durationS: number;
+  /** Time after the first decoded probe (and, analysis on, the first analysed frame) before measuring, s. */
+  warmupS: number;
+  /** Photograph rewrites per second. */
+  rewriteHz: number;
+  /** `yale` (the Yale subject's first two photographs), or fixture file names (test/fixtures/faces/images). */
+  photos: string[];
+  /** Copy the server's log to stderr. */
+  verbose: boolean;
+  bench: string;
+}
+
+/** One run (analysis off or on). */
+export interface VideoRun {
+  /** Frames decoded per second by Chromium over the window (inbound-rtp `framesDecoded`). */
+  fps: number | null;
+  /** Glass-to-glass latency of new pictures: the first presented frame of each source frame, ms. */
+  p50_ms: number | null;
+  p95_ms: number | null;
+  /** The same over every presented frame (repeats of a source frame included), ms. */
+  all_frames_p50_ms: number | null;
+  all_frames_p95_ms: number | null;
+  /** Source frames (distinct probe times) first shown in the window. */
+  source_frames: number;
+  /** Frames with a decoded probe in the window. */
+  samples: number;
+  decode_failures: number;
+  frames_dropped: number | null;
+  freezes: number | null;
+  width: number | null;
+  height: number | null;
+  /** Frames camerad encoded per second over the window (`frames_out` of /api/status). */
+  encoded_fps: number | null;
+  /** Photographs written per second over the window. */
+  rewrite_hz: number | null;
+  /** CPU over the window, % of one core; null when the process restarted meanwhile. */
+  cpu_pct: { server: number | null; camerad: number | null };
+  host: { busy_pct: number; steal_pct: number; cores: number };
+}
+
+/** The run with analysis on: {@link VideoRun} and what `/api/face/status` said. */
+export interface VideoRunOn extends VideoRun {
+  /** Frames analysed per second over the window (Δ `framesAnalysed`). */
+  analysed_fps: number | null;
+  /** Faces tracked (`tracks`), median of the readings during the window. */
+  faces: number | null;
+  faces_max: number | null;
+  frames_analysed: number | null;
+  embeddings: number | null;
+  last_detect_ms: number | null;
+  last_frame_ms: number | null;
+  /** `faces.analysisFps` as the server reports it. */
+  analysis_fps_configured: number | null;
+  providers: unknown;
+}
+
+/** What the video phase adds to the JSON line (`video`). */
+export interface VideoResult {
+  configured_fps: number;
+  camera: { source: string; width: number; height: number; bitrate_kbps: number; keyframe_interval: number };
+  photos: string[];
+  rewrite_hz: number;
+  duration_s: number;
+  warmup_s: number;
+  off: VideoRun | null;
+  on: VideoRunOn | null;
+  /** `on.fps` / `configured_fps` (goal ≥ 0.9). */
+  fps_ratio_on: number | null;
+  /** `on.p95_ms` / `off.p95_ms` (goal ≤ 1.2). */
+  p95_ratio_on_vs_off: number | null;
+  /** The same for `all_frames_p95_ms`. */
+  all_frames_p95_ratio_on_vs_off: number | null;
+  goals: {
+    fps_on_at_least_0_9_configured: boolean | null;
+    p95_on_within_20_pct_of_off: boolean | null;
+    faces_analysed: boolean | null;
+  };
+  chromium: string;
+  errors: { off?: string; on?: string };
+}
+
+/** One camera of `GET /api/face/status` (server/vision/FaceService.ts `status()`). */
+interface FaceCameraStatus {
+  id: string;
+  tracks: number;
+  framesAnalysed: number;
+  embeddings: number;
+  lastDetectMs: number | null;
+  lastFrameMs: number | null;
+}
+
+interface FaceStatus {
+  enabled: boolean;
+  reason?: string;
+  analysisFps?: number;
+  providers?: unknown;
+  cameras?: FaceCameraStatus[];
+}
+
+/** One probe sample of the page (web/src/LatencyProbe.ts `ProbeSample`). */
+interface Sample {
+  captureMs: number;
+  displayAt: number;
+  latencyMs: number;
+}
+
+/** One reading of web/latency.html. */
+interface Reading {
+  now: number;
+  visibility: DocumentVisibilityState;
+  count: number;
+  decodeFailures: number;
+  firstFrameAt: number | null;
+  playerState: string;
+  lastError: string | null;
+  pageError: string | null;
+  framesDecoded: number | null;
+  framesDropped: number | null;
+  freezes: number | null;
+  width: number | null;
+  height: number | null;
+  /** Samples displayed at or after the `since` of the reading, oldest first. */
+  samples: Sample[];
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A 1280×720 JPEG of `photo` scaled to fit 85 % of the height (PhotoCamera's recipe), centred on mid-grey. */
+async function compose(photo: RgbImage): Promise<Buffer> {
+  const { width, height } = VIDEO_CAMERA;
+  const fitted = await sharp(Buffer.from(photo.data.buffer, photo.data.byteOffset, photo.data.byteLength), {
+    raw: { width: photo.width, height: photo.height, channels: 3 },
+  })
+    .resize({ width, height: Math.round(height * 0.85), fit: 'inside' })
+    .png()
+    .toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: { r: 128, g: 128, b: 128 } } })
+    .composite([{ input: fitted, gravity: 'centre' }])
+    .jpeg({ quality: 92 })
+    .toBuffer();
+}
+
+/** The photographs of `names` as JPEGs of the camera's size. */
+async function photoJpegs(names: string[]): Promise<Buffer[]> {
+  let images: RgbImage[];
+  if (names.length === 1 && names[0] === 'yale') images = (await yaleSubject()).slice(0, 2);
+  else images = await Promise.all(names.map((n) => loadImage(n)));
+  return Promise.all(images.map((image) => compose(image)));
+}
+
+/**
+ * A folder a dir:// camera watches, with the photographs written into it in turn, `hz` times a
+ * second (each to a hidden file, then renamed over `photo.jpg`: a new mtime, a new source frame).
+ * The JPEGs are encoded once, so a rewrite costs a file write.
+ */
+class PhotoRewriter {
+  readonly dir = mkdtempSync(join(tmpdir(), 'ecs-bench-vision-'));
+  readonly photoDir = join(this.dir, 'camera');
+  #timer: NodeJS.Timeout | undefined;
+  #next = 0;
+  /** Photographs written so far. */
+  writes = 0;
+
+  constructor(
+    private readonly jpegs: Buffer[],
+    private readonly hz: number,
+  ) {
+    mkdirSync(this.photoDir);
+  }
+
+  /** Writes the next photograph now, then every 1/hz s until {@link stop}. */
+  start(): void {
+    if (this.#timer) return;
+    this.#write();
+    this.#timer = setInterval(() => this.#write(), 1000 / this.hz);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Stops and removes the folder. */
+  close(): void {
+    this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  #write(): void {
+    const tmp = join(this.photoDir, '.photo.jpg.tmp');
+    writeFileSync(tmp, this.jpegs[this.#next]!);
+    renameSync(tmp, join(this.photoDir, 'photo.jpg'));
+    this.#next = (this.#next + 1) % this.jpegs.length;
+    this.writes++;
+  }
+}
+
+/** `GET /api/face/status`. */
+async function faceStatus(server: BenchServer): Promise<FaceStatus> {
+  const response = await fetch(`${server.url}/api/face/status`, { signal: AbortSignal.timeout(5000) });
+  if (!response.ok) throw new Error(`GET /api/face/status: ${response.status}`);
+  return (await response.json()) as FaceStatus;
+}
+
+/** The bench camera's entry of `/api/face/status`; null when analysis is off or it is not listed. */
+async function faceCamera(server: BenchServer): Promise<FaceCameraStatus | null> {
+  return (await faceStatus(server)).cameras?.find((c) => c.id === server.cameraId) ?? null;
+}
+
+/** Reads the page: probe counters, the video's inbound-rtp counters, samples displayed since `since` (page ms). */
+async function read(page: Page, since: number): Promise<Reading> {
+  return page.evaluate(async (since) => {
+    // No helper functions in here: tsx would wrap them in __name(), unknown in the page.
+    const h = window.__latency;
+    const probe = (h?.probe ?? null) as unknown as {
+      count: number;
+      decodeFailures: number;
+      firstFrameAt: number | null;
+      samples(): { captureMs: number; displayAt: number; latencyMs: number }[];
+    } | null;
+    let inbound: Record<string, unknown> | null = null;
+    if (h?.pc) {
+      for (const s of (await h.pc.getStats()).values() as IterableIterator<Record<string, unknown>>) {
+        if (s.type === 'inbound-rtp' && (s.kind ?? s.mediaType) === 'video') inbound = s;
+      }
+    }
+    return {
+      now: performance.now(),
+      visibility: document.visibilityState,
+      count: probe?.count ?? 0,
+      decodeFailures: probe?.decodeFailures ?? 0,
+      firstFrameAt: probe?.firstFrameAt ?? null,
+      playerState: h?.player?.state ?? 'none',
+      lastError: h?.player?.lastError ?? null,
+      pageError: h?.error ?? null,
+      framesDecoded: typeof inbound?.framesDecoded === 'number' ? inbound.framesDecoded : null,
+      framesDropped: typeof inbound?.framesDropped === 'number' ? inbound.framesDropped : null,
+      freezes: typeof inbound?.freezeCount === 'number' ? inbound.freezeCount : null,
+      width: typeof inbound?.frameWidth === 'number' ? inbound.frameWidth : null,
+      height: typeof inbound?.frameHeight === 'number' ? inbound.frameHeight : null,
+      samples: (probe?.samples() ?? [])
+        .filter((x) => x.displayAt >= since)
+        .map((x) => ({ captureMs: x.captureMs, displayAt: x.displayAt, latencyMs: x.latencyMs })),
+    };
+  }, since);
+}
+
+/** Polls the page until `done(reading)`; throws naming `what` with the page's state after `timeoutMs`. */
+async function waitPage(page: Page, done: (r: Reading) => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Reading | null = null;
+  while (Date.now() < deadline) {
+    last = await read(page, Number.POSITIVE_INFINITY);
+    if (last.pageError) throw new Error(`latency page: ${last.pageError}`);
+    if (done(last)) return;
+    await sleep(100);
+  }
+  throw new Error(
+    `${what} within ${timeoutMs / 1000} s (player ${last?.playerState}${last?.lastError ? `: ${last.lastError}` : ''}, ` +
+      `probes decoded ${last?.count ?? 0}, failed ${last?.decodeFailures ?? 0})`,
+  );
+}
+
+/**
+ * Latencies of the first showing of each source frame first shown at or after `since`: the
+ * samples of a source frame share its capture time; `samples` must start early enough to hold
+ * the first showing of the frames that were already on screen at `since`.
+ */
+export function firstShowings(samples: readonly Sample[], since: number): number[] {
+  const first = new Map<number, Sample>();
+  for (const s of samples) {
+    const seen = first.get(s.captureMs);
+    if (!seen || s.displayAt < seen.displayAt) first.set(s.captureMs, s);
+  }
+  return [...first.values()].filter((s) => s.displayAt >= since).map((s) => s.latencyMs);
+}
+
+/** CPU % of one core of `w` since it started; null when the process is gone. */
+function cpuPct(w: CpuWindow | null): number | null {
+  try {
+    return w ? round(w.pct()) : null;
+  } catch {
+    return null; // exited during the window: its CPU time is gone with it
+  }
+}
+
+/** A CPU window on `pid`; null when there is none. */
+function cpuWindow(pid: number | null | undefined): CpuWindow | null {
+  try {
+    return pid ? new CpuWindow([pid]) : null;
+  } catch {
+    return null; // not running now
+  }
+}
+
+/** One run: starts the server, plays the camera in a fresh page, measures one window, stops. */
+async function measureRun(
+  analysis: boolean,
+  browser: Browser,
+  rewriter: PhotoRewriter,
+  o: VideoOptions,
+): Promise<VideoRun | VideoRunOn> {
+  const label = analysis ? 'analysis on' : 'analysis off';
+  progress(o.bench, `video, ${label}: starting the server (camera dir://${rewriter.photoDir})`);
+  const server = await BenchServer.start({
+    root: o.root,
+    camera: { ...VIDEO_CAMERA, source: `dir://${rewriter.photoDir}` },
+    env: {
+      ECS_VISION__ENABLED: String(analysis),
+      // Keys and the biometric database of the run stay out of data/state.
+      ECS_STORAGE__DATA_DIR: mkdtempSync(join(rewriter.dir, 'state-')),
+    },
+    echo: o.verbose,
+    timeoutMs: 60_000,
+  });
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  const page = await context.newPage();
+  try {
+    const status = await faceStatus(server);
+    if (status.enabled !== analysis) {
+      throw new Error(`/api/face/status says enabled ${status.enabled} (${status.reason ?? ''}), wanted ${analysis}`);
+    }
+    if (analysis) {
+      const deadline = Date.now() + ANALYSIS_TIMEOUT_MS;
+      while (((await faceCamera(server))?.framesAnalysed ?? 0) === 0) {
+        if (Date.now() > deadline) throw new Error(`no frame analysed within ${ANALYSIS_TIMEOUT_MS / 1000} s`);
+        server.assertRunning();
+        await sleep(250);
+      }
+    }
+    const capacity = Math.ceil((o.durationS + o.warmupS + 60) * VIDEO_CAMERA.fps * 2);
+    await page.goto(`${server.url}/latency.html?whep=/whep/${VIDEO_CAMERA.id}&capacity=${capacity}`);
+    await waitPage(page, (r) => r.firstFrameAt !== null, FIRST_FRAME_TIMEOUT_MS, 'no frame presented');
+    await waitPage(page, (r) => r.count > 0, PROBE_TIMEOUT_MS, 'probe never decoded');
+    progress(o.bench, `video, ${label}: warming up ${o.warmupS} s, then measuring ${o.durationS} s`);
+    await sleep(o.warmupS * 1000);
+
+    const before = await read(page, Number.POSITIVE_INFINITY);
+    if (before.visibility !== 'visible') throw new Error(`the page is ${before.visibility}: no frame callbacks`);
+    const cameraBefore = await server.camera();
+    const faceBefore = analysis ? await faceCamera(server) : null;
+    const writesBefore = rewriter.writes;
+    const cpu = { server: cpuWindow(server.process.pid), camerad: cpuWindow(cameraBefore?.pid) };
+    const host = new HostCpuWindow();
+    const t0 = performance.now();
+    const tracks: number[] = [];
+    const end = Date.now() + o.durationS * 1000;
+    while (Date.now() < end) {
+      await sleep(Math.min(FACE_POLL_MS, end - Date.now()));
+      if (analysis) tracks.push((await faceCamera(server))?.tracks ?? 0);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const hostReport = host.finish();
+    const cpuReport = { server: cpuPct(cpu.server), camerad: cpuPct(cpu.camerad) };
+    const writes = rewriter.writes - writesBefore;
+    const cameraAfter = await server.camera();
+    const faceAfter = analysis ? await faceCamera(server) : null;
+    // Samples from 3 s before the window: the first showing of the frames on screen at its start.
+    const after = await read(page, before.now - 3000);
+    server.assertRunning();
+
+    const inWindow = after.samples.filter((s) => s.displayAt >= before.now).map((s) => s.latencyMs);
+    const fresh = firstShowings(after.samples, before.now);
+    const delta = (a: number | null | undefined, b: number | null | undefined): number | null =>
+      typeof a === 'number' && typeof b === 'number' ? a - b : null;
+    const perSecond = (d: number | null): number | null => (d === null ? null : round(d / seconds, 2));
+    const pageSeconds = (after.now - before.now) / 1000;
+    const decoded = delta(after.framesDecoded, before.framesDecoded);
+    const run: VideoRun = {
+      fps: decoded === null ? null : round(decoded / pageSeconds, 2),
+      p50_ms: round(percentile(fresh, 50)),
+      p95_ms: round(percentile(fresh, 95)),
+      all_frames_p50_ms: round(percentile(inWindow, 50)),
+      all_frames_p95_ms: round(percentile(inWindow, 95)),
+      source_frames: fresh.length,
+      samples: inWindow.length,
+      decode_failures: after.decodeFailures - before.decodeFailures,
+      frames_dropped: delta(after.framesDropped, before.framesDropped),
+      freezes: delta(after.freezes, before.freezes),
+      width: after.width,
+      height: after.height,
+      encoded_fps:
+        cameraAfter?.pid === cameraBefore?.pid
+          ? perSecond(delta(cameraAfter?.frames_out, cameraBefore?.frames_out))
+          : null,
+      rewrite_hz: round(writes / seconds, 2),
+      cpu_pct: cpuReport,
+      host: { busy_pct: hostReport.busyPct, steal_pct: hostReport.stealPct, cores: hostReport.cores },
+    };
+    progress(
+      o.bench,
+      `video, ${label}: ${run.fps} fps, p50 ${run.p50_ms} ms, p95 ${run.p95_ms} ms over ${run.source_frames} ` +
+        `source frames (every frame: p95 ${run.all_frames_p95_ms} ms over ${run.samples})`,
+    );
+    if (!analysis) return run;
+    const analysed = delta(faceAfter?.framesAnalysed, faceBefore?.framesAnalysed);
+    const on: VideoRunOn = {
+      ...run,
+      analysed_fps: perSecond(analysed),
+      faces: median(tracks),
+      faces_max: tracks.length ? Math.max(...tracks) : null,
+      frames_analysed: analysed,
+      embeddings: delta(faceAfter?.embeddings, faceBefore?.embeddings),
+      last_detect_ms: faceAfter?.lastDetectMs ?? null,
+      last_frame_ms: faceAfter?.lastFrameMs ?? null,
+      analysis_fps_configured: status.analysisFps ?? null,
+      providers: status.providers ?? null,
+    };
+    progress(o.bench, `video, ${label}: ${on.analysed_fps} frames analysed/s, ${on.faces} face(s) tracked`);
+    if (!(analysed !== null && analysed > 0) || !(on.faces_max !== null && on.faces_max > 0)) {
+      throw Object.assign(new Error(`/api/face/status: ${analysed} frames analysed, at most ${on.faces_max} tracks`), {
+        partial: on,
+      });
+    }
+    return on;
+  } finally {
+    try {
+      await page.evaluate(() => window.__latency?.player?.stop());
+      await sleep(100); // let the WHEP DELETE leave
+    } catch {
+      // the page is gone or never loaded: nothing to stop
+    }
+    await context.close();
+    await server.stop();
+  }
+}
+
+/** Both runs (analysis off, then on) with the photographs rewritten all along; never throws for a failed run. */
+export async function runVideoPhase(browser: Browser, o: VideoOptions): Promise<VideoResult> {
+  const jpegs = await photoJpegs(o.photos);
+  const rewriter = new PhotoRewriter(jpegs, o.rewriteHz);
+  const forgetInterrupt = onInterrupt(async () => rewriter.close());
+  const runs: { off: VideoRun | null; on: VideoRunOn | null } = { off: null, on: null };
+  const errors: VideoResult['errors'] = {};
+  try {
+    rewriter.start();
+    for (const key of ['off', 'on'] as const) {
+      try {
+        runs[key] = (await measureRun(key === 'on', browser, rewriter, o)) as VideoRunOn;
+      } catch (error) {
+        const partial = (error as { partial?: VideoRunOn }).partial;
+        if (partial) runs[key] = partial;
+        errors[key] = (error as Error).message;
+        progress(o.bench, `video, analysis ${key}: FAILED: ${(error as Error).message}`);
+      }
+    }
+  } finally {
+    forgetInterrupt();
+    rewriter.close();
+  }
+  const { off, on } = runs;
+  const configured = VIDEO_CAMERA.fps;
+  const ratio = (a: number | null | undefined, b: number | null | undefined): number | null =>
+    typeof a === 'number' && typeof b === 'number' && b > 0 ? round(a / b, 3) : null;
+  const fpsRatio = ratio(on?.fps, configured);
+  const p95Ratio = ratio(on?.p95_ms, off?.p95_ms);
+  return {
+    configured_fps: configured,
+    camera: {
+      source: 'dir://<temporary folder>',
+      width: VIDEO_CAMERA.width,
+      height: VIDEO_CAMERA.height,
+      bitrate_kbps: VIDEO_CAMERA.bitrateKbps,
+      keyframe_interval: VIDEO_CAMERA.keyframeInterval,
+    },
+    photos: o.photos,
+    rewrite_hz: o.rewriteHz,
+    duration_s: o.durationS,
+    warmup_s: o.warmupS,
+    off,
+    on,
+    fps_ratio_on: fpsRatio,
+    p95_ratio_on_vs_off: p95Ratio,
+    all_frames_p95_ratio_on_vs_off: ratio(on?.all_frames_p95_ms, off?.all_frames_p95_ms),
+    goals: {
+      fps_on_at_least_0_9_configured: fpsRatio === null ? null : fpsRatio >= GOAL_FPS_RATIO,
+      p95_on_within_20_pct_of_off: p95Ratio === null ? null : p95Ratio <= GOAL_P95_RATIO,
+      faces_analysed: on ? (on.analysed_fps ?? 0) > 0 && (on.faces_max ?? 0) > 0 : null,
+    },
+    chromium: browser.version(),
+    errors,
+  };
+}
