@@ -15,8 +15,7 @@
  * Exit 1 when a phase failed (its keys are null and `errors` says why), 2 on bad arguments.
  * Everything runs on 127.0.0.1; every child is stopped on exit and on SIGINT/SIGTERM.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser } from 'playwright-core';
@@ -25,6 +24,7 @@ import { launchChromium } from '../../test/helpers/browser.js';
 import { installCleanup, onInterrupt } from '../../test/helpers/cleanup.js';
 import { gitRevision, machineInfo } from '../lib/machine.js';
 import { printJsonLine, printTable, progress } from '../lib/report.js';
+import { ensureWebBuilt } from '../lib/webDist.js';
 import { median, round } from '../lib/stats.js';
 import { BaselineRig } from '../lib/BaselineRig.js';
 import { BenchServer } from '../lib/BenchServer.js';
@@ -102,29 +102,6 @@ function parseOptions(): { durationS: number; warmupS: number; joins: number; ph
   const phases = values.phases.split(',').map((p) => p.trim()) as Phase[];
   for (const p of phases) if (!PHASES.includes(p)) usage(`unknown phase "${p}" (known: ${PHASES.join(', ')})`);
   return { durationS, warmupS, joins, phases, verbose: values.verbose };
-}
-
-/** Newest modification time (ms) of the files under `dir`, recursively. */
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds web/dist (both pages) when latency.html is missing or older than the page sources. */
-function ensureWebBuilt(root: string): void {
-  const built = join(root, 'web/dist/latency.html');
-  const sources = Math.max(
-    newestMtime(join(root, 'web/src')),
-    ...['web/index.html', 'web/latency.html', 'web/vite.config.ts'].map((f) => statSync(join(root, f)).mtimeMs),
-  );
-  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
-  progress(BENCH, 'building web/dist (npx vite build web)');
-  // Vite's output to stderr: stdout carries only the summary and the JSON line.
-  execFileSync('npx', ['--no-install', 'vite', 'build', 'web'], { cwd: root, stdio: ['ignore', 2, 2] });
 }
 
 /** `?capacity=` for latency.html: room for every frame of warm-up + window, with margin. */
@@ -306,7 +283,7 @@ async function main(): Promise<void> {
   const o = parseOptions();
   installCleanup();
   const root = projectRoot();
-  ensureWebBuilt(root);
+  ensureWebBuilt(root, BENCH);
   const machine = machineInfo();
   const git = gitRevision(root);
   progress(

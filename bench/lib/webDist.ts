@@ -16,7 +16,7 @@ function newestMtime(dir: string): number {
 /**
  * Builds web/dist (both pages: the viewer and latency.html) when latency.html is missing or
  * older than the page sources; vite's output goes to stderr, so stdout keeps only the summary
- * and the JSON line. (The same check as bench/latency/run.ts.)
+ * and the JSON line. Used by bench:latency and bench:vision.
  */
 export function ensureWebBuilt(root: string, bench: string): void {
   const built = join(root, 'web/dist/latency.html');
