@@ -233,4 +233,23 @@ describe('face enrolment and recognition on a camera of real photographs', { tim
     assert.equal(vault.hasData(wallet), false);
     assert.equal(onDisk(), 0, 'no window of the embedding or its ciphertext in the data directory');
   });
+
+  it('an enrolment made before check-in is temporary and joins the gallery at check-in', async () => {
+    const { token } = await flow.signIn(user);
+    const early = await flow.call('POST', '/api/face/enroll', {}, token);
+    assert.equal(early.status, 200, JSON.stringify(early.json));
+    assert.deepEqual([early.json.temporary, early.json.inGallery], [true, false]);
+    const before = await flow.call('POST', '/api/face/recognize', {}, token);
+    assert.equal(
+      (before.json.faces as { recognized: boolean }[])[0]?.recognized,
+      false,
+      'not recognised before check-in',
+    );
+    const checkin = await flow.signAndSubmit('checkin', token, {}, user);
+    assert.equal(checkin.status, 200, JSON.stringify(checkin.json));
+    await waitFor(() => ctx.server.faces!.galleryWallets('cam').includes(user.publicKey.toBase58()), 'gallery load');
+    const after = await flow.call('POST', '/api/face/recognize', {}, token);
+    const face = (after.json.faces as { wallet: string | null; recognized: boolean }[])[0];
+    assert.deepEqual([face?.wallet, face?.recognized], [user.publicKey.toBase58(), true]);
+  });
 });
