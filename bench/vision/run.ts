@@ -2,7 +2,7 @@
  * `npm run bench:vision`: cost of the face pipeline (server/vision) per execution provider.
  *
  * For each provider of `--providers` (default tensorrt,cuda,cpu) that loads on this machine,
- * with the default models (models/manifest.json) and `--threads` intra-op threads (default the
+ * with the default models (scripts/models.manifest.json) and `--threads` intra-op threads (default the
  * server's: max(1, cores − 1)), three `--width` × `--height` frames (default 1280 × 720, a
  * camera's analysis frame) are analysed over and over, one at a time, for `--seconds` each after
  * `--warmup` runs:

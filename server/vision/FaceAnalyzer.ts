@@ -82,7 +82,7 @@ export class FaceAnalyzer {
   }
 
   /**
-   * Loads the configured models (paths checked against models/manifest.json), each on the
+   * Loads the configured models (paths checked against scripts/models.manifest.json), each on the
    * first execution provider that works.
    */
   static async create(config: VisionConfig, options: FaceAnalyzerCreateOptions): Promise<FaceAnalyzer> {

@@ -40,7 +40,7 @@ export interface CreatedSession {
  * provider is tried. A provider that failed to load is not probed again for later models.
  *
  * onnxruntime-node from npm carries only the CPU provider on Linux x64 unless its CUDA/TensorRT
- * libraries were installed next to it (models/README.md), so on most machines the log says that
+ * libraries were installed next to it (docs/models.md), so on most machines the log says that
  * cuda is unavailable and cpu runs: that fallback is the tested path.
  */
 export class OnnxSessionFactory {

@@ -3,10 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { ModelFileError } from './ModelFileError.js';
 
-/** The manifest of the models scripts/install-models.sh installs, relative to the project root. */
-export const MODEL_MANIFEST = 'models/manifest.json';
+/** The manifest of the models scripts/install-models.sh installs into models/, relative to the project root. */
+export const MODEL_MANIFEST = 'scripts/models.manifest.json';
 
-/** The part of one `files` entry of models/manifest.json that is checked here. */
+/** The part of one `files` entry of the model manifest that is checked here (`file` is under models/). */
 interface ManifestFile {
   file: string;
   sha256: string;
@@ -15,7 +15,7 @@ interface ManifestFile {
 
 /**
  * Resolves a configured model path (relative to `root` unless absolute) and, when it is a file
- * listed in models/manifest.json, checks its SHA-256 against the manifest (about 20 ms for the
+ * listed in scripts/models.manifest.json, checks its SHA-256 against the manifest (about 20 ms for the
  * 7 MB of faceplugin models), so that a missing or altered model is a clear start-up error
  * rather than a wrong answer. Files outside the manifest (a user's own SCRFD or ArcFace) are
  * only resolved: their provenance is the user's.

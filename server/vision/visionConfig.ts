@@ -6,7 +6,7 @@ import { EXECUTION_PROVIDERS } from './OnnxSessionFactory.js';
  * The `vision` section of the server's configuration (server/config/configSchema.ts plugs
  * `visionSchema` in). Every field has a default; unknown keys are rejected. Model paths are
  * relative to the project root; the defaults are the files scripts/install-models.sh installs
- * (models/manifest.json).
+ * (scripts/models.manifest.json).
  */
 
 /**

@@ -101,7 +101,8 @@ describe('FaceAnalyzerWorker (inference on its own thread)', () => {
     const fakeRoot = mkdtempSync(join(tmpdir(), 'ecs-models-'));
     try {
       mkdirSync(join(fakeRoot, 'models/faceplugin'), { recursive: true });
-      copyFileSync(join(root, 'models/manifest.json'), join(fakeRoot, 'models/manifest.json'));
+      mkdirSync(join(fakeRoot, 'scripts'));
+      copyFileSync(join(root, 'scripts/models.manifest.json'), join(fakeRoot, 'scripts/models.manifest.json'));
       for (const f of ['fr_detect.onnx', 'fr_landmark.onnx']) {
         symlinkSync(join(root, 'models/faceplugin', f), join(fakeRoot, 'models/faceplugin', f));
       }
@@ -120,7 +121,7 @@ describe('FaceAnalyzerWorker (inference on its own thread)', () => {
       );
       await assert.rejects(
         FaceAnalyzerWorker.create(config, { root: fakeRoot, logger: testLogger }),
-        isModelFileError(/fr_feature\.onnx does not match models\/manifest\.json/),
+        isModelFileError(/fr_feature\.onnx does not match scripts\/models\.manifest\.json/),
       );
     } finally {
       rmSync(fakeRoot, { recursive: true, force: true });

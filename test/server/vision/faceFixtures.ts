@@ -7,7 +7,7 @@ import type { RgbImage } from '../../../server/vision/visionTypes.js';
 /**
  * The photographs of test/fixtures/faces/images.json (installed and checksum-verified by
  * `scripts/install-models.sh --with-test-images`, which `scripts/setup.sh --with-tests` runs)
- * and the models of models/manifest.json.
+ * and the models of scripts/models.manifest.json.
  */
 
 export const root = projectRoot();
@@ -32,10 +32,14 @@ export const OTHER_PEOPLE: readonly { file: string; faces: number }[] = [
  */
 export function assertFixturesInstalled(): void {
   const missing: string[] = [];
-  for (const manifest of ['models/manifest.json', 'test/fixtures/faces/images.json']) {
+  // Each manifest and the folder its `file` paths are installed under (scripts/install-models.sh).
+  for (const [manifest, into] of [
+    ['scripts/models.manifest.json', 'models'],
+    ['test/fixtures/faces/images.json', 'test/fixtures/faces'],
+  ] as const) {
     const { files } = JSON.parse(readFileSync(join(root, manifest), 'utf8')) as { files: { file: string }[] };
     for (const f of files) {
-      const path = join(root, manifest.replace(/[^/]+$/, ''), f.file);
+      const path = join(root, into, f.file);
       if (!existsSync(path)) missing.push(path);
     }
   }
