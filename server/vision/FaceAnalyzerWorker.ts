@@ -10,6 +10,7 @@ import {
   type WorkerResults,
 } from './faceAnalyzerWorkerProtocol.js';
 import { VisionBusyError } from './VisionBusyError.js';
+import { PendingRequests } from '../../media/core/PendingRequests.js';
 import { forwardWorkerLog, fromWireError, startModuleWorker } from '../../media/core/workerWire.js';
 import type { VisionConfig } from './visionConfig.js';
 import type { AnalyzedFace, DetectedFace, FaceToEmbed, RgbImage } from './visionTypes.js';
@@ -33,11 +34,6 @@ export interface AnalyzeOptions {
   transfer?: boolean;
 }
 
-interface Pending {
-  resolve: (value: unknown) => void;
-  reject: (error: Error) => void;
-}
-
 /**
  * A {@link FaceAnalyzer} on its own worker thread, so that inference (synchronous inside
  * onnxruntime-node) never blocks the server's event loop. Requests run one at a time in order;
@@ -52,9 +48,8 @@ export class FaceAnalyzerWorker {
   readonly #worker: Worker;
   readonly #logger: Logger;
   readonly #maxPending: number;
-  readonly #pending = new Map<number, Pending>();
+  readonly #pending = new PendingRequests();
   readonly #exited: Promise<void>;
-  #nextId = 1;
   #closed = false;
   /** Set when the thread stopped without close(). */
   #exitError: Error | undefined;
@@ -167,7 +162,6 @@ export class FaceAnalyzerWorker {
     if (this.#pending.size >= this.#maxPending) {
       return Promise.reject(new VisionBusyError(`${this.#pending.size} vision requests already pending`));
     }
-    const id = this.#nextId++;
     const { data } = image;
     const transferable =
       options.transfer === true &&
@@ -175,11 +169,10 @@ export class FaceAnalyzerWorker {
       data.byteOffset === 0 &&
       data.byteLength === data.buffer.byteLength;
     const wireImage: RgbImage = { width: image.width, height: image.height, stride: image.stride, data };
-    const message = (
-      op === 'embed' ? { op, id, image: wireImage, face: face! } : { op, id, image: wireImage }
-    ) as ToWorker;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+    return this.#pending.add<WorkerResults[K]>((id) => {
+      const message = (
+        op === 'embed' ? { op, id, image: wireImage, face: face! } : { op, id, image: wireImage }
+      ) as ToWorker;
       this.#worker.postMessage(message, transferable ? [data.buffer as ArrayBuffer] : []);
     });
   }
@@ -189,10 +182,10 @@ export class FaceAnalyzerWorker {
     if (this.#closed) return this.#exited;
     this.#closed = true;
     if (!this.#exitError) {
-      const id = this.#nextId++;
       const closed = new Promise<void>((resolve) => {
         this.#closeWaiter = resolve;
-        this.#worker.postMessage({ op: 'close', id } satisfies ToWorker);
+        // Answered by a 'closed' message, not a result: the id only names it in the thread's log.
+        this.#worker.postMessage({ op: 'close', id: 0 } satisfies ToWorker);
       });
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref());
       await Promise.race([closed, timeout]);
@@ -203,13 +196,9 @@ export class FaceAnalyzerWorker {
 
   #onMessage(message: FromWorker): void {
     switch (message.op) {
-      case 'result': {
-        const pending = this.#pending.get(message.id);
-        this.#pending.delete(message.id);
-        if (message.ok) pending?.resolve(message.value);
-        else pending?.reject(fromWireError(message.error));
+      case 'result':
+        this.#pending.settle(message);
         break;
-      }
       case 'closed':
         this.#closeWaiter?.();
         break;
@@ -224,8 +213,7 @@ export class FaceAnalyzerWorker {
 
   #onExit(code: number): void {
     const error = new InvalidStateError(`the vision worker exited (code ${code})`);
-    for (const { reject } of this.#pending.values()) reject(error);
-    this.#pending.clear();
+    this.#pending.failAll(error);
     this.#closeWaiter?.();
     if (!this.#closed) {
       this.#exitError = error;

@@ -4,7 +4,8 @@ import { InvalidStateError } from '../../core/errors.js';
 import type { RtpRingMemory } from '../../rtp/RtpRing.js';
 import type { RemoteCandidate, SfuNetworkOptions, ViewerAnswer, ViewerInfo } from '../SfuTypes.js';
 import type { ViewerHostEvents, ViewerHostPort } from './ViewerHostTypes.js';
-import { forwardWorkerLog, fromWireError, startModuleWorker } from '../../core/workerWire.js';
+import { PendingRequests } from '../../core/PendingRequests.js';
+import { forwardWorkerLog, startModuleWorker } from '../../core/workerWire.js';
 import type { FromWorker, ToWorker, ViewerWorkerData } from './viewerWorkerProtocol.js';
 
 /** How long `close()` waits for the worker to close its viewers before terminating it, in ms. */
@@ -23,11 +24,10 @@ export class WorkerViewerHost implements ViewerHostPort {
   readonly #worker: Worker;
   readonly #logger: Logger;
   readonly #events: ViewerHostEvents;
-  readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  readonly #pending = new PendingRequests();
   /** Ids of this worker's viewers (their counters live in the SFU's index). */
   readonly #viewerIds = new Set<string>();
   readonly #exited: Promise<void>;
-  #nextId = 1;
   #closed = false;
 
   /**
@@ -50,7 +50,7 @@ export class WorkerViewerHost implements ViewerHostPort {
     this.#worker.on('error', (error) => this.#logger.error({ err: error }, 'viewer worker failed'));
     this.#exited = new Promise((resolve) => {
       this.#worker.once('exit', (code) => {
-        this.#failPending(new InvalidStateError(`viewer worker ${thread} exited (code ${code})`));
+        this.#pending.failAll(new InvalidStateError(`viewer worker ${thread} exited (code ${code})`));
         this.#viewerIds.clear();
         if (!this.#closed) onExit(this, new Error(`viewer worker ${thread} exited with code ${code}`));
         resolve();
@@ -71,17 +71,18 @@ export class WorkerViewerHost implements ViewerHostPort {
   }
 
   async createViewer(cameraId: string, offerSdp: string): Promise<ViewerAnswer & { info: ViewerInfo }> {
-    const id = this.#nextId++;
-    const result = (await this.#request(id, { op: 'createViewer', id, cameraId, offerSdp })) as ViewerAnswer & {
-      info: ViewerInfo;
-    };
+    const result = await this.#request<ViewerAnswer & { info: ViewerInfo }>((id) => ({
+      op: 'createViewer',
+      id,
+      cameraId,
+      offerSdp,
+    }));
     this.#viewerIds.add(result.viewerId);
     return result;
   }
 
   async addCandidates(viewerId: string, candidates: RemoteCandidate[]): Promise<void> {
-    const id = this.#nextId++;
-    await this.#request(id, { op: 'addCandidates', id, viewerId, candidates });
+    await this.#request((id) => ({ op: 'addCandidates', id, viewerId, candidates }));
   }
 
   closeViewer(viewerId: string): void {
@@ -92,9 +93,8 @@ export class WorkerViewerHost implements ViewerHostPort {
   async close(): Promise<void> {
     if (this.#closed) return this.#exited;
     this.#closed = true;
-    const id = this.#nextId++;
     const timeout = new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref());
-    await Promise.race([this.#request(id, { op: 'close', id }).catch(() => undefined), timeout]);
+    await Promise.race([this.#request((id) => ({ op: 'close', id })).catch(() => undefined), timeout]);
     await this.#worker.terminate();
     await this.#exited;
   }
@@ -103,27 +103,16 @@ export class WorkerViewerHost implements ViewerHostPort {
     if (!this.#closed || message.op === 'close') this.#worker.postMessage(message);
   }
 
-  #request(id: number, message: ToWorker): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage(message);
-    });
-  }
-
-  #failPending(error: Error): void {
-    for (const { reject } of this.#pending.values()) reject(error);
-    this.#pending.clear();
+  /** Sends the request `message(id)` builds and waits for its result. */
+  #request<T>(message: (id: number) => ToWorker): Promise<T> {
+    return this.#pending.add<T>((id) => this.#worker.postMessage(message(id)));
   }
 
   #onMessage(message: FromWorker): void {
     switch (message.op) {
-      case 'result': {
-        const pending = this.#pending.get(message.id);
-        this.#pending.delete(message.id);
-        if (message.ok) pending?.resolve(message.value);
-        else pending?.reject(fromWireError(message.error));
+      case 'result':
+        this.#pending.settle(message);
         break;
-      }
       case 'keyframe':
         this.#events.keyframe(message.cameraId, message.reason);
         break;
