@@ -35,6 +35,16 @@ declare global {
 /** Viewport of the page: the video is shown 1:1 at 720p (and the page is visible, not a hidden tab). */
 export const VIEWPORT = { width: 1280, height: 720 };
 
+/** The camera the latency benches measure: 720p30, x264 2500 kbit/s, IDR every 60 frames (2 s). */
+export const LATENCY_CAMERA = {
+  id: 'bench',
+  width: 1280,
+  height: 720,
+  fps: 30,
+  bitrateKbps: 2500,
+  keyframeInterval: 60,
+} as const;
+
 /**
  * Receive-side fields read from the video's `inbound-rtp` stats (W3C webrtc-stats), cumulative
  * unless noted: frames, packets; `jitterBufferDelay`, `totalDecodeTime`, `totalProcessingDelay`

@@ -28,21 +28,14 @@ import { ensureWebBuilt } from '../lib/webDist.js';
 import { median, round } from '../lib/stats.js';
 import { BaselineRig } from '../lib/BaselineRig.js';
 import { BenchServer } from '../lib/BenchServer.js';
-import { type JoinResult, type SteadyResult, measureJoins, measureSteady } from './pageMeasure.js';
+import { type JoinResult, LATENCY_CAMERA, type SteadyResult, measureJoins, measureSteady } from './pageMeasure.js';
 
 const BENCH = 'bench:latency';
 const PHASES = ['test', 'footage', 'baseline'] as const;
 type Phase = (typeof PHASES)[number];
 
-/** The camera of every phase: 720p30, x264 2500 kbit/s, IDR every 60 frames (2 s). */
-const CAMERA = {
-  id: 'bench',
-  width: 1280,
-  height: 720,
-  fps: 30,
-  bitrateKbps: 2500,
-  keyframeInterval: 60,
-} as const;
+/** The camera of every phase. */
+const CAMERA = LATENCY_CAMERA;
 /** Goals from the issue: p95 glass-to-glass under this, ms. */
 const GOAL_P95_MS = 80;
 /** Goals from the issue: first frame of a viewer joining mid-GOP under this, ms. */

@@ -32,16 +32,11 @@ import { CpuWindow } from '../lib/CpuWindow.js';
 import { HostCpuWindow } from '../lib/HostCpuWindow.js';
 import { progress } from '../lib/report.js';
 import { median, percentile, round } from '../lib/stats.js';
-import { VIEWPORT } from '../latency/pageMeasure.js';
+import { LATENCY_CAMERA, VIEWPORT } from '../latency/pageMeasure.js';
 
 /** The camera of both runs: the latency bench's 720p30 (x264 2500 kbit/s, IDR every 60 frames). */
 export const VIDEO_CAMERA = {
-  id: 'bench',
-  width: 1280,
-  height: 720,
-  fps: 30,
-  bitrateKbps: 2500,
-  keyframeInterval: 60,
+  ...LATENCY_CAMERA,
   latencyProbe: true,
   // The photographs are rewritten all the time; this only keeps a stall of the bench from
   // turning into NO SIGNAL.
