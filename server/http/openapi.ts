@@ -1,4 +1,5 @@
 import { facePathsAll } from './openapiFaces.js';
+import { error } from './openapiParts.js';
 import { sessionComponents, sessionPaths } from './openapiSessions.js';
 
 /**
@@ -7,7 +8,6 @@ import { sessionComponents, sessionPaths } from './openapiSessions.js';
  * route is described).
  */
 export function openApiDocument(version: string): Record<string, unknown> {
-  const error = { $ref: '#/components/responses/Error' };
   const bearer = [{ bearer: [] }, { queryToken: [] }, {}];
   return {
     openapi: '3.1.0',

@@ -4,11 +4,8 @@
  * aliases, `/api/face/unified`.
  */
 
-const error = { $ref: '#/components/responses/Error' };
-const session = [{ sessionToken: [] }];
-const operator = [{ bearer: [] }, { queryToken: [] }, { sessionToken: [] }];
-const json = (schema: Record<string, unknown>) => ({ content: { 'application/json': { schema } } });
-const ok = (description: string, schema: Record<string, unknown>) => ({ description, ...json(schema) });
+import { body, error, json, ok, operator, session } from './openapiParts.js';
+
 const box = { type: 'array', items: { type: 'integer' }, minItems: 4, maxItems: 4, description: '[x, y, w, h], px' };
 const imageBody = {
   required: false,
@@ -125,15 +122,7 @@ function facePaths(prefix: string): Record<string, unknown> {
       post: {
         summary: 'Set the recognition threshold (cosine similarity). Operator only.',
         security: operator,
-        requestBody: {
-          required: true,
-          ...json({
-            type: 'object',
-            required: ['threshold'],
-            additionalProperties: false,
-            properties: { threshold: { type: 'number', minimum: 0, maximum: 1 } },
-          }),
-        },
+        requestBody: body({ threshold: { type: 'number', minimum: 0, maximum: 1 } }, ['threshold']),
         responses: { 200: ok('Set', { type: 'object' }), 400: error, 401: error, 403: error, 503: error },
       },
     },
@@ -148,40 +137,34 @@ function facePaths(prefix: string): Record<string, unknown> {
   };
 }
 
+/** An operator's on/off setting: `POST {enabled}` → `{enabled}` (503 when vision is off, if `needsVision`). */
+function operatorSwitch(summary: string, needsVision: boolean): Record<string, unknown> {
+  return {
+    post: {
+      summary,
+      security: operator,
+      requestBody: body({ enabled: { type: 'boolean' } }, ['enabled']),
+      responses: {
+        200: ok('Set', { type: 'object', properties: { enabled: { type: 'boolean' } } }),
+        400: error,
+        401: error,
+        403: error,
+        ...(needsVision ? { 503: error } : {}),
+      },
+    },
+  };
+}
+
 /** The face routes and their seed-API aliases. */
 export const facePathsAll = {
   ...facePaths('/api/face'),
   ...facePaths('/api/face/unified'),
-  '/api/face/overlays': {
-    post: {
-      summary: 'Burn face boxes (and consented names) into the video, or stop. Operator only.',
-      security: operator,
-      requestBody: {
-        required: true,
-        ...json({
-          type: 'object',
-          required: ['enabled'],
-          additionalProperties: false,
-          properties: { enabled: { type: 'boolean' } },
-        }),
-      },
-      responses: { 200: ok('Set', { type: 'object' }), 400: error, 401: error, 403: error, 503: error },
-    },
-  },
-  '/api/face/upload-enroll': {
-    post: {
-      summary: 'Allow or forbid enrolment from uploaded images (off by default). Operator only.',
-      security: operator,
-      requestBody: {
-        required: true,
-        ...json({
-          type: 'object',
-          required: ['enabled'],
-          additionalProperties: false,
-          properties: { enabled: { type: 'boolean' } },
-        }),
-      },
-      responses: { 200: ok('Set', { type: 'object' }), 400: error, 401: error, 403: error },
-    },
-  },
+  '/api/face/overlays': operatorSwitch(
+    'Burn face boxes (and consented names) into the video, or stop. Operator only.',
+    true,
+  ),
+  '/api/face/upload-enroll': operatorSwitch(
+    'Allow or forbid enrolment from uploaded images (off by default). Operator only.',
+    false,
+  ),
 };

@@ -3,14 +3,8 @@
  * (`routers/sessionRouter.ts`), merged into the document of `openapi.ts`.
  */
 
-const error = { $ref: '#/components/responses/Error' };
-const session = [{ sessionToken: [] }];
-const json = (schema: Record<string, unknown>) => ({ content: { 'application/json': { schema } } });
-const body = (properties: Record<string, unknown>, required: string[] = []) => ({
-  required: true,
-  ...json({ type: 'object', additionalProperties: false, required, properties }),
-});
-const ok = (description: string, schema: Record<string, unknown>) => ({ description, ...json(schema) });
+import { body, error, ok, session } from './openapiParts.js';
+
 const wallet = { type: 'string', description: 'base58 Solana address (32-byte ed25519 public key)' };
 const tokens = {
   type: 'object',
