@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { FaceGallery } from './FaceGallery.js';
 import { IdentityHysteresis } from './IdentityHysteresis.js';
 import { IouTracker, type Track } from './IouTracker.js';
-import type { Box, DetectedFace, FaceToEmbed, RgbImage } from './visionTypes.js';
+import type { AnalyzedFace, Box, DetectedFace, FaceToEmbed, RgbImage } from './visionTypes.js';
 import type { AnalysisFrame as CameraAnalysisFrame } from '../../media/camera/CameraTypes.js';
 import type { OverlayItem } from '../../media/camerad/CameradProtocol.js';
 
@@ -15,6 +15,8 @@ export interface FaceModel {
   detect(image: RgbImage): Promise<DetectedFace[]>;
   /** The L2-normalised embedding of one detected face (aligned by its landmarks). */
   embed(image: RgbImage, face: FaceToEmbed): Promise<Float32Array>;
+  /** Every face with its embedding, in one pass (the image crosses to the inference thread once). */
+  analyze(image: RgbImage): Promise<AnalyzedFace[]>;
 }
 
 /** Where the pipeline's results go. */
@@ -71,6 +73,8 @@ export class FacePipeline {
   readonly #state = new Map<number, TrackState>();
   #overlayTtlMs: number;
   #lastFrameAt = 0;
+  /** The last overlay list sent had boxes. */
+  #boxesShown = false;
   /** Rolling statistics for `GET /api/face/status`. */
   readonly stats = { frames: 0, faces: 0, embeddings: 0, lastDetectMs: 0, lastFrameMs: 0 };
 
@@ -165,7 +169,10 @@ export class FacePipeline {
       if (!settling && frame.captureTimeMs - state.embeddedAt < this.#reembedMs) continue;
       await this.#recognize(frame, track);
     }
-    this.#sinks.overlays(this.#overlayItems(frame));
+    const items = this.#overlayItems(frame);
+    // Frames without faces send nothing once the last boxes are cleared (no request per empty frame).
+    if (items.length > 0 || this.#boxesShown) this.#sinks.overlays(items);
+    this.#boxesShown = items.length > 0;
     this.stats.frames += 1;
     this.stats.faces = update.tracks.length;
     this.stats.lastFrameMs = performance.now() - started;
@@ -179,6 +186,7 @@ export class FacePipeline {
     }
     this.#state.clear();
     this.#sinks.overlays([]);
+    this.#boxesShown = false;
   }
 
   async #recognize(frame: AnalysisFrame, track: Track): Promise<void> {

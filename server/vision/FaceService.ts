@@ -193,7 +193,7 @@ export class FaceService {
     embedding: Float32Array;
   }> {
     const picture = image ?? (await this.#currentFrame(cameraId));
-    const faces = await this.#opts.model.detect(picture);
+    const faces = await this.#opts.model.analyze(picture);
     if (faces.length !== 1) {
       throw new BadRequestError(
         faces.length === 0
@@ -210,7 +210,7 @@ export class FaceService {
         'wallet',
       );
     }
-    const embedding = await this.#opts.model.embed(picture, face);
+    const { embedding } = face;
     const showName = this.#opts.showName(cameraId, wallet);
     const temporary = showName === null;
     this.#opts.vault.put(
@@ -240,10 +240,10 @@ export class FaceService {
   async recognize(cameraId: string, caller: FaceCaller, image?: RgbImage): Promise<RecognizedFace[]> {
     const gallery = this.#galleryOf(cameraId);
     const picture = image ?? (await this.#currentFrame(cameraId));
-    const faces = await this.#opts.model.detect(picture);
+    const faces = await this.#opts.model.analyze(picture);
     const results: RecognizedFace[] = [];
     for (const face of faces) {
-      const best = gallery.best(await this.#opts.model.embed(picture, face));
+      const best = gallery.best(face.embedding);
       const recognized = best.wallet !== null && (best.similarity ?? -1) >= this.#threshold;
       const visible = recognized && (caller.role === 'operator' || best.wallet === caller.wallet);
       results.push({
