@@ -1,4 +1,4 @@
-import bs58 from 'bs58';
+import { isSolanaAddress } from '../solanaAddress.js';
 import { BadRequestError } from '../../media/core/errors.js';
 
 /**
@@ -8,19 +8,7 @@ import { BadRequestError } from '../../media/core/errors.js';
  */
 export function checkWallet(wallet: unknown, field = 'wallet'): string {
   if (typeof wallet !== 'string') throw new BadRequestError(`${field} must be a string`, field);
-  let bytes: Uint8Array;
-  try {
-    bytes = bs58.decode(wallet);
-  } catch {
-    // The decoder's message adds nothing to this one.
-    throw new BadRequestError(`${field} is not base58`, field);
-  }
-  if (bytes.length !== 32 || wallet.length > 44) {
-    throw new BadRequestError(
-      `${field} is not a 32-byte public key in base58 (decodes to ${bytes.length} bytes)`,
-      field,
-    );
-  }
+  if (!isSolanaAddress(wallet)) throw new BadRequestError(`${field} is not a base58 Solana address (32 bytes)`, field);
   return wallet;
 }
 

@@ -2,6 +2,7 @@ import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { PublicKey } from '@solana/web3.js';
 import bs58 from 'bs58';
 import { BadRequestError } from '../../media/core/errors.js';
+import { isSolanaAddress } from '../solanaAddress.js';
 
 /** DER prefix of an ed25519 SubjectPublicKeyInfo (RFC 8410 §4); the 32 raw key bytes follow. */
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -43,10 +44,6 @@ export function sha256Hex(data: Uint8Array): string {
  * @throws BadRequestError(…, field) when it is not one.
  */
 export function parseAddress(address: unknown, field: string): PublicKey {
-  if (typeof address !== 'string' || !/^[1-9A-HJ-NP-Za-km-z]{32,44}$/.test(address)) {
-    throw new BadRequestError(`${field} is not a base58 Solana address`, field);
-  }
-  const bytes = bs58.decode(address);
-  if (bytes.length !== 32) throw new BadRequestError(`${field} is not a base58 Solana address`, field);
-  return new PublicKey(bytes);
+  if (!isSolanaAddress(address)) throw new BadRequestError(`${field} is not a base58 Solana address`, field);
+  return new PublicKey(address);
 }

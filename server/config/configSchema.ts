@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { isSolanaAddress } from '../solanaAddress.js';
 import { visionSchema } from '../vision/visionConfig.js';
 
 /**
@@ -10,7 +11,7 @@ import { visionSchema } from '../vision/visionConfig.js';
 
 const port = z.number().int().min(1).max(65535);
 /** A base58 Solana address (32-byte ed25519 public key). */
-const base58Address = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/, 'a base58 Solana address');
+const base58Address = z.string().refine(isSolanaAddress, 'a base58 Solana address (32 bytes)');
 const ipv4 = z.string().refine((s) => isIP(s) === 4, 'must be an IPv4 address');
 
 /** Source URIs camerad understands (native/README.md). */

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import bs58 from 'bs58';
+import { isSolanaAddress } from '../../solanaAddress.js';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { ChainWatcher } from '../../chain/ChainWatcher.js';
@@ -15,13 +15,7 @@ import { parseJsonBody } from '../parseJsonBody.js';
 import { requireSession, sessionOf } from '../sessionAuth.js';
 
 /** A base58 string that decodes to a 32-byte ed25519 public key. */
-export const walletAddress = z.string().refine((s) => {
-  try {
-    return bs58.decode(s).length === 32;
-  } catch {
-    return false;
-  }
-}, 'not a base58 Solana address (32 bytes)');
+export const walletAddress = z.string().refine(isSolanaAddress, 'not a base58 Solana address (32 bytes)');
 
 const challengeBody = z.strictObject({ wallet: walletAddress, cameraId: z.string().optional() });
 const signinBody = z.strictObject({
