@@ -161,8 +161,9 @@ export function sessionRouter(deps: SessionRouterDeps): Router {
   const buildTx = (kind: 'checkin' | 'checkout') => async (ctx: Context) => {
     const { claims, session } = sessionOf(ctx);
     const chain = chainOf();
-    const consent =
-      kind === 'checkin' ? parseJsonBody(ctx, checkinBody) : (parseJsonBody(ctx, checkoutBody), undefined);
+    // A check-in carries the consent; a check-out's body must be empty.
+    const consent = kind === 'checkin' ? parseJsonBody(ctx, checkinBody) : undefined;
+    if (kind === 'checkout') parseJsonBody(ctx, checkoutBody);
     if (kind === 'checkin' && session.checkedIn)
       throw new HttpError(409, 'already checked in: check out first', 'session');
     if (kind === 'checkout' && !session.checkedIn) throw new HttpError(409, 'not checked in', 'session');
