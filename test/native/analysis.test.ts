@@ -24,8 +24,10 @@ import {
   ControlClient,
   type Picture,
   requireCamerad,
-  RtpReceiver,
+  type Running,
   sleep,
+  startCamerad as startHarnessCamerad,
+  stopCamerad,
   uniqueSocketPath,
   waitUntil,
 } from './cameradHarness.js';
@@ -34,42 +36,9 @@ const HD = ['--width=1280', '--height=720', '--fps=30'];
 const W = 1280;
 const H = 720;
 
-interface Running {
-  proc: CameradProcess;
-  client: ControlClient;
-  rtp: RtpReceiver;
-  socketPath: string;
-}
-
-async function startCamerad(source: string, extra: string[] = []): Promise<Running> {
-  requireCamerad();
-  const rtp = await RtpReceiver.open();
-  const socketPath = uniqueSocketPath('pic');
-  const proc = new CameradProcess([
-    `--source=${source}`,
-    `--rtp-port=${rtp.port}`,
-    `--control=${socketPath}`,
-    '--encoder=x264enc',
-    '--stats-interval-ms=250',
-    ...extra,
-  ]);
-  try {
-    const client = await ControlClient.connect(socketPath, 10_000);
-    await client.waitEvent('hello', 5000);
-    return { proc, client, rtp, socketPath };
-  } catch (error) {
-    await proc.stop();
-    rtp.close();
-    throw new Error(`cannot connect to camerad: ${String(error)}\n${proc.stderr}`, { cause: error });
-  }
-}
-
-async function stopCamerad(r: Running | undefined): Promise<void> {
-  if (!r) return;
-  r.client.close();
-  await r.proc.stop();
-  r.rtp.close();
-}
+/** camerad with stats every 250 ms, after its hello. */
+const startCamerad = (source: string, extra: string[] = []): Promise<Running> =>
+  startHarnessCamerad(source, ['--stats-interval-ms=250', ...extra], { tag: 'pic', waitHello: true });
 
 /** Acknowledges every analysis frame as soon as it arrives. */
 function autoAck(client: ControlClient): void {

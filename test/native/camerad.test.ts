@@ -14,16 +14,16 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { freeTcpPort } from '../helpers/freePort.js';
 
 import {
-  CameradProcess,
   ControlClient,
   CAMERAD,
   encodeFrame,
   type GrayFrame,
   GrayFrameReceiver,
   REPO_ROOT,
-  requireCamerad,
-  RtpReceiver,
+  type Running,
   runCamerad,
+  startCamerad as startHarnessCamerad,
+  stopCamerad,
   sleep,
   uniqueSocketPath,
   waitUntil,
@@ -31,41 +31,9 @@ import {
 
 const SMALL = ['--width=320', '--height=180', '--fps=15'];
 
-interface Running {
-  proc: CameradProcess;
-  client: ControlClient;
-  rtp: RtpReceiver;
-  socketPath: string;
-}
-
-/** Starts camerad sending RTP to `rtp` (or to `rtpPort`, another receiver's port, when given). */
-async function startCamerad(source: string, extra: string[] = [], rtpPort?: number): Promise<Running> {
-  requireCamerad();
-  const rtp = await RtpReceiver.open();
-  const socketPath = uniqueSocketPath('ctl');
-  const proc = new CameradProcess([
-    `--source=${source}`,
-    `--rtp-port=${rtpPort ?? rtp.port}`,
-    `--control=${socketPath}`,
-    '--encoder=x264enc',
-    ...extra,
-  ]);
-  try {
-    const client = await ControlClient.connect(socketPath, 10_000);
-    return { proc, client, rtp, socketPath };
-  } catch (error) {
-    await proc.stop();
-    rtp.close();
-    throw new Error(`cannot connect to camerad: ${String(error)}\n${proc.stderr}`, { cause: error });
-  }
-}
-
-async function stopCamerad(r: Running | undefined): Promise<void> {
-  if (!r) return;
-  r.client.close();
-  await r.proc.stop();
-  r.rtp.close();
-}
+/** Starts camerad sending RTP to its own receiver (or to `rtpPort`, another receiver's port, when given). */
+const startCamerad = (source: string, extra: string[] = [], rtpPort?: number): Promise<Running> =>
+  startHarnessCamerad(source, extra, { rtpPort });
 
 function hasGstElement(name: string): boolean {
   try {

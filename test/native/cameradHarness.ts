@@ -477,3 +477,50 @@ export class GrayFrameReceiver {
     await gone;
   }
 }
+
+/** A camerad under test: the process, its control client and the RTP receiver it sends to. */
+export interface Running {
+  proc: CameradProcess;
+  client: ControlClient;
+  rtp: RtpReceiver;
+  socketPath: string;
+}
+
+/**
+ * Starts camerad (x264enc) on `source` sending RTP to a new receiver (or to `rtpPort`, another
+ * receiver's port), and connects a control client; with `waitHello`, waits for its `hello`.
+ * @throws Error with camerad's stderr when the control socket does not come up.
+ */
+export async function startCamerad(
+  source: string,
+  extra: string[] = [],
+  options: { rtpPort?: number; tag?: string; waitHello?: boolean } = {},
+): Promise<Running> {
+  requireCamerad();
+  const rtp = await RtpReceiver.open();
+  const socketPath = uniqueSocketPath(options.tag ?? 'ctl');
+  const proc = new CameradProcess([
+    `--source=${source}`,
+    `--rtp-port=${options.rtpPort ?? rtp.port}`,
+    `--control=${socketPath}`,
+    '--encoder=x264enc',
+    ...extra,
+  ]);
+  try {
+    const client = await ControlClient.connect(socketPath, 10_000);
+    if (options.waitHello) await client.waitEvent('hello', 5000);
+    return { proc, client, rtp, socketPath };
+  } catch (error) {
+    await proc.stop();
+    rtp.close();
+    throw new Error(`cannot connect to camerad: ${String(error)}\n${proc.stderr}`, { cause: error });
+  }
+}
+
+/** Stops what `startCamerad` started (nothing for undefined). */
+export async function stopCamerad(r: Running | undefined): Promise<void> {
+  if (!r) return;
+  r.client.close();
+  await r.proc.stop();
+  r.rtp.close();
+}
