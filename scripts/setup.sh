@@ -18,13 +18,13 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(
   || die "Node.js >= 20.19 is required, found $(node --version)"
 
 # 2. Debian packages: build tools, GStreamer, sample footage; for tests also Chromium and
-#    GStreamer's RTSP server. Only missing packages are installed.
+#    GStreamer's RTSP server and nginx's RTMP module (a local RTMP ingest; its service is never started). Only missing packages are installed.
 packages=(cmake g++ pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev nlohmann-json3-dev libjpeg-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav opencv-doc)
 if [ "$with_tests" = 1 ]; then
   packages+=(chromium fonts-dejavu-core iproute2 shellcheck sqlite3 gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0
-    python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0)
+    python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 nginx libnginx-mod-rtmp)
 fi
 missing=()
 for p in "${packages[@]}"; do
