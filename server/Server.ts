@@ -87,6 +87,7 @@ export class Server {
               source: camera.source,
               width: camera.width,
               height: camera.height,
+              fps: camera.fps,
               rtpPort: camera.rtpPort,
               keyframeMinIntervalMs: config.camerad.keyframeMinIntervalMs,
               latencyProbe: camera.latencyProbe,

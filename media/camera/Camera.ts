@@ -1,12 +1,29 @@
 import type { Logger } from 'pino';
 import { InvalidStateError } from '../core/errors.js';
-import type { HelloData, OverlayItem, SourceState } from '../camerad/CameradProtocol.js';
+import type {
+  HelloData,
+  OverlayItem,
+  RecordingEvent,
+  RecordingResult,
+  RtmpEvent,
+  SourceState,
+  StillVariant,
+  StillsState,
+} from '../camerad/CameradProtocol.js';
 import { CameradSupervisor } from '../camerad/CameradSupervisor.js';
 import type { AnalysisAck, CameradSupervisorOptions } from '../camerad/CameradSupervisorTypes.js';
 import { PictureFlag, type Picture } from '../camerad/PictureMessage.js';
 import { RtpIngest } from '../rtp/RtpIngest.js';
 import type { Sfu } from '../sfu/SfuTypes.js';
-import type { AnalysisFrame, AnalysisListener, CameraStatus, GrabbedFrame, GrabOptions } from './CameraTypes.js';
+import type {
+  AnalysisFrame,
+  AnalysisListener,
+  CameraStatus,
+  GrabbedFrame,
+  GrabOptions,
+  Still,
+  StillListener,
+} from './CameraTypes.js';
 import { KeyframeRequester } from './KeyframeRequester.js';
 
 /** Options of {@link Camera.create}. */
@@ -16,6 +33,8 @@ export interface CameraOptions {
   source: string;
   width: number;
   height: number;
+  /** Output frame rate, frames/s. */
+  fps: number;
   /** UDP port on 127.0.0.1 where camerad sends RTP. */
   rtpPort: number;
   camerad: CameradSupervisorOptions;
@@ -23,6 +42,19 @@ export interface CameraOptions {
   keyframeMinIntervalMs: number;
   /** Draw the latency probe at start (camerad's `--latency-probe`). */
   latencyProbe: boolean;
+}
+
+/** The `stills` params for a wanted state (undefined fields left out). */
+function stillParams(wanted: { enabled: boolean; fps?: number; quality?: number }): {
+  enabled: boolean;
+  fps?: number;
+  quality?: number;
+} {
+  return {
+    enabled: wanted.enabled,
+    ...(wanted.fps === undefined ? {} : { fps: wanted.fps }),
+    ...(wanted.quality === undefined ? {} : { quality: wanted.quality }),
+  };
 }
 
 /**
@@ -42,6 +74,9 @@ export class Camera {
   /** Analysis wanted since setAnalysis(); undefined: as camerad was started (--analysis-fps). */
   #analysis: { enabled: boolean; fps?: number } | undefined;
   readonly #analysisListeners = new Set<AnalysisListener>();
+  /** Still streams wanted since setStills(), re-applied after a camerad restart. */
+  readonly #stills = new Map<StillVariant, { enabled: boolean; fps?: number; quality?: number }>();
+  readonly #stillListeners = new Set<StillListener>();
   #closed = false;
 
   private constructor(options: CameraOptions, ingest: RtpIngest, sfu: Sfu, logger: Logger) {
@@ -68,7 +103,9 @@ export class Camera {
           );
       }
       this.#restoreAnalysis(hello);
+      this.#restoreStills();
     });
+    this.#supervisor.on('still', (picture) => this.#deliverStill(picture));
     this.#supervisor.on('analysis', (picture, ack) => void this.#deliverAnalysis(picture, ack));
     this.#supervisor.on('stats', (stats) => (this.#sourceState = stats.source_state));
     this.#supervisor.on('sourcelost', () => (this.#sourceState = 'lost'));
@@ -221,11 +258,110 @@ export class Camera {
     return result.items;
   }
 
+  /** Output frame rate, frames/s (camerad's `--fps`; what recordings and RTMP carry). */
+  get fps(): number {
+    return this.#supervisor.hello?.fps ?? this.#options.fps;
+  }
+
+  /**
+   * Switches one JPEG still stream on or off, now and after camerad restarts. Stills are
+   * full-size JPEGs of the output frames (`clean`: the source picture; `overlays`: with the
+   * private overlay policy), encoded by camerad only while on.
+   * @param options.fps stills per second, in (0, 30]; omitted: the last rate (15 at first).
+   * @param options.quality JPEG quality 1..100; omitted: the last one (80 at first).
+   * @throws TypeError when `fps` or `quality` is out of range.
+   * @throws InvalidStateError when camerad is not connected (the wish is kept for its next start).
+   */
+  async setStills(
+    variant: StillVariant,
+    options: { enabled: boolean; fps?: number; quality?: number },
+  ): Promise<StillsState> {
+    if (options.fps !== undefined && !(Number.isFinite(options.fps) && options.fps > 0 && options.fps <= 30)) {
+      throw new TypeError(`fps must be a number in (0, 30], got ${options.fps}`);
+    }
+    if (
+      options.quality !== undefined &&
+      !(Number.isInteger(options.quality) && options.quality >= 1 && options.quality <= 100)
+    ) {
+      throw new TypeError(`quality must be an integer in 1..100, got ${options.quality}`);
+    }
+    const wanted = { enabled: options.enabled, fps: options.fps, quality: options.quality };
+    this.#stills.set(variant, wanted);
+    return this.#supervisor.request('stills', { variant, ...stillParams(wanted) });
+  }
+
+  /**
+   * Adds a listener for JPEG stills (both variants; see {@link setStills}). Listeners run
+   * synchronously on the socket's data event: they must only queue the buffer.
+   * @returns a function that removes the listener.
+   */
+  onStill(listener: StillListener): () => void {
+    this.#stillListeners.add(listener);
+    return () => this.#stillListeners.delete(listener);
+  }
+
+  /**
+   * Starts recording the encoded stream (no re-encode) into a fragmented MP4 at `path`.
+   * @param path absolute path of a new `.mp4` file in an existing folder (chosen by the server, never by a user).
+   * @param options.fragmentMs fragment length in ms (200..10000, default 1000): at most this much is lost on a crash.
+   * @throws CameradError `busy` (a recording runs), `bad_request` (path), `record_failed`.
+   * @throws InvalidStateError when camerad is not connected.
+   */
+  async startRecording(
+    path: string,
+    options: { fragmentMs?: number } = {},
+  ): Promise<{ path: string; fragment_ms: number }> {
+    return this.#supervisor.request(
+      'record_start',
+      options.fragmentMs === undefined ? { path } : { path, fragment_ms: options.fragmentMs },
+    );
+  }
+
+  /**
+   * Finishes the running recording.
+   * @throws CameradError `not_recording`.
+   * @throws InvalidStateError when camerad is not connected (a restart has ended the recording).
+   */
+  async stopRecording(): Promise<RecordingResult> {
+    return this.#supervisor.request('record_stop', {}, { timeoutMs: 10_000 });
+  }
+
+  /** Adds a listener for the recording branch's state changes. @returns a remover. */
+  onRecording(listener: (event: RecordingEvent) => void): () => void {
+    this.#supervisor.on('recording', listener);
+    return () => this.#supervisor.off('recording', listener);
+  }
+
+  /**
+   * Starts publishing the encoded stream to an RTMP ingest. camerad does not reconnect by
+   * itself: a `failed` event ends the branch (see media/rtmp for the retrying egress).
+   * @throws CameradError `busy` (already publishing), `bad_request` (url).
+   * @throws InvalidStateError when camerad is not connected.
+   */
+  async startRtmp(url: string): Promise<{ state: 'connecting' }> {
+    return this.#supervisor.request('rtmp_start', { url });
+  }
+
+  /**
+   * Stops publishing.
+   * @throws CameradError `not_streaming`.
+   */
+  async stopRtmp(): Promise<{ bytes_sent: number }> {
+    return this.#supervisor.request('rtmp_stop', {});
+  }
+
+  /** Adds a listener for the RTMP branch's state changes (errors are redacted). @returns a remover. */
+  onRtmp(listener: (event: RtmpEvent) => void): () => void {
+    this.#supervisor.on('rtmp', listener);
+    return () => this.#supervisor.off('rtmp', listener);
+  }
+
   /** Closes viewers, camerad (spawn mode) and the ingest. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#analysisListeners.clear();
+    this.#stillListeners.clear();
     this.#keyframes.close();
     this.#sfu.removeCamera(this.id);
     await this.#supervisor.close();
@@ -243,6 +379,39 @@ export class Camera {
     this.#supervisor
       .request('analysis', wanted)
       .catch((error: unknown) => this.#logger.warn({ err: error }, 'cannot restore analysis frames'));
+  }
+
+  /** A restarted camerad starts with stills off: re-applies the streams switched on. */
+  #restoreStills(): void {
+    for (const [variant, wanted] of this.#stills) {
+      if (!wanted.enabled) continue;
+      this.#supervisor
+        .request('stills', { variant, ...stillParams(wanted) })
+        .catch((error: unknown) => this.#logger.warn({ err: error, variant }, 'cannot restore the still stream'));
+    }
+  }
+
+  #deliverStill(picture: Picture): void {
+    if (this.#closed || this.#stillListeners.size === 0) return;
+    const variant: StillVariant | undefined =
+      picture.requestId === 1 ? 'clean' : picture.requestId === 2 ? 'overlays' : undefined;
+    if (variant === undefined) return;
+    const still: Still = {
+      variant,
+      jpeg: picture.data,
+      frame: picture.frame,
+      captureTimeMs: Math.floor(picture.captureTimeUs / 1000),
+      width: picture.width,
+      height: picture.height,
+      overlays: (picture.flags & PictureFlag.overlays) !== 0,
+    };
+    for (const listener of this.#stillListeners) {
+      try {
+        listener(still);
+      } catch (error) {
+        this.#logger.warn({ err: error }, 'still listener failed');
+      }
+    }
   }
 
   /** Hands a frame to the listeners, then acknowledges it (so the next one can come). */

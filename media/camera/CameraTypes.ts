@@ -92,3 +92,21 @@ export interface GrabbedFrame {
   /** The NO SIGNAL picture: the source was not live. */
   noSignal: boolean;
 }
+
+/** A full-size JPEG still of a still stream (`Camera.setStills`). */
+export interface Still {
+  variant: 'clean' | 'overlays';
+  /** One baseline JFIF file (a view into the message: copy it to keep it past the listener call). */
+  jpeg: Buffer;
+  /** Source frame number (0 for the NO SIGNAL picture). */
+  frame: number;
+  /** Capture time, ms since the Unix epoch. */
+  captureTimeMs: number;
+  width: number;
+  height: number;
+  /** Overlay boxes are in the picture. */
+  overlays: boolean;
+}
+
+/** Receives stills synchronously; must only queue them. */
+export type StillListener = (still: Still) => void;

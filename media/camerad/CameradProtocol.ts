@@ -35,6 +35,10 @@ export interface HelloData {
   /** Size of analysis frames in px (the output size fitted in `--analysis-width/height`). */
   analysis_width: number;
   analysis_height: number;
+  /** What the program encode (WebRTC), the `overlays` stills and overlay grabs show. */
+  overlays_private?: OverlayPolicy;
+  /** What RTMP and recordings show. */
+  overlays_public?: OverlayPolicy;
 }
 
 /** Periodic counters (every `--stats-interval-ms`), also the result of the `stats` request. */
@@ -64,6 +68,80 @@ export interface StatsData {
   overlay_items: number;
   /** Grab requests answered with a picture, total. */
   grabs: number;
+  /** H.264 encoders running now: 1, or 2 while a public output needs its own picture. */
+  encoders?: number;
+  /** JPEG stills sent (kind 5), total, both variants. */
+  stills_sent?: number;
+  /** Stills that fell due while the previous one of their variant was still encoding, total. */
+  stills_dropped?: number;
+  /** Stills per second asked for now, per variant; 0 when off. */
+  stills_fps?: { clean: number; overlays: number };
+  /** A recording is being written. */
+  recording?: boolean;
+  /** Frames written to the current (or last) recording. */
+  recording_frames?: number;
+  rtmp_state?: 'off' | 'connecting' | 'live';
+  /** FLV bytes handed to the RTMP ingest, total of the current branch. */
+  rtmp_bytes?: number;
+  /** Encoded frames the RTMP branch dropped (stalled ingest), total. */
+  rtmp_dropped?: number;
+}
+
+/**
+ * What an output shows of the overlay items: `names` boxes and labels (the recognised person's
+ * name), `boxes` the boxes without labels, `none` the clean picture.
+ */
+export type OverlayPolicy = 'names' | 'boxes' | 'none';
+
+/** The two JPEG still streams: the clean picture, and the one with the private overlays. */
+export type StillVariant = 'clean' | 'overlays';
+
+/** Result of `stills`. */
+export interface StillsState {
+  variant: StillVariant;
+  enabled: boolean;
+  /** Stills per second. */
+  fps: number;
+  /** JPEG quality 1..100. */
+  quality: number;
+}
+
+/** A finished recording (`record_stop` result, `recording` notification `stopped`). */
+export interface RecordingResult {
+  /** Absolute path of the MP4 file. */
+  path: string;
+  /** Frames written. */
+  frames: number;
+  /** File size in bytes. */
+  bytes: number;
+  /** Wall clock of the first written frame, µs since the Unix epoch. */
+  started_us: number;
+  /** Wall clock of the last written frame, µs since the Unix epoch. */
+  stopped_us: number;
+  /** `stopped_us - started_us` plus one frame interval, ms. */
+  duration_ms: number;
+}
+
+/** `recording` notification: the branch's state changes. */
+export interface RecordingEvent {
+  state: 'recording' | 'stopped' | 'failed';
+  path: string;
+  frames: number;
+  bytes: number;
+  started_us?: number;
+  stopped_us?: number;
+  duration_ms?: number;
+  /** `failed`: why (e.g. `No space left on device`). */
+  error?: string;
+}
+
+/** `rtmp` notification: the RTMP branch's state changes (the stream key is never in it). */
+export interface RtmpEvent {
+  state: 'connecting' | 'live' | 'failed' | 'stopped';
+  /** FLV bytes handed to the ingest by this branch. */
+  bytes_sent: number;
+  /** `failed`: why, with the stream key redacted. */
+  error?: string;
 }
 
 /** One overlay box (method `overlays`). */
@@ -110,7 +188,9 @@ export type Notification =
   | { event: 'stats'; data: StatsData }
   | { event: 'log'; data: { level: LogLevel; message: string } }
   | { event: 'source_lost'; data: { reason: string } }
-  | { event: 'source_recovered'; data: { after_ms: number } };
+  | { event: 'source_recovered'; data: { after_ms: number } }
+  | { event: 'recording'; data: RecordingEvent }
+  | { event: 'rtmp'; data: RtmpEvent };
 
 /** Requests and their results: `{ method: [params, result] }`. */
 export interface Methods {
@@ -128,6 +208,15 @@ export interface Methods {
   grab: [{ format: 'rgb' | 'jpeg'; overlays?: boolean; quality?: number }, GrabResult];
   /** Sets (`replace`, the default) or merges the overlay boxes drawn into the video. */
   overlays: [{ items: OverlayItem[]; replace?: boolean }, { items: number }];
+  /** Switches a JPEG still stream (kind 5) on or off; `fps` in (0, 30], `quality` 1..100. */
+  stills: [{ variant: StillVariant; enabled: boolean; fps?: number; quality?: number }, StillsState];
+  /** Starts writing a fragmented MP4 of the encoded stream to `path` (absolute, new file). */
+  record_start: [{ path: string; fragment_ms?: number }, { path: string; fragment_ms: number }];
+  /** Finishes the recording (the muxer gets end of stream). */
+  record_stop: [Record<string, never>, RecordingResult];
+  /** Starts publishing the encoded stream to an RTMP ingest (`rtmp://` or `rtmps://`). */
+  rtmp_start: [{ url: string }, { state: 'connecting' }];
+  rtmp_stop: [Record<string, never>, { bytes_sent: number }];
 }
 
 /** camerad's exit codes (native/PROTOCOL.md, "Exit codes"). */

@@ -47,6 +47,7 @@ export class CameradSupervisor extends TypedEmitter<CameradSupervisorEvents> {
       backoffMaxMs: 10_000,
       backoffResetAfterMs: 10_000,
       startTimeoutMs: 10_000,
+      redact: (text: string) => text,
       ...options,
     };
   }
@@ -119,12 +120,13 @@ export class CameradSupervisor extends TypedEmitter<CameradSupervisorEvents> {
   request<M extends keyof Methods & string>(
     method: M,
     params: Methods[M][0] = {} as Methods[M][0],
+    options: { timeoutMs?: number } = {},
   ): Promise<Methods[M][1]> {
     const channel = this.#channel;
     if (!channel || channel.closed) {
       return Promise.reject(new InvalidStateError(`camerad for ${this.#options.cameraId} is not connected`));
     }
-    return channel.request(method, params);
+    return channel.request(method, params, options);
   }
 
   /**
@@ -267,6 +269,7 @@ export class CameradSupervisor extends TypedEmitter<CameradSupervisorEvents> {
       };
       this.safeEmit('analysis', picture, ack);
     });
+    channel.on('still', (picture) => this.safeEmit('still', picture));
     await closed;
     if (this.#channel === channel) this.#channel = undefined;
   }
@@ -305,6 +308,15 @@ export class CameradSupervisor extends TypedEmitter<CameradSupervisorEvents> {
         this.#logger.info({ afterMs: message.data.after_ms }, 'source recovered');
         this.safeEmit('sourcerecovered', message.data.after_ms);
         return;
+      case 'recording':
+        this.safeEmit('recording', message.data);
+        return;
+      case 'rtmp': {
+        const error = message.data.error;
+        const data = error === undefined ? message.data : { ...message.data, error: this.#options.redact(error) };
+        this.safeEmit('rtmp', data);
+        return;
+      }
       default:
         // Notifications added by a newer camerad are ignored, as PROTOCOL.md asks of clients.
         return;
@@ -319,17 +331,18 @@ export class CameradSupervisor extends TypedEmitter<CameradSupervisorEvents> {
       partial = lines.pop() ?? '';
       for (const line of lines) {
         if (line.trim() === '') continue;
-        this.#lastStderr = line;
+        const shown = this.#options.redact(line);
+        this.#lastStderr = shown;
         // In spawn mode stderr is the complete log (it also covers the time before the socket
         // connects), so `log` notifications are not logged again (see #onNotification).
-        this.#logger.info({ from: 'camerad' }, line);
+        this.#logger.info({ from: 'camerad' }, shown);
       }
     });
   }
 
   #log(level: LogLevel, message: string): void {
     const fn = level === 'error' ? 'error' : level === 'warn' ? 'warn' : level === 'debug' ? 'debug' : 'info';
-    this.#logger[fn]({ from: 'camerad' }, message);
+    this.#logger[fn]({ from: 'camerad' }, this.#options.redact(message));
   }
 
   #setState(state: CameradState): void {

@@ -1,4 +1,4 @@
-import type { HelloData, StatsData } from './CameradProtocol.js';
+import type { HelloData, RecordingEvent, RtmpEvent, StatsData } from './CameradProtocol.js';
 import type { Picture } from './PictureMessage.js';
 
 /**
@@ -38,6 +38,11 @@ export interface CameradSupervisorOptions {
   backoffResetAfterMs?: number;
   /** Time camerad may take to open its socket after being spawned, in ms. Default 10000. */
   startTimeoutMs?: number;
+  /**
+   * Applied to every camerad log line before it is logged (camerad redacts RTMP stream keys
+   * itself; this is the second line of defence). Default: identity.
+   */
+  redact?: (text: string) => string;
 }
 
 export type CameradSupervisorEvents = {
@@ -52,4 +57,10 @@ export type CameradSupervisorEvents = {
    * listener owns the flow and must call it exactly once (Camera does so after its own listeners).
    */
   analysis: [Picture, AnalysisAck];
+  /** A JPEG still (kind 5); `requestId` is the variant (1 clean, 2 overlays). */
+  still: [Picture];
+  /** The recording branch changed state. */
+  recording: [RecordingEvent];
+  /** The RTMP branch changed state. */
+  rtmp: [RtmpEvent];
 };

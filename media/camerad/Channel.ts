@@ -17,7 +17,9 @@ export type ChannelEvents = {
   notification: [Notification];
   /** An analysis frame (kind 4); camerad sends the next one only after `analysis_ack`. */
   analysis: [Picture];
-  /** Binary frames of kinds this client does not handle (kind 5, kinds added later). */
+  /** A JPEG still (kind 5) of a still stream switched on with `stills`. */
+  still: [Picture];
+  /** Binary frames of kinds this client does not handle (kinds added later). */
   binary: [number, Buffer];
   /** The channel closed (socket ended, errored, or `close()`); emitted once. */
   close: [Error | undefined];
@@ -74,13 +76,14 @@ export class Channel extends TypedEmitter<ChannelEvents> {
    * Sends a request and resolves with its result.
    * @throws InvalidStateError when the channel is closed or closes before the response.
    * @throws CameradError when camerad answers `ok: false`.
-   * @throws Error on timeout ({@link ChannelOptions.requestTimeoutMs}).
+   * @throws Error on timeout ({@link ChannelOptions.requestTimeoutMs}, or `options.timeoutMs` in ms).
    */
   request<M extends keyof Methods & string>(
     method: M,
     params: Methods[M][0] = {} as Methods[M][0],
+    options: { timeoutMs?: number } = {},
   ): Promise<Methods[M][1]> {
-    return this.#send(method, params, false) as Promise<Methods[M][1]>;
+    return this.#send(method, params, false, options.timeoutMs) as Promise<Methods[M][1]>;
   }
 
   /**
@@ -94,15 +97,15 @@ export class Channel extends TypedEmitter<ChannelEvents> {
     return this.#send(method, params, true) as Promise<PictureResponse<Methods[M][1]>>;
   }
 
-  #send(method: string, params: unknown, withPicture: boolean): Promise<unknown> {
+  #send(method: string, params: unknown, withPicture: boolean, timeoutMs = this.#requestTimeoutMs): Promise<unknown> {
     if (this.#closed) return Promise.reject(new InvalidStateError('Channel closed'));
     const id = this.#nextId;
     this.#nextId = this.#nextId >= 0xffffffff ? 1 : this.#nextId + 1;
     return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(new Error(`camerad request ${method} timed out after ${this.#requestTimeoutMs} ms`));
-      }, this.#requestTimeoutMs);
+        reject(new Error(`camerad request ${method} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
       this.#pending.set(id, { method, resolve, reject, timer, withPicture });
       const payload = Buffer.from(JSON.stringify({ id, method, params }));
       this.#socket.write(encodeFrame(FrameKind.request, payload));
@@ -126,7 +129,11 @@ export class Channel extends TypedEmitter<ChannelEvents> {
     for (const frame of frames) {
       if (frame.kind === FrameKind.response) this.#onResponse(frame.payload, logger);
       else if (frame.kind === FrameKind.notification) this.#onNotification(frame.payload, logger);
-      else if (frame.kind === FrameKind.analysisFrame || frame.kind === FrameKind.grabFrame)
+      else if (
+        frame.kind === FrameKind.analysisFrame ||
+        frame.kind === FrameKind.grabFrame ||
+        frame.kind === FrameKind.jpeg
+      )
         this.#onPicture(frame.kind, frame.payload, logger);
       else this.safeEmit('binary', frame.kind, frame.payload);
     }
@@ -167,6 +174,10 @@ export class Channel extends TypedEmitter<ChannelEvents> {
     }
     if (kind === FrameKind.analysisFrame) {
       this.safeEmit('analysis', picture);
+      return;
+    }
+    if (kind === FrameKind.jpeg) {
+      this.safeEmit('still', picture);
       return;
     }
     const pending = this.#pending.get(picture.requestId);

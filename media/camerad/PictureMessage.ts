@@ -1,5 +1,5 @@
 /**
- * Picture messages: kind 4 (analysis frames) and kind 6 (grab replies) share one 40-byte
+ * Picture messages: kind 4 (analysis frames), kind 5 (JPEG stills) and kind 6 (grab replies) share one 40-byte
  * big-endian header followed by the picture bytes (native/PROTOCOL.md, "Picture messages").
  */
 
@@ -40,14 +40,14 @@ export interface Picture {
   height: number;
   /** Bytes per row; 0 for JPEG. */
   stride: number;
-  /** Kind 6: id of the grab request it answers; kind 4: 0. */
+  /** Kind 6: id of the grab request it answers; kind 5: the still variant (1 clean, 2 overlays); kind 4: 0. */
   requestId: number;
   /** The picture bytes: a view into the message payload. */
   data: Buffer;
 }
 
 /**
- * Decodes a kind-4 or kind-6 payload.
+ * Decodes a kind-4, kind-5 or kind-6 payload.
  * @throws RangeError when the payload is not a version-1 picture message or its sizes disagree.
  */
 export function decodePicture(payload: Buffer): Picture {

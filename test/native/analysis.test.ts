@@ -526,6 +526,7 @@ describe('through media/camera Camera', () => {
         source: 'test://',
         width: 640,
         height: 360,
+        fps: 30,
         rtpPort,
         keyframeMinIntervalMs: 500,
         latencyProbe: false,
