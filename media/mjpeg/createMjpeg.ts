@@ -1,0 +1,103 @@
+import type { Logger } from 'pino';
+import { MjpegHub } from './MjpegHub.js';
+import type { MjpegCamera, MjpegHubStats, StillVariant } from './MjpegTypes.js';
+
+/** The `mjpeg` settings. */
+export interface MjpegConfig {
+  /** Stills per second while someone watches, in (0, 30]. Default 15. */
+  fps: number;
+  /** JPEG quality, integer 1..100. Default 80. */
+  quality: number;
+  /** Parts each client may have waiting before the oldest is dropped, integer ≥ 1. Default 2. */
+  queueFrames: number;
+  /** Concurrent MJPEG clients over all cameras and variants; beyond it → 503. Default 50. */
+  maxClients: number;
+}
+
+/** Options of {@link createMjpeg}. */
+export interface CreateMjpegOptions {
+  /** The cameras, in configuration order (the first is the default camera). */
+  cameras: ReadonlyMap<string, MjpegCamera>;
+  /** Omitted keys take their defaults. */
+  config?: Partial<MjpegConfig>;
+  /** See MjpegHubOptions.disableDelayMs. Default 1500 ms. */
+  disableDelayMs?: number;
+  logger: Logger;
+}
+
+/** What `GET /api/mjpeg` reports. */
+export interface MjpegStats {
+  maxClients: number;
+  /** Clients connected now, all hubs. */
+  clients: number;
+  hubs: MjpegHubStats[];
+}
+
+/** The MJPEG module: one hub per camera and variant, and the server-wide client bound. */
+export interface Mjpeg {
+  readonly config: Readonly<MjpegConfig>;
+  /** Camera id → its two hubs, in configuration order. */
+  readonly hubs: ReadonlyMap<string, Readonly<Record<StillVariant, MjpegHub>>>;
+  /** The hub of `camera` (undefined: the first camera), undefined when there is no such camera. */
+  hub(camera: string | undefined, variant: StillVariant): MjpegHub | undefined;
+  /** Clients connected now, all hubs. */
+  readonly clients: number;
+  stats(): MjpegStats;
+  /** Closes every hub (their clients, and camerad's stills). Idempotent. */
+  close(): Promise<void>;
+}
+
+export const MJPEG_DEFAULTS: Readonly<MjpegConfig> = { fps: 15, quality: 80, queueFrames: 2, maxClients: 50 };
+
+/**
+ * Creates the MJPEG hubs of every camera (clean and overlays). Nothing is encoded until a client
+ * connects. Call `close()` before the cameras close.
+ * @throws TypeError when a setting is out of range (`maxClients` must be an integer ≥ 1).
+ */
+export function createMjpeg(options: CreateMjpegOptions): Mjpeg {
+  const given = options.config ?? {};
+  const config: MjpegConfig = {
+    fps: given.fps ?? MJPEG_DEFAULTS.fps,
+    quality: given.quality ?? MJPEG_DEFAULTS.quality,
+    queueFrames: given.queueFrames ?? MJPEG_DEFAULTS.queueFrames,
+    maxClients: given.maxClients ?? MJPEG_DEFAULTS.maxClients,
+  };
+  if (!(Number.isInteger(config.maxClients) && config.maxClients >= 1)) {
+    throw new TypeError(`maxClients must be an integer ≥ 1, got ${config.maxClients}`);
+  }
+  const hubs = new Map<string, Record<StillVariant, MjpegHub>>();
+  const hubOf = (camera: MjpegCamera, variant: StillVariant): MjpegHub =>
+    new MjpegHub({
+      camera,
+      variant,
+      fps: config.fps,
+      quality: config.quality,
+      queueFrames: config.queueFrames,
+      disableDelayMs: options.disableDelayMs,
+      logger: options.logger,
+    });
+  for (const [id, camera] of options.cameras) {
+    hubs.set(id, { clean: hubOf(camera, 'clean'), overlays: hubOf(camera, 'overlays') });
+  }
+  const all = (): MjpegHub[] => [...hubs.values()].flatMap((h) => [h.clean, h.overlays]);
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    hubs,
+    hub(camera, variant) {
+      const pair = camera === undefined ? hubs.values().next().value : hubs.get(camera);
+      return pair?.[variant];
+    },
+    get clients() {
+      return all().reduce((sum, hub) => sum + hub.clients, 0);
+    },
+    stats() {
+      const stats = all().map((hub) => hub.stats());
+      return { maxClients: config.maxClients, clients: stats.reduce((s, h) => s + h.clients, 0), hubs: stats };
+    },
+    close() {
+      closing ??= Promise.all(all().map((hub) => hub.close())).then(() => undefined);
+      return closing;
+    },
+  };
+}
