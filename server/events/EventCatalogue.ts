@@ -65,6 +65,26 @@ export interface FaceLostEvent {
   at: number;
 }
 
+/**
+ * The camera's public RTMP broadcast (Livepeer egress) changed state: started, live, lost and
+ * reconnecting (with the backoff's next delay), stopped. Public: no identity and never the
+ * stream key (errors are redacted).
+ */
+export interface StreamStateEvent {
+  cameraId: string;
+  state: 'off' | 'connecting' | 'live' | 'reconnecting';
+  /** FLV bytes handed to the ingest since the broadcast started. */
+  bytesSent: number;
+  /** Connection attempts after the first, since the broadcast started. */
+  reconnects: number;
+  /** The latest failure (redacted), null when none since start. */
+  error: string | null;
+  /** While reconnecting: ms until the next attempt, else null. */
+  retryInMs: number | null;
+  /** ms since the Unix epoch. */
+  at: number;
+}
+
 /** Server → client events. */
 export interface ServerToClientEvents {
   'session:checkin': (event: SessionChainEvent) => void;
@@ -73,6 +93,7 @@ export interface ServerToClientEvents {
   'face:detected': (event: FaceDetectedEvent) => void;
   'face:recognized': (event: FaceRecognizedEvent) => void;
   'face:lost': (event: FaceLostEvent) => void;
+  'stream:state': (event: StreamStateEvent) => void;
 }
 
 /** Client → server events (none yet: clients only listen). */
@@ -82,4 +103,4 @@ export type ClientToServerEvents = Record<string, never>;
 export const IDENTITY_EVENTS = ['session:checkin', 'session:checkout', 'session:expired', 'face:recognized'] as const;
 
 /** Events every subscriber of the camera hears (no wallet in them). */
-export const PUBLIC_EVENTS = ['face:detected', 'face:lost'] as const;
+export const PUBLIC_EVENTS = ['face:detected', 'face:lost', 'stream:state'] as const;

@@ -4,7 +4,7 @@ import { Server as SocketServer, type Socket } from 'socket.io';
 import type { SessionManager } from '../sessions/SessionManager.js';
 import type { SessionTokens } from '../sessions/SessionTokens.js';
 import type { SessionClaims } from '../sessions/SessionTypes.js';
-import type { ClientToServerEvents, ServerToClientEvents } from './EventCatalogue.js';
+import type { ClientToServerEvents, PUBLIC_EVENTS, ServerToClientEvents } from './EventCatalogue.js';
 
 /** What the hub remembers about a connected socket. */
 interface SocketData {
@@ -97,7 +97,7 @@ export class EventHub {
   }
 
   /** Sends a public event (no identity in it) to every socket at the camera. */
-  emitCamera<E extends 'face:detected' | 'face:lost'>(
+  emitCamera<E extends (typeof PUBLIC_EVENTS)[number]>(
     event: E,
     payload: Parameters<ServerToClientEvents[E]>[0] & { cameraId: string },
   ): void {

@@ -1,0 +1,69 @@
+import type { RtmpEvent } from '../camerad/CameradProtocol.js';
+import type { CameradSupervisor } from '../camerad/CameradSupervisor.js';
+
+/**
+ * The egress as the server sees it:
+ * - `off`: not publishing (never started, or stopped);
+ * - `connecting`: started; camerad is connecting to the ingest for the first time;
+ * - `live`: bytes reach the ingest;
+ * - `reconnecting`: the branch failed (ingest dropped or refused, camerad restarted): waiting
+ *   for the next attempt (`next_retry_ms`) or connecting again.
+ */
+export type RtmpEgressState = 'off' | 'connecting' | 'live' | 'reconnecting';
+
+/** What the egress needs of a camera ({@link Camera} has it). */
+export interface RtmpCamera {
+  readonly id: string;
+  /** Starts camerad's RTMP branch. @throws CameradError `busy`/`bad_request`, InvalidStateError. */
+  startRtmp(url: string): Promise<{ state: 'connecting' }>;
+  /** Stops it. @throws CameradError `not_streaming`, InvalidStateError. */
+  stopRtmp(): Promise<{ bytes_sent: number }>;
+  /** camerad's `rtmp` notifications. @returns a remover. */
+  onRtmp(listener: (event: RtmpEvent) => void): () => void;
+  /** `hello` (a camerad (re)start), `state`, `stats` (`rtmp_bytes`). */
+  readonly supervisor: Pick<CameradSupervisor, 'on' | 'off'>;
+}
+
+/** Options of {@link RtmpEgress}. */
+export interface RtmpEgressOptions {
+  /** First retry delay after a failure, ms. Default 1000. */
+  backoffInitialMs?: number;
+  /** Largest retry delay, ms. Default 30000. */
+  backoffMaxMs?: number;
+  /** Jitter fraction of each delay, [0, 1). Default 0.2. */
+  backoffJitter?: number;
+  /** A connection that stayed live this long starts the backoff over, ms. Default 10000. */
+  backoffResetAfterMs?: number;
+}
+
+/**
+ * One egress's status, safe to return and log: no stream key in it (errors are redacted, the
+ * ingest is shown as host only).
+ */
+export interface RtmpStatus {
+  camera: string;
+  state: RtmpEgressState;
+  /** `host[:port]` of the ingest, null when off and never started. */
+  ingest_host: string | null;
+  /** FLV bytes handed to the ingest since start, all connections together. */
+  bytes_sent: number;
+  /** When start was called, ms since the Unix epoch; null when off. */
+  started_at: number | null;
+  /** Time since start, ms; null when off. */
+  uptime_ms: number | null;
+  /** Time the current connection has been live, ms; null unless live. */
+  live_ms: number | null;
+  /** Connection attempts after the first one (each one after a failure), since start. */
+  reconnects: number;
+  /** Times the stream went live again after being lost, since start. */
+  recoveries: number;
+  /** The latest failure, redacted; null when there was none since start. */
+  last_error: string | null;
+  /** When reconnecting and waiting: ms until the next attempt; null otherwise. */
+  next_retry_ms: number | null;
+}
+
+export type RtmpEgressEvents = {
+  /** The state changed, or a failure/attempt changed the counters. */
+  state: [RtmpStatus];
+};
