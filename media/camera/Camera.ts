@@ -347,7 +347,7 @@ export class Camera {
    * @throws CameradError `not_streaming`.
    */
   async stopRtmp(): Promise<{ bytes_sent: number }> {
-    return this.#supervisor.request('rtmp_stop', {});
+    return this.#supervisor.request('rtmp_stop', {}, { timeoutMs: 10_000 });
   }
 
   /** Adds a listener for the RTMP branch's state changes (errors are redacted). @returns a remover. */

@@ -38,6 +38,19 @@ json okResponse(uint32_t id, json result) {
   return json{{"id", id}, {"ok", true}, {"result", std::move(result)}};
 }
 
+json replyResponse(uint32_t id, const ControlReply& reply) {
+  return reply.ok ? okResponse(id, reply.result)
+                  : errorResponse(id, reply.code.c_str(), reply.message);
+}
+
+framemsg::Header pictureHeader(const OutputPipeline::FrameInfo& info) {
+  framemsg::Header h;
+  h.frame = info.frame;
+  h.captureUs = uint64_t(info.captureUs);
+  h.flags = info.flags;
+  return h;
+}
+
 }  // namespace
 
 Daemon::Daemon(Options options, SourceSpec spec, std::string encoderName)
@@ -100,11 +113,28 @@ int Daemon::run() {
   grabber_ = std::make_unique<FrameGrabber>(
       options_.width, options_.height,
       [this](FrameGrabber::Result&& result) { onGrabbed(std::move(result)); });
+  stills_ = std::make_unique<StillBranch>(
+      options_.width, options_.height, options_.fps,
+      [this](const std::string& payload) { control_->send(protocol::kJpegStill, payload); });
+  output_->setFrameObserver([this](GstBuffer* clean, const OutputPipeline::FrameInfo& cleanInfo,
+                                   GstBuffer* program, const OutputPipeline::FrameInfo& info) {
+    stills_->onFrame(clean, pictureHeader(cleanInfo), program, pictureHeader(info));
+  });
+  egress_ = std::make_unique<Egress>(options_, encoderName_, *output_, reaper_,
+                                     [this](const std::string& event, const json& data) {
+                                       notify(event, data);
+                                     });
+  if (options_.overlaysPrivate != options_.overlaysPublic) {
+    logInfo(std::string("overlays: ") + overlayPolicyName(options_.overlaysPrivate) +
+            " in the program encode, " + overlayPolicyName(options_.overlaysPublic) +
+            " in RTMP and recordings (a second encoder while they run)");
+  }
   if (!output_->start(error)) {
     logError(error);
     exitCode_ = 3;
   } else {
     grabber_->start();
+    stills_->start();
     analysis_->start();
     if (analysis_->enabled()) {
       logInfo("analysis frames " + std::to_string(analysis_->width()) + "x" +
@@ -125,8 +155,10 @@ int Daemon::run() {
   logInfo("stopping (exit code " + std::to_string(exitCode_) + ")");
   supervisor_->stop();
   analysis_->stop();
+  egress_->stop();  // finishes a recording while the output still runs
   output_->stop();
   grabber_->stop();
+  stills_->stop();
   const bool drained = reaper_.drain(kTeardownTimeoutMs);
   if (!drained) logWarn("source teardown still hanging, exiting anyway");
   control_->flushBlocking(500);
@@ -199,7 +231,9 @@ json Daemon::helloJson() const {
               {"latency_probe", latencyProbe()},
               {"analysis_fps", analysis_ && analysis_->enabled() ? analysis_->fps() : 0.0},
               {"analysis_width", analysis_ ? analysis_->width() : 0},
-              {"analysis_height", analysis_ ? analysis_->height() : 0}};
+              {"analysis_height", analysis_ ? analysis_->height() : 0},
+              {"overlays_private", overlayPolicyName(options_.overlaysPrivate)},
+              {"overlays_public", overlayPolicyName(options_.overlaysPublic)}};
 }
 
 bool Daemon::latencyProbe() const {
@@ -207,7 +241,7 @@ bool Daemon::latencyProbe() const {
 }
 
 json Daemon::statsJson() const {
-  return json{{"uptime_ms", (g_get_monotonic_time() - startUs_) / 1000},
+  json stats{{"uptime_ms", (g_get_monotonic_time() - startUs_) / 1000},
               {"frames_in", store_.framesIn()},
               {"frames_out", output_ ? output_->framesOut() : 0},
               {"fps_in", round1(interval_.fpsIn)},
@@ -225,6 +259,21 @@ json Daemon::statsJson() const {
               {"analysis_in_flight", analysis_ ? analysis_->inFlight() : 0},
               {"overlay_items", output_ ? output_->overlays().count(g_get_monotonic_time()) : 0},
               {"grabs", grabs_.load()}};
+  auto stillsFps = [this](StillBranch::Variant v) {
+    const StillBranch::Settings s = stills_->settings(v);
+    return s.enabled ? s.fps : 0.0;
+  };
+  stats["stills_sent"] = stills_ ? stills_->sent() : 0;
+  stats["stills_dropped"] = stills_ ? stills_->dropped() : 0;
+  stats["stills_fps"] = json{{"clean", stills_ ? stillsFps(StillBranch::kClean) : 0.0},
+                             {"overlays", stills_ ? stillsFps(StillBranch::kOverlays) : 0.0}};
+  stats["stills_encode_ms"] = stills_ ? round1(stills_->meanEncodeMs()) : 0.0;
+  if (egress_) {
+    egress_->addStats(stats);
+  } else {
+    stats["encoders"] = 1;
+  }
+  return stats;
 }
 
 std::optional<std::string> Daemon::handleRequest(const std::string& payload) {
@@ -275,6 +324,25 @@ std::optional<std::string> Daemon::handleRequest(const std::string& payload) {
   if (method == "analysis") return dump(handleAnalysis(id, params));
   if (method == "analysis_ack") return dump(handleAnalysisAck(id, params));
   if (method == "overlays") return dump(handleOverlays(id, params));
+  if (method == "stills") return dump(handleStills(id, params));
+  if (method == "record_start") return dump(replyResponse(id, egress_->startRecording(params)));
+  if (method == "record_stop") {
+    const uint64_t generation = control_->generation();
+    std::optional<ControlReply> now = egress_->stopRecording([this, id, generation](const ControlReply& r) {
+      control_->sendTo(generation, protocol::kResponse, dump(replyResponse(id, r)));
+    });
+    if (!now) return std::nullopt;  // answered when the file is finished
+    return dump(replyResponse(id, *now));
+  }
+  if (method == "rtmp_start") return dump(replyResponse(id, egress_->startRtmp(params)));
+  if (method == "rtmp_stop") {
+    const uint64_t generation = control_->generation();
+    std::optional<ControlReply> now = egress_->stopRtmp([this, id, generation](const ControlReply& r) {
+      control_->sendTo(generation, protocol::kResponse, dump(replyResponse(id, r)));
+    });
+    if (!now) return std::nullopt;  // answered when the stream is closed
+    return dump(replyResponse(id, *now));
+  }
   if (method == "grab") {
     std::optional<json> response = handleGrab(id, params);
     if (!response) return std::nullopt;  // answered when the frame is ready
@@ -333,6 +401,42 @@ json Daemon::handleOverlays(uint32_t id, const json& params) {
   const int64_t now = g_get_monotonic_time();
   if (!output_->overlays().update(params, now, error)) return badRequest(id, error);
   return okResponse(id, json{{"items", output_->overlays().count(now)}});
+}
+
+json Daemon::handleStills(uint32_t id, const json& params) {
+  const json* variant = param(params, "variant");
+  StillBranch::Variant v = StillBranch::kClean;
+  if (variant == nullptr || !variant->is_string() ||
+      !StillBranch::parseVariant(variant->get<std::string>(), v)) {
+    return badRequest(id, "missing or invalid \"variant\" (\"clean\" or \"overlays\" expected)");
+  }
+  const json* enabled = param(params, "enabled");
+  if (enabled == nullptr || !enabled->is_boolean()) {
+    return badRequest(id, "missing or invalid \"enabled\" (boolean expected)");
+  }
+  double fps = 0;
+  if (const json* f = param(params, "fps")) {
+    if (!f->is_number() || !(f->get<double>() > 0) || f->get<double>() > StillBranch::kMaxFps) {
+      return badRequest(id, "invalid \"fps\" (number expected, > 0 and <= 30)");
+    }
+    fps = f->get<double>();
+  }
+  int quality = 0;
+  if (const json* q = param(params, "quality")) {
+    if (!q->is_number_integer() || q->get<int64_t>() < 1 || q->get<int64_t>() > 100) {
+      return badRequest(id, "invalid \"quality\" (integer 1..100 expected)");
+    }
+    quality = int(q->get<int64_t>());
+  }
+  const StillBranch::Settings s = stills_->configure(v, enabled->get<bool>(), fps, quality);
+  logInfo(std::string("stills ") + StillBranch::variantName(v) +
+          (s.enabled ? " on: " + std::to_string(s.fps).substr(0, 5) + " fps, quality " +
+                           std::to_string(s.quality)
+                     : std::string(" off")));
+  return okResponse(id, json{{"variant", StillBranch::variantName(v)},
+                             {"enabled", s.enabled},
+                             {"fps", s.fps},
+                             {"quality", s.quality}});
 }
 
 std::optional<json> Daemon::handleGrab(uint32_t id, const json& params) {

@@ -1,5 +1,6 @@
 // Wires the parts of camerad together on the GLib main loop: control
-// server, source supervisor, output pipeline, stats and signals.
+// server, source supervisor, output pipeline, analysis, grabs, stills,
+// recording and RTMP (Egress), stats and signals.
 #pragma once
 
 #include <glib.h>
@@ -13,7 +14,9 @@
 #include <nlohmann/json.hpp>
 
 #include "AnalysisBranch.h"
+#include "ControlReply.h"
 #include "ControlServer.h"
+#include "Egress.h"
 #include "FrameGrabber.h"
 #include "FrameStore.h"
 #include "Options.h"
@@ -21,6 +24,7 @@
 #include "Reaper.h"
 #include "SourceSupervisor.h"
 #include "SourceUri.h"
+#include "StillBranch.h"
 
 class Daemon {
  public:
@@ -47,6 +51,7 @@ class Daemon {
   nlohmann::json handleAnalysisAck(uint32_t id, const nlohmann::json& params);
   std::optional<nlohmann::json> handleGrab(uint32_t id, const nlohmann::json& params);
   nlohmann::json handleOverlays(uint32_t id, const nlohmann::json& params);
+  nlohmann::json handleStills(uint32_t id, const nlohmann::json& params);
   /// A grab finished (grabber thread): sends the picture, then the response.
   void onGrabbed(FrameGrabber::Result&& result);
   void notify(const std::string& event, const nlohmann::json& data);
@@ -71,6 +76,8 @@ class Daemon {
   std::unique_ptr<OutputPipeline> output_;
   std::unique_ptr<AnalysisBranch> analysis_;
   std::unique_ptr<FrameGrabber> grabber_;
+  std::unique_ptr<StillBranch> stills_;
+  std::unique_ptr<Egress> egress_;
   std::atomic<int> grabsInFlight_{0};
   std::atomic<uint64_t> grabs_{0};  ///< grabs answered with a picture
 

@@ -1,5 +1,7 @@
 #include "Encoder.h"
 
+#include <gst/video/video.h>
+
 #include <algorithm>
 
 #include "Log.h"
@@ -115,4 +117,59 @@ GstCaps* encoderOutputCaps(const std::string& name) {
   }
   return gst_caps_from_string(
       "video/x-h264,profile=constrained-baseline,stream-format=byte-stream,alignment=au");
+}
+
+bool buildH264Encode(GstBin* bin, const std::string& name, const Options& o, H264Encode& out,
+                     std::string& error) {
+  GstElement* appsrc = gst_element_factory_make("appsrc", "src");
+  GstElement* queue = gst_element_factory_make("queue", nullptr);
+  GstElement* rawCaps = gst_element_factory_make("capsfilter", nullptr);
+  GstElement* h264Caps = gst_element_factory_make("capsfilter", nullptr);
+  GstElement* parse = gst_element_factory_make("h264parse", nullptr);
+  if (!appsrc || !queue || !rawCaps || !h264Caps || !parse) {
+    error = "missing GStreamer elements (appsrc, queue, capsfilter, h264parse)";
+    for (GstElement* e : {appsrc, queue, rawCaps, h264Caps, parse})
+      if (e) gst_object_unref(gst_object_ref_sink(e));
+    return false;
+  }
+  gst_bin_add_many(bin, appsrc, queue, rawCaps, h264Caps, parse, nullptr);
+  GstCaps* caps = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width",
+                                      G_TYPE_INT, o.width, "height", G_TYPE_INT, o.height,
+                                      "framerate", GST_TYPE_FRACTION, o.fps, 1,
+                                      "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr);
+  g_object_set(appsrc, "caps", caps, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp",
+               FALSE, "block", FALSE, "max-buffers", guint64(2), nullptr);
+  gst_util_set_object_arg(G_OBJECT(appsrc), "leaky-type", "downstream");
+  // Pin I420 before the encoder; without it x264enc may pick 4:4:4 High profile.
+  g_object_set(rawCaps, "caps", caps, nullptr);
+  gst_caps_unref(caps);
+  g_object_set(queue, "max-size-buffers", 2u, "max-size-bytes", 0u, "max-size-time", guint64(0),
+               nullptr);
+  gst_util_set_object_arg(G_OBJECT(queue), "leaky", "downstream");
+
+  EncoderChain chain;
+  if (!buildEncoderChain(bin, name, o, chain, error)) return false;
+  GstCaps* outCaps = encoderOutputCaps(name);
+  g_object_set(h264Caps, "caps", outCaps, nullptr);
+  gst_caps_unref(outCaps);
+  // SPS/PPS in-band before every IDR, so any branch can start at any IDR.
+  g_object_set(parse, "config-interval", -1, nullptr);
+  if (!gst_element_link_many(appsrc, queue, rawCaps, nullptr) ||
+      !gst_element_link(rawCaps, chain.first) ||
+      !gst_element_link_many(chain.last, h264Caps, parse, nullptr)) {
+    error = "cannot link the " + name + " encode";
+    return false;
+  }
+  out.appsrc = appsrc;
+  out.encoder = chain.encoder;
+  out.parse = parse;
+  return true;
+}
+
+bool forceKeyframe(GstElement* encoder, unsigned count) {
+  GstEvent* ev = gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, count);
+  GstPad* pad = gst_element_get_static_pad(encoder, "src");
+  const bool ok = gst_pad_send_event(pad, ev);
+  gst_object_unref(pad);
+  return ok;
 }

@@ -28,3 +28,23 @@ bool buildEncoderChain(GstBin* bin, const std::string& name, const Options& opti
 
 /// Caps to pin right after the encoder.
 GstCaps* encoderOutputCaps(const std::string& name);
+
+/// One H.264 encode of camerad's output pictures, added to a bin and linked:
+/// appsrc (I420 of the output size, is-live, own PTS, at most 2 queued,
+/// older ones dropped) -> queue (leaky, 2 frames) -> I420 caps -> encoder
+/// chain -> H.264 caps -> h264parse config-interval=-1 (SPS/PPS before every
+/// IDR, one access unit per buffer). The caller links `parse` onwards.
+struct H264Encode {
+  GstElement* appsrc = nullptr;   ///< frames go in here (the bin holds the reference)
+  GstElement* encoder = nullptr;  ///< takes force-key-unit events on its src pad
+  GstElement* parse = nullptr;    ///< its src pad carries the access units
+};
+
+/// Builds an H264Encode with encoder `name` inside `bin`. False with error set
+/// when an element is missing or cannot be linked.
+bool buildH264Encode(GstBin* bin, const std::string& name, const Options& options, H264Encode& out,
+                     std::string& error);
+
+/// Sends a force-key-unit event (all headers) to the encoder: its next frame
+/// is an IDR with SPS/PPS in front. False when the encoder refused it. Any thread.
+bool forceKeyframe(GstElement* encoder, unsigned count);

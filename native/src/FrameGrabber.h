@@ -1,7 +1,7 @@
 // Full-resolution frame grabs (control method "grab"): the frame clock hands
 // over the next output picture (a buffer reference, no copy); this class's
-// own thread converts it to RGB24 or JPEG, off the encoder's path, and hands
-// back the kind-6 payload (native/PROTOCOL.md, "Grab").
+// own thread converts it to RGB24 or JPEG (PictureEncoder), off the encoder's
+// path, and hands back the kind-6 payload (native/PROTOCOL.md, "Grab").
 #pragma once
 
 #include <gst/gst.h>
@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "FrameMessage.h"
-#include "RgbConverter.h"
+#include "PictureEncoder.h"
 
 class FrameGrabber {
  public:
@@ -55,10 +55,8 @@ class FrameGrabber {
   void run();
   Result process(Job& job);
 
-  int width_;
-  int height_;
+  PictureEncoder encoder_;  ///< grabber thread only
   DoneFn done_;
-  std::unique_ptr<RgbConverter> converter_;  ///< grabber thread only
   std::thread thread_;
   std::mutex mutex_;
   std::condition_variable cv_;

@@ -1,5 +1,5 @@
-// Binary picture messages: kind 4 (analysis frames) and kind 6 (grab
-// replies) share one 40-byte header followed by the picture bytes
+// Binary picture messages: kind 4 (analysis frames), kind 5 (stills) and
+// kind 6 (grab replies) share one 40-byte header followed by the picture bytes
 // (native/PROTOCOL.md, "Picture frames"). Big-endian like the framing.
 #pragma once
 
@@ -34,7 +34,7 @@ struct Header {
   uint16_t width = 0;
   uint16_t height = 0;
   uint32_t stride = 0;     ///< bytes per row; 0 for JPEG
-  uint32_t requestId = 0;  ///< kind 6: id of the grab request; kind 4: 0
+  uint32_t requestId = 0;  ///< kind 6: id of the grab request; kind 5: variant (1 clean, 2 overlays); kind 4: 0
 };
 
 /// A payload of kHeaderSize + dataSize bytes: the header filled in (data

@@ -3,6 +3,10 @@
 #include <cstdio>
 #include <mutex>
 
+#include <gst/gst.h>
+
+#include "UrlRedactor.h"
+
 namespace {
 std::mutex g_mutex;
 std::string g_camera = "cam0";
@@ -45,11 +49,13 @@ bool logEnabled(LogLevel level) {
   return level >= g_minLevel;
 }
 
-void logWrite(LogLevel level, const std::string& message) {
+void logWrite(LogLevel level, const std::string& text) {
   LogSink sink;
+  std::string message;
   {
     std::lock_guard<std::mutex> lock(g_mutex);
     if (level < g_minLevel) return;
+    message = redactSecrets(text);  // RTMP stream keys never reach stderr or the client
     std::fprintf(stderr, "camerad[%s] %s: %s\n", g_camera.c_str(), logLevelName(level),
                  message.c_str());
     std::fflush(stderr);
@@ -63,4 +69,23 @@ void logWrite(LogLevel level, const std::string& message) {
     sink(level, message);
     inSink = false;
   }
+}
+
+namespace {
+void redactingGstLog(GstDebugCategory* category, GstDebugLevel level, const gchar* file,
+                     const gchar* function, gint line, GObject* object, GstDebugMessage* message,
+                     gpointer) {
+  if (level > gst_debug_category_get_threshold(category)) return;
+  gchar* text = gst_debug_log_get_line(category, level, file, function, line, object, message);
+  const std::string redacted = redactSecrets(text);
+  g_free(text);
+  std::fputs(redacted.c_str(), stderr);
+}
+}  // namespace
+
+void logRedactGstDebug() {
+  // Always (GST_DEBUG=rtmp*:7 turns the log on only when the rtmp2 plugin
+  // loads); while the debug log is off no log function is ever called.
+  gst_debug_remove_log_function(gst_debug_log_default);
+  gst_debug_add_log_function(redactingGstLog, nullptr, nullptr);
 }

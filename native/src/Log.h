@@ -1,5 +1,7 @@
 // Logging: lines to stderr as "camerad[<camera>] <level>: <message>" and,
-// through an optional sink, to the connected control client.
+// through an optional sink, to the connected control client. Every line goes
+// through redactSecrets() (UrlRedactor.h) first: RTMP stream keys never
+// appear in it.
 #pragma once
 
 #include <functional>
@@ -22,6 +24,9 @@ void logSetSink(LogSink sink);
 bool logEnabled(LogLevel level);
 /// Thread-safe.
 void logWrite(LogLevel level, const std::string& message);
+/// Replaces GStreamer's default debug log writer (GST_DEBUG, stderr) with one
+/// that redacts RTMP stream keys. Call after gst_init.
+void logRedactGstDebug();
 
 inline void logDebug(const std::string& m) { logWrite(LogLevel::Debug, m); }
 inline void logInfo(const std::string& m) { logWrite(LogLevel::Info, m); }

@@ -22,7 +22,7 @@ const char* kExitCodeHelp =
     "         dir:///abs/folder (newest *.jpg/*.jpeg)  csi://N (Jetson Argus sensor)\n"
     "Control protocol: see native/PROTOCOL.md\n"
     "Latency probe (--latency-probe, control method \"probe\"): see docs/latency-probe.md\n"
-    "Analysis frames, grabs and overlays: see native/PROTOCOL.md\n";
+    "Analysis frames, grabs, overlays, stills, recording and RTMP: see native/PROTOCOL.md\n";
 
 namespace {
 
@@ -58,7 +58,7 @@ ParseOutcome parseOptions(int argc, char** argv, Options& out) {
         *rtpHost = nullptr, *rtpPort = nullptr, *rtpSsrc = nullptr, *mtu = nullptr,
         *control = nullptr, *srcTimeout = nullptr, *dirMaxAge = nullptr, *statsInterval = nullptr,
         *logLevel = nullptr, *analysisFps = nullptr, *analysisWidth = nullptr,
-        *analysisHeight = nullptr;
+        *analysisHeight = nullptr, *overlaysPrivate = nullptr, *overlaysPublic = nullptr;
   gboolean version = FALSE, latencyProbe = FALSE;
 
   GOptionEntry entries[] = {
@@ -83,6 +83,8 @@ ParseOutcome parseOptions(int argc, char** argv, Options& out) {
       {"analysis-fps", 0, 0, G_OPTION_ARG_STRING, &analysisFps, "Analysis frames per second sent to the control client, 0..60, 0 = off (0)", "FPS"},
       {"analysis-width", 0, 0, G_OPTION_ARG_STRING, &analysisWidth, "Analysis pictures fit in this width, px, even, 16..3840 (640)", "PX"},
       {"analysis-height", 0, 0, G_OPTION_ARG_STRING, &analysisHeight, "Analysis pictures fit in this height, px, even, 16..2160 (640)", "PX"},
+      {"overlays-private", 0, 0, G_OPTION_ARG_STRING, &overlaysPrivate, "Overlays in the program encode (RTP), overlay stills and grabs: names|boxes|none (names)", "POLICY"},
+      {"overlays-public", 0, 0, G_OPTION_ARG_STRING, &overlaysPublic, "Overlays in RTMP and recordings: names|boxes|none (boxes)", "POLICY"},
       {"latency-probe", 0, 0, G_OPTION_ARG_NONE, &latencyProbe, "Draw the capture-time strip for latency measurement into every frame (off)", nullptr},
       {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
@@ -106,12 +108,12 @@ ParseOutcome parseOptions(int argc, char** argv, Options& out) {
   struct Raw {
     std::optional<std::string> camera, source, width, height, fps, bitrate, kfi, encoder, preset,
         rtpHost, rtpPort, rtpSsrc, mtu, control, srcTimeout, dirMaxAge, statsInterval, logLevel,
-        analysisFps, analysisWidth, analysisHeight;
+        analysisFps, analysisWidth, analysisHeight, overlaysPrivate, overlaysPublic;
   } raw{take(camera),  take(source),     take(width),   take(height),   take(fps),
         take(bitrate), take(kfi),        take(encoder), take(preset),   take(rtpHost),
         take(rtpPort), take(rtpSsrc),    take(mtu),     take(control),  take(srcTimeout),
         take(dirMaxAge), take(statsInterval), take(logLevel), take(analysisFps),
-        take(analysisWidth), take(analysisHeight)};
+        take(analysisWidth), take(analysisHeight), take(overlaysPrivate), take(overlaysPublic)};
 
   if (!ok) {
     std::string msg = err ? err->message : "cannot parse arguments";
@@ -183,6 +185,12 @@ ParseOutcome parseOptions(int argc, char** argv, Options& out) {
   if (raw.analysisHeight)
     out.analysisHeight = (int)parseInt("analysis-height", raw.analysisHeight->c_str(), 16, 2160);
   if (out.analysisHeight % 2) throw ConfigError("analysis-height", "must be even");
+  if (raw.overlaysPrivate && !parseOverlayPolicy(*raw.overlaysPrivate, out.overlaysPrivate))
+    throw ConfigError("overlays-private", "unknown policy \"" + *raw.overlaysPrivate +
+                                              "\" (expected names, boxes, none)");
+  if (raw.overlaysPublic && !parseOverlayPolicy(*raw.overlaysPublic, out.overlaysPublic))
+    throw ConfigError("overlays-public", "unknown policy \"" + *raw.overlaysPublic +
+                                             "\" (expected names, boxes, none)");
   out.latencyProbe = latencyProbe;
   return ParseOutcome::Run;
 }

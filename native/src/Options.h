@@ -7,6 +7,7 @@
 #include <string>
 
 #include "Log.h"
+#include "OverlayPolicy.h"
 
 /// A setting that cannot be used. Reported as
 /// "camerad: configuration error: <setting>: <message>" with exit code 2.
@@ -42,6 +43,10 @@ struct Options {
   int analysisFps = 0;                ///< analysis frames per second at start, 0 = off (0..60)
   int analysisWidth = 640;            ///< analysis pictures fit in this box, px (even, 16..3840)
   int analysisHeight = 640;           ///< (even, 16..2160); aspect kept, never above the output size
+  /// Overlays in the program encode (RTP), the `overlays` stills and overlay grabs.
+  OverlayPolicy overlaysPrivate = OverlayPolicy::Names;
+  /// Overlays in what RTMP and recordings carry (a second encoder when it differs).
+  OverlayPolicy overlaysPublic = OverlayPolicy::Boxes;
   LogLevel logLevel = LogLevel::Info;
 };
 

@@ -34,42 +34,16 @@ bool OutputPipeline::start(std::string& error) {
   pipeline_ = gst_pipeline_new("output");
   GstBin* bin = GST_BIN(pipeline_);
 
-  appsrc_ = make("appsrc", "src");
-  GstElement* queue = make("queue");
-  GstElement* rawCaps = make("capsfilter");
-  GstElement* h264Caps = make("capsfilter");
-  GstElement* parse = make("h264parse");
+  H264Encode encode;
+  if (!buildH264Encode(bin, encoderName_, o, encode, error)) return false;
+  appsrc_ = GST_ELEMENT(gst_object_ref(encode.appsrc));
+  encoder_ = GST_ELEMENT(gst_object_ref(encode.encoder));
   GstElement* pay = make("rtph264pay", "pay");
   GstElement* sink = make("udpsink", "sink");
-  if (!appsrc_ || !queue || !rawCaps || !h264Caps || !parse || !pay || !sink) {
-    error = "missing GStreamer elements (appsrc, queue, capsfilter, h264parse, rtph264pay, udpsink)";
+  if (!pay || !sink) {
+    error = "missing GStreamer elements (rtph264pay, udpsink)";
     return false;
   }
-  gst_object_ref(appsrc_);
-  gst_bin_add_many(bin, appsrc_, queue, rawCaps, nullptr);
-
-  GstCaps* caps = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width",
-                                      G_TYPE_INT, o.width, "height", G_TYPE_INT, o.height,
-                                      "framerate", GST_TYPE_FRACTION, o.fps, 1,
-                                      "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr);
-  g_object_set(appsrc_, "caps", caps, "is-live", TRUE, "format", GST_FORMAT_TIME,
-               "do-timestamp", FALSE, "block", FALSE, "max-buffers", guint64(2), nullptr);
-  gst_util_set_object_arg(G_OBJECT(appsrc_), "leaky-type", "downstream");
-  // Pin I420 before the encoder; without it x264enc may pick 4:4:4 High profile.
-  g_object_set(rawCaps, "caps", caps, nullptr);
-  gst_caps_unref(caps);
-  g_object_set(queue, "max-size-buffers", 2u, "max-size-bytes", 0u, "max-size-time", guint64(0),
-               nullptr);
-  gst_util_set_object_arg(G_OBJECT(queue), "leaky", "downstream");
-
-  EncoderChain chain;
-  if (!buildEncoderChain(bin, encoderName_, o, chain, error)) return false;
-  encoder_ = GST_ELEMENT(gst_object_ref(chain.encoder));
-
-  GstCaps* outCaps = encoderOutputCaps(encoderName_);
-  g_object_set(h264Caps, "caps", outCaps, nullptr);
-  gst_caps_unref(outCaps);
-  g_object_set(parse, "config-interval", -1, nullptr);
   // SPS/PPS go in-band before every IDR via h264parse. rtph264pay's own
   // config-interval=-1 (GStreamer 1.22) would repeat them before *each slice*
   // of a multi-slice IDR (x264 sliced threads), which decoders treat as a new
@@ -78,14 +52,14 @@ bool OutputPipeline::start(std::string& error) {
   gst_util_set_object_arg(G_OBJECT(pay), "aggregate-mode", "zero-latency");
   g_object_set(sink, "host", o.rtpHost.c_str(), "port", o.rtpPort, "sync", FALSE, "async", FALSE,
                nullptr);
-  gst_bin_add_many(bin, h264Caps, parse, pay, sink, nullptr);
-
-  if (!gst_element_link_many(appsrc_, queue, rawCaps, nullptr) ||
-      !gst_element_link(rawCaps, chain.first) ||
-      !gst_element_link_many(chain.last, h264Caps, parse, pay, sink, nullptr)) {
+  gst_bin_add_many(bin, pay, sink, nullptr);
+  if (!gst_element_link_many(encode.parse, pay, sink, nullptr)) {
     error = "cannot link the output pipeline";
     return false;
   }
+  GstPad* parsed = gst_element_get_static_pad(encode.parse, "src");
+  tap_.attach(parsed);
+  gst_object_unref(parsed);
 
   GstPad* encSrc = gst_element_get_static_pad(encoder_, "src");
   gst_pad_add_probe(encSrc, GST_PAD_PROBE_TYPE_BUFFER, &OutputPipeline::onEncodedBuffer, this,
@@ -123,6 +97,8 @@ void OutputPipeline::stop() {
   clock_.reset();
   if (busWatch_) g_source_remove(busWatch_);
   busWatch_ = 0;
+  setPublicEncoder(nullptr);
+  tap_.detach();
   if (pipeline_) {
     gst_element_set_state(pipeline_, GST_STATE_NULL);
     gst_object_unref(pipeline_);
@@ -144,6 +120,40 @@ void OutputPipeline::grabNext(bool program, GrabFn fn) {
   grabsPending_ = true;
 }
 
+void OutputPipeline::setPublicEncoder(std::shared_ptr<PublicEncoder> encoder) {
+  std::lock_guard<std::mutex> lock(publicMutex_);
+  public_ = std::move(encoder);
+}
+
+GstBuffer* OutputPipeline::compose(GstBuffer* source, const std::vector<OverlayItem>& items,
+                                   OverlayPolicy policy, bool probe, int64_t captureUs,
+                                   uint8_t& flags) {
+  const bool drawItems = policy != OverlayPolicy::None && !items.empty();
+  GstBuffer* frame;
+  if (!probe && !drawItems) {
+    // Shallow copy (memory shared) so we can set our own timestamps and flags.
+    frame = gst_buffer_copy(source);
+  } else {
+    // The source buffer is shared with the FrameStore and may be pushed again
+    // (slow source): draw into our own copy, the only pixel copy per picture.
+    // Overlays first, then the probe strip on top, so the strip stays intact.
+    frame = gst_buffer_copy_deep(source);
+    if (drawItems) {
+      if (overlays_.draw(frame, items, policy == OverlayPolicy::Names))
+        flags |= framemsg::kFlagOverlays;
+      else if (!overlaysFailed_.exchange(true))
+        logWarn("overlays: cannot map a frame for writing (sent without them)");
+    }
+    if (probe) {
+      if (probe_.draw(frame, captureUs / 1000)) flags |= framemsg::kFlagProbe;
+      else if (!probeFailed_.exchange(true))
+        logWarn("latency probe: cannot map a frame for writing (sent without the strip)");
+    }
+  }
+  GST_BUFFER_FLAGS(frame) = 0;
+  return frame;
+}
+
 void OutputPipeline::pushFrame(uint64_t frameIndex) {
   const bool probe = latencyProbe_.load();
   FrameInfo info;
@@ -154,6 +164,7 @@ void OutputPipeline::pushFrame(uint64_t frameIndex) {
     info.frame = 0;
     info.flags = framemsg::kFlagNoSignal;
   }
+  const FrameInfo cleanInfo = info;
   std::vector<Grab> grabs;
   if (grabsPending_.load()) {
     std::lock_guard<std::mutex> lock(grabMutex_);
@@ -164,29 +175,19 @@ void OutputPipeline::pushFrame(uint64_t frameIndex) {
   for (Grab& g : grabs) {
     if (!g.program) g.fn(gst_buffer_ref(source), info);
   }
-  const std::vector<OverlayItem> items = overlays_.live(g_get_monotonic_time());
-  GstBuffer* frame;
-  if (!probe && items.empty()) {
-    // Shallow copy (memory shared) so we can set our own timestamps and flags.
-    frame = gst_buffer_copy(source);
-  } else {
-    // The source buffer is shared with the FrameStore and may be pushed again
-    // (slow source): draw into our own copy, the only pixel copy per frame.
-    // Overlays first, then the probe strip on top, so the strip stays intact.
-    frame = gst_buffer_copy_deep(source);
-    if (!items.empty()) {
-      if (overlays_.draw(frame, items)) info.flags |= framemsg::kFlagOverlays;
-      else if (!overlaysFailed_.exchange(true))
-        logWarn("overlays: cannot map a frame for writing (sent without them)");
-    }
-    if (probe) {
-      if (probe_.draw(frame, info.captureUs / 1000)) info.flags |= framemsg::kFlagProbe;
-      else if (!probeFailed_.exchange(true))
-        logWarn("latency probe: cannot map a frame for writing (sent without the strip)");
-    }
+  std::shared_ptr<PublicEncoder> publicEncoder;
+  {
+    std::lock_guard<std::mutex> lock(publicMutex_);
+    publicEncoder = public_;
   }
-  gst_buffer_unref(source);
-  GST_BUFFER_FLAGS(frame) = 0;
+  const std::vector<OverlayItem> items = overlays_.live(g_get_monotonic_time());
+  GstBuffer* frame = compose(source, items, options_.overlaysPrivate, probe, info.captureUs,
+                             info.flags);
+  uint8_t publicFlags = cleanInfo.flags;
+  GstBuffer* publicFrame =
+      publicEncoder ? compose(source, items, options_.overlaysPublic, probe, info.captureUs,
+                              publicFlags)
+                    : nullptr;
   // PTS: the pipeline's running time now (the output time; for a new frame
   // about its arrival), so RTP timestamps follow the real frame times. Kept
   // strictly rising. The duration is the nominal interval: the next output
@@ -198,14 +199,20 @@ void OutputPipeline::pushFrame(uint64_t frameIndex) {
   }
   if (pts == GST_CLOCK_TIME_NONE) pts = 0;
   lastPts_ = pts;
-  GST_BUFFER_PTS(frame) = pts;
-  GST_BUFFER_DTS(frame) = GST_CLOCK_TIME_NONE;
-  GST_BUFFER_DURATION(frame) = interval;
-  GST_BUFFER_OFFSET(frame) = frameIndex;
+  for (GstBuffer* b : {frame, publicFrame}) {
+    if (b == nullptr) continue;
+    GST_BUFFER_PTS(b) = pts;
+    GST_BUFFER_DTS(b) = GST_CLOCK_TIME_NONE;
+    GST_BUFFER_DURATION(b) = interval;
+    GST_BUFFER_OFFSET(b) = frameIndex;
+  }
   // Program grabs share the encoder's input (read only on both sides).
   for (Grab& g : grabs) {
     if (g.program) g.fn(gst_buffer_ref(frame), info);
   }
+  if (observer_) observer_(source, cleanInfo, frame, info);
+  gst_buffer_unref(source);
+  if (publicFrame) publicEncoder->push(publicFrame);
   if (gst_app_src_push_buffer(GST_APP_SRC(appsrc_), frame) == GST_FLOW_OK) framesOut_++;
 }
 
@@ -220,13 +227,14 @@ GstClockTime OutputPipeline::runningTime() const {
 
 uint64_t OutputPipeline::requestKeyframe() {
   const uint64_t count = ++keyframeRequests_;
-  if (encoder_ != nullptr) {
-    GstEvent* ev = gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, guint(count));
-    GstPad* pad = gst_element_get_static_pad(encoder_, "src");
-    if (!gst_pad_send_event(pad, ev)) logWarn("encoder did not accept the keyframe request");
-    gst_object_unref(pad);
-  }
+  if (encoder_ != nullptr && !::forceKeyframe(encoder_, unsigned(count)))
+    logWarn("encoder did not accept the keyframe request");
   return count;
+}
+
+void OutputPipeline::forceKeyframe() {
+  if (encoder_ != nullptr && !::forceKeyframe(encoder_, 0))
+    logWarn("encoder did not accept the keyframe request");
 }
 
 GstPadProbeReturn OutputPipeline::onEncodedBuffer(GstPad*, GstPadProbeInfo* info, gpointer self) {

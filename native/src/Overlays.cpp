@@ -233,7 +233,7 @@ std::vector<OverlayItem> OverlaySet::live(int64_t nowUs) {
 
 size_t OverlaySet::count(int64_t nowUs) { return live(nowUs).size(); }
 
-bool OverlaySet::draw(GstBuffer* buffer, const std::vector<OverlayItem>& items) const {
+bool OverlaySet::draw(GstBuffer* buffer, const std::vector<OverlayItem>& items, bool labels) const {
   GstVideoFrame frame;
   if (!gst_video_frame_map(&frame, &info_, buffer, GST_MAP_WRITE)) return false;
   drawPlanes(items, static_cast<uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0)),
@@ -241,13 +241,13 @@ bool OverlaySet::draw(GstBuffer* buffer, const std::vector<OverlayItem>& items) 
              static_cast<uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 1)),
              GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 1),
              static_cast<uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 2)),
-             GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 2));
+             GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 2), labels);
   gst_video_frame_unmap(&frame);
   return true;
 }
 
 void OverlaySet::drawPlanes(const std::vector<OverlayItem>& items, uint8_t* y, int yStride,
-                            uint8_t* u, int uStride, uint8_t* v, int vStride) const {
+                            uint8_t* u, int uStride, uint8_t* v, int vStride, bool labels) const {
   const Planes p{y, yStride, u, uStride, v, vStride};
   for (const OverlayItem& item : items) {
     const int t = item.thickness;
@@ -260,7 +260,7 @@ void OverlaySet::drawPlanes(const std::vector<OverlayItem>& items, uint8_t* y, i
       fill(p, x0, y0 + t, x0 + t, y1 - t, item.y, item.u, item.v);  // left
       fill(p, x1 - t, y0 + t, x1, y1 - t, item.y, item.u, item.v);  // right
     }
-    if (!item.label.empty()) drawLabel(p, item);
+    if (labels && !item.label.empty()) drawLabel(p, item);
   }
 }
 

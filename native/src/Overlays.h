@@ -17,6 +17,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "OverlayPolicy.h"
+
 struct OverlayItem {
   std::string id;      ///< empty: no id (cannot be replaced one by one)
   int x0 = 0, y0 = 0;  ///< box, px, even-aligned, may reach outside the picture
@@ -52,11 +54,12 @@ class OverlaySet {
   size_t count(int64_t nowUs);
 
   /// Draws items into a writable I420 buffer of this set's size (default
-  /// layout or GstVideoMeta). False when it cannot be mapped for writing.
-  bool draw(GstBuffer* buffer, const std::vector<OverlayItem>& items) const;
+  /// layout or GstVideoMeta); with `labels` false only the boxes (policy
+  /// `boxes`). False when it cannot be mapped for writing.
+  bool draw(GstBuffer* buffer, const std::vector<OverlayItem>& items, bool labels = true) const;
   /// Same on planes already mapped; strides in bytes.
   void drawPlanes(const std::vector<OverlayItem>& items, uint8_t* y, int yStride, uint8_t* u,
-                  int uStride, uint8_t* v, int vStride) const;
+                  int uStride, uint8_t* v, int vStride, bool labels = true) const;
 
   /// Default stroke width for a picture height: 2 px per 360 rows, even, 2..16.
   static int defaultThickness(int height);

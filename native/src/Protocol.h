@@ -18,7 +18,7 @@ enum Kind : uint8_t {
   kResponse = 2,      ///< camerad -> client, JSON, one per request
   kNotification = 3,  ///< camerad -> client, JSON
   kAnalysisFrame = 4, ///< camerad -> client, analysis picture (FrameMessage.h)
-  kJpegStill = 5,     ///< reserved
+  kJpegStill = 5,     ///< camerad -> client, JPEG still of a `stills` variant (FrameMessage.h)
   kGrabFrame = 6,     ///< camerad -> client, reply picture of a "grab" request (FrameMessage.h)
 };
 

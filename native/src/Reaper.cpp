@@ -15,10 +15,10 @@ Reaper::~Reaper() {
   thread_.join();
 }
 
-void Reaper::reap(GstElement* pipeline) {
+void Reaper::reap(GstElement* pipeline, std::function<void()> done) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    queue_.push_back(pipeline);
+    queue_.emplace_back(pipeline, std::move(done));
   }
   cv_.notify_all();
 }
@@ -34,12 +34,13 @@ void Reaper::run() {
   for (;;) {
     cv_.wait(lock, [this] { return quit_ || !queue_.empty(); });
     if (queue_.empty()) return;  // quit_
-    GstElement* p = queue_.front();
+    auto [p, done] = std::move(queue_.front());
     queue_.pop_front();
     busy_ = true;
     lock.unlock();
     gst_element_set_state(p, GST_STATE_NULL);
     gst_object_unref(p);
+    if (done) done();
     lock.lock();
     busy_ = false;
     cv_.notify_all();

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -16,8 +17,9 @@ class Reaper {
   Reaper();
   /// Waits for all queued pipelines to be torn down (call drain() first to bound the wait).
   ~Reaper();
-  /// Takes ownership of pipeline and tears it down later.
-  void reap(GstElement* pipeline);
+  /// Takes ownership of pipeline and tears it down later; then calls `done`
+  /// (optional) on the reaper thread.
+  void reap(GstElement* pipeline, std::function<void()> done = nullptr);
   /// Blocks until the queue is empty or timeoutMs (ms) passed; true when empty.
   bool drain(int timeoutMs);
 
@@ -25,7 +27,7 @@ class Reaper {
   void run();
   std::mutex mutex_;
   std::condition_variable cv_;
-  std::deque<GstElement*> queue_;
+  std::deque<std::pair<GstElement*, std::function<void()>>> queue_;
   bool busy_ = false;
   bool quit_ = false;
   std::thread thread_;

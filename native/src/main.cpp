@@ -14,7 +14,10 @@
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
+  // A file size limit (RLIMIT_FSIZE) fails the recording (EFBIG), not camerad.
+  std::signal(SIGXFSZ, SIG_IGN);
   gst_init(&argc, &argv);
+  logRedactGstDebug();  // RTMP stream keys never reach GStreamer's own debug log either
 
   Options options;
   SourceSpec spec;

@@ -62,8 +62,16 @@ export class CameradProcess {
   stderr = '';
   readonly exited: Promise<Exit>;
 
-  constructor(args: string[]) {
-    this.child = spawn(requireCamerad(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  /**
+   * @param options.prefix a command that runs camerad (its path and `args` are appended), e.g.
+   *   `['prlimit', '--fsize=100000']`
+   * @param options.env the environment (default this process's)
+   */
+  constructor(args: string[], options: { prefix?: string[]; env?: NodeJS.ProcessEnv } = {}) {
+    const [command, ...before] = options.prefix ?? [];
+    this.child = command
+      ? spawn(command, [...before, requireCamerad(), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env })
+      : spawn(requireCamerad(), args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env });
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (d: string) => {
       this.stderr += d;
@@ -111,7 +119,7 @@ export interface Response {
 }
 
 /**
- * A kind-4 (analysis) or kind-6 (grab) picture message (native/PROTOCOL.md, "Picture messages"),
+ * A kind-4 (analysis), kind-5 (still) or kind-6 (grab) picture message (native/PROTOCOL.md, "Picture messages"),
  * decoded here independently of media/camerad so the tests check the wire format itself.
  */
 export interface Picture {
@@ -172,7 +180,7 @@ export function encodeFrame(kind: number, payload: Buffer): Buffer {
 export class ControlClient {
   readonly notifications: Notification[] = [];
   readonly responses: Response[] = [];
-  /** Picture messages (kinds 4 and 6), in arrival order. */
+  /** Picture messages (kinds 4, 5 and 6), in arrival order. */
   readonly pictures: Picture[] = [];
   /** Kind and id (response id, picture request id) of every response and picture, in arrival order. */
   readonly arrivals: { kind: number; id: number }[] = [];
@@ -227,7 +235,7 @@ export class ControlClient {
         this.responses.push(response);
         this.arrivals.push({ kind, id: response.id });
       } else if (kind === 3) this.notifications.push(JSON.parse(payload.toString('utf8')) as Notification);
-      else if (kind === 4 || kind === 6) {
+      else if (kind === 4 || kind === 5 || kind === 6) {
         const picture = parsePicture(kind, Buffer.from(payload));
         this.pictures.push(picture);
         this.arrivals.push({ kind, id: picture.requestId });
@@ -489,23 +497,34 @@ export interface Running {
 /**
  * Starts camerad (x264enc) on `source` sending RTP to a new receiver (or to `rtpPort`, another
  * receiver's port), and connects a control client; with `waitHello`, waits for its `hello`.
+ * `prefix` and `env` are passed to CameradProcess.
  * @throws Error with camerad's stderr when the control socket does not come up.
  */
 export async function startCamerad(
   source: string,
   extra: string[] = [],
-  options: { rtpPort?: number; tag?: string; waitHello?: boolean } = {},
+  options: {
+    rtpPort?: number;
+    tag?: string;
+    waitHello?: boolean;
+    /** Runs camerad through this command (CameradProcess). */
+    prefix?: string[];
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<Running> {
   requireCamerad();
   const rtp = await RtpReceiver.open();
   const socketPath = uniqueSocketPath(options.tag ?? 'ctl');
-  const proc = new CameradProcess([
-    `--source=${source}`,
-    `--rtp-port=${options.rtpPort ?? rtp.port}`,
-    `--control=${socketPath}`,
-    '--encoder=x264enc',
-    ...extra,
-  ]);
+  const proc = new CameradProcess(
+    [
+      `--source=${source}`,
+      `--rtp-port=${options.rtpPort ?? rtp.port}`,
+      `--control=${socketPath}`,
+      '--encoder=x264enc',
+      ...extra,
+    ],
+    { prefix: options.prefix, env: options.env },
+  );
   try {
     const client = await ControlClient.connect(socketPath, 10_000);
     if (options.waitHello) await client.waitEvent('hello', 5000);
