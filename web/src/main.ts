@@ -8,6 +8,8 @@ declare global {
     __viewer: ViewerHandle;
     /** Test hook: the face panel (its `lines` are the face events received, newest first). */
     __faces: import('./faces/FacePanel').FacePanel;
+    /** Test hook: the photos, videos and Livepeer panel. */
+    __media: import('./media/MediaPanel').MediaPanel;
   }
 }
 
@@ -25,10 +27,11 @@ app.start();
 // adapters (a chunk of its own), which the video does not need.
 const sessionRoot = mustGet('session');
 const cameraIds = (): string[] => app.status?.cameras.map((c) => c.id) ?? [];
-Promise.all([import('./session/startSession'), import('./faces/FacePanel')]).then(
-  ([{ startSession }, { FacePanel }]) => {
+Promise.all([import('./session/startSession'), import('./faces/FacePanel'), import('./media/MediaPanel')]).then(
+  ([{ startSession }, { FacePanel }, { MediaPanel }]) => {
     const session = startSession(sessionRoot, cameraIds);
     window.__faces = new FacePanel(mustGet('faces'), session, () => cameraIds()[0]);
+    window.__media = new MediaPanel(mustGet('media'), session);
   },
   (err: unknown) => {
     sessionRoot.textContent = `The wallet session panel failed to load: ${String(err)}`;
