@@ -17,7 +17,9 @@ export function statusOf(error: unknown): number {
 
 /**
  * The one error middleware: every error becomes `{ "error": message, "field"?: name }` with
- * its status; 5xx are logged with their stack and answered without internals.
+ * its status. Unexpected errors (500) are logged with their stack and answered without
+ * internals; a deliberate 5xx (an `HttpError` or `InvalidStateError`, e.g. 503 "camera is
+ * restarting", 507 "disk full") keeps its message, which is written for the client.
  */
 export function errorMiddleware(logger: Logger): Middleware {
   return async (ctx, next) => {
@@ -27,9 +29,13 @@ export function errorMiddleware(logger: Logger): Middleware {
       const status = statusOf(error);
       const field = (error as { field?: string }).field;
       ctx.status = status;
-      if (status >= 500) {
+      const deliberate = error instanceof HttpError || error instanceof InvalidStateError;
+      if (status >= 500 && !deliberate) {
         logger.error({ err: error, method: ctx.method, path: ctx.path }, 'request failed');
         ctx.body = { error: 'internal error' };
+      } else if (status >= 500) {
+        logger.warn({ status, method: ctx.method, path: ctx.path, error: (error as Error).message }, 'request failed');
+        ctx.body = field ? { error: (error as Error).message, field } : { error: (error as Error).message };
       } else {
         logger.info(
           { status, method: ctx.method, path: ctx.path, error: (error as Error).message },
