@@ -13,6 +13,8 @@ import type { FaceService } from './vision/FaceService.js';
 import { createHttpApp } from './http/createHttpApp.js';
 import { createFaces, type Faces } from './wiring/createFaces.js';
 import { createIdentity, type Identity } from './wiring/createIdentity.js';
+import { createOutputs, type Outputs } from './wiring/createOutputs.js';
+import { createStreamKeyRedactor } from '../media/rtmp/createRtmp.js';
 
 /**
  * The running server: SFU, cameras and HTTP, created in dependency order and closed in
@@ -26,6 +28,7 @@ export class Server {
   readonly #identity: Identity;
   readonly #hub: EventHub;
   readonly #faces: Faces;
+  readonly #outputs: Outputs;
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -36,6 +39,7 @@ export class Server {
     identity: Identity,
     hub: EventHub,
     faces: Faces,
+    outputs: Outputs,
   ) {
     this.#logger = logger;
     this.#sfu = sfu;
@@ -44,6 +48,7 @@ export class Server {
     this.#identity = identity;
     this.#hub = hub;
     this.#faces = faces;
+    this.#outputs = outputs;
   }
 
   /**
@@ -73,8 +78,10 @@ export class Server {
         ringPackets: config.webrtc.gopCachePackets,
       },
     );
-    // 3. Cameras: each binds its RTP ingest, registers with the SFU, then starts camerad.
+    // 3. Cameras: each binds its RTP ingest, registers with the SFU, then starts camerad. Every
+    //    camerad log line passes the stream key redactor (camerad redacts too).
     mkdirSync(config.camerad.runtimeDir, { recursive: true });
+    const redactor = createStreamKeyRedactor(config.livepeer);
     const cameras = new Map<string, Camera>();
     try {
       for (const camera of config.cameras) {
@@ -99,6 +106,7 @@ export class Server {
                 socketPath: camera.socketPath,
                 backoffInitialMs: config.camerad.backoffInitialMs,
                 backoffMaxMs: config.camerad.backoffMaxMs,
+                redact: (text) => redactor.redact(text),
               },
             },
             sfu,
@@ -122,7 +130,18 @@ export class Server {
       await identity.close();
       throw error;
     }
-    // 5. HTTP last, so that nothing is served before the cameras exist.
+    // 5. Outputs besides WebRTC: photos and recordings, MJPEG, the Livepeer RTMP egress.
+    let outputs: Outputs;
+    try {
+      outputs = createOutputs(config, cameras, identity, faces.faces, redactor, logger);
+    } catch (error) {
+      await faces.close();
+      await Promise.all([...cameras.values()].map((c) => c.close()));
+      await sfu.close();
+      await identity.close();
+      throw error;
+    }
+    // 6. HTTP last, so that nothing is served before the cameras exist.
     const startedAt = Date.now();
     const app = createHttpApp({
       cameras,
@@ -143,6 +162,9 @@ export class Server {
         nft: identity.faceNft,
         disabledReason: faces.disabledReason,
       },
+      capture: outputs.capture.routes,
+      stream: { rtmp: outputs.rtmp, cameraIds: [...cameras.keys()], deploymentToken: config.server.token },
+      mjpeg: outputs.mjpeg,
     });
     let http: HttpServer;
     try {
@@ -153,13 +175,14 @@ export class Server {
         );
       });
     } catch (error) {
+      await outputs.close();
       await faces.close();
       await Promise.all([...cameras.values()].map((c) => c.close()));
       await sfu.close();
       await identity.close();
       throw error;
     }
-    // 6. Events on the HTTP server, then the timers and the chain watcher that feed them.
+    // 7. Events on the HTTP server, then the timers and the chain watcher that feed them.
     const hub = new EventHub({
       http,
       tokens: identity.tokens,
@@ -169,6 +192,7 @@ export class Server {
     });
     identity.lifecycle.attachHub(hub);
     faces.faces?.attachHub(hub);
+    outputs.rtmp.attachHub(hub);
     identity.start();
     await faces.faces?.start();
     const address = http.address();
@@ -178,7 +202,7 @@ export class Server {
       { cameras: [...cameras.keys()], sfu: sfu.name, mode: config.camerad.mode },
       `listening: open http://${shown}:${port}/${config.server.token ? '?token=<token>' : ''}`,
     );
-    return new Server(logger, sfu, cameras, http, identity, hub, faces);
+    return new Server(logger, sfu, cameras, http, identity, hub, faces, outputs);
   }
 
   /** The bound HTTP port. */
@@ -196,6 +220,11 @@ export class Server {
     return this.#faces.faces;
   }
 
+  /** Photos and recordings, MJPEG and the RTMP egress, for tests and tools. */
+  get outputs(): Outputs {
+    return this.#outputs;
+  }
+
   /** The identity services (sessions, vault, audit log, database), for tests and tools. */
   get identity(): Identity {
     return this.#identity;
@@ -207,6 +236,8 @@ export class Server {
       this.#logger.info('shutting down');
       await this.#hub.close();
       await this.#faces.close();
+      // Before HTTP closes: MJPEG responses end, recordings are finished, the RTMP branch stops.
+      await this.#outputs.close();
       this.#http.closeAllConnections();
       await new Promise<void>((resolve) => this.#http.close(() => resolve()));
       await Promise.all([...this.#cameras.values()].map((c) => c.close()));

@@ -5,7 +5,7 @@ import type { ResolvedCamera, ResolvedConfig } from './loadConfig.js';
  * The flags are documented in native/README.md; camerad re-checks every value and exits with
  * code 2 naming the flag when one is bad.
  */
-export function cameradArgs(camera: ResolvedCamera, config: Pick<ResolvedConfig, 'log'>): string[] {
+export function cameradArgs(camera: ResolvedCamera, config: Pick<ResolvedConfig, 'log' | 'outputs'>): string[] {
   const logLevel = config.log.level === 'trace' ? 'debug' : config.log.level === 'fatal' ? 'error' : config.log.level;
   return [
     `--camera=${camera.id}`,
@@ -26,6 +26,8 @@ export function cameradArgs(camera: ResolvedCamera, config: Pick<ResolvedConfig,
     `--analysis-fps=${camera.analysisFps}`,
     `--analysis-width=${camera.analysisWidth}`,
     `--analysis-height=${camera.analysisHeight}`,
+    `--overlays-private=${config.outputs.overlays.private}`,
+    `--overlays-public=${config.outputs.overlays.public}`,
     ...(camera.latencyProbe ? ['--latency-probe'] : []),
   ];
 }

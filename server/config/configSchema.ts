@@ -17,6 +17,8 @@ const ipv4 = z.string().refine((s) => isIP(s) === 4, 'must be an IPv4 address');
 /** Source URIs camerad understands (native/README.md). */
 export const SOURCE_SCHEMES = ['test', 'file', 'v4l2', 'rtsp', 'dir', 'csi'] as const;
 
+const overlayPolicy = z.enum(['names', 'boxes', 'none']);
+
 export const cameraSchema = z.strictObject({
   id: z
     .string()
@@ -282,6 +284,94 @@ export const configSchema = z.strictObject({
         .boolean()
         .default(false)
         .describe('Allow enrolment from an uploaded image (lets anyone enrol a photo of someone else).'),
+    })
+    .prefault({}),
+  outputs: z
+    .strictObject({
+      overlays: z
+        .strictObject({
+          private: overlayPolicy
+            .default('names')
+            .describe('What WebRTC viewers and /mjpeg-stream-with-faces see of the face boxes.'),
+          public: overlayPolicy
+            .default('boxes')
+            .describe(
+              'What the RTMP (Livepeer) stream and recordings show. Differing from `private` costs a second H.264 encode while they run.',
+            ),
+        })
+        .prefault({})
+        .describe('Overlay policy per output: names (boxes and names), boxes (no names), none.'),
+      mjpeg: z
+        .strictObject({
+          fps: z.number().min(1).max(30).default(15).describe('MJPEG frames per second.'),
+          quality: z.number().int().min(1).max(100).default(80).describe('MJPEG JPEG quality.'),
+          queueFrames: z
+            .number()
+            .int()
+            .min(1)
+            .max(16)
+            .default(2)
+            .describe('Frames queued per MJPEG client; a slower client loses frames.'),
+          maxClients: z.number().int().min(1).max(1000).default(50).describe('MJPEG clients per server.'),
+        })
+        .prefault({}),
+      recording: z
+        .strictObject({
+          maxDurationS: z
+            .number()
+            .int()
+            .min(1)
+            .max(86_400)
+            .default(3600)
+            .describe('A recording stops by itself after this long, s.'),
+          fragmentMs: z
+            .number()
+            .int()
+            .min(200)
+            .max(10_000)
+            .default(1000)
+            .describe('MP4 fragment length, ms: at most this much is lost on a crash or power cut.'),
+        })
+        .prefault({}),
+      retention: z
+        .strictObject({
+          maxAgeDays: z
+            .number()
+            .min(0.001)
+            .max(3650)
+            .default(30)
+            .describe('Photos and videos older than this are deleted.'),
+          diskBudgetMb: z
+            .number()
+            .min(1)
+            .max(10_000_000)
+            .default(2048)
+            .describe('Oldest photos and videos are deleted while they take more than this, MB.'),
+          sweepIntervalS: z.number().int().min(1).max(86_400).default(300).describe('Retention check period, s.'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  livepeer: z
+    .strictObject({
+      ingestUrl: z
+        .string()
+        .regex(/^rtmps?:\/\/[^/\s]+\/[^\s]*$/, 'must be rtmp://host[:port]/app or rtmps://...')
+        .default('rtmp://rtmp.livepeer.com/live')
+        .describe('RTMP ingest (Livepeer Studio by default); the stream key is appended.'),
+      streamKey: z
+        .string()
+        .regex(/^[A-Za-z0-9._~-]{8,256}$/, '8 to 256 letters, digits, . _ ~ -')
+        .optional()
+        .describe('Stream key (secret: never logged or returned). Env ECS_LIVEPEER__STREAM_KEY.'),
+      playbackId: z
+        .string()
+        .regex(/^[A-Za-z0-9]{1,128}$/, 'letters and digits only')
+        .optional()
+        .describe('Livepeer playback id: the status lists its HLS and player URLs.'),
+      camera: z.string().optional().describe('Camera sent to Livepeer; default the first.'),
+      backoffInitialMs: z.number().int().min(100).max(60_000).default(1000).describe('First reconnect delay, ms.'),
+      backoffMaxMs: z.number().int().min(100).max(600_000).default(30_000).describe('Largest reconnect delay, ms.'),
     })
     .prefault({}),
   cameras: z.array(cameraSchema).max(64).default([]).describe('Cameras; empty = the bundled sample footage.'),

@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
 import type { Camera } from '../../media/camera/Camera.js';
 import type { Sfu } from '../../media/sfu/SfuTypes.js';
+import type { Mjpeg } from '../../media/mjpeg/createMjpeg.js';
+import type { CaptureRouterDeps } from './routers/captureRouter.js';
 import type { FaceRouterDeps } from './routers/faceRouter.js';
+import type { StreamRouterDeps } from './routers/streamRouter.js';
 import type { SessionRouterDeps } from './routers/sessionRouter.js';
 
 /** Everything the HTTP app needs, passed explicitly to `createHttpApp`. */
@@ -20,4 +23,10 @@ export interface HttpDeps {
   identity: SessionRouterDeps;
   /** Face enrolment and recognition. */
   faces: FaceRouterDeps;
+  /** Photos and recordings. */
+  capture: CaptureRouterDeps;
+  /** The Livepeer (RTMP) broadcast. */
+  stream: StreamRouterDeps;
+  /** MJPEG streams. */
+  mjpeg: Mjpeg;
 }

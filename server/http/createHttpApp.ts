@@ -8,6 +8,9 @@ import type { HttpDeps } from './HttpDeps.js';
 import { errorMiddleware } from './errorMiddleware.js';
 import { sessionAuth } from './sessionAuth.js';
 import { cameraRouter } from './routers/cameraRouter.js';
+import { captureRouter } from './routers/captureRouter.js';
+import { mjpegRouter } from './routers/mjpegRouter.js';
+import { streamRouter } from './routers/streamRouter.js';
 import { healthRouter } from './routers/healthRouter.js';
 import { faceRouter } from './routers/faceRouter.js';
 import { openapiRouter } from './routers/openapiRouter.js';
@@ -24,7 +27,12 @@ export function createHttpApp(deps: HttpDeps): Koa {
   const app = new Koa();
   const logger = deps.logger.child({ module: 'http' });
   app.use(errorMiddleware(logger));
-  app.use(cors({ exposeHeaders: ['Location', 'ETag'], allowHeaders: ['Authorization', 'Content-Type', 'If-Match'] }));
+  app.use(
+    cors({
+      exposeHeaders: ['Location', 'ETag', 'Accept-Ranges', 'Content-Range', 'Content-Length'],
+      allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Range', 'If-Range'],
+    }),
+  );
   app.use(
     bodyParser({
       enableTypes: ['text', 'json'],
@@ -42,6 +50,9 @@ export function createHttpApp(deps: HttpDeps): Koa {
     sessionRouter(deps.identity),
     faceRouter(deps.faces),
     whepRouter({ ...deps, logger }),
+    captureRouter(deps.capture),
+    streamRouter(deps.stream),
+    mjpegRouter({ mjpeg: deps.mjpeg, token: deps.token }),
   ]) {
     app.use(router.routes());
     app.use(router.allowedMethods());

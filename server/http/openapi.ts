@@ -1,4 +1,7 @@
+import { capturePaths, captureSchemas } from './openapiCapture.js';
 import { facePathsAll } from './openapiFaces.js';
+import { mjpegPaths } from './openapiMjpeg.js';
+import { streamPaths } from './openapiStream.js';
 import { error } from './openapiParts.js';
 import { sessionComponents, sessionPaths } from './openapiSessions.js';
 
@@ -42,6 +45,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
       schemas: {
         ...sessionComponents.schemas,
+        ...captureSchemas,
         CameraStatus: {
           type: 'object',
           properties: {
@@ -75,6 +79,9 @@ export function openApiDocument(version: string): Record<string, unknown> {
     paths: {
       ...sessionPaths,
       ...facePathsAll,
+      ...capturePaths,
+      ...streamPaths,
+      ...mjpegPaths,
       '/api/health': {
         get: {
           summary: 'Liveness (no authentication). Alias: /health',

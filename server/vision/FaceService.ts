@@ -257,6 +257,20 @@ export class FaceService {
     return results;
   }
 
+  /**
+   * Faces the camera's pipeline tracks now (from the latest analysed frames), boxes in output
+   * pixels, with the wallet of a recognised checked-in user (else null). Identity data: show a
+   * wallet only to itself and the operator. `[]` for an unknown camera.
+   */
+  facesInFrame(cameraId: string): { box: [number, number, number, number]; wallet: string | null }[] {
+    return (
+      this.#pipelines
+        .get(cameraId)
+        ?.current()
+        .map(({ box, wallet }) => ({ box, wallet })) ?? []
+    );
+  }
+
   /** Wallets in the camera's gallery (checked in and enrolled). */
   galleryWallets(cameraId: string): string[] {
     return this.#galleryOf(cameraId).wallets();

@@ -5,6 +5,7 @@ import { AuditLog } from '../biometrics/AuditLog.js';
 import { BiometricSweeper } from '../biometrics/BiometricSweeper.js';
 import { BiometricVault } from '../biometrics/BiometricVault.js';
 import { biometricsMigrations } from '../biometrics/biometricsMigrations.js';
+import { captureMigrations } from '../capture/captureMigrations.js';
 import { loadOrCreateMasterKey } from '../biometrics/MasterKey.js';
 import { ChainWatcher } from '../chain/ChainWatcher.js';
 import { FaceNftBuilder } from '../chain/FaceNftBuilder.js';
@@ -57,7 +58,7 @@ export interface Identity {
 export function createIdentity(config: ResolvedConfig, cameraIds: readonly string[], logger: Logger): Identity {
   const database = AppDatabase.open(
     join(config.storage.dataDir, DATABASE_FILE),
-    [...sessionMigrations, ...chainMigrations, ...biometricsMigrations],
+    [...sessionMigrations, ...chainMigrations, ...biometricsMigrations, ...captureMigrations],
     logger,
   );
   try {

@@ -3,6 +3,9 @@ import { describe, it } from 'node:test';
 import type Router from '@koa/router';
 import { openApiDocument } from '../../server/http/openapi.js';
 import { cameraRouter } from '../../server/http/routers/cameraRouter.js';
+import { captureRouter } from '../../server/http/routers/captureRouter.js';
+import { mjpegRouter } from '../../server/http/routers/mjpegRouter.js';
+import { streamRouter } from '../../server/http/routers/streamRouter.js';
 import { faceRouter } from '../../server/http/routers/faceRouter.js';
 import { healthRouter } from '../../server/http/routers/healthRouter.js';
 import { openapiRouter } from '../../server/http/routers/openapiRouter.js';
@@ -32,6 +35,9 @@ describe('OpenAPI document', () => {
       sessionRouter(deps),
       faceRouter(deps),
       whepRouter({ ...(deps as object), logger: testLogger } as never),
+      captureRouter(deps),
+      streamRouter(deps),
+      mjpegRouter(deps),
     ];
     const served = new Set(routers.flatMap(routesOf));
     assert.ok(served.has('POST /api/session/signin') && served.has('POST /whep/{camera}'), [...served].join());

@@ -1,0 +1,112 @@
+import type { HelloData } from '../../media/camerad/CameradProtocol.js';
+import type { CameradState } from '../../media/camerad/CameradSupervisorTypes.js';
+import type { GrabbedFrame, GrabOptions } from '../../media/camera/CameraTypes.js';
+
+/** What a media item is. */
+export type MediaKind = 'photo' | 'video';
+
+/**
+ * Where a media item stands: `recording` (camerad is writing it), `complete`, `interrupted`
+ * (camerad or the server stopped during the recording; the file keeps every complete fragment),
+ * `failed` (the recording failed on its own, e.g. the disk filled up; `error` says why).
+ */
+export type MediaStatus = 'recording' | 'complete' | 'interrupted' | 'failed';
+
+/** A face in the picture when a photo was taken. */
+export interface FaceInPhoto {
+  /** `[x, y, w, h]` in output pixels. */
+  box: [number, number, number, number];
+  /** The recognised wallet when the person taking the photo may see it (their own; any for the operator). */
+  wallet: string | null;
+}
+
+/** One photo or recording, as stored (times in ms since the Unix epoch). */
+export interface MediaItem {
+  /** 32 lowercase hex characters, made by the server. */
+  id: string;
+  kind: MediaKind;
+  cameraId: string;
+  /** The owner; null when taken with the deployment token (then only the operator sees it). */
+  wallet: string | null;
+  /** When the item was created (the request). */
+  createdAt: number;
+  /** Photo: capture time of the frame. Video: wall clock of the first written frame. */
+  startedAt: number | null;
+  /** Video: end of the last written frame; null while recording (and for photos). */
+  stoppedAt: number | null;
+  /** Video: frames written; null while recording or when unknown (interrupted). Photo: 1. */
+  frames: number | null;
+  /** File size, bytes; null while recording. */
+  bytes: number | null;
+  /** Picture size, px. */
+  width: number | null;
+  height: number | null;
+  status: MediaStatus;
+  /** Why a recording failed or was interrupted. */
+  error: string | null;
+  /** Faces in frame when the photo was taken; null when face analysis was off (and for videos). */
+  faces: FaceInPhoto[] | null;
+  /** File path relative to `<dataDir>/media`: `<camera>/<id>.<jpg|mp4>`. */
+  file: string;
+}
+
+/** A camerad `recording` notification (docs: camerad PROTOCOL.md, issue 6 contract). */
+export interface RecordingEventLike {
+  state: 'recording' | 'stopped' | 'failed';
+  path: string;
+  frames: number;
+  bytes: number;
+  /** Wall clock of the first written frame, µs since the Unix epoch. */
+  started_us?: number;
+  /** Wall clock of the last written frame, µs since the Unix epoch. */
+  stopped_us?: number;
+  error?: string;
+}
+
+/** camerad's `record_stop` result. */
+export interface RecordingResultLike {
+  path: string;
+  frames: number;
+  bytes: number;
+  /** µs since the Unix epoch (0 or absent when no frame was written). */
+  started_us: number;
+  stopped_us: number;
+  /** stopped − started + one frame interval, ms. */
+  duration_ms: number;
+}
+
+/** What capture watches of a camera's camerad supervisor (`CameradSupervisor` has it). */
+export interface CaptureSupervisor {
+  /** camerad's pid, when one runs. */
+  readonly pid: number | undefined;
+  readonly state: CameradState;
+  /** Each (re)connection's hello. */
+  on(event: 'hello', listener: (hello: HelloData) => void): unknown;
+  on(event: 'state', listener: (state: CameradState) => void): unknown;
+  off(event: 'hello', listener: (hello: HelloData) => void): unknown;
+  off(event: 'state', listener: (state: CameradState) => void): unknown;
+}
+
+/**
+ * What capture needs of a camera (`media/camera/Camera.ts` has all of it; tests can pass a fake).
+ * `supervisor` is watched for camerad restarts (`hello`, `state`): a restart ends a recording.
+ */
+export interface CaptureCamera {
+  readonly id: string;
+  /** Output picture size, px. */
+  readonly size: { width: number; height: number };
+  readonly supervisor: CaptureSupervisor;
+  /** @throws InvalidStateError when camerad is not connected; CameradError `busy`. */
+  grab(options: GrabOptions): Promise<GrabbedFrame>;
+  /** @throws CameradError `busy` (already recording), `bad_request`; InvalidStateError. */
+  startRecording(path: string, opts?: { fragmentMs?: number }): Promise<{ path: string; fragment_ms: number }>;
+  /** @throws CameradError `not_recording`; InvalidStateError. */
+  stopRecording(): Promise<RecordingResultLike>;
+  onRecording(listener: (event: RecordingEventLike) => void): () => void;
+}
+
+/** Who asks: a wallet's session, or the operator by the deployment token (wallet null). */
+export interface MediaCaller {
+  wallet: string | null;
+  operator: boolean;
+}

@@ -1,0 +1,351 @@
+import { existsSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import send from 'send';
+import { z } from 'zod';
+import { CameradError } from '../../../media/core/errors.js';
+import { CaptureError } from '../../capture/CaptureError.js';
+import type { MediaCaller, MediaItem, MediaKind } from '../../capture/captureTypes.js';
+import { isMediaId } from '../../capture/mediaId.js';
+import { type MediaCursor, MediaStore } from '../../capture/MediaStore.js';
+import type { MediaUrlSigner } from '../../capture/MediaUrlSigner.js';
+import type { PhotoCapture } from '../../capture/PhotoCapture.js';
+import type { RecordingManager } from '../../capture/RecordingManager.js';
+import { hasDeploymentToken } from '../authMiddleware.js';
+import { HttpError } from '../HttpError.js';
+import { parseJsonBody } from '../parseJsonBody.js';
+import type { RequestSession } from '../sessionAuth.js';
+import { sessionOf } from '../sessionAuth.js';
+
+/** What the capture routes need (built by `createCapture`). */
+export interface CaptureRouterDeps {
+  store: MediaStore;
+  photos: PhotoCapture;
+  recordings: RecordingManager;
+  signer: MediaUrlSigner;
+  /** Configured cameras; the first is the default for the deployment token. */
+  cameraIds: readonly string[];
+  /** The deployment token (operator access without a session); undefined: none configured. */
+  deploymentToken: string | undefined;
+}
+
+/** Page size of the listings: default and maximum. */
+export const PAGE_DEFAULT = 20;
+export const PAGE_MAX = 100;
+
+const cameraBody = z.strictObject({ cameraId: z.string().max(64).optional() });
+const toggleBody = z.strictObject({
+  cameraId: z.string().max(64).optional(),
+  action: z.enum(['toggle', 'start', 'stop']).default('toggle'),
+});
+const listQuery = z.strictObject({
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, `an integer from 1 to ${PAGE_MAX}`)
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= PAGE_MAX, `an integer from 1 to ${PAGE_MAX}`)
+    .optional(),
+  before: z.string().max(64).optional(),
+});
+
+/** Where each kind is served, and its file type. */
+const KINDS: Record<MediaKind, { base: string; contentType: string; ext: string }> = {
+  photo: { base: '/api/photos', contentType: 'image/jpeg', ext: 'jpg' },
+  video: { base: '/api/videos', contentType: 'video/mp4', ext: 'mp4' },
+};
+
+/** Who calls: session (wallet, role, camera) or the deployment token (operator, any camera). */
+interface Caller extends MediaCaller {
+  /** The session's camera; undefined for the deployment token. */
+  cameraId: string | undefined;
+}
+
+/**
+ * Photos and recordings (`server/capture`):
+ * - `POST /api/capture` `{cameraId?}` → 201, a full-size JPEG photo with its metadata.
+ * - `POST /api/record/start` `{cameraId?}` → 201, a recording; `POST /api/record/stop` `{cameraId?}` → 200.
+ * - `POST /api/record` `{cameraId?, action?: toggle|start|stop}`: the seed API's alias, toggling by default.
+ * - `GET /api/photos`, `GET /api/videos` `?limit=1..100&before=<cursor>` → newest first, `{items, next}`.
+ * - `GET /api/photos/:id`, `GET /api/videos/:id` → the file (Range, If-Range, 206, 416; HEAD).
+ * - `DELETE /api/photos/:id`, `DELETE /api/videos/:id`.
+ * Access: a wallet's session (at its own camera) or the operator (the operator wallet's session,
+ * or the deployment token, which may name any camera). Lists show the caller's own items (the
+ * operator: all). A file is served to its owner, the operator, or anyone holding its signed URL
+ * (`signedUrl` in the metadata, for `<img>`/`<video>`); deleting is for the owner or the
+ * operator, and never while recording (409). Stopping a recording: its owner or the operator.
+ * An `:id` that is not 32 lowercase hex characters is a 400 before any lookup; an unknown one 404.
+ */
+export function captureRouter(deps: CaptureRouterDeps): Router {
+  const router = new Router();
+
+  const callerOf = (ctx: Context): Caller => {
+    const session = ctx.state.session as RequestSession | undefined;
+    if (session) {
+      const { claims } = session;
+      return { wallet: claims.wallet, operator: claims.role === 'operator', cameraId: claims.cameraId };
+    }
+    if (hasDeploymentToken(ctx, deps.deploymentToken)) return { wallet: null, operator: true, cameraId: undefined };
+    sessionOf(ctx); // 401 naming the missing session
+    throw new HttpError(401, 'sign in first', 'authorization');
+  };
+  const signedIn: Middleware = async (ctx, next) => {
+    ctx.state.caller = callerOf(ctx);
+    return next();
+  };
+  const caller = (ctx: Context): Caller => ctx.state.caller as Caller;
+
+  /** The camera a request acts on: the session's, or for the deployment token the named/first one. */
+  const cameraOf = (who: Caller, requested: string | undefined): string => {
+    if (who.cameraId !== undefined) {
+      if (requested !== undefined && requested !== who.cameraId) {
+        throw new HttpError(
+          403,
+          `your session is for camera "${who.cameraId}", not "${requested}": sign in there`,
+          'cameraId',
+        );
+      }
+      return who.cameraId;
+    }
+    const cameraId = requested ?? deps.cameraIds[0];
+    if (cameraId === undefined || !deps.cameraIds.includes(cameraId)) {
+      throw new HttpError(404, `unknown camera "${requested}"`, 'cameraId');
+    }
+    return cameraId;
+  };
+
+  const view = (item: MediaItem): Record<string, unknown> => {
+    const { base, contentType } = KINDS[item.kind];
+    const url = `${base}/${item.id}`;
+    return {
+      id: item.id,
+      kind: item.kind,
+      cameraId: item.cameraId,
+      wallet: item.wallet,
+      status: item.status,
+      createdAt: item.createdAt,
+      startedAt: item.startedAt,
+      stoppedAt: item.stoppedAt,
+      durationMs:
+        item.kind === 'video' && item.startedAt !== null && item.stoppedAt !== null
+          ? item.stoppedAt - item.startedAt
+          : null,
+      frames: item.frames,
+      bytes: item.bytes ?? (item.status === 'recording' ? (deps.store.fileSize(item) ?? 0) : null),
+      width: item.width,
+      height: item.height,
+      error: item.error,
+      faces: item.faces,
+      contentType,
+      url,
+      signedUrl: `${url}?${deps.signer.sign(item.id)}`,
+    };
+  };
+
+  /** The item `:id` of `kind`, after the id format check; 404 when unknown or of the other kind. */
+  const itemOf = (ctx: Context, kind: MediaKind): MediaItem => {
+    const id = (ctx.params as { id?: string }).id;
+    if (!isMediaId(id)) {
+      throw new HttpError(400, 'id: not a media id (32 lowercase hexadecimal characters)', 'id');
+    }
+    const item = deps.store.get(id);
+    if (!item || item.kind !== kind) throw new HttpError(404, `no ${kind} with id ${id}`, 'id');
+    return item;
+  };
+  const mayAccess = (who: Caller, item: MediaItem): boolean =>
+    who.operator || (item.wallet !== null && item.wallet === who.wallet);
+
+  const startRecording = async (ctx: Context, cameraId: string): Promise<void> => {
+    const item = await capture(() => deps.recordings.start(cameraId, caller(ctx)), deps.store.mediaDir);
+    ctx.status = 201;
+    ctx.set('Location', KINDS.video.base + '/' + item.id);
+    ctx.body = view(item);
+  };
+  const stopRecording = async (ctx: Context, cameraId: string): Promise<void> => {
+    const running = deps.recordings.current(cameraId);
+    if (running && !mayAccess(caller(ctx), running)) {
+      throw new HttpError(403, 'only the wallet that started this recording, or the operator, may stop it', 'cameraId');
+    }
+    ctx.body = view(await capture(() => deps.recordings.stop(cameraId), deps.store.mediaDir));
+  };
+
+  router.post('/api/capture', signedIn, async (ctx) => {
+    const body = optionalJsonBody(ctx, cameraBody);
+    const cameraId = cameraOf(caller(ctx), body.cameraId);
+    const item = await capture(() => deps.photos.capture(cameraId, caller(ctx)), deps.store.mediaDir);
+    ctx.status = 201;
+    ctx.set('Location', KINDS.photo.base + '/' + item.id);
+    ctx.body = view(item);
+  });
+
+  router.post('/api/record/start', signedIn, async (ctx) => {
+    const body = optionalJsonBody(ctx, cameraBody);
+    await startRecording(ctx, cameraOf(caller(ctx), body.cameraId));
+  });
+
+  router.post('/api/record/stop', signedIn, async (ctx) => {
+    const body = optionalJsonBody(ctx, cameraBody);
+    await stopRecording(ctx, cameraOf(caller(ctx), body.cameraId));
+  });
+
+  router.post('/api/record', signedIn, async (ctx) => {
+    const body = optionalJsonBody(ctx, toggleBody);
+    const cameraId = cameraOf(caller(ctx), body.cameraId);
+    const recording = deps.recordings.current(cameraId) !== undefined;
+    const stop = body.action === 'stop' || (body.action === 'toggle' && recording);
+    await (stop ? stopRecording(ctx, cameraId) : startRecording(ctx, cameraId));
+  });
+
+  for (const kind of ['photo', 'video'] as const) {
+    const { base } = KINDS[kind];
+
+    router.get(base, signedIn, (ctx) => {
+      const who = caller(ctx);
+      const query = parseQuery(ctx, listQuery);
+      let before: MediaCursor | undefined;
+      if (query.before !== undefined) {
+        before = MediaStore.parseCursor(query.before);
+        if (!before) throw new HttpError(400, 'before: not a cursor from an earlier page', 'before');
+      }
+      const page = deps.store.list({
+        kind,
+        ...(who.operator ? {} : { wallet: who.wallet ?? '' }),
+        limit: query.limit ?? PAGE_DEFAULT,
+        ...(before ? { before } : {}),
+      });
+      ctx.body = { items: page.items.map(view), next: page.next };
+    });
+
+    router.get(`${base}/:id`, async (ctx) => {
+      const item = itemOf(ctx, kind);
+      if (!deps.signer.verify(item.id, ctx.query.exp, ctx.query.sig)) {
+        if (ctx.query.sig !== undefined && !ctx.state.session && !hasDeploymentToken(ctx, deps.deploymentToken)) {
+          throw new HttpError(403, 'signed URL expired or not valid: list the items again for a new one', 'sig');
+        }
+        if (!mayAccess(callerOf(ctx), item)) throw new HttpError(403, `this ${kind} belongs to another wallet`, 'id');
+      }
+      await serveFile(ctx, deps.store, item);
+    });
+
+    router.delete(`${base}/:id`, signedIn, (ctx) => {
+      const item = itemOf(ctx, kind);
+      if (!mayAccess(caller(ctx), item)) {
+        throw new HttpError(403, `only the owner or the operator may delete this ${kind}`, 'id');
+      }
+      const deleted = capture(() => deps.store.delete(item.id));
+      if (!deleted) throw new HttpError(404, `no ${kind} with id ${item.id}`, 'id');
+      ctx.body = { deleted: view(deleted) };
+    });
+  }
+  return router;
+}
+
+/** A JSON body when one was sent; an absent body reads as `{}`. @throws HttpError 400/415 as parseJsonBody. */
+function optionalJsonBody<S extends z.ZodType>(ctx: Context, schema: S): z.infer<S> {
+  if (!ctx.request.type && !ctx.request.length) return parseBody(schema, {});
+  return parseJsonBody(ctx, schema);
+}
+
+function parseBody<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new HttpError(400, parsed.error.issues[0]?.message ?? 'bad body', 'body');
+  return parsed.data;
+}
+
+/** Validates the query string. @throws HttpError 400 naming the first bad parameter. */
+function parseQuery<S extends z.ZodType>(ctx: Context, schema: S): z.infer<S> {
+  const query = Object.fromEntries(
+    Object.entries(ctx.query).map(([k, v]) => [k, Array.isArray(v) ? v[v.length - 1] : v]),
+  );
+  const parsed = schema.safeParse(query);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.code === 'unrecognized_keys' ? (issue.keys[0] ?? 'query') : String(issue.path[0] ?? 'query');
+    const message = issue.code === 'unrecognized_keys' ? 'unknown query parameter' : issue.message;
+    throw new HttpError(400, `${field}: ${message}`, field);
+  }
+  return parsed.data;
+}
+
+/**
+ * Runs a capture action, mapping its domain errors: CaptureError `busy`/`not_recording`/
+ * `in_progress` → 409, `disk_full` → 507, `no_signal` → 503; CameradError `busy` (too many grabs)
+ * and camerad's other failures (e.g. `record_failed`) → 503 with camerad's message; a
+ * `bad_request` from camerad is the server's bug (500). Anything else goes to the error
+ * middleware unchanged. The media folder's path is left out of camerad's messages.
+ */
+function capture<T>(action: () => T, mediaDir = ''): T {
+  const map = (error: unknown): unknown => {
+    if (error instanceof CaptureError) {
+      const status = { busy: 409, not_recording: 409, in_progress: 409, disk_full: 507, no_signal: 503 }[error.code];
+      return new HttpError(status, error.message, error.field);
+    }
+    if (error instanceof CameradError && error.code === 'busy') {
+      return new HttpError(503, `camerad is busy: ${error.message}; try again`, 'camera');
+    }
+    if (error instanceof CameradError && error.code !== 'bad_request') {
+      // camerad could not do it (a grab or a recording branch failing): the server is fine.
+      const message = mediaDir ? error.message.split(mediaDir).join('<media>') : error.message;
+      return new HttpError(503, `camerad: ${error.code}: ${message}`, 'camera');
+    }
+    return error;
+  };
+  try {
+    const result = action();
+    return (result instanceof Promise ? result.catch((error: unknown) => Promise.reject(map(error))) : result) as T;
+  } catch (error) {
+    throw map(error);
+  }
+}
+
+/**
+ * Sends an item's file with `send`: Content-Type from the extension, ETag/Last-Modified,
+ * Range/If-Range (206 with Content-Range; 416 for an unsatisfiable range), HEAD. Errors after
+ * Koa handed the response over are answered here as `{ error }` JSON.
+ */
+async function serveFile(ctx: Context, store: MediaStore, item: MediaItem): Promise<void> {
+  const path = store.pathOf(item);
+  if (!existsSync(path)) throw new HttpError(404, `the file of ${item.kind} ${item.id} is missing`, 'id');
+  const { ext } = KINDS[item.kind];
+  ctx.respond = false;
+  const res = ctx.res;
+  // Koa starts every response as 404; send sets 206/304/416 itself but leaves a full answer's status.
+  res.statusCode = 200;
+  await new Promise<void>((resolve) => {
+    const stream = send(ctx.req, encodeURIComponent(basename(path)), {
+      root: dirname(path),
+      index: false,
+      dotfiles: 'deny',
+      etag: true,
+      lastModified: true,
+      cacheControl: false,
+    });
+    stream.on('headers', () => {
+      res.setHeader('Content-Disposition', `inline; filename="${item.id}.${ext}"`);
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      // A recording being written changes; a finished file does not, but it is private.
+      res.setHeader('Cache-Control', item.status === 'recording' ? 'no-store' : 'private, max-age=0');
+    });
+    stream.on('error', (error: Error & { status?: number; headers?: Record<string, string> }) => {
+      if (res.headersSent) {
+        res.destroy(error);
+      } else {
+        const status = error.status ?? 500;
+        res.statusCode = status;
+        for (const [name, value] of Object.entries(error.headers ?? {})) res.setHeader(name, value);
+        res.setHeader('Content-Type', 'application/json; charset=utf-8');
+        const message =
+          status === 416
+            ? `range not satisfiable: the file has ${store.fileSize(item) ?? 0} bytes`
+            : status >= 500
+              ? 'internal error'
+              : error.message;
+        res.end(JSON.stringify(status === 416 ? { error: message, field: 'range' } : { error: message }));
+      }
+      resolve();
+    });
+    res.once('finish', () => resolve());
+    res.once('close', () => resolve());
+    stream.pipe(res);
+  });
+}

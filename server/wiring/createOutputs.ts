@@ -1,0 +1,63 @@
+import type { Logger } from 'pino';
+import type { Camera } from '../../media/camera/Camera.js';
+import { createMjpeg, type Mjpeg } from '../../media/mjpeg/createMjpeg.js';
+import { createRtmp, type Rtmp } from '../../media/rtmp/createRtmp.js';
+import type { StreamKeyRedactor } from '../../media/rtmp/StreamKeyRedactor.js';
+import { type Capture, createCapture } from '../capture/createCapture.js';
+import type { ResolvedConfig } from '../config/loadConfig.js';
+import type { FaceService } from '../vision/FaceService.js';
+import type { Identity } from './createIdentity.js';
+
+/** The outputs besides WebRTC: photos and recordings, MJPEG, the Livepeer RTMP egress. */
+export interface Outputs {
+  capture: Capture;
+  mjpeg: Mjpeg;
+  rtmp: Rtmp;
+  /** Stops the RTMP egresses, MJPEG clients and recordings (files finished). Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the photo/recording store (media under `<dataDir>/media`, metadata in the server's
+ * database), the MJPEG hubs and the RTMP egresses over the running cameras. `redactor` is the
+ * one the cameras' camerad supervisors already use, so every text about the stream is redacted
+ * by the same rules.
+ */
+export function createOutputs(
+  config: ResolvedConfig,
+  cameras: ReadonlyMap<string, Camera>,
+  identity: Identity,
+  faces: FaceService | undefined,
+  redactor: StreamKeyRedactor,
+  logger: Logger,
+): Outputs {
+  const capture = createCapture({
+    db: identity.database,
+    cameras,
+    dataDir: config.storage.dataDir,
+    config: {
+      maxRecordingS: config.outputs.recording.maxDurationS,
+      fragmentMs: config.outputs.recording.fragmentMs,
+      retentionDays: config.outputs.retention.maxAgeDays,
+      diskBudgetMb: config.outputs.retention.diskBudgetMb,
+      sweepIntervalS: config.outputs.retention.sweepIntervalS,
+    },
+    ...(faces ? { faces: (cameraId: string) => faces.facesInFrame(cameraId) } : {}),
+    deploymentToken: config.server.token,
+    logger,
+  });
+  const mjpeg = createMjpeg({ cameras, config: config.outputs.mjpeg, logger });
+  const rtmp = createRtmp({ cameras, config: config.livepeer, logger, redactor });
+  let closing: Promise<void> | undefined;
+  return {
+    capture,
+    mjpeg,
+    rtmp,
+    close() {
+      closing ??= (async () => {
+        await Promise.allSettled([rtmp.close(), mjpeg.close(), capture.close()]);
+      })();
+      return closing;
+    },
+  };
+}
