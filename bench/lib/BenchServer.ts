@@ -50,6 +50,8 @@ export interface BenchServerOptions {
   env?: Record<string, string>;
   /** Copy the server's log to stderr. */
   echo?: boolean;
+  /** Deployment token (`server.token`): operator routes open with it; status requests send it. */
+  token?: string;
   /** Longest wait for the server to listen and the camera to encode, ms. Default 60 000. */
   timeoutMs?: number;
 }
@@ -68,11 +70,20 @@ export class BenchServer {
   readonly description: string;
   readonly process: StartedProcess;
   readonly #dir: string;
+  readonly #token: string | undefined;
   readonly #forgetInterrupt: () => void;
   #stopped: Promise<void> | undefined;
 
-  private constructor(process: StartedProcess, port: number, cameraId: string, dir: string, description: string) {
+  private constructor(
+    process: StartedProcess,
+    port: number,
+    cameraId: string,
+    dir: string,
+    description: string,
+    token: string | undefined,
+  ) {
     this.process = process;
+    this.#token = token;
     this.url = `http://127.0.0.1:${port}`;
     this.cameraId = cameraId;
     this.#dir = dir;
@@ -91,7 +102,7 @@ export class BenchServer {
     const dir = mkdtempSync(join(tmpdir(), 'ecs-bench-'));
     const configFile = join(dir, 'config.json');
     const config = {
-      server: { host: '127.0.0.1', port: 0 },
+      server: { host: '127.0.0.1', port: 0, ...(options.token ? { token: options.token } : {}) },
       webrtc: { announcedAddresses: ['127.0.0.1'], bindAddress: '127.0.0.1' },
       camerad: { mode: 'spawn', runtimeDir: join(dir, 'run'), rtpBasePort: await freeUdpPort(true) },
       cameras: [camera],
@@ -113,7 +124,14 @@ export class BenchServer {
         echo: options.echo,
       });
       const match = await waitForOutput(started, /listening: open http:\/\/[\d.]+:(\d+)\//, timeoutMs);
-      const server = new BenchServer(started, Number(match[1]), camera.id, dir, `node ${node.join(' ')}`);
+      const server = new BenchServer(
+        started,
+        Number(match[1]),
+        camera.id,
+        dir,
+        `node ${node.join(' ')}`,
+        options.token,
+      );
       try {
         await server.#waitRunning(timeoutMs);
       } catch (error) {
@@ -130,7 +148,10 @@ export class BenchServer {
 
   /** `GET /api/status`. */
   async status(): Promise<{ viewers: number; cameras: BenchCameraStatus[] }> {
-    const response = await fetch(`${this.url}/api/status`, { signal: AbortSignal.timeout(5000) });
+    const response = await fetch(`${this.url}/api/status`, {
+      signal: AbortSignal.timeout(5000),
+      headers: this.#token ? { authorization: `Bearer ${this.#token}` } : {},
+    });
     if (!response.ok) throw new Error(`GET /api/status: ${response.status}`);
     return (await response.json()) as { viewers: number; cameras: BenchCameraStatus[] };
   }

@@ -162,8 +162,8 @@ async function main(): Promise<void> {
       server = await BenchServer.start({
         root,
         camera: { id: 'bench', source: 'test://', width: options.width, height: options.height, fps: options.fps },
+        token: TOKEN,
         env: {
-          ECS_SERVER__TOKEN: TOKEN,
           ECS_VISION__ENABLED: 'false',
           ECS_OUTPUTS__MJPEG__FPS: String(options.mjpegFps),
           ECS_LIVEPEER__INGEST_URL: `rtmp://127.0.0.1:${rtmp.port}/live`,
