@@ -19,7 +19,7 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(
 
 # 2. Debian packages: build tools, GStreamer, sample footage; for tests also Chromium and
 #    GStreamer's RTSP server and nginx's RTMP module (a local RTMP ingest; its service is never started). Only missing packages are installed.
-packages=(cmake g++ pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev nlohmann-json3-dev libjpeg-dev
+packages=(cmake g++ pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev nlohmann-json3-dev libjpeg-dev glib-networking
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav opencv-doc)
 if [ "$with_tests" = 1 ]; then
