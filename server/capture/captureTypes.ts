@@ -1,4 +1,4 @@
-import type { HelloData } from '../../media/camerad/CameradProtocol.js';
+import type { HelloData, RecordingEvent, RecordingResult } from '../../media/camerad/CameradProtocol.js';
 import type { CameradState } from '../../media/camerad/CameradSupervisorTypes.js';
 import type { GrabbedFrame, GrabOptions } from '../../media/camera/CameraTypes.js';
 
@@ -50,30 +50,11 @@ export interface MediaItem {
   file: string;
 }
 
-/** A camerad `recording` notification (docs: camerad PROTOCOL.md, issue 6 contract). */
-export interface RecordingEventLike {
-  state: 'recording' | 'stopped' | 'failed';
-  path: string;
-  frames: number;
-  bytes: number;
-  /** Wall clock of the first written frame, µs since the Unix epoch. */
-  started_us?: number;
-  /** Wall clock of the last written frame, µs since the Unix epoch. */
-  stopped_us?: number;
-  error?: string;
-}
+/** A camerad `recording` notification (native/PROTOCOL.md). */
+export type RecordingEventLike = RecordingEvent;
 
-/** camerad's `record_stop` result. */
-export interface RecordingResultLike {
-  path: string;
-  frames: number;
-  bytes: number;
-  /** µs since the Unix epoch (0 or absent when no frame was written). */
-  started_us: number;
-  stopped_us: number;
-  /** stopped − started + one frame interval, ms. */
-  duration_ms: number;
-}
+/** camerad's `record_stop` result (native/PROTOCOL.md). */
+export type RecordingResultLike = RecordingResult;
 
 /** What capture watches of a camera's camerad supervisor (`CameradSupervisor` has it). */
 export interface CaptureSupervisor {

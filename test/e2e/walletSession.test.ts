@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { projectRoot } from '../../server/config/projectRoot.js';
 import type { SessionChainEvent } from '../../server/events/EventCatalogue.js';
-import { launchChromium } from '../helpers/browser.js';
+import { launchChromium, pollUntil } from '../helpers/browser.js';
 import { assertNoEgress, egressSkip } from '../helpers/egress.js';
 import { freeUdpPort } from '../helpers/freePort.js';
 import { SvmRpcServer } from '../helpers/svm/SvmRpcServer.js';
@@ -180,6 +180,51 @@ describe('viewer page: connect a wallet, sign in, check in and out on chain', { 
     assert.ok(calls.includes('solana:signIn'), `the wallet signed in with solana:signIn (calls: ${calls.join(', ')})`);
     assert.ok(!calls.includes('solana:signMessage'), 'no signMessage fallback was needed');
     await waitSession(page, 'the socket.io connection', 's.eventsConnected === true');
+  });
+
+  it('takes a photo and records a video from the media panel; the gallery shows the photo and plays and seeks the video', async () => {
+    type Item = { kind: string; status: string; durationMs: number | null };
+    const items = (): Promise<Item[]> =>
+      page.evaluate(() => (window as unknown as { __media: { items: Item[] } }).__media.items);
+    await page.click('#media [data-action=photo]');
+    await pollUntil(
+      items,
+      (list) => list.some((i) => i.kind === 'photo' && i.status === 'complete'),
+      20_000,
+      'a photo',
+    );
+    await page.waitForFunction(
+      () => {
+        const img = document.querySelector<HTMLImageElement>('#media figure[data-kind=photo] img');
+        return !!img && img.complete && img.naturalWidth === 320 && img.naturalHeight === 240;
+      },
+      undefined,
+      { timeout: 20_000 },
+    );
+    await page.click('#media [data-action=record]');
+    await pollUntil(items, (list) => list.some((i) => i.status === 'recording'), 20_000, 'a recording in the gallery');
+    await new Promise((r) => setTimeout(r, 2500));
+    await page.click('#media [data-action=record]');
+    const done = await pollUntil(
+      items,
+      (list) => list.some((i) => i.kind === 'video' && i.status === 'complete'),
+      20_000,
+      'the finished recording',
+    );
+    const video = done.find((i) => i.kind === 'video')!;
+    assert.ok(video.durationMs !== null && video.durationMs > 2000, `recording of ${video.durationMs} ms`);
+    // The browser plays the MP4 from its signed URL and seeks into it (HTTP range requests).
+    const seeked = await page.evaluate(async () => {
+      const el = document.querySelector<HTMLVideoElement>('#media figure[data-kind=video] video')!;
+      if (el.readyState < 1) await new Promise((r) => el.addEventListener('loadedmetadata', r, { once: true }));
+      const target = el.duration / 2;
+      el.currentTime = target;
+      await new Promise((r) => el.addEventListener('seeked', r, { once: true }));
+      return { duration: el.duration, currentTime: el.currentTime, width: el.videoWidth };
+    });
+    assert.ok(seeked.duration > 1.5, `video duration ${seeked.duration} s`);
+    assert.ok(Math.abs(seeked.currentTime - seeked.duration / 2) < 1, `seeked to ${seeked.currentTime} s`);
+    assert.equal(seeked.width, 320);
   });
 
   it('keeps the session over a reload (refresh token in sessionStorage); the wallet is connected again', async () => {

@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { rtmpServerMissing, startRtmpServer, type RtmpServer } from '../helpers/rtmpServer.js';
+import { readBackMp4 } from '../helpers/mp4ReadBack.js';
 import {
   CAMERAD,
   type ControlClient,
@@ -132,42 +133,6 @@ function run(
       resolve({ code, out: raw.toString('utf8') + err, raw });
     });
   });
-}
-
-/** Frames a GStreamer demux + decode pipeline reads back from an MP4, and their PTS range in s. */
-async function readBack(
-  path: string,
-): Promise<{ frames: number; firstPts: number; lastPts: number; width: number; height: number }> {
-  const { out } = await run(
-    'gst-launch-1.0',
-    [
-      '-v',
-      'filesrc',
-      `location=${path}`,
-      '!',
-      'qtdemux',
-      '!',
-      'h264parse',
-      '!',
-      'avdec_h264',
-      '!',
-      'fakesink',
-      'silent=false',
-      'sync=false',
-    ],
-    30_000,
-  );
-  const pts = [...out.matchAll(/last-message = chain .*?pts: (\d+):(\d+):(\d+\.\d+)/g)].map(
-    (m) => Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]),
-  );
-  const caps = /avdec_h264-0\.GstPad:src: caps = video\/x-raw.*?width=\(int\)(\d+), height=\(int\)(\d+)/.exec(out);
-  return {
-    frames: pts.length,
-    firstPts: pts.length ? Math.min(...pts) : NaN,
-    lastPts: pts.length ? Math.max(...pts) : NaN,
-    width: caps ? Number(caps[1]) : 0,
-    height: caps ? Number(caps[2]) : 0,
-  };
 }
 
 /** One decoded RGB frame (number `index`, 0-based) of an MP4. */
@@ -379,7 +344,7 @@ describe('recording (fragmented MP4, no re-encode)', () => {
     s = await stats(client);
     assert.equal(s.recording, false);
 
-    const back = await readBack(path);
+    const back = readBackMp4(path);
     t.diagnostic(`read back: ${JSON.stringify(back)}`);
     assert.deepEqual([back.width, back.height], [W, H]);
     assert.ok(Math.abs(back.frames - frames) <= 1, `${back.frames} frames read back, ${frames} reported`);
@@ -399,7 +364,7 @@ describe('recording (fragmented MP4, no re-encode)', () => {
     proc.child.kill('SIGKILL');
     const exit = await proc.waitExit();
     assert.equal(exit.signal, 'SIGKILL');
-    const back = await readBack(path);
+    const back = readBackMp4(path);
     t.diagnostic(`after SIGKILL: ${(await stat(path)).size} bytes, ${JSON.stringify(back)}`);
     assert.ok(back.lastPts >= 4 - 1 / FPS, `frames up to ${back.lastPts.toFixed(2)} s (>= 4 s)`);
     assert.ok(back.frames >= 4 * FPS * 0.9, `${back.frames} frames read back`);
@@ -460,7 +425,7 @@ describe('recording (fragmented MP4, no re-encode)', () => {
     await sleep(1000);
     const result = await ok(client, 'record_stop', undefined, 10_000);
     assert.ok((result.frames as number) > 10);
-    assert.ok((await readBack(next)).frames >= (result.frames as number) - 1);
+    assert.ok(readBackMp4(next).frames >= (result.frames as number) - 1);
   });
 });
 

@@ -19,6 +19,7 @@ import { freeUdpPort } from '../../helpers/freePort.js';
 import { testLogger } from '../../helpers/logger.js';
 import { startTestServer } from '../../helpers/testServer.js';
 import { type Answer, WalletFlow } from '../../helpers/walletFlow.js';
+import { readBackMp4 } from '../../helpers/mp4ReadBack.js';
 
 const FPS = 15;
 const WIDTH = 320;
@@ -47,46 +48,6 @@ interface Item {
   contentType: string;
   url: string;
   signedUrl: string;
-}
-
-/**
- * Decodes an MP4 with GStreamer (qtdemux → h264parse → avdec_h264) and counts the decoded
- * frames; a fragmented MP4 cut by a crash decodes up to its last complete fragment.
- * @returns frames decoded and the last frame's end time, s.
- */
-function decodeMp4(path: string): { frames: number; endS: number; log: string } {
-  const run = spawnSync(
-    'gst-launch-1.0',
-    [
-      '-v',
-      'filesrc',
-      `location=${path}`,
-      '!',
-      'qtdemux',
-      '!',
-      'h264parse',
-      '!',
-      'avdec_h264',
-      '!',
-      'identity',
-      'silent=false',
-      '!',
-      'fakesink',
-      'sync=false',
-    ],
-    { encoding: 'utf8', timeout: 60_000, maxBuffer: 256 * 1024 * 1024 },
-  );
-  const log = `${run.stdout}\n${run.stderr}`;
-  let frames = 0;
-  let endS = 0;
-  const pattern = /identity0: last-message = chain.*?pts: (\d+):(\d+):([\d.]+), duration: (\d+):(\d+):([\d.]+)/g;
-  for (const m of log.matchAll(pattern)) {
-    frames += 1;
-    const pts = Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]);
-    const duration = Number(m[4]) * 3600 + Number(m[5]) * 60 + Number(m[6]);
-    endS = Math.max(endS, pts + duration);
-  }
-  return { frames, endS, log: log.slice(-2000) };
 }
 
 /**
@@ -403,7 +364,7 @@ describe('photos and recordings over HTTP', { timeout: 300_000 }, () => {
       const path = fileOf(done);
       const onDisk = readFileSync(path);
       assert.equal(done.bytes, onDisk.length);
-      const decoded = decodeMp4(path);
+      const decoded = readBackMp4(path);
       assert.ok(decoded.frames > 0, decoded.log);
       t.diagnostic(
         `stop − start ${apiSeconds} s; ${decoded.frames} frames decoded (${decoded.frames / FPS} s), camerad wrote ${done.frames}`,
@@ -458,7 +419,7 @@ describe('photos and recordings over HTTP', { timeout: 300_000 }, () => {
       assert.match(interrupted.error!, /camerad/);
       const path = fileOf(interrupted);
       assert.equal(interrupted.bytes, readFileSync(path).length);
-      const decoded = decodeMp4(path);
+      const decoded = readBackMp4(path);
       t.diagnostic(`killed 6 s in: ${decoded.frames} frames decoded, up to ${decoded.endS} s`);
       assert.ok(decoded.frames / FPS >= 4, `${decoded.frames} frames = ${decoded.frames / FPS} s; ${decoded.log}`);
       assert.ok(decoded.endS >= 4, `last frame ends at ${decoded.endS} s`);
@@ -490,7 +451,7 @@ describe('photos and recordings over HTTP', { timeout: 300_000 }, () => {
         const video = started.json as unknown as Item;
         const failed = await waitStatus(video.id, 'failed', 60_000);
         assert.match(failed.error!, /space/i);
-        const decoded = decodeMp4(fileOf(failed));
+        const decoded = readBackMp4(fileOf(failed));
         assert.ok(decoded.frames > 0, `a playable file: ${decoded.log}`);
         t.diagnostic(`disk full after ${decoded.frames} frames: ${failed.error}`);
         // Still full: a photo cannot be saved, and says so.

@@ -57,7 +57,9 @@ export class MediaPanel {
   ) {
     root.replaceChildren();
     this.#photo = button('Take photo', () => void this.#capture());
+    this.#photo.dataset.action = 'photo';
     this.#record = button('Record', () => void this.#toggleRecording());
+    this.#record.dataset.action = 'record';
     this.#message = el('p', '');
     this.#message.dataset.field = 'message';
     this.#gallery = el('div', '');
@@ -65,6 +67,7 @@ export class MediaPanel {
     this.#liveState = el('p', '');
     this.#liveState.dataset.field = 'stream';
     this.#liveToggle = button('Start Livepeer', () => void this.#toggleStream());
+    this.#liveToggle.dataset.action = 'livepeer';
     this.#live = el('div', '');
     this.#live.append(el('h3', 'Livepeer'), this.#liveState, this.#liveToggle);
     const actions = el('div', '');
@@ -134,6 +137,7 @@ export class MediaPanel {
     const status = item.status === 'complete' ? '' : ` · ${item.status}${item.error ? `: ${item.error}` : ''}`;
     const caption = el('figcaption', `${new Date(item.createdAt).toLocaleTimeString()}${seconds}${status}`);
     const remove = button('Delete', () => void this.#delete(item));
+    remove.dataset.action = 'delete';
     remove.disabled = item.status === 'recording';
     caption.append(' ', remove);
     figure.append(caption);
