@@ -4,7 +4,8 @@ import type { HelloData } from '../../media/camerad/CameradProtocol.js';
 import type { CameradState } from '../../media/camerad/CameradSupervisorTypes.js';
 import { CameradError, InvalidStateError, NotFoundError } from '../../media/core/errors.js';
 import { CaptureError } from './CaptureError.js';
-import type { CaptureCamera, MediaCaller, MediaItem, RecordingEventLike, RecordingResultLike } from './captureTypes.js';
+import type { RecordingEvent, RecordingResult } from '../../media/camerad/CameradProtocol.js';
+import type { CaptureCamera, MediaCaller, MediaItem } from './captureTypes.js';
 import type { MediaPatch, MediaStore } from './MediaStore.js';
 import { newMediaId } from './mediaId.js';
 
@@ -277,7 +278,7 @@ export class RecordingManager {
   }
 
   /** frames, bytes and times of a finished recording from camerad's numbers. */
-  #resultPatch(active: ActiveRecording, result: RecordingResultLike | RecordingEventLike): MediaPatch {
+  #resultPatch(active: ActiveRecording, result: RecordingResult | RecordingEvent): MediaPatch {
     const startedAt = result.started_us ? Math.floor(result.started_us / 1000) : undefined;
     const duration = 'duration_ms' in result ? result.duration_ms : undefined;
     const stoppedAt =
@@ -298,7 +299,7 @@ export class RecordingManager {
     return `${active.cameraId}/${basename(active.path)}`;
   }
 
-  #onEvent(cameraId: string, event: RecordingEventLike): void {
+  #onEvent(cameraId: string, event: RecordingEvent): void {
     const active = this.#active.get(cameraId);
     if (!active || active.done || event.path !== active.path) return;
     switch (event.state) {
@@ -377,7 +378,7 @@ export class RecordingManager {
   }
 
   /** A recording found running in camerad and stopped: completes its row if it is one of ours. */
-  #closeOrphan(result: RecordingResultLike): void {
+  #closeOrphan(result: RecordingResult): void {
     const id = basename(result.path).replace(/\.mp4$/, '');
     const item = this.#store.get(id);
     this.#logger.warn({ path: result.path, known: item !== undefined }, 'stopped a recording left by an earlier run');

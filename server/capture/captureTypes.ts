@@ -50,12 +50,6 @@ export interface MediaItem {
   file: string;
 }
 
-/** A camerad `recording` notification (native/PROTOCOL.md). */
-export type RecordingEventLike = RecordingEvent;
-
-/** camerad's `record_stop` result (native/PROTOCOL.md). */
-export type RecordingResultLike = RecordingResult;
-
 /** What capture watches of a camera's camerad supervisor (`CameradSupervisor` has it). */
 export interface CaptureSupervisor {
   /** camerad's pid, when one runs. */
@@ -82,8 +76,8 @@ export interface CaptureCamera {
   /** @throws CameradError `busy` (already recording), `bad_request`; InvalidStateError. */
   startRecording(path: string, opts?: { fragmentMs?: number }): Promise<{ path: string; fragment_ms: number }>;
   /** @throws CameradError `not_recording`; InvalidStateError. */
-  stopRecording(): Promise<RecordingResultLike>;
-  onRecording(listener: (event: RecordingEventLike) => void): () => void;
+  stopRecording(): Promise<RecordingResult>;
+  onRecording(listener: (event: RecordingEvent) => void): () => void;
 }
 
 /** Who asks: a wallet's session, or the operator by the deployment token (wallet null). */

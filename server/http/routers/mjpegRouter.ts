@@ -15,14 +15,10 @@ export interface MjpegRouterDeps {
 /** Seconds a client turned away with 503 is told to wait (`Retry-After`). */
 const RETRY_AFTER_S = 5;
 
-/**
- * Answers 503 `{ error, field? }` with `Retry-After`. Not thrown: the error middleware answers
- * every 5xx as "internal error", and these are the client's to read.
- */
-function unavailable(ctx: Context, message: string, field?: string): void {
-  ctx.status = 503;
+/** 503 `{ error, field? }` (through the error middleware) with `Retry-After`. */
+function unavailable(ctx: Context, message: string, field?: string): never {
   ctx.set('Retry-After', String(RETRY_AFTER_S));
-  ctx.body = field ? { error: message, field } : { error: message };
+  throw new HttpError(503, message, field);
 }
 
 /**
@@ -54,17 +50,14 @@ export function mjpegRouter(deps: MjpegRouterDeps): Router {
     }
     if (!hub.camera.running) {
       unavailable(ctx, `camera "${hub.camera.id}" is not running`, 'camera');
-      return;
     }
     // 2. room for one more client
     if (hub.closed) {
       unavailable(ctx, 'MJPEG is shutting down');
-      return;
     }
     const { maxClients } = deps.mjpeg.config;
     if (deps.mjpeg.clients >= maxClients) {
       unavailable(ctx, `too many MJPEG clients (${maxClients}): try again later`);
-      return;
     }
     // 3. the stream: the response is the client's from here on (Koa leaves it alone)
     if (ctx.method === 'HEAD') {

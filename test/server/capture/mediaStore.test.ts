@@ -10,12 +10,8 @@ import { CameradError } from '../../../media/core/errors.js';
 import { TypedEmitter } from '../../../media/core/TypedEmitter.js';
 import { CaptureError } from '../../../server/capture/CaptureError.js';
 import { captureMigrations } from '../../../server/capture/captureMigrations.js';
-import type {
-  CaptureCamera,
-  MediaItem,
-  RecordingEventLike,
-  RecordingResultLike,
-} from '../../../server/capture/captureTypes.js';
+import type { RecordingEvent, RecordingResult } from '../../../media/camerad/CameradProtocol.js';
+import type { CaptureCamera, MediaItem } from '../../../server/capture/captureTypes.js';
 import { isMediaId, newMediaId } from '../../../server/capture/mediaId.js';
 import { MediaStore } from '../../../server/capture/MediaStore.js';
 import { MediaUrlSigner } from '../../../server/capture/MediaUrlSigner.js';
@@ -267,7 +263,7 @@ class FakeCamera implements CaptureCamera {
     pid: 1000 as number | undefined,
     state: 'running' as const,
   });
-  readonly listeners = new Set<(event: RecordingEventLike) => void>();
+  readonly listeners = new Set<(event: RecordingEvent) => void>();
   recordingPath: string | undefined;
   startError: Error | undefined;
 
@@ -295,7 +291,7 @@ class FakeCamera implements CaptureCamera {
     return { path, fragment_ms: 1000 };
   }
 
-  async stopRecording(): Promise<RecordingResultLike> {
+  async stopRecording(): Promise<RecordingResult> {
     const path = this.recordingPath;
     if (!path) throw new CameradError('not_recording', 'not recording');
     this.recordingPath = undefined;
@@ -303,12 +299,12 @@ class FakeCamera implements CaptureCamera {
     return { path, frames: 50, bytes: 2000, started_us: 1_000_000_000, stopped_us: 1_004_900_000, duration_ms: 5000 };
   }
 
-  onRecording(listener: (event: RecordingEventLike) => void): () => void {
+  onRecording(listener: (event: RecordingEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  emit(event: RecordingEventLike): void {
+  emit(event: RecordingEvent): void {
     for (const l of this.listeners) l(event);
   }
 }
