@@ -2,6 +2,8 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isSolanaAddress } from '../solanaAddress.js';
 import { visionSchema } from '../vision/visionConfig.js';
+import { serverSchema } from '../access/accessConfig.js';
+import { limitsSchema } from '../access/limitsConfig.js';
 
 /**
  * The server's configuration, validated strictly at start (unknown keys are rejected with their
@@ -88,22 +90,8 @@ export const cameraSchema = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
-  server: z
-    .strictObject({
-      host: z.string().default('127.0.0.1').describe('HTTP listen address.'),
-      port: z.number().int().min(0).max(65535).default(8080).describe('HTTP listen port (0 = any free port).'),
-      token: z
-        .string()
-        .min(16, 'use at least 16 characters')
-        .optional()
-        .describe('Bearer token protecting WHEP, MJPEG and status; required when host is not loopback.'),
-      allowUnauthenticated: z
-        .boolean()
-        .default(false)
-        .describe('Allow listening beyond loopback without a token (not recommended).'),
-      webRoot: z.string().default('web/dist').describe('Folder of the built viewer app, relative to the project root.'),
-    })
-    .prefault({}),
+  server: serverSchema.describe('HTTP listen address and who may call it (server/access/accessConfig.ts).'),
+  limits: limitsSchema.describe('Request rates and caps per caller (server/access/limitsConfig.ts).'),
   webrtc: z
     .strictObject({
       announcedAddresses: z
@@ -174,7 +162,9 @@ export const configSchema = z.strictObject({
         .string()
         .regex(/^[a-zA-Z0-9.-]+(:\d{1,5})?$/, 'a host name, optionally with :port')
         .optional()
-        .describe('Sign-In With Solana domain; default: the Host header the challenge was requested with.'),
+        .describe(
+          'Sign-In With Solana domain: the host of the page that signs; default server.publicUrl’s host (never a request header).',
+        ),
       operatorWallet: base58Address
         .optional()
         .describe('Wallet address of the camera operator (may change thresholds, clear galleries, control outputs).'),
@@ -201,6 +191,12 @@ export const configSchema = z.strictObject({
         .default(12 * 3600)
         .describe('A session ends this long after sign-in whatever its use, s.'),
       challengeTtlS: z.number().int().min(10).max(3600).default(300).describe('Sign-in challenge validity, s.'),
+      requireCheckin: z
+        .boolean()
+        .optional()
+        .describe(
+          'Capture, recording and enrolment from the camera need a check-in at that camera; default on when chain.rpcUrl is set.',
+        ),
       jwtSecretFile: z
         .string()
         .optional()
