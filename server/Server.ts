@@ -15,6 +15,8 @@ import { createFaces, type Faces } from './wiring/createFaces.js';
 import { createIdentity, type Identity } from './wiring/createIdentity.js';
 import { createOutputs, type Outputs } from './wiring/createOutputs.js';
 import { createStreamKeyRedactor } from '../media/rtmp/createRtmp.js';
+import { AccessControl } from './access/AccessControl.js';
+import { accessSettings } from './access/accessSettings.js';
 
 /**
  * The running server: SFU, cameras and HTTP, created in dependency order and closed in
@@ -141,13 +143,24 @@ export class Server {
       await identity.close();
       throw error;
     }
-    // 6. HTTP last, so that nothing is served before the cameras exist.
+    // 6. HTTP last, so that nothing is served before the cameras exist. Every entry point is
+    //    guarded from the access table (server/access/accessTable.ts).
+    const access = new AccessControl({
+      settings: accessSettings(config),
+      tokens: identity.tokens,
+      sessions: identity.sessions,
+      audit: identity.audit,
+      logger,
+    });
+    if (config.server.allowUnauthenticated && !config.server.token && config.server.viewerTokens.length === 0) {
+      logger.warn('server.allowUnauthenticated: anyone who reaches this server may watch the cameras');
+    }
     const startedAt = Date.now();
     const app = createHttpApp({
       cameras,
       sfu,
       logger,
-      token: config.server.token,
+      access,
       webRoot: config.server.webRoot,
       startedAt,
       version,
@@ -157,13 +170,12 @@ export class Server {
         decoder: faces.decoder,
         vault: identity.vault,
         cameraIds: [...cameras.keys()],
-        deploymentToken: config.server.token,
         uploadEnroll: { enabled: config.faces.uploadEnroll },
         nft: identity.faceNft,
         disabledReason: faces.disabledReason,
       },
       capture: outputs.capture.routes,
-      stream: { rtmp: outputs.rtmp, cameraIds: [...cameras.keys()], deploymentToken: config.server.token },
+      stream: { rtmp: outputs.rtmp, cameraIds: [...cameras.keys()] },
       mjpeg: outputs.mjpeg,
     });
     let http: HttpServer;
@@ -185,8 +197,8 @@ export class Server {
     // 7. Events on the HTTP server, then the timers and the chain watcher that feed them.
     const hub = new EventHub({
       http,
-      tokens: identity.tokens,
-      sessions: identity.sessions,
+      access,
+      limits: config.limits,
       cameraIds: new Set(cameras.keys()),
       logger,
     });

@@ -50,8 +50,8 @@ export interface BenchServerOptions {
   env?: Record<string, string>;
   /** Copy the server's log to stderr. */
   echo?: boolean;
-  /** Deployment token (`server.token`): operator routes open with it; status requests send it. */
-  token?: string;
+  /** Admin token (`server.adminToken`, ≥ 32 characters): operator routes open with it; status requests send it. */
+  adminToken?: string;
   /** Longest wait for the server to listen and the camera to encode, ms. Default 60 000. */
   timeoutMs?: number;
 }
@@ -102,7 +102,7 @@ export class BenchServer {
     const dir = mkdtempSync(join(tmpdir(), 'ecs-bench-'));
     const configFile = join(dir, 'config.json');
     const config = {
-      server: { host: '127.0.0.1', port: 0, ...(options.token ? { token: options.token } : {}) },
+      server: { host: '127.0.0.1', port: 0, ...(options.adminToken ? { adminToken: options.adminToken } : {}) },
       webrtc: { announcedAddresses: ['127.0.0.1'], bindAddress: '127.0.0.1' },
       camerad: { mode: 'spawn', runtimeDir: join(dir, 'run'), rtpBasePort: await freeUdpPort(true) },
       cameras: [camera],
@@ -130,7 +130,7 @@ export class BenchServer {
         camera.id,
         dir,
         `node ${node.join(' ')}`,
-        options.token,
+        options.adminToken,
       );
       try {
         await server.#waitRunning(timeoutMs);

@@ -32,7 +32,8 @@ import { printJsonLine, printTable, progress as benchProgress } from '../lib/rep
 import { round } from '../lib/stats.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const TOKEN = 'bench-outputs-token';
+/** The admin token: Livepeer start/stop and recordings are operator routes. Viewing needs no token (loopback). */
+const TOKEN = 'bench-outputs-admin-token-0123456789ab';
 const STREAM_KEY = 'bench-key';
 const progress = (message: string): void => benchProgress('outputs', message);
 
@@ -75,7 +76,7 @@ async function webrtcViewer(url: string): Promise<{ frames: Counter; close: () =
   const client = new WeriftTestClient();
   const frames = new Counter();
   const offer = await client.createOffer();
-  const res = await fetch(`${url}/whep/bench?token=${TOKEN}`, {
+  const res = await fetch(`${url}/whep/bench`, {
     method: 'POST',
     headers: { 'content-type': 'application/sdp' },
     body: offer,
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
       server = await BenchServer.start({
         root,
         camera: { id: 'bench', source: 'test://', width: options.width, height: options.height, fps: options.fps },
-        token: TOKEN,
+        adminToken: TOKEN,
         env: {
           ECS_VISION__ENABLED: 'false',
           ECS_OUTPUTS__MJPEG__FPS: String(options.mjpegFps),
@@ -176,7 +177,7 @@ async function main(): Promise<void> {
       let mjpeg: ReturnType<typeof mjpegClient> | undefined;
       let reader: ReturnType<typeof rtmpReader> | undefined;
       if (phase === 'all') {
-        mjpeg = mjpegClient(`${server.url}/mjpeg-stream-with-faces?token=${TOKEN}`);
+        mjpeg = mjpegClient(`${server.url}/mjpeg-stream-with-faces`);
         await api(server.url, 'POST', '/api/stream/livepeer/start');
         const deadline = Date.now() + 30_000;
         for (;;) {

@@ -34,8 +34,6 @@ export interface CaptureDeps {
   config: CaptureConfig;
   /** Faces tracked now on a camera (undefined, or returning undefined: face analysis is off). */
   faces?: FacesInFrame;
-  /** The deployment token (operator access without a session). */
-  deploymentToken: string | undefined;
   logger: Logger;
 }
 
@@ -104,7 +102,6 @@ export function createCapture(deps: CaptureDeps): Capture {
       recordings,
       signer,
       cameraIds: [...deps.cameras.keys()],
-      deploymentToken: deps.deploymentToken,
     },
     close: () =>
       (closing ??= (async () => {

@@ -106,12 +106,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 function resolveConfig(config: Config, root: string, origin: string): ResolvedConfig {
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(root, p));
-  if (!LOOPBACK.has(config.server.host) && !config.server.token && !config.server.allowUnauthenticated) {
-    throw new ConfigError(
-      'server.token',
-      `required when server.host (${config.server.host}) is not loopback; set ECS_SERVER__TOKEN or server.allowUnauthenticated: true`,
-    );
-  }
+  checkAccess(config);
   const cameras = config.cameras.length > 0 ? config.cameras : [sampleCamera(abs(SAMPLE_FOOTAGE))];
   const runtimeDir = abs(config.camerad.runtimeDir);
   const dataDir = abs(config.storage.dataDir);
@@ -149,6 +144,45 @@ function resolveConfig(config: Config, root: string, origin: string): ResolvedCo
     root,
     origin,
   };
+}
+
+/**
+ * The access settings that only make sense together (docs/security.md): beyond loopback a
+ * viewer token is needed (or an explicit `allowUnauthenticated`), and `publicUrl` as soon as the
+ * server is reached from elsewhere or hands out viewer links; tokens are all different.
+ */
+function checkAccess(config: Config): void {
+  const { server } = config;
+  const viewerTokens = [...(server.token ? [server.token] : []), ...server.viewerTokens.map((v) => v.token)];
+  const beyondLoopback = !LOOPBACK.has(server.host);
+  if (beyondLoopback && viewerTokens.length === 0 && !server.allowUnauthenticated) {
+    throw new ConfigError(
+      'server.token',
+      `required when server.host (${server.host}) is not loopback; set ECS_SERVER__TOKEN or server.allowUnauthenticated: true`,
+    );
+  }
+  if ((beyondLoopback || viewerTokens.length > 0) && server.publicUrl === undefined) {
+    throw new ConfigError(
+      'server.publicUrl',
+      `required when ${beyondLoopback ? `server.host (${server.host}) is not loopback` : 'a viewer token is set'}: the address users reach, e.g. https://cam.example.org (ECS_SERVER__PUBLIC_URL)`,
+    );
+  }
+  const names = new Set<string>();
+  server.viewerTokens.forEach(({ name }, i) => {
+    if (name === 'default' || names.has(name)) {
+      throw new ConfigError(`server.viewerTokens[${i}].name`, `"${name}" is taken (default is server.token)`);
+    }
+    names.add(name);
+  });
+  if (new Set(viewerTokens).size !== viewerTokens.length) {
+    throw new ConfigError('server.viewerTokens', 'two viewer tokens are the same: give each viewer their own');
+  }
+  if (server.adminToken !== undefined && viewerTokens.includes(server.adminToken)) {
+    throw new ConfigError(
+      'server.adminToken',
+      'must differ from every viewer token (a viewer link must not open admin routes)',
+    );
+  }
 }
 
 function sampleCamera(path: string): CameraConfig {

@@ -1,8 +1,9 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
 import { Server as SocketServer, type Socket } from 'socket.io';
-import type { SessionManager } from '../sessions/SessionManager.js';
-import type { SessionTokens } from '../sessions/SessionTokens.js';
+import type { AccessControl } from '../access/AccessControl.js';
+import { accessRow } from '../access/accessTable.js';
+import { HttpError } from '../http/HttpError.js';
 import type { SessionClaims } from '../sessions/SessionTypes.js';
 import type { ClientToServerEvents, PUBLIC_EVENTS, ServerToClientEvents } from './EventCatalogue.js';
 
@@ -10,6 +11,10 @@ import type { ClientToServerEvents, PUBLIC_EVENTS, ServerToClientEvents } from '
 interface SocketData {
   cameraId: string;
   claims: SessionClaims | null;
+  /** May hear the camera's public events (viewer level). */
+  viewer: boolean;
+  /** Client address, for the per-address connection count. */
+  address: string;
 }
 
 type HubSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -21,9 +26,13 @@ const operatorRoom = (cameraId: string): string => `operator:${cameraId}`;
 
 /**
  * The server's event hub: socket.io on the HTTP server (path `/socket.io`), typed by
- * `EventCatalogue.ts`. A client authenticates with its session token
- * (`io(url, { auth: { token } })`) and is scoped to the token's camera; without a token it
- * names a camera (`auth: { cameraId }`) and hears only that camera's public events. Identity
+ * `EventCatalogue.ts`. Admission follows the access table's socket.io row (viewer or session):
+ * the `Host` and `Origin` are checked on every engine request (WebSockets are not covered by
+ * CORS, so a foreign origin is refused outright), connections are rate limited and capped per
+ * address and in total. A client authenticates with its session token
+ * (`io(url, { auth: { token } })`) and is scoped to the token's camera, and/or with a viewer
+ * token (`auth: { viewerToken }`, or `auth: { token }` when it is not a session token) naming a
+ * camera (`auth: { cameraId }`). Public events go only to viewer-level sockets; identity
  * events go to the wallet's own sockets and the operator's, never to anonymous ones. A socket
  * whose session ends is told (`session:expired`) and disconnected.
  *
@@ -33,6 +42,9 @@ const operatorRoom = (cameraId: string): string => `operator:${cameraId}`;
 export class EventHub {
   readonly #io: SocketServer<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
   readonly #logger: Logger;
+  /** Admitted sockets, in total and per client address. */
+  #clients = 0;
+  readonly #perAddress = new Map<string, number>();
   #closed = false;
 
   /**
@@ -41,36 +53,69 @@ export class EventHub {
    */
   constructor(opts: {
     http: HttpServer;
-    tokens: SessionTokens;
-    sessions: SessionManager;
+    access: AccessControl;
+    /** `limits.socketsPerAddress` and `limits.socketsTotal`. */
+    limits: { socketsPerAddress: number; socketsTotal: number };
     cameraIds: ReadonlySet<string>;
     logger: Logger;
   }) {
     this.#logger = opts.logger.child({ module: 'events' });
-    this.#io = new SocketServer(opts.http, { serveClient: false, cors: { origin: true } });
+    const { access } = opts;
+    const row = accessRow('CONNECT', '/socket.io/');
+    if (!row) throw new Error('no access-table row for socket.io');
+    this.#io = new SocketServer(opts.http, {
+      serveClient: false,
+      cors: { origin: (origin, callback) => callback(null, access.origins.corsGrant(origin) !== undefined) },
+      allowRequest: (req, callback) => {
+        try {
+          const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+          access.origins.check(req.headers.host, origin, 'GET', true);
+          callback(null, true);
+        } catch (error) {
+          callback((error as Error).message, false);
+        }
+      },
+    });
     this.#io.use((socket: HubSocket, next) => {
-      const auth = (socket.handshake.auth ?? {}) as { token?: unknown; cameraId?: unknown };
+      const auth = (socket.handshake.auth ?? {}) as { token?: unknown; viewerToken?: unknown; cameraId?: unknown };
+      const text = (value: unknown): string => (typeof value === 'string' ? value.slice(0, 4096) : '');
       const reject = (message: string): void => next(new Error(message));
-      if (typeof auth.token === 'string' && auth.token !== '') {
-        opts.tokens.verify(auth.token).then(
-          (claims) => {
-            if (!opts.sessions.getOpen(claims.sid)) return reject('session ended: sign in again');
-            socket.data = { cameraId: claims.cameraId, claims };
-            next();
-          },
-          (error: unknown) => reject((error as Error).message),
-        );
-        return;
-      }
-      const cameraId = typeof auth.cameraId === 'string' ? auth.cameraId : [...opts.cameraIds][0];
-      if (cameraId === undefined || !opts.cameraIds.has(cameraId))
-        return reject(`unknown camera "${String(auth.cameraId)}"`);
-      socket.data = { cameraId, claims: null };
-      next();
+      void (async () => {
+        const caller = await access.admitSocket(socket.request, {
+          bearer: text(auth.token),
+          queryToken: text(auth.viewerToken),
+        });
+        access.policy.check(caller, row);
+        if (this.#clients >= opts.limits.socketsTotal) {
+          throw new HttpError(503, `the server has its maximum of ${opts.limits.socketsTotal} event connections`);
+        }
+        if ((this.#perAddress.get(caller.address) ?? 0) >= opts.limits.socketsPerAddress) {
+          throw new HttpError(429, `this address has ${opts.limits.socketsPerAddress} event connections already`);
+        }
+        const claims = caller.session?.claims ?? null;
+        const cameraId =
+          claims?.cameraId ?? (typeof auth.cameraId === 'string' ? auth.cameraId : [...opts.cameraIds][0]);
+        if (cameraId === undefined || !opts.cameraIds.has(cameraId)) {
+          throw new HttpError(404, `unknown camera "${String(auth.cameraId)}"`);
+        }
+        const viewer = access.policy.satisfies(caller, 'viewer');
+        socket.data = { cameraId, claims, viewer, address: caller.address };
+      })().then(
+        () => next(),
+        (error: unknown) => reject((error as Error).message),
+      );
     });
     this.#io.on('connection', (socket: HubSocket) => {
-      const { cameraId, claims } = socket.data;
-      const rooms = [cameraRoom(cameraId)];
+      const { cameraId, claims, viewer, address } = socket.data;
+      this.#clients += 1;
+      this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
+      socket.once('disconnect', () => {
+        this.#clients -= 1;
+        const left = (this.#perAddress.get(address) ?? 1) - 1;
+        if (left > 0) this.#perAddress.set(address, left);
+        else this.#perAddress.delete(address);
+      });
+      const rooms = viewer ? [cameraRoom(cameraId)] : [];
       if (claims) rooms.push(claims.role === 'operator' ? operatorRoom(cameraId) : walletRoom(cameraId, claims.wallet));
       if (claims?.role === 'operator') rooms.push(walletRoom(cameraId, claims.wallet));
       void socket.join(rooms);

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AccessControl } from '../access/AccessControl.js';
 import type { Camera } from '../../media/camera/Camera.js';
 import type { Sfu } from '../../media/sfu/SfuTypes.js';
 import type { Mjpeg } from '../../media/mjpeg/createMjpeg.js';
@@ -12,8 +13,8 @@ export interface HttpDeps {
   cameras: ReadonlyMap<string, Camera>;
   sfu: Sfu;
   logger: Logger;
-  /** Bearer token protecting WHEP and status; undefined = open (loopback only). */
-  token: string | undefined;
+  /** Who may call what (server/access): the gate, the route guards, the WHEP viewer caps. */
+  access: AccessControl;
   /** Folder of the built viewer app. */
   webRoot: string;
   /** Server start, ms since epoch. */

@@ -6,7 +6,6 @@ import Koa from 'koa';
 import serve from 'koa-static';
 import type { HttpDeps } from './HttpDeps.js';
 import { errorMiddleware } from './errorMiddleware.js';
-import { sessionAuth } from './sessionAuth.js';
 import { cameraRouter } from './routers/cameraRouter.js';
 import { captureRouter } from './routers/captureRouter.js';
 import { mjpegRouter } from './routers/mjpegRouter.js';
@@ -19,16 +18,20 @@ import { statusRouter } from './routers/statusRouter.js';
 import { whepRouter } from './routers/whepRouter.js';
 
 /**
- * Builds the Koa app from its dependencies: error mapping, CORS (WHEP players on other origins
- * need `Location`), SDP bodies as text (64 KiB at most), session tokens, the routers, and the
- * viewer app.
+ * Builds the Koa app from its dependencies: error mapping, the access gate (Host, Origin,
+ * security headers, the caller), CORS for the configured origins only (WHEP players on other
+ * origins need `Location`), SDP bodies as text (64 KiB at most), the routers with their guards
+ * from the access table, and the viewer app.
+ * @throws Error when a route has no access-table row.
  */
 export function createHttpApp(deps: HttpDeps): Koa {
   const app = new Koa();
   const logger = deps.logger.child({ module: 'http' });
   app.use(errorMiddleware(logger));
+  app.use(deps.access.gate());
   app.use(
     cors({
+      origin: (ctx) => deps.access.origins.corsGrant(ctx.get('origin') || undefined) ?? '',
       exposeHeaders: ['Location', 'ETag', 'Accept-Ranges', 'Content-Range', 'Content-Length'],
       allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Range', 'If-Range'],
     }),
@@ -41,19 +44,20 @@ export function createHttpApp(deps: HttpDeps): Koa {
       jsonLimit: '64kb',
     }),
   );
-  app.use(sessionAuth(deps.identity));
-  for (const router of [
+  const routers = [
     healthRouter(deps),
     statusRouter(deps),
     cameraRouter(deps),
     openapiRouter(deps.version),
     sessionRouter(deps.identity),
     faceRouter(deps.faces),
-    whepRouter({ ...deps, logger }),
+    whepRouter({ ...deps, logger, caps: deps.access.viewerCaps }),
     captureRouter(deps.capture),
     streamRouter(deps.stream),
-    mjpegRouter({ mjpeg: deps.mjpeg, token: deps.token }),
-  ]) {
+    mjpegRouter({ mjpeg: deps.mjpeg }),
+  ];
+  deps.access.protect(routers);
+  for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

@@ -29,6 +29,7 @@ export function errorMiddleware(logger: Logger): Middleware {
       const status = statusOf(error);
       const field = (error as { field?: string }).field;
       ctx.status = status;
+      if (error instanceof HttpError && error.headers) ctx.set(error.headers);
       const deliberate = error instanceof HttpError || error instanceof InvalidStateError;
       if (status >= 500 && !deliberate) {
         logger.error({ err: error, method: ctx.method, path: ctx.path }, 'request failed');

@@ -1,3 +1,4 @@
+import { ACCESS_TABLE, accessRow } from '../access/accessTable.js';
 import { capturePaths, captureSchemas } from './openapiCapture.js';
 import { facePathsAll } from './openapiFaces.js';
 import { mjpegPaths } from './openapiMjpeg.js';
@@ -11,6 +12,10 @@ import { sessionComponents, sessionPaths } from './openapiSessions.js';
  * route is described).
  */
 export function openApiDocument(version: string): Record<string, unknown> {
+  return withAccess(document(version));
+}
+
+function document(version: string): Record<string, unknown> {
   const bearer = [{ bearer: [] }, { queryToken: [] }, {}];
   return {
     openapi: '3.1.0',
@@ -18,7 +23,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       title: 'Edge camera server',
       version,
       description:
-        'WebRTC-first camera media server. Viewers use WHEP; status and WHEP need the token when one is configured (required when listening beyond loopback).',
+        'WebRTC-first camera media server. Viewers use WHEP. Each operation names who may call it in `x-access` (any one of the levels passes; docs/security.md explains them): open, viewer (a viewer token, or a loopback client when none is configured), session (any wallet), checkedIn (a wallet checked in at the camera), owner (the owner’s session; the operator passes), operator (the operator wallet’s session or the admin token). 429 answers carry Retry-After.',
     },
     components: {
       securitySchemes: {
@@ -258,5 +263,25 @@ export function openApiDocument(version: string): Record<string, unknown> {
         },
       },
     },
+  };
+}
+
+/**
+ * Adds each operation's row of the access table as `x-access` (the levels any one of which
+ * passes, the rate bucket, whether it is audited), and the socket.io entry point as
+ * `x-access-socket.io`, so the document and the router read one table.
+ */
+function withAccess(doc: Record<string, unknown>): Record<string, unknown> {
+  const paths = doc.paths as Record<string, Record<string, Record<string, unknown>>>;
+  for (const [path, item] of Object.entries(paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      const row = accessRow(method, path.replace(/\{([A-Za-z]+)\}/g, ':$1'));
+      if (row) operation['x-access'] = { anyOf: row.anyOf, rate: row.rate, audited: row.audit === true };
+    }
+  }
+  const socket = ACCESS_TABLE.find((row) => row.transport === 'socket.io');
+  return {
+    ...doc,
+    ...(socket ? { 'x-access-socket.io': { path: socket.path, anyOf: socket.anyOf, rate: socket.rate } } : {}),
   };
 }

@@ -43,7 +43,6 @@ export function createOutputs(
       sweepIntervalS: config.outputs.retention.sweepIntervalS,
     },
     ...(faces ? { faces: (cameraId: string) => faces.facesInFrame(cameraId) } : {}),
-    deploymentToken: config.server.token,
     logger,
   });
   const mjpeg = createMjpeg({ cameras, config: config.outputs.mjpeg, logger });

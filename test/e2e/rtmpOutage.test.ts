@@ -16,7 +16,8 @@ import { startRtmpServer } from '../helpers/rtmpServer.js';
 const root = projectRoot();
 /** A stream key that must never appear in a log line, a response or an event. */
 const STREAM_KEY = 'sk-e2e-9f3b7c1d2a';
-const TOKEN = 'e2e-operator-token';
+const TOKEN = 'e2e-viewer-token-0123';
+const ADMIN = 'e2e-admin-token-0123456789abcdef-xyz';
 
 interface StreamStatus {
   camera: string;
@@ -68,7 +69,7 @@ describe('Livepeer RTMP egress through an ingest outage', { timeout: 300_000 }, 
   let base = '';
   let log = '';
   const api = async (method: string, path: string): Promise<{ status: number; text: string }> => {
-    const res = await fetch(new URL(path, base), { method, headers: { authorization: `Bearer ${TOKEN}` } });
+    const res = await fetch(new URL(path, base), { method, headers: { authorization: `Bearer ${ADMIN}` } });
     return { status: res.status, text: await res.text() };
   };
   const streamStatus = async (): Promise<StreamStatus> => {
@@ -84,7 +85,7 @@ describe('Livepeer RTMP egress through an ingest outage', { timeout: 300_000 }, 
     writeFileSync(
       configFile,
       JSON.stringify({
-        server: { host: '127.0.0.1', port: 0, token: TOKEN },
+        server: { host: '127.0.0.1', port: 0, token: TOKEN, adminToken: ADMIN, publicUrl: 'http://127.0.0.1/' },
         webrtc: { announcedAddresses: ['127.0.0.1'], bindAddress: '127.0.0.1' },
         camerad: { runtimeDir: join(dir, 'run'), rtpBasePort: await freeUdpPort(true) },
         storage: { dataDir: join(dir, 'state') },

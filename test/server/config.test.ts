@@ -112,11 +112,70 @@ describe('configuration', () => {
     );
   });
 
-  it('requires a token when listening beyond loopback', () => {
+  it('requires a token and the public URL when listening beyond loopback', () => {
     rejects(() => loadConfig(root, undefined, { ECS_SERVER__HOST: '0.0.0.0' }), 'server.token', /required/);
+    rejects(
+      () => loadConfig(root, undefined, { ECS_SERVER__HOST: '0.0.0.0', ECS_SERVER__TOKEN: 'x'.repeat(16) }),
+      'server.publicUrl',
+      /required/,
+    );
+    rejects(
+      () => loadConfig(root, undefined, { ECS_SERVER__TOKEN: 'x'.repeat(16) }),
+      'server.publicUrl',
+      /viewer token/,
+    );
     assert.equal(
-      loadConfig(root, undefined, { ECS_SERVER__HOST: '0.0.0.0', ECS_SERVER__TOKEN: 'x'.repeat(16) }).server.host,
+      loadConfig(root, undefined, {
+        ECS_SERVER__HOST: '0.0.0.0',
+        ECS_SERVER__TOKEN: 'x'.repeat(16),
+        ECS_SERVER__PUBLIC_URL: 'https://cam.example.org',
+      }).server.host,
       '0.0.0.0',
+    );
+  });
+
+  it('refuses access settings that would mix viewers and admins', () => {
+    const base = { ECS_SERVER__PUBLIC_URL: 'https://cam.example.org', ECS_SERVER__TOKEN: 'v'.repeat(32) };
+    rejects(
+      () => loadConfig(root, undefined, { ...base, ECS_SERVER__ADMIN_TOKEN: 'v'.repeat(32) }),
+      'server.adminToken',
+      /differ/,
+    );
+    rejects(
+      () => loadConfig(root, undefined, { ...base, ECS_SERVER__ADMIN_TOKEN: 'short' }),
+      'server.adminToken',
+      /32/,
+    );
+    rejects(
+      () =>
+        loadConfig(root, undefined, {
+          ...base,
+          ECS_SERVER__VIEWER_TOKENS: JSON.stringify([
+            { name: 'alice', token: 'a'.repeat(20) },
+            { name: 'alice', token: 'b'.repeat(20) },
+          ]),
+        }),
+      'server.viewerTokens[1].name',
+      /taken/,
+    );
+    rejects(
+      () =>
+        loadConfig(root, undefined, {
+          ...base,
+          ECS_SERVER__VIEWER_TOKENS: JSON.stringify([{ name: 'bob', token: 'v'.repeat(32) }]),
+        }),
+      'server.viewerTokens',
+      /same/,
+    );
+    rejects(
+      () => loadConfig(root, undefined, { ECS_SERVER__CORS_ORIGINS: '["https://app.example.org/"]' }),
+      'server.corsOrigins[0]',
+      /origin/,
+    );
+    rejects(
+      () => loadConfig(root, undefined, { ECS_SERVER__TRUST_PROXY: '["proxy.local"]' }),
+      'server.trustProxy[0]',
+      /IP/,
     );
   });
 

@@ -4,6 +4,7 @@ import { startTestServer } from '../helpers/testServer.js';
 import { WeriftTestClient, waitFor } from '../helpers/weriftClient.js';
 
 const TOKEN = 'a-test-token-of-32-characters-xx';
+const ADMIN = 'a-test-admin-token-of-at-least-32-chars';
 
 /** An offer that can only receive VP8 (what a VP8-only player would send). */
 const VP8_OFFER = [
@@ -35,6 +36,8 @@ describe('WHEP over HTTP against the real server and camerad', { timeout: 120_00
   before(async () => {
     ctx = await startTestServer({
       ECS_SERVER__TOKEN: TOKEN,
+      ECS_SERVER__ADMIN_TOKEN: ADMIN,
+      ECS_SERVER__PUBLIC_URL: 'http://127.0.0.1/',
       ECS_CAMERAD__RTP_BASE_PORT: '16004',
       ECS_CAMERAS: JSON.stringify([
         { id: 'cam', source: 'test://', width: 320, height: 240, fps: 15, bitrateKbps: 300 },
@@ -126,7 +129,7 @@ describe('WHEP over HTTP against the real server and camerad', { timeout: 120_00
     const probe = (body: string, camera = 'cam', type = 'application/json') =>
       fetch(`${ctx.url}/api/cameras/${camera}/probe`, {
         method: 'POST',
-        headers: { 'content-type': type, ...auth },
+        headers: { 'content-type': type, authorization: `Bearer ${ADMIN}` },
         body,
       });
     const cameraStatus = async () =>
@@ -160,6 +163,13 @@ describe('WHEP over HTTP against the real server and camerad', { timeout: 120_00
       await expectError(await probe('enabled', 'cam', 'text/plain'), 415, /application\/json/);
       const anonymous = await fetch(`${ctx.url}/api/cameras/cam/probe`, { method: 'POST', body: '{}' });
       assert.equal(anonymous.status, 401);
+      // The viewer token watches; it does not switch the probe (an operator action).
+      const viewer = await fetch(`${ctx.url}/api/cameras/cam/probe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...auth },
+        body: '{"enabled": true}',
+      });
+      assert.equal(viewer.status, 403);
     });
 
     it('lists the viewers with their counters', async () => {

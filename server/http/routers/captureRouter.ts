@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import Router from '@koa/router';
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
 import send from 'send';
 import { z } from 'zod';
 import { CameradError } from '../../../media/core/errors.js';
@@ -12,7 +12,7 @@ import { type MediaCursor, MediaStore } from '../../capture/MediaStore.js';
 import type { MediaUrlSigner } from '../../capture/MediaUrlSigner.js';
 import type { PhotoCapture } from '../../capture/PhotoCapture.js';
 import type { RecordingManager } from '../../capture/RecordingManager.js';
-import { hasDeploymentToken } from '../authMiddleware.js';
+import { callerOf as accessCallerOf } from '../../access/AccessControl.js';
 import { HttpError } from '../HttpError.js';
 import { parseJsonBody } from '../parseJsonBody.js';
 import type { RequestSession } from '../sessionAuth.js';
@@ -26,8 +26,6 @@ export interface CaptureRouterDeps {
   signer: MediaUrlSigner;
   /** Configured cameras; the first is the default for the deployment token. */
   cameraIds: readonly string[];
-  /** The deployment token (operator access without a session); undefined: none configured. */
-  deploymentToken: string | undefined;
 }
 
 /** Page size of the listings: default and maximum. */
@@ -55,9 +53,9 @@ const KINDS: Record<MediaKind, { base: string; contentType: string; ext: string 
   video: { base: '/api/videos', contentType: 'video/mp4', ext: 'mp4' },
 };
 
-/** Who calls: session (wallet, role, camera) or the deployment token (operator, any camera). */
+/** Who calls: session (wallet, role, camera) or the admin token (operator, any camera). */
 interface Caller extends MediaCaller {
-  /** The session's camera; undefined for the deployment token. */
+  /** The session's camera; undefined for the admin token. */
   cameraId: string | undefined;
 }
 
@@ -70,7 +68,7 @@ interface Caller extends MediaCaller {
  * - `GET /api/photos/:id`, `GET /api/videos/:id` → the file (Range, If-Range, 206, 416; HEAD).
  * - `DELETE /api/photos/:id`, `DELETE /api/videos/:id`.
  * Access: a wallet's session (at its own camera) or the operator (the operator wallet's session,
- * or the deployment token, which may name any camera). Lists show the caller's own items (the
+ * or the admin token, which may name any camera; server/access/accessTable.ts). Lists show the caller's own items (the
  * operator: all). A file is served to its owner, the operator, or anyone holding its signed URL
  * (`signedUrl` in the metadata, for `<img>`/`<video>`); deleting is for the owner or the
  * operator, and never while recording (409). Stopping a recording: its owner or the operator.
@@ -85,17 +83,13 @@ export function captureRouter(deps: CaptureRouterDeps): Router {
       const { claims } = session;
       return { wallet: claims.wallet, operator: claims.role === 'operator', cameraId: claims.cameraId };
     }
-    if (hasDeploymentToken(ctx, deps.deploymentToken)) return { wallet: null, operator: true, cameraId: undefined };
+    if (accessCallerOf(ctx).admin) return { wallet: null, operator: true, cameraId: undefined };
     sessionOf(ctx); // 401 naming the missing session
     throw new HttpError(401, 'sign in first', 'authorization');
   };
-  const signedIn: Middleware = async (ctx, next) => {
-    ctx.state.caller = callerOf(ctx);
-    return next();
-  };
-  const caller = (ctx: Context): Caller => ctx.state.caller as Caller;
+  const caller = callerOf;
 
-  /** The camera a request acts on: the session's, or for the deployment token the named/first one. */
+  /** The camera a request acts on: the session's, or for the admin token the named/first one. */
   const cameraOf = (who: Caller, requested: string | undefined): string => {
     if (who.cameraId !== undefined) {
       if (requested !== undefined && requested !== who.cameraId) {
@@ -169,7 +163,7 @@ export function captureRouter(deps: CaptureRouterDeps): Router {
     ctx.body = view(await capture(() => deps.recordings.stop(cameraId), deps.store.mediaDir));
   };
 
-  router.post('/api/capture', signedIn, async (ctx) => {
+  router.post('/api/capture', async (ctx) => {
     const body = optionalJsonBody(ctx, cameraBody);
     const cameraId = cameraOf(caller(ctx), body.cameraId);
     const item = await capture(() => deps.photos.capture(cameraId, caller(ctx)), deps.store.mediaDir);
@@ -178,17 +172,17 @@ export function captureRouter(deps: CaptureRouterDeps): Router {
     ctx.body = view(item);
   });
 
-  router.post('/api/record/start', signedIn, async (ctx) => {
+  router.post('/api/record/start', async (ctx) => {
     const body = optionalJsonBody(ctx, cameraBody);
     await startRecording(ctx, cameraOf(caller(ctx), body.cameraId));
   });
 
-  router.post('/api/record/stop', signedIn, async (ctx) => {
+  router.post('/api/record/stop', async (ctx) => {
     const body = optionalJsonBody(ctx, cameraBody);
     await stopRecording(ctx, cameraOf(caller(ctx), body.cameraId));
   });
 
-  router.post('/api/record', signedIn, async (ctx) => {
+  router.post('/api/record', async (ctx) => {
     const body = optionalJsonBody(ctx, toggleBody);
     const cameraId = cameraOf(caller(ctx), body.cameraId);
     const recording = deps.recordings.current(cameraId) !== undefined;
@@ -199,7 +193,7 @@ export function captureRouter(deps: CaptureRouterDeps): Router {
   for (const kind of ['photo', 'video'] as const) {
     const { base } = KINDS[kind];
 
-    router.get(base, signedIn, (ctx) => {
+    router.get(base, (ctx) => {
       const who = caller(ctx);
       const query = parseQuery(ctx, listQuery);
       let before: MediaCursor | undefined;
@@ -219,7 +213,7 @@ export function captureRouter(deps: CaptureRouterDeps): Router {
     router.get(`${base}/:id`, async (ctx) => {
       const item = itemOf(ctx, kind);
       if (!deps.signer.verify(item.id, ctx.query.exp, ctx.query.sig)) {
-        if (ctx.query.sig !== undefined && !ctx.state.session && !hasDeploymentToken(ctx, deps.deploymentToken)) {
+        if (ctx.query.sig !== undefined && !ctx.state.session && !accessCallerOf(ctx).admin) {
           throw new HttpError(403, 'signed URL expired or not valid: list the items again for a new one', 'sig');
         }
         if (!mayAccess(callerOf(ctx), item)) throw new HttpError(403, `this ${kind} belongs to another wallet`, 'id');
@@ -227,7 +221,7 @@ export function captureRouter(deps: CaptureRouterDeps): Router {
       await serveFile(ctx, deps.store, item);
     });
 
-    router.delete(`${base}/:id`, signedIn, (ctx) => {
+    router.delete(`${base}/:id`, (ctx) => {
       const item = itemOf(ctx, kind);
       if (!mayAccess(caller(ctx), item)) {
         throw new HttpError(403, `only the owner or the operator may delete this ${kind}`, 'id');

@@ -11,7 +11,7 @@ import type { RgbImage } from '../../vision/visionTypes.js';
 import { HttpError } from '../HttpError.js';
 import { parseJsonBody } from '../parseJsonBody.js';
 import { readImageBody } from '../readImageBody.js';
-import { requireOperator, requireSession, sessionOf } from '../sessionAuth.js';
+import { sessionOf } from '../sessionAuth.js';
 import { walletAddress } from './sessionRouter.js';
 
 const enrollBody = z.strictObject({ nft: z.boolean().default(false) });
@@ -27,7 +27,6 @@ export interface FaceRouterDeps {
   decoder: ImageDecoder;
   vault: BiometricVault;
   cameraIds: readonly string[];
-  deploymentToken: string | undefined;
   /** Enrolment from an uploaded image (off by default: anyone could enrol someone else's photo). */
   uploadEnroll: { enabled: boolean };
   /** Present when the chain is configured: enrolment can also build the face NFT. */
@@ -77,7 +76,7 @@ export function faceRouter(deps: FaceRouterDeps): Router {
         : { enabled: false, reason: deps.disabledReason ?? 'disabled' };
     });
 
-    router.post(`${prefix}/enroll`, requireSession(), async (ctx) => {
+    router.post(`${prefix}/enroll`, async (ctx) => {
       const faces = facesOf();
       const { caller, cameraId } = callerOf(ctx);
       const isImage = ctx.request.type.startsWith('image/');
@@ -120,7 +119,7 @@ export function faceRouter(deps: FaceRouterDeps): Router {
       ctx.body = { wallet: caller.wallet, cameraId, ...shown, ...(nftTx ? { nft: nftTx } : {}) };
     });
 
-    router.post(`${prefix}/recognize`, requireSession(), async (ctx) => {
+    router.post(`${prefix}/recognize`, async (ctx) => {
       const faces = facesOf();
       const { caller, cameraId } = callerOf(ctx);
       const image = await uploadOf(ctx);
@@ -128,7 +127,7 @@ export function faceRouter(deps: FaceRouterDeps): Router {
       ctx.body = { cameraId, threshold: faces.threshold, faces: await faces.recognize(cameraId, caller, image) };
     });
 
-    router.get(`${prefix}/enrolled`, requireSession(), (ctx) => {
+    router.get(`${prefix}/enrolled`, (ctx) => {
       const faces = facesOf();
       const { caller, cameraId } = callerOf(ctx);
       const inGallery = faces.galleryWallets(cameraId);
@@ -139,7 +138,7 @@ export function faceRouter(deps: FaceRouterDeps): Router {
           : { cameraId, wallets: inGallery.filter((w) => w === caller.wallet), own: { stored } };
     });
 
-    router.delete(`${prefix}/:wallet`, requireSession(), (ctx) => {
+    router.delete(`${prefix}/:wallet`, (ctx) => {
       const faces = facesOf();
       const { caller } = callerOf(ctx);
       const parsed = walletAddress.safeParse(ctx.params.wallet);
@@ -150,13 +149,13 @@ export function faceRouter(deps: FaceRouterDeps): Router {
       ctx.body = { wallet: parsed.data, ...faces.deleteWallet(parsed.data, `${caller.role}:${caller.wallet}`) };
     });
 
-    router.post(`${prefix}/threshold`, requireOperator(deps.deploymentToken), (ctx) => {
+    router.post(`${prefix}/threshold`, (ctx) => {
       const faces = facesOf();
       const { threshold } = parseJsonBody(ctx, thresholdBody);
       ctx.body = { threshold: faces.setThreshold(threshold) };
     });
 
-    router.post(`${prefix}/clear`, requireOperator(deps.deploymentToken), (ctx) => {
+    router.post(`${prefix}/clear`, (ctx) => {
       const faces = facesOf();
       const cameraId = operatorCamera(ctx);
       const actor = ctx.state.session ? `operator:${sessionOf(ctx).claims.wallet}` : 'operator:deployment-token';
@@ -164,13 +163,13 @@ export function faceRouter(deps: FaceRouterDeps): Router {
     });
   }
 
-  router.post('/api/face/overlays', requireOperator(deps.deploymentToken), async (ctx) => {
+  router.post('/api/face/overlays', async (ctx) => {
     const faces = facesOf();
     const { enabled } = parseJsonBody(ctx, enabledBody);
     ctx.body = { enabled: await faces.setOverlays(enabled) };
   });
 
-  router.post('/api/face/upload-enroll', requireOperator(deps.deploymentToken), (ctx) => {
+  router.post('/api/face/upload-enroll', (ctx) => {
     const { enabled } = parseJsonBody(ctx, enabledBody);
     deps.uploadEnroll.enabled = enabled;
     ctx.body = { enabled };

@@ -3,13 +3,10 @@ import type { Context } from 'koa';
 import type { Mjpeg } from '../../../media/mjpeg/createMjpeg.js';
 import type { StillVariant } from '../../../media/mjpeg/MjpegTypes.js';
 import { HttpError } from '../HttpError.js';
-import { requireToken } from '../authMiddleware.js';
 
 /** What {@link mjpegRouter} needs. */
 export interface MjpegRouterDeps {
   mjpeg: Mjpeg;
-  /** Deployment token (undefined = open, loopback only): the same rule as WHEP viewing. */
-  token: string | undefined;
 }
 
 /** Seconds a client turned away with 503 is told to wait (`Retry-After`). */
@@ -22,8 +19,8 @@ function unavailable(ctx: Context, message: string, field?: string): never {
 }
 
 /**
- * MJPEG over HTTP (the seed API's paths), token-protected like WHEP (`Authorization: Bearer` or
- * `?token=` for `<img>` tags):
+ * MJPEG over HTTP (the seed API's paths), viewer access like WHEP (server/access/accessTable.ts;
+ * `Authorization: Bearer` or `?token=` for `<img>` tags):
  * - `GET /stream`, `GET /mjpeg-stream`: the clean picture; `GET /mjpeg-stream-with-faces`: the
  *   picture with the overlay boxes (the private overlay policy). `?camera=<id>` picks the camera
  *   (default: the first configured). 200 `multipart/x-mixed-replace; boundary=…`, one
@@ -34,7 +31,6 @@ function unavailable(ctx: Context, message: string, field?: string): never {
  */
 export function mjpegRouter(deps: MjpegRouterDeps): Router {
   const router = new Router();
-  const auth = requireToken(deps.token);
 
   const stream = (variant: StillVariant) => (ctx: Context) => {
     // 1. camera exists and runs
@@ -70,10 +66,10 @@ export function mjpegRouter(deps: MjpegRouterDeps): Router {
     ctx.respond = false;
   };
 
-  router.get('/stream', auth, stream('clean'));
-  router.get('/mjpeg-stream', auth, stream('clean'));
-  router.get('/mjpeg-stream-with-faces', auth, stream('overlays'));
-  router.get('/api/mjpeg', auth, (ctx) => {
+  router.get('/stream', stream('clean'));
+  router.get('/mjpeg-stream', stream('clean'));
+  router.get('/mjpeg-stream-with-faces', stream('overlays'));
+  router.get('/api/mjpeg', (ctx) => {
     ctx.body = deps.mjpeg.stats();
   });
   return router;

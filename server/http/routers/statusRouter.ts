@@ -1,11 +1,10 @@
 import Router from '@koa/router';
 import type { HttpDeps } from '../HttpDeps.js';
-import { requireToken } from '../authMiddleware.js';
 
-/** `GET /api/status`: cameras, source, encoder, fps, bitrate, viewers, uptime. Token-protected. */
-export function statusRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'token' | 'startedAt' | 'version'>): Router {
+/** `GET /api/status`: cameras, source, encoder, fps, bitrate, viewers, uptime. Viewer access (server/access/accessTable.ts). */
+export function statusRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'startedAt' | 'version'>): Router {
   const router = new Router();
-  router.get('/api/status', requireToken(deps.token), (ctx) => {
+  router.get('/api/status', (ctx) => {
     const cameras = [...deps.cameras.values()].map((camera) => camera.status());
     ctx.body = {
       version: deps.version,

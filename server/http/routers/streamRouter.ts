@@ -5,10 +5,8 @@ import { CameradError, InvalidStateError } from '../../../media/core/errors.js';
 import { LivepeerConfigError } from '../../../media/rtmp/LivepeerConfigError.js';
 import type { Rtmp } from '../../../media/rtmp/createRtmp.js';
 import type { RtmpEgress } from '../../../media/rtmp/RtmpEgress.js';
-import { requireToken } from '../authMiddleware.js';
 import { HttpError } from '../HttpError.js';
 import { parseJsonBody } from '../parseJsonBody.js';
-import { requireOperator } from '../sessionAuth.js';
 
 const cameraBody = z.strictObject({ camera: z.string().optional() });
 
@@ -21,7 +19,6 @@ export interface StreamRouterDeps {
    * operator session names one.
    */
   cameraIds: readonly string[];
-  deploymentToken: string | undefined;
 }
 
 /**
@@ -52,7 +49,7 @@ export function streamRouter(deps: StreamRouterDeps): Router {
   };
   const redacted = (error: unknown): string => deps.rtmp.redactor.redact((error as Error).message ?? String(error));
 
-  router.post('/livepeer/start', requireOperator(deps.deploymentToken), async (ctx) => {
+  router.post('/livepeer/start', async (ctx) => {
     const egress = egressOf(ctx);
     if (egress.active) {
       throw new HttpError(
@@ -83,13 +80,13 @@ export function streamRouter(deps: StreamRouterDeps): Router {
     ctx.status = 200;
   });
 
-  router.post('/livepeer/stop', requireOperator(deps.deploymentToken), async (ctx) => {
+  router.post('/livepeer/stop', async (ctx) => {
     const egress = egressOf(ctx);
     if (!egress.active) throw new HttpError(409, `camera "${egress.camera}" is not streaming`, 'camera');
     ctx.body = { ...(await egress.stop()), playback: deps.rtmp.livepeer.playback };
   });
 
-  router.get('/status', requireToken(deps.deploymentToken), (ctx) => {
+  router.get('/status', (ctx) => {
     ctx.body = { ...deps.rtmp.livepeer, streams: deps.rtmp.status() };
   });
   return router;

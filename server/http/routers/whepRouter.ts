@@ -1,8 +1,9 @@
 import Router from '@koa/router';
 import { parseTrickleFragment, validateWhepOffer } from '../../../media/whep/whepSdp.js';
+import { callerOf } from '../../access/AccessControl.js';
+import type { ViewerCaps } from '../../access/ViewerCaps.js';
 import type { HttpDeps } from '../HttpDeps.js';
 import { HttpError } from '../HttpError.js';
-import { requireToken } from '../authMiddleware.js';
 
 const SDP = 'application/sdp';
 const SDPFRAG = 'application/trickle-ice-sdpfrag';
@@ -10,11 +11,10 @@ const SDPFRAG = 'application/trickle-ice-sdpfrag';
 /**
  * WHEP (RFC 9725 flow, draft-ietf-wish-whep): `POST /whep/:camera` with an SDP offer →
  * 201 + answer + Location; `PATCH` the Location with a trickle-ICE fragment (RFC 8840) → 204;
- * `DELETE` the Location → 200. Token-protected.
+ * `DELETE` the Location → 200. Access: server/access/accessTable.ts (viewer).
  */
-export function whepRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'token' | 'logger'>): Router {
+export function whepRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'logger'> & { caps: ViewerCaps }): Router {
   const router = new Router({ prefix: '/whep' });
-  router.use(requireToken(deps.token));
 
   router.options('/:camera', (ctx) => {
     ctx.set('Accept-Post', SDP);
@@ -30,8 +30,15 @@ export function whepRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'token' | 'l
     const offer = typeof ctx.request.body === 'string' ? ctx.request.body : '';
     validateWhepOffer(offer);
     if (!camera.running) throw new HttpError(503, `camera "${camera.id}" is ${camera.supervisor.state}`, 'camera');
-    // 3. viewer answers
+    // 3. room for one more viewer (per camera, per address), then the viewer answers
+    const { address } = callerOf(ctx);
+    deps.caps.admit(
+      camera.id,
+      address,
+      deps.sfu.viewers(camera.id).map((v) => v.id),
+    );
     const { viewerId, answerSdp } = await deps.sfu.createViewer(camera.id, offer);
+    deps.caps.added(camera.id, viewerId, address);
     ctx.status = 201;
     ctx.type = SDP;
     ctx.set('Location', `/whep/${encodeURIComponent(camera.id)}/${viewerId}`);

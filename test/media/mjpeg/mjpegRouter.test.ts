@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import Koa from 'koa';
 import { type Mjpeg, createMjpeg } from '../../../media/mjpeg/createMjpeg.js';
-import { errorMiddleware } from '../../../server/http/errorMiddleware.js';
 import { mjpegPaths } from '../../../server/http/openapiMjpeg.js';
 import { mjpegRouter } from '../../../server/http/routers/mjpegRouter.js';
+import { type GuardedApp, guardedApp } from '../../helpers/guardedApp.js';
 import { testLogger } from '../../helpers/logger.js';
 import { waitFor } from '../../helpers/weriftClient.js';
 import { FakeStillCamera } from './FakeStillCamera.js';
@@ -18,7 +15,7 @@ describe('mjpegRouter (Koa, fake cameras)', () => {
   const front = new FakeStillCamera('front');
   const back = new FakeStillCamera('back');
   let mjpeg: Mjpeg;
-  let server: Server;
+  let app: GuardedApp;
   let base: string;
   const readers: MjpegTestClient[] = [];
 
@@ -32,22 +29,14 @@ describe('mjpegRouter (Koa, fake cameras)', () => {
       disableDelayMs: 50,
       logger: testLogger,
     });
-    const app = new Koa();
-    app.use(errorMiddleware(testLogger));
-    const router = mjpegRouter({ mjpeg, token: TOKEN });
-    app.use(router.routes());
-    app.use(router.allowedMethods());
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    app = await guardedApp([mjpegRouter({ mjpeg })], { token: TOKEN }, testLogger);
+    base = app.url;
   });
 
   after(async () => {
     for (const reader of readers) reader.close();
     await mjpeg.close();
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    await app.close();
   });
 
   const open = async (path: string, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }) => {
@@ -154,7 +143,7 @@ describe('mjpegRouter (Koa, fake cameras)', () => {
   });
 
   it('the OpenAPI paths describe exactly the routes served', () => {
-    const router = mjpegRouter({ mjpeg, token: undefined });
+    const router = mjpegRouter({ mjpeg });
     const served = router.stack.flatMap((layer) =>
       layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${layer.path}`),
     );

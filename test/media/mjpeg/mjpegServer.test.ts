@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import type { Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Koa from 'koa';
 import sharp from 'sharp';
 import type { Camera } from '../../../media/camera/Camera.js';
-import { type Mjpeg, createMjpeg } from '../../../media/mjpeg/createMjpeg.js';
 import type { MjpegStats } from '../../../media/mjpeg/createMjpeg.js';
 import { projectRoot } from '../../../server/config/projectRoot.js';
-import { errorMiddleware } from '../../../server/http/errorMiddleware.js';
-import { mjpegRouter } from '../../../server/http/routers/mjpegRouter.js';
 import { freeUdpPort } from '../../helpers/freePort.js';
-import { testLogger } from '../../helpers/logger.js';
 import { startTestServer } from '../../helpers/testServer.js';
 import { waitFor } from '../../helpers/weriftClient.js';
 import { MjpegTestClient } from './MjpegTestClient.js';
@@ -38,15 +31,14 @@ describe(
   () => {
     let ctx: Awaited<ReturnType<typeof startTestServer>>;
     let camera: Camera;
-    /** Where the MJPEG routes are: the server's own, or an app of this test (see before()). */
     let base: string;
-    let own: { mjpeg: Mjpeg; http: HttpServer } | undefined;
     const readers: MjpegTestClient[] = [];
     const auth = { authorization: `Bearer ${TOKEN}` };
 
     before(async () => {
       ctx = await startTestServer({
         ECS_SERVER__TOKEN: TOKEN,
+        ECS_SERVER__PUBLIC_URL: 'http://127.0.0.1/',
         ECS_CAMERAD__RTP_BASE_PORT: String(await freeUdpPort(true)),
         ECS_CAMERAS: JSON.stringify([
           { id: 'cam', source: 'test://smpte', width: WIDTH, height: HEIGHT, fps: 30, bitrateKbps: 800 },
@@ -57,31 +49,10 @@ describe(
       camera = ctx.server.cameras.get('cam')!;
       await camera.supervisor.waitRunning(30_000);
       base = ctx.url;
-      if ((await fetch(`${base}/api/mjpeg`, { headers: auth })).status === 404) {
-        // The server does not serve MJPEG (yet): the same module and router around its real camera.
-        const mjpeg = createMjpeg({
-          cameras: ctx.server.cameras,
-          config: { fps: FPS, quality: 80, queueFrames: QUEUE, maxClients: 50 },
-          logger: testLogger,
-        });
-        const app = new Koa();
-        app.use(errorMiddleware(testLogger));
-        app.use(mjpegRouter({ mjpeg, token: TOKEN }).routes());
-        const http = await new Promise<HttpServer>((resolve) => {
-          const s = app.listen(0, '127.0.0.1', () => resolve(s));
-        });
-        own = { mjpeg, http };
-        base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-      }
     });
 
     after(async () => {
       for (const reader of readers) reader.close();
-      if (own) {
-        await own.mjpeg.close();
-        own.http.closeAllConnections();
-        await new Promise((r) => own!.http.close(r));
-      }
       await ctx?.close();
     });
 

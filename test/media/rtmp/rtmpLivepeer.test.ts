@@ -16,7 +16,7 @@ import { pulledSize } from '../../helpers/rtmpPull.js';
 import { startRtmpServer } from '../../helpers/rtmpServer.js';
 import { WalletFlow } from '../../helpers/walletFlow.js';
 
-const TOKEN = 'rtmp-test-operator-token';
+const TOKEN = 'rtmp-test-admin-token-0123456789abcdef';
 
 interface StreamStatus {
   camera: string;
@@ -51,7 +51,7 @@ async function startLoggedServer(env: Record<string, string>): Promise<{
   const runtimeDir = mkdtempSync(join(tmpdir(), 'ecs-rtmp-'));
   const config = loadConfig(projectRoot(), undefined, {
     ECS_SERVER__PORT: '0',
-    ECS_SERVER__TOKEN: TOKEN,
+    ECS_SERVER__ADMIN_TOKEN: TOKEN,
     ECS_CAMERAD__RUNTIME_DIR: runtimeDir,
     ECS_CAMERAD__RTP_BASE_PORT: String(await freeUdpPort(true)),
     ECS_VISION__ENABLED: 'false',

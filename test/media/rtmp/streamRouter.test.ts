@@ -9,24 +9,16 @@ import { createRtmp, type Rtmp } from '../../../media/rtmp/createRtmp.js';
 import { errorMiddleware } from '../../../server/http/errorMiddleware.js';
 import { streamPaths } from '../../../server/http/openapiStream.js';
 import { streamRouter } from '../../../server/http/routers/streamRouter.js';
+import { type GuardedApp, guardedApp } from '../../helpers/guardedApp.js';
 import { ScriptedCamera } from './scriptedCamera.js';
 
 const KEY = 'router-test-key-42';
-const TOKEN = 'router-test-token';
+const TOKEN = 'router-test-admin-token-0123456789abcdef';
 
-/** The stream routes on a bare Koa app (error mapping and JSON bodies as in createHttpApp). */
-async function serve(rtmp: Rtmp, logger: pino.Logger): Promise<{ url: string; http: HttpServer }> {
-  const app = new Koa();
-  app.use(errorMiddleware(logger));
-  app.use(bodyParser({ enableTypes: ['json'] }));
-  const router = streamRouter({ rtmp, cameraIds: [...rtmp.egresses.keys()], deploymentToken: TOKEN });
-  app.use(router.routes());
-  app.use(router.allowedMethods());
-  const http = await new Promise<HttpServer>((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () => resolve(server));
-  });
-  const address = http.address();
-  return { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, http };
+/** The stream routes behind the production access gate, with `TOKEN` as the admin token (and a viewer token set). */
+function serve(rtmp: Rtmp, logger: pino.Logger): Promise<GuardedApp> {
+  const router = streamRouter({ rtmp, cameraIds: [...rtmp.egresses.keys()] });
+  return guardedApp([router], { adminToken: TOKEN, token: 'a-viewer-token-0123456789' }, logger);
 }
 
 describe('stream routes (scripted camerad)', () => {
@@ -42,8 +34,8 @@ describe('stream routes (scripted camerad)', () => {
     logger,
   });
   const unconfigured = createRtmp({ cameras: new Map([['cam', new ScriptedCamera()]]), config: {}, logger });
-  let a: { url: string; http: HttpServer };
-  let b: { url: string; http: HttpServer };
+  let a: GuardedApp;
+  let b: GuardedApp;
   const bodies: string[] = [];
   const call = async (
     base: string,
@@ -72,7 +64,7 @@ describe('stream routes (scripted camerad)', () => {
   after(async () => {
     await rtmp.close();
     await unconfigured.close();
-    for (const s of [a, b]) await new Promise((r) => s?.http.close(r));
+    for (const s of [a, b]) await s?.close();
   });
 
   it('start, start again (409), status, stop, stop again (409), without ever showing the key', async () => {
@@ -142,7 +134,7 @@ describe('stream routes (scripted camerad)', () => {
   });
 
   it('the OpenAPI parts describe exactly the routes served', () => {
-    const router: Router = streamRouter({ rtmp, cameraIds: ['cam'], deploymentToken: TOKEN });
+    const router: Router = streamRouter({ rtmp, cameraIds: ['cam'] });
     const served = router.stack
       .flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${layer.path}`))
       .sort();

@@ -1,0 +1,102 @@
+import type { AccessLevel, EntryPoint, RateBucket } from './accessTypes.js';
+
+/**
+ * The access table: every entry point of the server and what it requires (docs/security.md).
+ * The HTTP app injects each route's guard from this table and refuses to start when a route
+ * has no row (deny by default); the OpenAPI document shows each row as `x-access`; the tests
+ * enumerate it (test/security/accessTable.test.ts).
+ */
+
+const http = (
+  method: string,
+  path: string,
+  anyOf: readonly AccessLevel[],
+  rate: RateBucket = 'api',
+  audit = false,
+): EntryPoint => ({ transport: 'http', method, path, anyOf, rate, ...(audit ? { audit } : {}) });
+
+/** Admin actions: operator only, audited. */
+const admin = (method: string, path: string): EntryPoint => http(method, path, ['operator'], 'api', true);
+
+/** The face routes, served under `/api/face` and the seed API's `/api/face/unified`. */
+const faceRows = (prefix: string): EntryPoint[] => [
+  http('GET', `${prefix}/status`, ['viewer']),
+  http('POST', `${prefix}/enroll`, ['checkedIn'], 'face'),
+  http('POST', `${prefix}/recognize`, ['session', 'operator'], 'face'),
+  http('GET', `${prefix}/enrolled`, ['owner']),
+  http('DELETE', `${prefix}/:wallet`, ['owner']),
+  admin('POST', `${prefix}/threshold`),
+  admin('POST', `${prefix}/clear`),
+];
+
+export const ACCESS_TABLE: readonly EntryPoint[] = [
+  // Open: liveness, the API description, sign-in (the wallet signature is the credential).
+  http('GET', '/api/health', ['open']),
+  http('GET', '/health', ['open']),
+  http('GET', '/api/openapi.json', ['open']),
+  http('GET', '/api/session/config', ['open']),
+  http('POST', '/api/session/challenge', ['open'], 'signin'),
+  http('POST', '/api/session/signin', ['open'], 'signin'),
+  http('POST', '/api/session/refresh', ['open'], 'signin'),
+  // Watching.
+  http('GET', '/api/status', ['viewer']),
+  http('GET', '/api/cameras/:camera/viewers', ['viewer']),
+  http('OPTIONS', '/whep/:camera', ['open']),
+  http('POST', '/whep/:camera', ['viewer'], 'whep'),
+  http('PATCH', '/whep/:camera/:viewer', ['viewer']),
+  http('DELETE', '/whep/:camera/:viewer', ['viewer']),
+  http('GET', '/stream', ['viewer']),
+  http('GET', '/mjpeg-stream', ['viewer']),
+  http('GET', '/mjpeg-stream-with-faces', ['viewer']),
+  http('GET', '/api/mjpeg', ['viewer']),
+  http('GET', '/api/stream/status', ['viewer']),
+  // A wallet's own session.
+  http('GET', '/api/session', ['session']),
+  http('GET', '/api/session/active', ['session']),
+  http('POST', '/api/session/end', ['session']),
+  http('POST', '/api/session/checkin/tx', ['session']),
+  http('POST', '/api/session/checkout/tx', ['session']),
+  http('POST', '/api/session/submit', ['session']),
+  http('POST', '/api/biometrics/purge', ['owner']),
+  // Faces.
+  ...faceRows('/api/face'),
+  ...faceRows('/api/face/unified'),
+  admin('POST', '/api/face/overlays'),
+  admin('POST', '/api/face/upload-enroll'),
+  // Photos and recordings: taking them needs a check-in; reading and deleting, the owner.
+  http('POST', '/api/capture', ['checkedIn', 'operator'], 'capture'),
+  http('POST', '/api/record/start', ['checkedIn', 'operator'], 'capture'),
+  http('POST', '/api/record/stop', ['checkedIn', 'operator']),
+  http('POST', '/api/record', ['checkedIn', 'operator'], 'capture'),
+  http('GET', '/api/photos', ['owner']),
+  http('GET', '/api/videos', ['owner']),
+  // Signed URLs (`?exp=&sig=`) open these without a credential; the handler checks them.
+  http('GET', '/api/photos/:id', ['open']),
+  http('GET', '/api/videos/:id', ['open']),
+  http('DELETE', '/api/photos/:id', ['owner']),
+  http('DELETE', '/api/videos/:id', ['owner']),
+  // Operator controls.
+  admin('POST', '/api/cameras/:camera/probe'),
+  admin('POST', '/api/stream/livepeer/start'),
+  admin('POST', '/api/stream/livepeer/stop'),
+  // Events: public events need a viewer; a session hears its own identity events.
+  {
+    transport: 'socket.io',
+    method: 'CONNECT',
+    path: '/socket.io/',
+    anyOf: ['viewer', 'session'],
+    rate: 'socket',
+  },
+];
+
+/** `METHOD path` → row. */
+export function accessKey(method: string, path: string): string {
+  return `${method.toUpperCase()} ${path}`;
+}
+
+const BY_KEY = new Map(ACCESS_TABLE.map((row) => [accessKey(row.method, row.path), row]));
+
+/** The row of an entry point, or undefined when it has none (which the app refuses). */
+export function accessRow(method: string, path: string): EntryPoint | undefined {
+  return BY_KEY.get(accessKey(method, path));
+}
