@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
-import type { Server as HttpServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
-import Koa from 'koa';
 import pino from 'pino';
 import { createRtmp, type Rtmp } from '../../../media/rtmp/createRtmp.js';
-import { errorMiddleware } from '../../../server/http/errorMiddleware.js';
 import { streamPaths } from '../../../server/http/openapiStream.js';
 import { streamRouter } from '../../../server/http/routers/streamRouter.js';
 import { type GuardedApp, guardedApp } from '../../helpers/guardedApp.js';
