@@ -15,7 +15,7 @@ export interface AccessPolicyOptions {
 const WANTS: Record<AccessLevel, string> = {
   open: 'nothing',
   viewer: 'a viewer token (Authorization: Bearer <token> or ?token=)',
-  session: 'a wallet session (Authorization: Bearer <session token>)',
+  session: 'a wallet session (sign in first, then send Authorization: Bearer <session token>)',
   checkedIn: 'a wallet session checked in at this camera',
   owner: 'the owner’s wallet session',
   operator: 'the operator (the operator wallet’s session or the admin token)',

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import cors from '@koa/cors';
 import { bodyParser } from '@koa/bodyparser';
+import type Router from '@koa/router';
 import Koa from 'koa';
 import serve from 'koa-static';
 import type { HttpDeps } from './HttpDeps.js';
@@ -44,18 +45,7 @@ export function createHttpApp(deps: HttpDeps): Koa {
       jsonLimit: '64kb',
     }),
   );
-  const routers = [
-    healthRouter(deps),
-    statusRouter(deps),
-    cameraRouter(deps),
-    openapiRouter(deps.version),
-    sessionRouter(deps.identity),
-    faceRouter(deps.faces),
-    whepRouter({ ...deps, logger, caps: deps.access.viewerCaps }),
-    captureRouter(deps.capture),
-    streamRouter(deps.stream),
-    mjpegRouter({ mjpeg: deps.mjpeg }),
-  ];
+  const routers = buildRouters({ ...deps, logger });
   deps.access.protect(routers);
   for (const router of routers) {
     app.use(router.routes());
@@ -72,4 +62,23 @@ export function createHttpApp(deps: HttpDeps): Koa {
     });
   }
   return app;
+}
+
+/**
+ * Every router of the API, in the order they are mounted. Routers read their dependencies only
+ * when a request arrives, so tests may list their routes with empty dependencies.
+ */
+export function buildRouters(deps: HttpDeps): Router[] {
+  return [
+    healthRouter(deps),
+    statusRouter(deps),
+    cameraRouter(deps),
+    openapiRouter(deps.version),
+    sessionRouter(deps.identity),
+    faceRouter(deps.faces),
+    whepRouter(deps),
+    captureRouter(deps.capture),
+    streamRouter(deps.stream),
+    mjpegRouter({ mjpeg: deps.mjpeg }),
+  ];
 }

@@ -29,16 +29,16 @@ export interface GuardedApp {
  * Serves routers on 127.0.0.1 behind the production access gate and guards (the access table,
  * real SQLite sessions and audit log in a temporary folder), as `createHttpApp` does, without
  * the rest of the server: for router-level tests.
- * @param server the `server` config slice to apply (tokens, publicUrl, …).
+ * @param settings configuration sections to apply (`server`: tokens, publicUrl, …; `limits`), validated with defaults.
  */
 export async function guardedApp(
   routers: readonly Router[],
-  server: Record<string, unknown>,
+  settings: Record<string, unknown>,
   logger: Logger,
 ): Promise<GuardedApp> {
   const dir = mkdtempSync(join(tmpdir(), 'ecs-guarded-'));
   const database = AppDatabase.open(join(dir, 'server.db'), [...sessionMigrations, ...biometricsMigrations], logger);
-  const config = configSchema.parse({ server });
+  const config = configSchema.parse(settings);
   const access = new AccessControl({
     settings: accessSettings(config),
     tokens: new SessionTokens(Buffer.alloc(32, 7), 900),

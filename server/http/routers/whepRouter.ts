@@ -1,7 +1,6 @@
 import Router from '@koa/router';
 import { parseTrickleFragment, validateWhepOffer } from '../../../media/whep/whepSdp.js';
 import { callerOf } from '../../access/AccessControl.js';
-import type { ViewerCaps } from '../../access/ViewerCaps.js';
 import type { HttpDeps } from '../HttpDeps.js';
 import { HttpError } from '../HttpError.js';
 
@@ -13,7 +12,7 @@ const SDPFRAG = 'application/trickle-ice-sdpfrag';
  * 201 + answer + Location; `PATCH` the Location with a trickle-ICE fragment (RFC 8840) → 204;
  * `DELETE` the Location → 200. Access: server/access/accessTable.ts (viewer).
  */
-export function whepRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'logger'> & { caps: ViewerCaps }): Router {
+export function whepRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'access'>): Router {
   const router = new Router({ prefix: '/whep' });
 
   router.options('/:camera', (ctx) => {
@@ -32,13 +31,13 @@ export function whepRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'logger'> & 
     if (!camera.running) throw new HttpError(503, `camera "${camera.id}" is ${camera.supervisor.state}`, 'camera');
     // 3. room for one more viewer (per camera, per address), then the viewer answers
     const { address } = callerOf(ctx);
-    deps.caps.admit(
+    deps.access.viewerCaps.admit(
       camera.id,
       address,
       deps.sfu.viewers(camera.id).map((v) => v.id),
     );
     const { viewerId, answerSdp } = await deps.sfu.createViewer(camera.id, offer);
-    deps.caps.added(camera.id, viewerId, address);
+    deps.access.viewerCaps.added(camera.id, viewerId, address);
     ctx.status = 201;
     ctx.type = SDP;
     ctx.set('Location', `/whep/${encodeURIComponent(camera.id)}/${viewerId}`);

@@ -29,7 +29,7 @@ describe('mjpegRouter (Koa, fake cameras)', () => {
       disableDelayMs: 50,
       logger: testLogger,
     });
-    app = await guardedApp([mjpegRouter({ mjpeg })], { token: TOKEN }, testLogger);
+    app = await guardedApp([mjpegRouter({ mjpeg })], { server: { token: TOKEN } }, testLogger);
     base = app.url;
   });
 

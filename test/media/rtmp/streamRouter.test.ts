@@ -14,7 +14,7 @@ const TOKEN = 'router-test-admin-token-0123456789abcdef';
 /** The stream routes behind the production access gate, with `TOKEN` as the admin token (and a viewer token set). */
 function serve(rtmp: Rtmp, logger: pino.Logger): Promise<GuardedApp> {
   const router = streamRouter({ rtmp, cameraIds: [...rtmp.egresses.keys()] });
-  return guardedApp([router], { adminToken: TOKEN, token: 'a-viewer-token-0123456789' }, logger);
+  return guardedApp([router], { server: { adminToken: TOKEN, token: 'a-viewer-token-0123456789' } }, logger);
 }
 
 describe('stream routes (scripted camerad)', () => {
