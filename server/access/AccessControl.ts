@@ -3,7 +3,6 @@ import type Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../biometrics/AuditLog.js';
-import type { RequestSession } from '../http/sessionAuth.js';
 import type { SessionManager } from '../sessions/SessionManager.js';
 import { accessKey, accessRow } from './accessTable.js';
 import type { Caller, EntryPoint } from './accessTypes.js';
@@ -120,7 +119,7 @@ export class AccessControl {
       if (!row) return next();
       const caller = callerOf(ctx);
       const camera = (ctx.params as Record<string, string | undefined> | undefined)?.camera;
-      await this.limits.consume(row.rate, caller.address, walletOf(ctx, caller));
+      await this.limits.consume(row.rate, caller.address, walletOf(caller));
       this.policy.check(caller, row, camera);
       if (!row.audit) return next();
       try {
@@ -166,9 +165,7 @@ export function callerOf(ctx: Context): Caller {
   return caller;
 }
 
-/** The wallet a request speaks for: its session's, or the one named in a sign-in body. */
-function walletOf(ctx: Context, caller: Caller): string | undefined {
-  if (caller.session) return (caller.session as RequestSession).claims.wallet;
-  const body = ctx.request.body as { wallet?: unknown } | undefined;
-  return typeof body?.wallet === 'string' && body.wallet.length <= 64 ? body.wallet : undefined;
+/** The wallet a request speaks for: its session's (never one named in a body: anyone can name any wallet). */
+function walletOf(caller: Caller): string | undefined {
+  return caller.session?.claims.wallet;
 }

@@ -5,7 +5,7 @@ import type { LimitsConfig, RateConfig } from './limitsConfig.js';
 
 /** Which limits apply to a bucket: per client address, and per wallet where one is known. */
 const BUCKET_LIMITS: Record<RateBucket, { address: keyof LimitsConfig; wallet?: keyof LimitsConfig }> = {
-  signin: { address: 'signinPerAddress', wallet: 'signinPerWallet' },
+  signin: { address: 'signinPerAddress' },
   capture: { address: 'capturePerAddress', wallet: 'capturePerWallet' },
   face: { address: 'facePerAddress', wallet: 'facePerWallet' },
   whep: { address: 'whepPerAddress' },

@@ -4,7 +4,9 @@ import { z } from 'zod';
  * The `limits` section of the configuration: request rates per caller (answered with 429 and
  * `Retry-After`) and caps on what one caller may hold at once. Rates are counted in memory with
  * `rate-limiter-flexible`; a caller is its client address (after `server.trustProxy`) and, where
- * a session is known, its wallet too (both limits apply).
+ * a session is known, its wallet too (both limits apply). Sign-in is limited per address only:
+ * a per-wallet limit on an unauthenticated route would let anyone lock a wallet out by asking
+ * challenges in its name (the outstanding challenges per wallet are capped in `auth` instead).
  */
 
 /** A fixed-window rate: at most `points` requests per `windowS` seconds. */
@@ -20,7 +22,6 @@ const rate = (points: number, windowS: number, what: string) =>
 export const limitsSchema = z
   .strictObject({
     signinPerAddress: rate(30, 60, 'Sign-in challenges and sign-ins per client address.'),
-    signinPerWallet: rate(10, 60, 'Sign-in challenges and sign-ins per wallet.'),
     capturePerWallet: rate(30, 60, 'Photo captures and recording starts per wallet.'),
     capturePerAddress: rate(60, 60, 'Photo captures and recording starts per client address.'),
     facePerWallet: rate(20, 60, 'Face enrolments and recognitions per wallet.'),
