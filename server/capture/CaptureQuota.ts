@@ -1,0 +1,116 @@
+import { CaptureError } from './CaptureError.js';
+import { MIB } from './captureConfig.js';
+import type { MediaCaller } from './captureTypes.js';
+import type { MediaStore } from './MediaStore.js';
+
+/** One hour, ms: the window of `photosPerHour`. */
+export const PHOTO_WINDOW_MS = 3_600_000;
+
+/** Options of {@link CaptureQuota}. */
+export interface CaptureQuotaOptions {
+  store: MediaStore;
+  /** Photos one wallet may have taken in the last {@link PHOTO_WINDOW_MS} (an integer ≥ 1). */
+  photosPerHour: number;
+  /** Bytes one wallet's photos and videos may take (an integer ≥ 1). */
+  walletBytes: number;
+  /** The setting `walletBytes` came from, named in refusals (`outputs.quotas.walletBudgetPercent`). */
+  walletBytesSetting: string;
+  /**
+   * Wallets the quotas do not bind (the operator's; the retention sweeper asks, requests carry
+   * `MediaCaller.operator`). Default: none.
+   */
+  isExempt?: (wallet: string) => boolean;
+  /** Clock, ms since the Unix epoch (tests). Default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * Per-wallet quotas of photos and recordings (settings `outputs.quotas`), counted from what the
+ * media store holds, so they survive restarts and need no state of their own:
+ * - photos per hour: the wallet's stored photos created in the last 60 minutes (a sliding
+ *   window); at the limit a photo is refused with `Retry-After` = when the oldest of them leaves
+ *   the window. Deleting one's own photos frees the quota: this bounds what is kept; the request
+ *   rate itself is `limits.capturePerWallet`'s.
+ * - bytes: the wallet's finished items plus the current size of its recordings; a photo that
+ *   would take the wallet over it, or a recording started at it, is refused.
+ * The operator (`MediaCaller.operator`, or a wallet `isExempt` names) and the deployment token's
+ * captures (wallet null) are not bound: the operator owns the disk budget.
+ */
+export class CaptureQuota {
+  readonly photosPerHour: number;
+  readonly walletBytes: number;
+  readonly #store: MediaStore;
+  readonly #setting: string;
+  readonly #isExempt: (wallet: string) => boolean;
+  readonly #now: () => number;
+
+  /** @throws TypeError when a limit is not a positive integer. */
+  constructor(opts: CaptureQuotaOptions) {
+    if (!Number.isSafeInteger(opts.photosPerHour) || opts.photosPerHour < 1) {
+      throw new TypeError('photosPerHour must be a positive integer');
+    }
+    if (!Number.isSafeInteger(opts.walletBytes) || opts.walletBytes < 1) {
+      throw new TypeError('walletBytes must be a positive integer (bytes)');
+    }
+    this.#store = opts.store;
+    this.photosPerHour = opts.photosPerHour;
+    this.walletBytes = opts.walletBytes;
+    this.#setting = opts.walletBytesSetting;
+    this.#isExempt = opts.isExempt ?? (() => false);
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** Whether the quotas bind this owner (a wallet, not exempt; null is the deployment token's). */
+  binds(wallet: string | null): wallet is string {
+    return wallet !== null && !this.#isExempt(wallet);
+  }
+
+  /**
+   * Checks that `caller` may keep one more photo of `bytes` bytes (0 before the picture is known).
+   * @throws CaptureError `rate_limited` (with `retryAfterS`) at `photosPerHour`; `over_quota`
+   *   when the photo would take the wallet over its byte quota.
+   */
+  checkPhoto(caller: MediaCaller, bytes = 0): void {
+    if (caller.operator || !this.binds(caller.wallet)) return;
+    const now = this.#now();
+    const taken = this.#store.photosSince(caller.wallet, now - PHOTO_WINDOW_MS);
+    if (taken.count >= this.photosPerHour) {
+      const retryAfterS = Math.max(1, Math.ceil(((taken.oldestAt ?? now) + PHOTO_WINDOW_MS - now) / 1000));
+      throw new CaptureError(
+        'rate_limited',
+        `photo quota: ${this.photosPerHour} photos per hour per wallet (outputs.quotas.photosPerHour); the next one in ${retryAfterS} s`,
+        'outputs.quotas.photosPerHour',
+        retryAfterS,
+      );
+    }
+    this.#checkBytes(caller.wallet, bytes, 'the photo was not saved');
+  }
+
+  /**
+   * Checks that `caller` may start a recording (its wallet is under its byte quota).
+   * @throws CaptureError `over_quota`.
+   */
+  checkRecording(caller: MediaCaller): void {
+    if (caller.operator || !this.binds(caller.wallet)) return;
+    this.#checkBytes(caller.wallet, 1, 'no recording was started');
+  }
+
+  /** Bytes `wallet` may still add (negative when over); Infinity when the quotas do not bind it. */
+  bytesLeft(wallet: string | null): number {
+    return this.binds(wallet) ? this.walletBytes - this.#store.usageOf(wallet) : Infinity;
+  }
+
+  #checkBytes(wallet: string, adding: number, outcome: string): void {
+    const used = this.#store.usageOf(wallet);
+    if (used + adding <= this.walletBytes) return;
+    throw new CaptureError(
+      'over_quota',
+      `storage quota: your photos and videos take ${mib(used)} of the ${mib(this.walletBytes)} a wallet may keep (${this.#setting}); ${outcome}: delete some of yours first`,
+      this.#setting,
+    );
+  }
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / MIB).toFixed(1)} MiB`;
+}
