@@ -6,6 +6,9 @@ import type { MediaStore } from './MediaStore.js';
 /** One hour, ms: the window of `photosPerHour`. */
 export const PHOTO_WINDOW_MS = 3_600_000;
 
+/** Wallets in the photo log before a full prune of those idle for the window (amortised). */
+const LOG_PRUNE_AT = 1024;
+
 /** Options of {@link CaptureQuota}. */
 export interface CaptureQuotaOptions {
   store: MediaStore;
@@ -25,14 +28,15 @@ export interface CaptureQuotaOptions {
 }
 
 /**
- * Per-wallet quotas of photos and recordings (settings `outputs.quotas`), counted from what the
- * media store holds, so they survive restarts and need no state of their own:
- * - photos per hour: the wallet's stored photos created in the last 60 minutes (a sliding
- *   window); at the limit a photo is refused with `Retry-After` = when the oldest of them leaves
- *   the window. Deleting one's own photos frees the quota: this bounds what is kept; the request
- *   rate itself is `limits.capturePerWallet`'s.
- * - bytes: the wallet's finished items plus the current size of its recordings; a photo that
- *   would take the wallet over it, or a recording started at it, is refused.
+ * Per-wallet quotas of photos and recordings (settings `outputs.quotas`):
+ * - photos per hour, a sliding 60-minute window: the larger of the photos this process saw the
+ *   wallet take (an in-memory log, {@link notePhoto}; photos deleted since, by their owner or by
+ *   retention, still count) and the wallet's stored photos created in the window (which survive
+ *   a restart). At the limit a photo is refused with `Retry-After` = when the oldest counted one
+ *   leaves the window. The log holds at most `photosPerHour` times per wallet, and wallets idle
+ *   for the window are dropped (checked once it holds {@link LOG_PRUNE_AT} wallets).
+ * - bytes: the wallet's finished items plus the current size of its recordings (from the media
+ *   store); a photo that would take the wallet over it, or a recording started at it, is refused.
  * The operator (`MediaCaller.operator`, or a wallet `isExempt` names) and the deployment token's
  * captures (wallet null) are not bound: the operator owns the disk budget.
  */
@@ -43,6 +47,8 @@ export class CaptureQuota {
   readonly #setting: string;
   readonly #isExempt: (wallet: string) => boolean;
   readonly #now: () => number;
+  /** Creation times of the photos each bound wallet took in the window, oldest first. */
+  readonly #log = new Map<string, number[]>();
 
   /** @throws TypeError when a limit is not a positive integer. */
   constructor(opts: CaptureQuotaOptions) {
@@ -73,9 +79,18 @@ export class CaptureQuota {
   checkPhoto(caller: MediaCaller, bytes = 0): void {
     if (caller.operator || !this.binds(caller.wallet)) return;
     const now = this.#now();
-    const taken = this.#store.photosSince(caller.wallet, now - PHOTO_WINDOW_MS);
-    if (taken.count >= this.photosPerHour) {
-      const retryAfterS = Math.max(1, Math.ceil(((taken.oldestAt ?? now) + PHOTO_WINDOW_MS - now) / 1000));
+    const since = now - PHOTO_WINDOW_MS;
+    const stored = this.#store.photosSince(caller.wallet, since);
+    const seen = this.#recent(caller.wallet, since);
+    // When each count gets back under the limit: its (count − limit + 1)-th oldest leaves the window.
+    let freeAt = -Infinity;
+    if (seen.length >= this.photosPerHour) freeAt = seen[seen.length - this.photosPerHour]! + PHOTO_WINDOW_MS;
+    if (stored.count >= this.photosPerHour) {
+      // Stored photos are counted, not listed: the oldest one is the bound (exact at the limit).
+      freeAt = Math.max(freeAt, (stored.oldestAt ?? now) + PHOTO_WINDOW_MS);
+    }
+    if (freeAt > -Infinity) {
+      const retryAfterS = Math.max(1, Math.ceil((freeAt - now) / 1000));
       throw new CaptureError(
         'rate_limited',
         `photo quota: ${this.photosPerHour} photos per hour per wallet (outputs.quotas.photosPerHour); the next one in ${retryAfterS} s`,
@@ -95,9 +110,41 @@ export class CaptureQuota {
     this.#checkBytes(caller.wallet, 1, 'no recording was started');
   }
 
+  /**
+   * Counts a photo `caller` took at `takenAt` (ms since the Unix epoch) toward its hourly quota.
+   * Call it once the photo is stored; a no-op for callers the quotas do not bind.
+   */
+  notePhoto(caller: MediaCaller, takenAt: number): void {
+    if (caller.operator || !this.binds(caller.wallet)) return;
+    const times = this.#recent(caller.wallet, this.#now() - PHOTO_WINDOW_MS);
+    times.push(takenAt);
+    if (times.length > this.photosPerHour) times.splice(0, times.length - this.photosPerHour);
+    this.#log.set(caller.wallet, times);
+    if (this.#log.size > LOG_PRUNE_AT) this.#prune();
+  }
+
   /** Bytes `wallet` may still add (negative when over); Infinity when the quotas do not bind it. */
   bytesLeft(wallet: string | null): number {
     return this.binds(wallet) ? this.walletBytes - this.#store.usageOf(wallet) : Infinity;
+  }
+
+  /** The wallet's logged photo times within the window (older ones dropped), oldest first. */
+  #recent(wallet: string, since: number): number[] {
+    const times = this.#log.get(wallet);
+    if (!times) return [];
+    const first = times.findIndex((t) => t >= since);
+    if (first === -1) {
+      this.#log.delete(wallet);
+      return [];
+    }
+    if (first > 0) times.splice(0, first);
+    return times;
+  }
+
+  /** Drops the wallets whose newest logged photo left the window. */
+  #prune(): void {
+    const since = this.#now() - PHOTO_WINDOW_MS;
+    for (const [wallet, times] of this.#log) if ((times.at(-1) ?? -Infinity) < since) this.#log.delete(wallet);
   }
 
   #checkBytes(wallet: string, adding: number, outcome: string): void {

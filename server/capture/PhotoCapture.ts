@@ -108,6 +108,7 @@ export class PhotoCapture {
       rmSync(path, { force: true });
       throw error;
     }
+    this.#quota?.notePhoto(caller, item.createdAt);
     this.#logger.info({ camera: cameraId, id, bytes: item.bytes }, 'photo taken');
     this.#onItem(item);
     return item;

@@ -33,7 +33,7 @@ export const retentionSchema = z
     maxAgeDays: z.number().min(0.001).max(3650).default(30).describe('Photos and videos older than this are deleted.'),
     diskBudgetMib: z
       .number()
-      .min(1)
+      .min(0.01)
       .max(10_000_000)
       .default(2048)
       .describe(
@@ -60,7 +60,7 @@ export const quotasSchema = z
       .max(100_000)
       .default(120)
       .describe(
-        'Photos a wallet may take in any 60-minute window (its stored photos taken in the last hour); the next gets 429 with Retry-After.',
+        'Photos a wallet may take in any 60-minute window (deleted ones count); the next gets 429 with Retry-After.',
       ),
     walletBudgetPercent: z
       .number()

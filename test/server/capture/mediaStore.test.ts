@@ -379,6 +379,22 @@ describe('retention per owner and the wallet quotas', () => {
     quota.checkRecording({ wallet: WALLET_A, operator: true });
     quota.checkRecording({ wallet: WALLET_B, operator: false });
     assert.equal(quota.bytesLeft(null), Infinity);
+
+    // Photos deleted after they were taken (by their owner, or by retention) still count.
+    const b = { wallet: WALLET_B, operator: false };
+    for (let i = 0; i < 3; i += 1) {
+      const photo = add(store, { createdAt: now + i * 1000, wallet: WALLET_B }, 10);
+      quota.notePhoto(b, photo.createdAt);
+      store.delete(photo.id);
+    }
+    assert.throws(
+      () => quota.checkPhoto(b),
+      (e: unknown) => e instanceof CaptureError && e.code === 'rate_limited' && e.retryAfterS === 3600,
+    );
+    now += 3_600_001; // the first leaves the window
+    quota.checkPhoto(b);
+    quota.notePhoto({ wallet: WALLET_O, operator: false }, now); // not bound: not logged
+    quota.checkPhoto({ wallet: WALLET_O, operator: false });
   });
 
   test('config: quotas from the outputs slice; the old diskBudgetMb key is refused naming the new one', () => {
