@@ -81,7 +81,10 @@ export const captureSchemas = {
       bytes: { type: ['integer', 'null'], description: 'File size (while recording: so far)' },
       width: { type: ['integer', 'null'], description: 'px' },
       height: { type: ['integer', 'null'], description: 'px' },
-      error: { type: ['string', 'null'], description: 'Why a recording failed or was interrupted' },
+      error: {
+        type: ['string', 'null'],
+        description: 'Why a recording failed, was interrupted, or was stopped at its wallet’s storage quota',
+      },
       faces: {
         type: ['array', 'null'],
         description:
