@@ -16,7 +16,7 @@ export interface CaptureQuotaOptions {
   photosPerHour: number;
   /** Bytes one wallet's photos and videos may take (an integer ≥ 1). */
   walletBytes: number;
-  /** The setting `walletBytes` came from, named in refusals (`outputs.quotas.walletBudgetPercent`). */
+  /** The setting `walletBytes` came from (`outputs.quotas.walletBudgetPercent`): the refusal's `field`. */
   walletBytesSetting: string;
   /**
    * Wallets the quotas do not bind (the operator's; the retention sweeper asks, requests carry

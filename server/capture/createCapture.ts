@@ -61,9 +61,7 @@ export function createCapture(deps: CaptureDeps): Capture {
     photosPerHour: quotas.photosPerHour,
     walletBytes: walletBudgetBytes(deps.config),
     walletBytesSetting:
-      quotas.walletBudgetMib === undefined
-        ? `outputs.quotas.walletBudgetPercent: ${quotas.walletBudgetPercent} % of outputs.retention.diskBudgetMib`
-        : 'outputs.quotas.walletBudgetMib',
+      quotas.walletBudgetMib === undefined ? 'outputs.quotas.walletBudgetPercent' : 'outputs.quotas.walletBudgetMib',
     ...(deps.isOperatorWallet ? { isExempt: deps.isOperatorWallet } : {}),
   });
   const sweeper = new RetentionSweeper({
