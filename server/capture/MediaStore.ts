@@ -18,6 +18,16 @@ export interface MediaPage {
   next: string | null;
 }
 
+/** What one owner's items take (see {@link MediaStore.owners}). */
+export interface OwnerUsage {
+  /** The owner; null: the items taken with the deployment token. */
+  wallet: string | null;
+  /** Bytes: stored sizes of finished items plus the current file size of recordings. */
+  bytes: number;
+  /** Creation time of the owner's newest item, ms since the Unix epoch. */
+  newestAt: number;
+}
+
 /** The fields of a media item that change after it was created. */
 export type MediaPatch = Partial<
   Pick<MediaItem, 'startedAt' | 'stoppedAt' | 'frames' | 'bytes' | 'status' | 'error' | 'width' | 'height'>
@@ -208,6 +218,70 @@ export class MediaStore {
       .prepare(`SELECT COALESCE(SUM(bytes), 0) AS finished FROM media_items WHERE status != 'recording'`)
       .get() as { finished: number };
     return finished + this.recording().reduce((sum, item) => sum + (this.fileSize(item) ?? 0), 0);
+  }
+
+  /**
+   * Disk use of one owner, bytes: the stored size of its finished items plus the current file
+   * size of the ones being recorded.
+   * @param wallet the owner; null: the items taken with the deployment token (one owner).
+   */
+  usageOf(wallet: string | null): number {
+    const { finished } = this.#db
+      .prepare(
+        `SELECT COALESCE(SUM(bytes), 0) AS finished FROM media_items WHERE wallet IS @wallet AND status != 'recording'`,
+      )
+      .get({ wallet }) as { finished: number };
+    return (
+      finished +
+      this.recording()
+        .filter((item) => item.wallet === wallet)
+        .reduce((sum, item) => sum + (this.fileSize(item) ?? 0), 0)
+    );
+  }
+
+  /**
+   * Disk use per owner (every wallet with an item, and null for the deployment token's items),
+   * counted as {@link usageOf}, with the creation time of the owner's newest item.
+   */
+  owners(): OwnerUsage[] {
+    const rows = this.#db
+      .prepare(
+        `SELECT wallet, COALESCE(SUM(CASE WHEN status != 'recording' THEN bytes END), 0) AS bytes,
+           MAX(created_at) AS newest
+         FROM media_items GROUP BY wallet`,
+      )
+      .all() as { wallet: string | null; bytes: number; newest: number }[];
+    const owners = new Map(rows.map((r) => [r.wallet, { wallet: r.wallet, bytes: r.bytes, newestAt: r.newest }]));
+    for (const item of this.recording()) {
+      const owner = owners.get(item.wallet);
+      if (owner) owner.bytes += this.fileSize(item) ?? 0;
+    }
+    return [...owners.values()];
+  }
+
+  /** One owner's finished items (not `recording`), oldest first. @param wallet null: the deployment token's. */
+  finishedOldestFirstOf(wallet: string | null): MediaItem[] {
+    return (
+      this.#db
+        .prepare(
+          `SELECT * FROM media_items WHERE wallet IS @wallet AND status != 'recording' ORDER BY created_at ASC, id ASC`,
+        )
+        .all({ wallet }) as Row[]
+    ).map(toItem);
+  }
+
+  /**
+   * The photos `wallet` took (and still has) created at or after `since` (ms since the Unix epoch).
+   * @returns how many, and the creation time of the oldest of them (null when none).
+   */
+  photosSince(wallet: string, since: number): { count: number; oldestAt: number | null } {
+    const row = this.#db
+      .prepare(
+        `SELECT COUNT(*) AS count, MIN(created_at) AS oldestAt FROM media_items
+         WHERE wallet = @wallet AND kind = 'photo' AND created_at >= @since`,
+      )
+      .get({ wallet, since }) as { count: number; oldestAt: number | null };
+    return row;
   }
 
   /**

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { NotFoundError } from '../../media/core/errors.js';
 import { writeFileAtomic } from '../biometrics/writeFileAtomic.js';
 import { CaptureError } from './CaptureError.js';
+import type { CaptureQuota } from './CaptureQuota.js';
 import type { CaptureCamera, FaceInPhoto, MediaCaller, MediaItem } from './captureTypes.js';
 import type { MediaStore } from './MediaStore.js';
 import { newMediaId } from './mediaId.js';
@@ -27,22 +28,26 @@ export class PhotoCapture {
   readonly #cameras: ReadonlyMap<string, CaptureCamera>;
   readonly #faces: FacesInFrame | undefined;
   readonly #onItem: (item: MediaItem) => void;
+  readonly #quota: CaptureQuota | undefined;
   readonly #logger: Logger;
 
   /**
    * @param opts.onItem called after each new photo (the retention sweeper's trigger).
+   * @param opts.quota per-wallet photo and byte quotas; default none.
    */
   constructor(opts: {
     store: MediaStore;
     cameras: ReadonlyMap<string, CaptureCamera>;
     faces?: FacesInFrame;
     onItem?: (item: MediaItem) => void;
+    quota?: CaptureQuota;
     logger: Logger;
   }) {
     this.#store = opts.store;
     this.#cameras = opts.cameras;
     this.#faces = opts.faces;
     this.#onItem = opts.onItem ?? (() => undefined);
+    this.#quota = opts.quota;
     this.#logger = opts.logger.child({ module: 'photos' });
   }
 
@@ -52,13 +57,18 @@ export class PhotoCapture {
    * @throws NotFoundError for an unknown camera.
    * @throws InvalidStateError when camerad is not connected; CameradError `busy` when too many grabs run.
    * @throws CaptureError `no_signal` when the source is lost (the picture would be the NO SIGNAL slate),
-   *   `disk_full` when the disk has no space left (nothing is kept).
+   *   `disk_full` when the disk has no space left (nothing is kept); `rate_limited` / `over_quota`
+   *   when the caller's wallet is at a quota (checked before the grab, and again with the picture's
+   *   size just before it is written: nothing is written when refused).
    */
   async capture(cameraId: string, caller: MediaCaller): Promise<MediaItem> {
     const camera = this.#cameras.get(cameraId);
     if (!camera) throw new NotFoundError(`unknown camera "${cameraId}"`);
+    this.#quota?.checkPhoto(caller);
     const frame = await camera.grab({ format: 'jpeg', overlays: false, quality: PHOTO_QUALITY });
     if (frame.noSignal) throw new CaptureError('no_signal', `camera "${cameraId}" has no picture (source lost)`);
+    // No await from here to the insert: concurrent captures of one wallet cannot both pass.
+    this.#quota?.checkPhoto(caller, frame.data.length);
     const faces = this.#facesFor(cameraId, caller);
     const id = newMediaId();
     const { file, path } = this.#store.newFile(cameraId, id, 'jpg');
@@ -98,6 +108,7 @@ export class PhotoCapture {
       rmSync(path, { force: true });
       throw error;
     }
+    this.#quota?.notePhoto(caller, item.createdAt);
     this.#logger.info({ camera: cameraId, id, bytes: item.bytes }, 'photo taken');
     this.#onItem(item);
     return item;

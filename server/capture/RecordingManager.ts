@@ -4,6 +4,7 @@ import type { HelloData } from '../../media/camerad/CameradProtocol.js';
 import type { CameradState } from '../../media/camerad/CameradSupervisorTypes.js';
 import { CameradError, InvalidStateError, NotFoundError } from '../../media/core/errors.js';
 import { CaptureError } from './CaptureError.js';
+import type { CaptureQuota } from './CaptureQuota.js';
 import type { RecordingEvent, RecordingResult } from '../../media/camerad/CameradProtocol.js';
 import type { CaptureCamera, MediaCaller, MediaItem } from './captureTypes.js';
 import type { MediaPatch, MediaStore } from './MediaStore.js';
@@ -23,7 +24,16 @@ interface ActiveRecording {
   stopping: Promise<MediaItem> | undefined;
   /** The row has its final status (complete, interrupted or failed). */
   done: boolean;
+  /** When camerad started writing, ms since the Unix epoch (the quota watch's rate estimate). */
+  startedAt: number;
+  /** The byte-quota watch (wallets the quota binds). */
+  quotaTimer: NodeJS.Timeout | undefined;
+  /** Why the server stopped it before its owner did (kept as the item's `error`). */
+  stopReason: string | undefined;
 }
+
+/** How often a recording's size is checked against its wallet's byte quota, ms. */
+export const QUOTA_CHECK_MS = 500;
 
 /** Options of {@link RecordingManager}. */
 export interface RecordingManagerOptions {
@@ -35,11 +45,13 @@ export interface RecordingManagerOptions {
   fragmentMs?: number;
   /** Called after a recording started and after it ended (the retention sweeper's trigger). */
   onItem?: (item: MediaItem) => void;
+  /** Per-wallet byte quota; a recording stops before its wallet goes over it. Default: none. */
+  quota?: CaptureQuota;
   logger: Logger;
 }
 
 /**
- * Video recordings, one at a time per camera, written by camerad as fragmented MP4 (H.264 as
+ * Video recordings, one at a time per camera and per wallet, written by camerad as fragmented MP4 (H.264 as
  * encoded, no re-encode) to `<dataDir>/media/<camera>/<id>.mp4`:
  * - `start` asks camerad to record (`Camera.startRecording`) and arms the maximum-duration timer;
  *   `stop` finishes the file (`Camera.stopRecording`) and stores frames, bytes and the wall-clock
@@ -51,6 +63,9 @@ export interface RecordingManagerOptions {
  *   or a `hello` from another pid) ends the item as `interrupted`; rows left `recording` by an
  *   earlier server run are marked `interrupted` by {@link recover}. Such files are still listed
  *   and served: fragmented MP4 demuxes up to the last complete fragment.
+ * - with a `quota`, a wallet it binds must be under its byte quota to start, and its recording
+ *   is stopped (status `complete`, `error` saying why) when the wallet's bytes would pass the
+ *   quota within the next check and two fragments, estimated from the rate the file grew so far.
  * Database failures while ending a recording (a full disk can hit SQLite too) are logged and
  * never stop the server.
  */
@@ -60,6 +75,7 @@ export class RecordingManager {
   readonly #maxDurationMs: number;
   readonly #fragmentMs: number;
   readonly #onItem: (item: MediaItem) => void;
+  readonly #quota: CaptureQuota | undefined;
   readonly #logger: Logger;
   readonly #active = new Map<string, ActiveRecording>();
   readonly #unsubscribe: (() => void)[] = [];
@@ -82,6 +98,7 @@ export class RecordingManager {
     this.#maxDurationMs = opts.maxDurationMs;
     this.#fragmentMs = fragmentMs;
     this.#onItem = opts.onItem ?? (() => undefined);
+    this.#quota = opts.quota;
     this.#logger = opts.logger.child({ module: 'recordings' });
     for (const [cameraId, camera] of this.#cameras) {
       const onHello = (hello: HelloData): void => this.#onHello(cameraId, hello);
@@ -135,8 +152,9 @@ export class RecordingManager {
    * first frame is the next keyframe).
    * @returns the item, status `recording` (or already ended when camerad failed at once).
    * @throws NotFoundError for an unknown camera.
-   * @throws CaptureError `busy` when the camera is already recording; `disk_full` when the file
-   *   cannot be created for lack of space.
+   * @throws CaptureError `busy` when the camera is already recording, or the caller's wallet is
+   *   (on any camera; not for the operator); `over_quota` when the wallet is at its byte quota;
+   *   `disk_full` when the file cannot be created for lack of space.
    * @throws InvalidStateError when camerad is not connected or the manager is closed.
    */
   async start(cameraId: string, caller: MediaCaller): Promise<MediaItem> {
@@ -151,6 +169,15 @@ export class RecordingManager {
         'cameraId',
       );
     }
+    const own = [...this.#active.values()].find((a) => !a.done && a.wallet !== null && a.wallet === caller.wallet);
+    if (own && !caller.operator) {
+      throw new CaptureError(
+        'busy',
+        `your wallet is already recording (video ${own.id} on camera "${own.cameraId}"): one recording per wallet, stop it first`,
+        'wallet',
+      );
+    }
+    this.#quota?.checkRecording(caller);
     const id = newMediaId();
     const { file, path } = this.#store.newFile(cameraId, id, 'mp4');
     const active: ActiveRecording = {
@@ -162,6 +189,9 @@ export class RecordingManager {
       timer: undefined,
       stopping: undefined,
       done: false,
+      startedAt: Date.now(),
+      quotaTimer: undefined,
+      stopReason: undefined,
     };
     this.#active.set(cameraId, active);
     const now = Date.now();
@@ -203,6 +233,10 @@ export class RecordingManager {
     const item = this.#store.get(id)!;
     if (active.done) return item;
     active.timer = setTimeout(() => this.#autoStop(active), this.#maxDurationMs).unref();
+    active.startedAt = Date.now();
+    if (this.#quota?.binds(caller.operator ? null : caller.wallet)) {
+      active.quotaTimer = setInterval(() => this.#checkQuota(active), QUOTA_CHECK_MS).unref();
+    }
     this.#logger.info({ camera: cameraId, id }, 'recording started');
     this.#onItem(item);
     return item;
@@ -230,7 +264,10 @@ export class RecordingManager {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await Promise.allSettled([...this.#active.keys()].map((cameraId) => this.stop(cameraId)));
-      for (const active of this.#active.values()) clearTimeout(active.timer);
+      for (const active of this.#active.values()) {
+        clearTimeout(active.timer);
+        clearInterval(active.quotaTimer);
+      }
       for (const off of this.#unsubscribe.splice(0)) off();
     })();
     return this.#closing;
@@ -264,7 +301,11 @@ export class RecordingManager {
     try {
       const result = await camera.stopRecording();
       if (active.done) return this.#store.get(active.id)!;
-      return this.#finish(active, { status: 'complete', ...this.#resultPatch(active, result) });
+      return this.#finish(active, {
+        status: 'complete',
+        ...(active.stopReason === undefined ? {} : { error: active.stopReason }),
+        ...this.#resultPatch(active, result),
+      });
     } catch (error) {
       if (active.done) return this.#store.get(active.id)!;
       if (error instanceof InvalidStateError || (error instanceof CameradError && error.code === 'not_recording')) {
@@ -348,6 +389,7 @@ export class RecordingManager {
     if (active.done) return this.#store.get(active.id)!;
     active.done = true;
     clearTimeout(active.timer);
+    clearInterval(active.quotaTimer);
     if (this.#active.get(active.cameraId) === active) this.#active.delete(active.cameraId);
     const item = this.#safeUpdate(active.id, patch);
     if (patch.status === 'complete') {
@@ -363,6 +405,29 @@ export class RecordingManager {
     } catch (error) {
       this.#logger.error({ err: error, id, patch }, 'cannot update a recording in the database');
       return undefined;
+    }
+  }
+
+  /** Stops the recording when its wallet would pass its byte quota before the next check. */
+  #checkQuota(active: ActiveRecording): void {
+    if (active.done || active.stopping || !this.#quota) return;
+    try {
+      const left = this.#quota.bytesLeft(active.wallet);
+      const written = this.#store.fileSize({ file: this.#fileOf(active) }) ?? 0;
+      const bytesPerMs = written / Math.max(1, Date.now() - active.startedAt);
+      if (left > bytesPerMs * (QUOTA_CHECK_MS + 2 * this.#fragmentMs)) return;
+      const quota = this.#quota.walletBytes;
+      active.stopReason = `stopped at the wallet's storage quota (${quota} bytes, outputs.quotas)`;
+      this.#logger.info(
+        { camera: active.cameraId, id: active.id, left, quota },
+        'recording stopped at its wallet quota',
+      );
+      clearInterval(active.quotaTimer);
+      this.stop(active.cameraId).catch((error: unknown) =>
+        this.#logger.error({ err: error, id: active.id }, 'cannot stop a recording at its wallet quota'),
+      );
+    } catch (error) {
+      this.#logger.error({ err: error, id: active.id }, 'cannot check a recording against its wallet quota');
     }
   }
 

@@ -11,7 +11,8 @@ import type { Migration } from '../store/Migration.js';
  * - `stopped_at`: video: end of the last written frame (interrupted: the file's last write).
  * - `status`: `recording` (being written: never deleted), `complete`, `interrupted` (camerad or
  *   the server stopped while recording: the file holds every fragment written before),
- *   `failed` (the recording branch failed, e.g. ENOSPC; `error` says why).
+ *   `failed` (the recording branch failed, e.g. ENOSPC; `error` says why). A `complete` video
+ *   the server stopped at its wallet's byte quota says so in `error`.
  * - `faces`: JSON array of the faces in frame when the photo was taken (NULL: analysis off).
  */
 export const captureMigrations: readonly Migration[] = [

@@ -42,7 +42,7 @@ export interface MediaItem {
   width: number | null;
   height: number | null;
   status: MediaStatus;
-  /** Why a recording failed or was interrupted. */
+  /** Why a recording failed, was interrupted, or was stopped by the server (its wallet's byte quota). */
   error: string | null;
   /** Faces in frame when the photo was taken; null when face analysis was off (and for videos). */
   faces: FaceInPhoto[] | null;

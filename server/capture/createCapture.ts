@@ -1,28 +1,14 @@
 import type { Logger } from 'pino';
 import type { CaptureRouterDeps } from '../http/routers/captureRouter.js';
 import type { AppDatabase } from '../store/AppDatabase.js';
+import { type CaptureConfig, MIB, walletBudgetBytes } from './captureConfig.js';
+import { CaptureQuota } from './CaptureQuota.js';
 import type { CaptureCamera } from './captureTypes.js';
 import { MediaStore } from './MediaStore.js';
 import { MediaUrlSigner } from './MediaUrlSigner.js';
 import { type FacesInFrame, PhotoCapture } from './PhotoCapture.js';
 import { RecordingManager } from './RecordingManager.js';
 import { RetentionSweeper } from './RetentionSweeper.js';
-
-/** Settings of photos and recordings (config `outputs.recording` and `outputs.retention`). */
-export interface CaptureConfig {
-  /** A recording stops by itself after this long, s. Default 3600. */
-  maxRecordingS?: number;
-  /** MP4 fragment length, ms (200..10000): at most this much is lost on a crash. Default 1000. */
-  fragmentMs?: number;
-  /** Photos and videos older than this are deleted, days. Default 30. */
-  retentionDays?: number;
-  /** The oldest photos and videos are deleted while all take more than this, MiB. Default 2048. */
-  diskBudgetMb?: number;
-  /** Retention check period, s. Default 300. */
-  sweepIntervalS?: number;
-  /** How long a signed download URL works, s. Default 3600. */
-  signedUrlTtlS?: number;
-}
 
 /** What {@link createCapture} needs. */
 export interface CaptureDeps {
@@ -31,7 +17,10 @@ export interface CaptureDeps {
   cameras: ReadonlyMap<string, CaptureCamera>;
   /** Media go to `<dataDir>/media/<camera>/`. */
   dataDir: string;
+  /** `outputs.recording`, `outputs.retention` and `outputs.quotas` (server/capture/captureConfig.ts). */
   config: CaptureConfig;
+  /** Whether a wallet is the operator's (not bound by the quotas). Default: none is. */
+  isOperatorWallet?: (wallet: string) => boolean;
   /** Faces tracked now on a camera (undefined, or returning undefined: face analysis is off). */
   faces?: FacesInFrame;
   logger: Logger;
@@ -40,6 +29,7 @@ export interface CaptureDeps {
 /** Photos, recordings and their retention, with the routes' dependencies. */
 export interface Capture {
   store: MediaStore;
+  quota: CaptureQuota;
   photos: PhotoCapture;
   recordings: RecordingManager;
   sweeper: RetentionSweeper;
@@ -50,7 +40,7 @@ export interface Capture {
 }
 
 /**
- * Builds photo capture, recording and retention: marks recordings an earlier run left
+ * Builds photo capture, recording, the per-wallet quotas and retention: marks recordings an earlier run left
  * `recording` as interrupted, and starts the retention timer (a sweep runs at once, then every
  * `sweepIntervalS` and after each new item). Close it before the cameras, so that recordings end
  * with a finished file.
@@ -62,13 +52,22 @@ export function createCapture(deps: CaptureDeps): Capture {
     .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'media_items'`)
     .get();
   if (!table) throw new Error('media_items table missing: open the database with captureMigrations');
-  const config = deps.config;
+  const { recording, retention, quotas } = deps.config;
   const store = new MediaStore({ db: deps.db, dataDir: deps.dataDir });
+  const quota = new CaptureQuota({
+    store,
+    photosPerHour: quotas.photosPerHour,
+    walletBytes: walletBudgetBytes(deps.config),
+    walletBytesSetting:
+      quotas.walletBudgetMib === undefined ? 'outputs.quotas.walletBudgetPercent' : 'outputs.quotas.walletBudgetMib',
+    ...(deps.isOperatorWallet ? { isExempt: deps.isOperatorWallet } : {}),
+  });
   const sweeper = new RetentionSweeper({
     store,
-    maxAgeMs: (config.retentionDays ?? 30) * 86_400_000,
-    budgetBytes: (config.diskBudgetMb ?? 2048) * 1024 * 1024,
-    intervalMs: Math.round((config.sweepIntervalS ?? 300) * 1000),
+    maxAgeMs: retention.maxAgeDays * 86_400_000,
+    budgetBytes: Math.floor(retention.diskBudgetMib * MIB),
+    quota,
+    intervalMs: Math.round(retention.sweepIntervalS * 1000),
     logger: deps.logger,
   });
   const onItem = (): void => sweeper.schedule();
@@ -77,22 +76,25 @@ export function createCapture(deps: CaptureDeps): Capture {
     cameras: deps.cameras,
     ...(deps.faces ? { faces: deps.faces } : {}),
     onItem,
+    quota,
     logger: deps.logger,
   });
   const recordings = new RecordingManager({
     store,
     cameras: deps.cameras,
-    maxDurationMs: Math.round((config.maxRecordingS ?? 3600) * 1000),
-    ...(config.fragmentMs === undefined ? {} : { fragmentMs: config.fragmentMs }),
+    maxDurationMs: Math.round(recording.maxDurationS * 1000),
+    fragmentMs: recording.fragmentMs,
     onItem,
+    quota,
     logger: deps.logger,
   });
   recordings.recover();
   sweeper.start();
-  const signer = new MediaUrlSigner(config.signedUrlTtlS === undefined ? {} : { ttlS: config.signedUrlTtlS });
+  const signer = new MediaUrlSigner();
   let closing: Promise<void> | undefined;
   return {
     store,
+    quota,
     photos,
     recordings,
     sweeper,

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isSolanaAddress } from '../solanaAddress.js';
+import { captureOutputsShape } from '../capture/captureConfig.js';
 import { visionSchema } from '../vision/visionConfig.js';
 import { serverSchema } from '../access/accessConfig.js';
 import { limitsSchema } from '../access/limitsConfig.js';
@@ -311,41 +312,7 @@ export const configSchema = z.strictObject({
           maxClients: z.number().int().min(1).max(1000).default(50).describe('MJPEG clients per server.'),
         })
         .prefault({}),
-      recording: z
-        .strictObject({
-          maxDurationS: z
-            .number()
-            .int()
-            .min(1)
-            .max(86_400)
-            .default(3600)
-            .describe('A recording stops by itself after this long, s.'),
-          fragmentMs: z
-            .number()
-            .int()
-            .min(200)
-            .max(10_000)
-            .default(1000)
-            .describe('MP4 fragment length, ms: at most this much is lost on a crash or power cut.'),
-        })
-        .prefault({}),
-      retention: z
-        .strictObject({
-          maxAgeDays: z
-            .number()
-            .min(0.001)
-            .max(3650)
-            .default(30)
-            .describe('Photos and videos older than this are deleted.'),
-          diskBudgetMb: z
-            .number()
-            .min(1)
-            .max(10_000_000)
-            .default(2048)
-            .describe('Oldest photos and videos are deleted while they take more than this, MB.'),
-          sweepIntervalS: z.number().int().min(1).max(86_400).default(300).describe('Retention check period, s.'),
-        })
-        .prefault({}),
+      ...captureOutputsShape,
     })
     .prefault({}),
   livepeer: z

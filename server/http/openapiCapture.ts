@@ -12,6 +12,26 @@ const sessionOrOperator = [{ sessionToken: [] }, { bearer: [] }, { queryToken: [
 const access =
   ' Access: a wallet’s session (acting at its own camera) or the operator (the operator wallet’s session, or the deployment token, which may name any camera).';
 
+/**
+ * The per-wallet quotas (server/capture/CaptureQuota.ts). Statuses: a rate is 429 with
+ * Retry-After (RFC 6585 §4); a storage quota is 507 as WebDAV quotas answer (RFC 4331 §6), not
+ * 413, since no request body is too large; `field` names the quota setting.
+ */
+const quotas =
+  ' Per-wallet quotas (outputs.quotas; the operator is not bound by them): photos per hour (429 with Retry-After), bytes kept (507, field naming the quota), one recording at a time (409). A refused request writes nothing. Retention trims a wallet over its byte quota from its own items only, and over the disk budget the owner holding the most bytes first.';
+const rateLimited = {
+  description:
+    'The wallet took outputs.quotas.photosPerHour photos in the last hour; Retry-After: seconds until the oldest of them leaves the window',
+  headers: { 'Retry-After': { schema: { type: 'integer', minimum: 1 }, description: 's' } },
+  ...json({
+    type: 'object',
+    required: ['error'],
+    properties: { error: { type: 'string' }, field: { type: 'string', const: 'outputs.quotas.photosPerHour' } },
+  }),
+};
+const overQuota =
+  'Insufficient storage: the wallet’s photos and videos take its byte quota (field: outputs.quotas.walletBudgetPercent or walletBudgetMib), or the data directory’s disk is full (field: disk). Nothing was saved';
+
 const cameraProperty = {
   cameraId: {
     type: 'string',
@@ -61,7 +81,10 @@ export const captureSchemas = {
       bytes: { type: ['integer', 'null'], description: 'File size (while recording: so far)' },
       width: { type: ['integer', 'null'], description: 'px' },
       height: { type: ['integer', 'null'], description: 'px' },
-      error: { type: ['string', 'null'], description: 'Why a recording failed or was interrupted' },
+      error: {
+        type: ['string', 'null'],
+        description: 'Why a recording failed, was interrupted, or was stopped at its wallet’s storage quota',
+      },
       faces: {
         type: ['array', 'null'],
         description:
@@ -184,10 +207,13 @@ const startResponses = {
   401: error,
   403: error,
   404: error,
-  409: { ...error, description: 'The camera is already recording' },
+  409: {
+    ...error,
+    description: 'The camera is already recording, or the caller’s wallet is (one recording per wallet)',
+  },
   415: error,
   503: { ...error, description: 'camerad is not connected' },
-  507: { ...error, description: 'No space left on the data directory’s disk' },
+  507: { ...error, description: overQuota },
 };
 const stopResponses = {
   200: {
@@ -207,7 +233,7 @@ const stopResponses = {
 export const capturePaths = {
   '/api/capture': {
     post: {
-      summary: `Take a photo: the camera’s next full-resolution frame as JPEG (no overlays), stored with camera, capture time, owner wallet and the faces in frame when face analysis is on.${access}`,
+      summary: `Take a photo: the camera’s next full-resolution frame as JPEG (no overlays), stored with camera, capture time, owner wallet and the faces in frame when face analysis is on.${access}${quotas}`,
       security: sessionOrOperator,
       requestBody: cameraBody,
       responses: {
@@ -217,14 +243,15 @@ export const capturePaths = {
         403: error,
         404: error,
         415: error,
+        429: rateLimited,
         503: { ...error, description: 'camerad not connected, busy, or the source is lost' },
-        507: { ...error, description: 'No space left on the data directory’s disk: nothing was saved' },
+        507: { ...error, description: overQuota },
       },
     },
   },
   '/api/record/start': {
     post: {
-      summary: `Start recording the camera to MP4 (H.264 as encoded, fragmented: a crash loses at most one fragment). One recording per camera; it stops by itself after outputs.recording.maxDurationS. A full disk ends it with status failed and a playable file.${access}`,
+      summary: `Start recording the camera to MP4 (H.264 as encoded, fragmented: a crash loses at most one fragment). One recording per camera; it stops by itself after outputs.recording.maxDurationS. A full disk ends it with status failed and a playable file; reaching the wallet’s byte quota stops it (status complete, error saying so).${access}${quotas}`,
       security: sessionOrOperator,
       requestBody: cameraBody,
       responses: startResponses,

@@ -35,13 +35,8 @@ export function createOutputs(
     db: identity.database,
     cameras,
     dataDir: config.storage.dataDir,
-    config: {
-      maxRecordingS: config.outputs.recording.maxDurationS,
-      fragmentMs: config.outputs.recording.fragmentMs,
-      retentionDays: config.outputs.retention.maxAgeDays,
-      diskBudgetMb: config.outputs.retention.diskBudgetMb,
-      sweepIntervalS: config.outputs.retention.sweepIntervalS,
-    },
+    config: config.outputs,
+    isOperatorWallet: (wallet) => wallet === config.auth.operatorWallet,
     ...(faces ? { faces: (cameraId: string) => faces.facesInFrame(cameraId) } : {}),
     logger,
   });

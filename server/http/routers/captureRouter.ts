@@ -72,10 +72,21 @@ interface Caller extends MediaCaller {
  * operator: all). A file is served to its owner, the operator, or anyone holding its signed URL
  * (`signedUrl` in the metadata, for `<img>`/`<video>`); deleting is for the owner or the
  * operator, and never while recording (409). Stopping a recording: its owner or the operator.
+ * Per-wallet quotas (`outputs.quotas`, not for the operator): photos per hour → 429 with
+ * `Retry-After`; bytes kept → 507 naming the quota; one recording per wallet → 409. Nothing is
+ * written when a request is refused.
  * An `:id` that is not 32 lowercase hex characters is a 400 before any lookup; an unknown one 404.
  */
 export function captureRouter(deps: CaptureRouterDeps): Router {
   const router = new Router();
+  router.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      if (error instanceof RetryLaterError) ctx.set('Retry-After', String(error.retryAfterS));
+      throw error;
+    }
+  });
 
   const callerOf = (ctx: Context): Caller => {
     const session = ctx.state.session as RequestSession | undefined;
@@ -262,8 +273,37 @@ function parseQuery<S extends z.ZodType>(ctx: Context, schema: S): z.infer<S> {
 }
 
 /**
- * Runs a capture action, mapping its domain errors: CaptureError `busy`/`not_recording`/
- * `in_progress` → 409, `disk_full` → 507, `no_signal` → 503; CameradError `busy` (too many grabs)
+ * HTTP status of each CaptureError code. A per-wallet photo rate is a 429 with `Retry-After`
+ * (RFC 6585 §4: too many requests in a given time). A wallet at its byte quota is a 507, as
+ * WebDAV quotas answer (RFC 4331 §6, `DAV:quota-not-exceeded`; RFC 4918 §11.5): the server cannot
+ * store more for this caller, and no request body is too large, so 413 would mislead; `field`
+ * names the quota setting, which tells it apart from a full disk (`field: disk`).
+ */
+const CAPTURE_STATUS: Record<CaptureError['code'], number> = {
+  busy: 409,
+  not_recording: 409,
+  in_progress: 409,
+  disk_full: 507,
+  no_signal: 503,
+  rate_limited: 429,
+  over_quota: 507,
+};
+
+/** An HttpError whose answer carries `Retry-After: retryAfterS` (set by the router's first middleware). */
+class RetryLaterError extends HttpError {
+  constructor(
+    status: number,
+    message: string,
+    readonly retryAfterS: number,
+    field?: string,
+  ) {
+    super(status, message, field);
+  }
+}
+
+/**
+ * Runs a capture action, mapping its domain errors by {@link CAPTURE_STATUS} (`rate_limited`
+ * becomes a {@link RetryLaterError}); CameradError `busy` (too many grabs)
  * and camerad's other failures (e.g. `record_failed`) → 503 with camerad's message; a
  * `bad_request` from camerad is the server's bug (500). Anything else goes to the error
  * middleware unchanged. The media folder's path is left out of camerad's messages.
@@ -271,8 +311,10 @@ function parseQuery<S extends z.ZodType>(ctx: Context, schema: S): z.infer<S> {
 function capture<T>(action: () => T, mediaDir = ''): T {
   const map = (error: unknown): unknown => {
     if (error instanceof CaptureError) {
-      const status = { busy: 409, not_recording: 409, in_progress: 409, disk_full: 507, no_signal: 503 }[error.code];
-      return new HttpError(status, error.message, error.field);
+      const status = CAPTURE_STATUS[error.code];
+      return error.retryAfterS === undefined
+        ? new HttpError(status, error.message, error.field)
+        : new RetryLaterError(status, error.message, error.retryAfterS, error.field);
     }
     if (error instanceof CameradError && error.code === 'busy') {
       return new HttpError(503, `camerad is busy: ${error.message}; try again`, 'camera');

@@ -9,6 +9,7 @@ import { bodyParser } from '@koa/bodyparser';
 import { Keypair } from '@solana/web3.js';
 import Koa from 'koa';
 import { Camera } from '../../../media/camera/Camera.js';
+import { captureConfigSchema } from '../../../server/capture/captureConfig.js';
 import { captureMigrations } from '../../../server/capture/captureMigrations.js';
 import { type Capture, createCapture } from '../../../server/capture/createCapture.js';
 import { errorMiddleware } from '../../../server/http/errorMiddleware.js';
@@ -140,7 +141,7 @@ describe('photos and recordings over HTTP', { timeout: 300_000 }, () => {
         db,
         cameras: ctx.server.cameras,
         dataDir,
-        config: { maxRecordingS: 120 },
+        config: captureConfigSchema.parse({ recording: { maxDurationS: 120 } }),
         deploymentToken: undefined,
         logger: testLogger,
       });

@@ -9,6 +9,11 @@ import type { GrabbedFrame } from '../../../media/camera/CameraTypes.js';
 import { CameradError } from '../../../media/core/errors.js';
 import { TypedEmitter } from '../../../media/core/TypedEmitter.js';
 import { CaptureError } from '../../../server/capture/CaptureError.js';
+import { captureConfigSchema, walletBudgetBytes } from '../../../server/capture/captureConfig.js';
+import { CaptureQuota } from '../../../server/capture/CaptureQuota.js';
+import { ConfigError } from '../../../server/config/ConfigError.js';
+import { loadConfig } from '../../../server/config/loadConfig.js';
+import { projectRoot } from '../../../server/config/projectRoot.js';
 import { captureMigrations } from '../../../server/capture/captureMigrations.js';
 import type { RecordingEvent, RecordingResult } from '../../../media/camerad/CameradProtocol.js';
 import type { CaptureCamera, MediaItem } from '../../../server/capture/captureTypes.js';
@@ -21,6 +26,7 @@ import { RetentionSweeper } from '../../../server/capture/RetentionSweeper.js';
 import { AppDatabase } from '../../../server/store/AppDatabase.js';
 import { waitFor } from '../../helpers/walletFlow.js';
 import { testLogger } from '../../helpers/logger.js';
+import { dumpDatabase } from '../../helpers/sqliteDump.js';
 
 const DAY = 86_400_000;
 const WALLET_A = 'A'.repeat(44);
@@ -228,6 +234,195 @@ describe('RetentionSweeper', () => {
   });
 });
 
+describe('retention per owner and the wallet quotas', () => {
+  const WALLET_O = 'O'.repeat(44); // the operator's wallet: not bound by the quotas
+  const quotaOf = (store: MediaStore, walletBytes: number, now = () => Date.now(), photosPerHour = 1000) =>
+    new CaptureQuota({
+      store,
+      photosPerHour,
+      walletBytes,
+      walletBytesSetting: 'outputs.quotas.walletBudgetMib',
+      isExempt: (w) => w === WALLET_O,
+      now,
+    });
+  const onDisk = (store: MediaStore, items: MediaItem[]): boolean =>
+    items.every((i) => store.get(i.id) !== undefined && existsSync(store.pathOf(i)));
+
+  test('over the disk budget the heaviest owner loses its oldest items; older items of lighter owners stay', () => {
+    const { store, database } = open();
+    const now = Date.now();
+    const a = [10, 9, 8].map((d) => add(store, { createdAt: now - d * DAY, wallet: WALLET_A }, 1000));
+    const operator = add(store, { createdAt: now - 7 * DAY, wallet: null }, 1500);
+    // B floods: ten newer photos, 5000 bytes in all.
+    const b = [...Array(10).keys()].map((i) => add(store, { createdAt: now - DAY + i * 1000, wallet: WALLET_B }, 500));
+    const sweeper = new RetentionSweeper({
+      store,
+      maxAgeMs: 30 * DAY,
+      budgetBytes: 7000, // 9500 held: 2500 must go
+      intervalMs: 60_000,
+      logger: testLogger,
+      now: () => now,
+    });
+    const result = sweeper.sweep();
+    // B down to A's 3000, then the tie goes against the owner who wrote last (B) once more.
+    assert.deepEqual(
+      result.overBudget.map((i) => i.id),
+      b.slice(0, 5).map((i) => i.id),
+      'B’s five oldest, oldest first',
+    );
+    assert.deepEqual(result.expired, []);
+    assert.equal(result.usage, 7000);
+    assert.ok(onDisk(store, [...a, operator, ...b.slice(5)]), 'A’s and the operator’s items and files are all there');
+    for (const gone of b.slice(0, 5)) assert.equal(existsSync(store.pathOf(gone)), false);
+    // A second sweep has nothing to do: the store is unchanged.
+    const dump = dumpDatabase(database);
+    assert.deepEqual(sweeper.sweep().overBudget, []);
+    assert.equal(dumpDatabase(database), dump);
+    sweeper.close();
+  });
+
+  test('the items with no wallet are one owner; an owner holding only a recording is passed over', () => {
+    const { store } = open();
+    const now = Date.now();
+    const mine = [3, 2].map((d) => add(store, { createdAt: now - d * DAY, wallet: null }, 2000));
+    const recording = add(
+      store,
+      { createdAt: now - 5 * DAY, wallet: WALLET_B, kind: 'video', status: 'recording' },
+      9000,
+    );
+    const a = [4, 1].map((d) => add(store, { createdAt: now - d * DAY, wallet: WALLET_A }, 1000));
+    const sweeper = new RetentionSweeper({
+      store,
+      maxAgeMs: 30 * DAY,
+      budgetBytes: 13_000, // 15000 held: B's recording cannot go, the operator's 4000 is next heaviest
+      intervalMs: 60_000,
+      logger: testLogger,
+      now: () => now,
+    });
+    const result = sweeper.sweep();
+    assert.deepEqual(
+      result.overBudget.map((i) => i.id),
+      [mine[0]!.id],
+    );
+    assert.ok(onDisk(store, [recording, mine[1]!, ...a]));
+    assert.equal(result.usage, 13_000);
+    sweeper.close();
+  });
+
+  test('a wallet over its byte quota loses only its own oldest items; the operator’s wallet is not bound', () => {
+    const { store } = open();
+    const now = Date.now();
+    // A: the oldest items in the store, and within its quota.
+    const a = [20, 19].map((d) => add(store, { createdAt: now - d * DAY, wallet: WALLET_A }, 1000));
+    const b = [5, 4, 3, 2].map((d) => add(store, { createdAt: now - d * DAY, wallet: WALLET_B }, 1000));
+    const bRecording = add(store, { createdAt: now, wallet: WALLET_B, kind: 'video', status: 'recording' }, 700);
+    const o = [6, 5, 4].map((d) => add(store, { createdAt: now - d * DAY, wallet: WALLET_O }, 1000));
+    const nobody = add(store, { createdAt: now - 25 * DAY, wallet: null }, 3000);
+    const sweeper = new RetentionSweeper({
+      store,
+      maxAgeMs: 30 * DAY,
+      budgetBytes: 1e9,
+      quota: quotaOf(store, 2000),
+      intervalMs: 60_000,
+      logger: testLogger,
+      now: () => now,
+    });
+    const result = sweeper.sweep();
+    // B holds 4700 (its recording counts): three finished items go; the recording stays.
+    assert.deepEqual(
+      result.overQuota.map((i) => i.id),
+      b.slice(0, 3).map((i) => i.id),
+    );
+    assert.deepEqual(result.overBudget, []);
+    assert.ok(onDisk(store, [...a, b[3]!, bRecording, ...o, nobody]));
+    assert.equal(store.usageOf(WALLET_B), 1700);
+    sweeper.close();
+  });
+
+  test('CaptureQuota: photos per sliding hour with Retry-After, bytes kept, the operator free of both', () => {
+    const { store } = open();
+    let now = Date.now();
+    const quota = quotaOf(store, 1000, () => now, 3);
+    const user = { wallet: WALLET_A, operator: false };
+    for (const minutesAgo of [50, 40, 30]) add(store, { createdAt: now - minutesAgo * 60_000 }, 100);
+    add(store, { createdAt: now - 2 * 3_600_000 }, 100); // older than an hour: not counted
+    assert.throws(
+      () => quota.checkPhoto(user),
+      (e: unknown) =>
+        e instanceof CaptureError &&
+        e.code === 'rate_limited' &&
+        e.retryAfterS === 600 &&
+        e.field === 'outputs.quotas.photosPerHour' &&
+        /3 photos per hour per wallet/.test(e.message),
+    );
+    quota.checkPhoto({ wallet: WALLET_A, operator: true }); // the operator's session
+    quota.checkPhoto({ wallet: null, operator: true }); // the deployment token
+    quota.checkPhoto({ wallet: WALLET_O, operator: false }); // the operator's wallet
+    now += 600_001; // the photo of 50 minutes ago leaves the window
+    quota.checkPhoto(user);
+    // Bytes: A keeps 400 of 1000.
+    assert.equal(quota.bytesLeft(WALLET_A), 600);
+    quota.checkPhoto(user, 600);
+    assert.throws(
+      () => quota.checkPhoto(user, 601),
+      (e: unknown) =>
+        e instanceof CaptureError &&
+        e.code === 'over_quota' &&
+        e.field === 'outputs.quotas.walletBudgetMib' &&
+        /storage quota/.test(e.message),
+    );
+    add(store, { createdAt: now }, 600);
+    assert.throws(
+      () => quota.checkRecording(user),
+      (e: unknown) => e instanceof CaptureError && e.code === 'over_quota',
+    );
+    quota.checkRecording({ wallet: WALLET_A, operator: true });
+    quota.checkRecording({ wallet: WALLET_B, operator: false });
+    assert.equal(quota.bytesLeft(null), Infinity);
+
+    // Photos deleted after they were taken (by their owner, or by retention) still count.
+    const b = { wallet: WALLET_B, operator: false };
+    for (let i = 0; i < 3; i += 1) {
+      const photo = add(store, { createdAt: now + i * 1000, wallet: WALLET_B }, 10);
+      quota.notePhoto(b, photo.createdAt);
+      store.delete(photo.id);
+    }
+    assert.throws(
+      () => quota.checkPhoto(b),
+      (e: unknown) => e instanceof CaptureError && e.code === 'rate_limited' && e.retryAfterS === 3600,
+    );
+    now += 3_600_001; // the first leaves the window
+    quota.checkPhoto(b);
+    quota.notePhoto({ wallet: WALLET_O, operator: false }, now); // not bound: not logged
+    quota.checkPhoto({ wallet: WALLET_O, operator: false });
+  });
+
+  test('config: quotas from the outputs slice; the old diskBudgetMb key is refused naming the new one', () => {
+    const config = captureConfigSchema.parse({});
+    assert.equal(config.retention.diskBudgetMib, 2048);
+    assert.equal(walletBudgetBytes(config), 512 * 1024 * 1024, '25 % of 2048 MiB');
+    assert.equal(config.quotas.photosPerHour, 120);
+    assert.equal(
+      walletBudgetBytes(captureConfigSchema.parse({ quotas: { walletBudgetMib: 0.5 } })),
+      512 * 1024,
+      'an absolute MiB replaces the share',
+    );
+    assert.throws(
+      () => loadConfig(projectRoot(), undefined, { ECS_OUTPUTS__RETENTION__DISK_BUDGET_MB: '100' }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.setting === 'outputs.retention.diskBudgetMb' &&
+        /renamed diskBudgetMib/.test(e.message),
+    );
+    const loaded = loadConfig(projectRoot(), undefined, {
+      ECS_OUTPUTS__RETENTION__DISK_BUDGET_MIB: '100',
+      ECS_OUTPUTS__QUOTAS__PHOTOS_PER_HOUR: '7',
+    });
+    assert.equal(loaded.outputs.retention.diskBudgetMib, 100);
+    assert.equal(loaded.outputs.quotas.photosPerHour, 7);
+  });
+});
+
 describe('MediaUrlSigner', () => {
   test('a signature is valid for its id until it expires, and not for another id or a changed one', () => {
     let now = 1_700_000_000_000;
@@ -412,6 +607,73 @@ describe('RecordingManager (simulated camerad)', () => {
     assert.equal(store.list({ kind: 'video', limit: 100 }).items.length, 1);
     assert.equal(manager.current('cam'), undefined);
     await manager.close();
+    await manager.close();
+  });
+});
+
+describe('RecordingManager quotas (simulated camerad)', () => {
+  test('one recording per wallet across cameras (409 busy), not for the operator; a wallet at its byte quota cannot start', async () => {
+    const { store, database } = open();
+    const quota = new CaptureQuota({
+      store,
+      photosPerHour: 10,
+      walletBytes: 5000,
+      walletBytesSetting: 'outputs.quotas.walletBudgetMib',
+    });
+    const cams = new Map([
+      ['cam', new FakeCamera()],
+      ['cam2', new FakeCamera()],
+    ]);
+    const manager = new RecordingManager({ store, cameras: cams, maxDurationMs: 60_000, quota, logger: testLogger });
+    const a = { wallet: WALLET_A, operator: false };
+    const first = await manager.start('cam', a);
+    const before = dumpDatabase(database);
+    await assert.rejects(
+      manager.start('cam2', a),
+      (e: unknown) => e instanceof CaptureError && e.code === 'busy' && /one recording per wallet/.test(e.message),
+    );
+    assert.equal(dumpDatabase(database), before, 'nothing stored for the refused start');
+    assert.equal(cams.get('cam2')!.recordingPath, undefined);
+    // The operator (here with the same wallet) may record the other camera.
+    const operators = await manager.start('cam2', { wallet: WALLET_A, operator: true });
+    await manager.stop('cam2');
+    assert.equal(store.get(operators.id)?.status, 'complete');
+    await manager.stop('cam');
+    assert.equal(store.get(first.id)?.status, 'complete');
+
+    // B already keeps 5000 bytes: no recording starts, nothing is written.
+    add(store, { createdAt: Date.now(), wallet: WALLET_B }, 5000);
+    const full = dumpDatabase(database);
+    await assert.rejects(
+      manager.start('cam', { wallet: WALLET_B, operator: false }),
+      (e: unknown) => e instanceof CaptureError && e.code === 'over_quota',
+    );
+    assert.equal(dumpDatabase(database), full);
+    assert.equal(cams.get('cam')!.recordingPath, undefined);
+    await manager.close();
+  });
+
+  test('a recording stops by itself before its wallet passes its byte quota', async () => {
+    const { store } = open();
+    const quota = new CaptureQuota({
+      store,
+      photosPerHour: 10,
+      walletBytes: 2000,
+      walletBytesSetting: 'outputs.quotas.walletBudgetMib',
+    });
+    const camera = new FakeCamera();
+    const manager = new RecordingManager({
+      store,
+      cameras: new Map([['cam', camera]]),
+      maxDurationMs: 60_000,
+      quota,
+      logger: testLogger,
+    });
+    // The simulated camerad writes 500 bytes at once: at that rate the quota is near.
+    const item = await manager.start('cam', { wallet: WALLET_A, operator: false });
+    await waitFor(() => store.get(item.id)?.status === 'complete', 'stop at the wallet quota', 3000);
+    assert.match(store.get(item.id)!.error!, /storage quota/);
+    assert.equal(manager.current('cam'), undefined);
     await manager.close();
   });
 });
