@@ -16,8 +16,8 @@ const WANTS: Record<AccessLevel, string> = {
   open: 'nothing',
   viewer: 'a viewer token (Authorization: Bearer <token> or ?token=)',
   session: 'a wallet session (sign in first, then send Authorization: Bearer <session token>)',
-  checkedIn: 'a wallet session checked in at this camera',
-  owner: 'the owner’s wallet session',
+  checkedIn: 'a wallet session (sign in first) checked in at this camera',
+  owner: 'the owner’s wallet session (sign in first)',
   operator: 'the operator (the operator wallet’s session or the admin token)',
 };
 

@@ -79,14 +79,6 @@ interface Caller extends MediaCaller {
  */
 export function captureRouter(deps: CaptureRouterDeps): Router {
   const router = new Router();
-  router.use(async (ctx, next) => {
-    try {
-      await next();
-    } catch (error) {
-      if (error instanceof RetryLaterError) ctx.set('Retry-After', String(error.retryAfterS));
-      throw error;
-    }
-  });
 
   const callerOf = (ctx: Context): Caller => {
     const session = ctx.state.session as RequestSession | undefined;
@@ -289,21 +281,9 @@ const CAPTURE_STATUS: Record<CaptureError['code'], number> = {
   over_quota: 507,
 };
 
-/** An HttpError whose answer carries `Retry-After: retryAfterS` (set by the router's first middleware). */
-class RetryLaterError extends HttpError {
-  constructor(
-    status: number,
-    message: string,
-    readonly retryAfterS: number,
-    field?: string,
-  ) {
-    super(status, message, field);
-  }
-}
-
 /**
  * Runs a capture action, mapping its domain errors by {@link CAPTURE_STATUS} (`rate_limited`
- * becomes a {@link RetryLaterError}); CameradError `busy` (too many grabs)
+ * carries `Retry-After`); CameradError `busy` (too many grabs)
  * and camerad's other failures (e.g. `record_failed`) → 503 with camerad's message; a
  * `bad_request` from camerad is the server's bug (500). Anything else goes to the error
  * middleware unchanged. The media folder's path is left out of camerad's messages.
@@ -314,7 +294,7 @@ function capture<T>(action: () => T, mediaDir = ''): T {
       const status = CAPTURE_STATUS[error.code];
       return error.retryAfterS === undefined
         ? new HttpError(status, error.message, error.field)
-        : new RetryLaterError(status, error.message, error.retryAfterS, error.field);
+        : new HttpError(status, error.message, error.field, { 'Retry-After': String(error.retryAfterS) });
     }
     if (error instanceof CameradError && error.code === 'busy') {
       return new HttpError(503, `camerad is busy: ${error.message}; try again`, 'camera');

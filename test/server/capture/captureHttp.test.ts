@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
-import type { Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { bodyParser } from '@koa/bodyparser';
 import { Keypair } from '@solana/web3.js';
-import Koa from 'koa';
-import { Camera } from '../../../media/camera/Camera.js';
-import { captureConfigSchema } from '../../../server/capture/captureConfig.js';
-import { captureMigrations } from '../../../server/capture/captureMigrations.js';
-import { type Capture, createCapture } from '../../../server/capture/createCapture.js';
-import { errorMiddleware } from '../../../server/http/errorMiddleware.js';
-import { captureRouter } from '../../../server/http/routers/captureRouter.js';
-import { sessionAuth } from '../../../server/http/sessionAuth.js';
-import { AppDatabase } from '../../../server/store/AppDatabase.js';
 import { freeUdpPort } from '../../helpers/freePort.js';
 import { testLogger } from '../../helpers/logger.js';
 import { startTestServer } from '../../helpers/testServer.js';
@@ -26,8 +15,6 @@ const FPS = 15;
 const WIDTH = 320;
 const HEIGHT = 240;
 const IS_ROOT = process.getuid?.() === 0;
-const HAS_RECORDING = typeof (Camera.prototype as { startRecording?: unknown }).startRecording === 'function';
-const NO_RECORDING = HAS_RECORDING ? false : 'Camera.startRecording is missing (media/camera/Camera.ts)';
 
 /** A media item as the API shows it. */
 interface Item {
@@ -55,8 +42,7 @@ interface Item {
  * Photos and recordings over HTTP against the real server and its camerad (test:// source):
  * capture, lists, downloads with byte ranges, signed URLs, ownership, deletion; recordings
  * stopped normally (frame count against the API's times), cut by SIGKILLing camerad, and ended by
- * a full disk (a small tmpfs as the media folder); and every kind of bad input. Uses the server's
- * own capture routes when it serves them, else builds them beside it with `createCapture`.
+ * a full disk (a small tmpfs as the media folder); and every kind of bad input.
  */
 describe('photos and recordings over HTTP', { timeout: 300_000 }, () => {
   const user = Keypair.generate();
@@ -68,7 +54,6 @@ describe('photos and recordings over HTTP', { timeout: 300_000 }, () => {
   let ctx: Awaited<ReturnType<typeof startTestServer>>;
   let flow: WalletFlow;
   let media: WalletFlow;
-  let own: { capture: Capture; http: HttpServer; db: AppDatabase } | undefined;
   let userToken: string;
   let otherToken: string;
   let operatorToken: string;
@@ -132,35 +117,7 @@ describe('photos and recordings over HTTP', { timeout: 300_000 }, () => {
       ECS_AUTH__OPERATOR_WALLET: operator.publicKey.toBase58(),
     });
     flow = new WalletFlow(ctx.url);
-    const probe = await fetch(`${ctx.url}/api/photos`);
-    if (probe.status === 404) {
-      // The server does not serve the capture routes (yet): serve them beside it, on its cameras
-      // and its sessions, with a database of their own.
-      const db = AppDatabase.open(join(dataDir, 'capture-test.db'), captureMigrations, testLogger);
-      const capture = createCapture({
-        db,
-        cameras: ctx.server.cameras,
-        dataDir,
-        config: captureConfigSchema.parse({ recording: { maxDurationS: 120 } }),
-        deploymentToken: undefined,
-        logger: testLogger,
-      });
-      const app = new Koa();
-      app.use(errorMiddleware(testLogger));
-      app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' }));
-      app.use(sessionAuth({ tokens: ctx.server.identity.tokens, sessions: ctx.server.identity.sessions }));
-      const router = captureRouter(capture.routes);
-      app.use(router.routes());
-      app.use(router.allowedMethods());
-      const http = await new Promise<HttpServer>((resolve) => {
-        const server = app.listen(0, '127.0.0.1', () => resolve(server));
-      });
-      own = { capture, http, db };
-      const address = http.address();
-      media = new WalletFlow(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
-    } else {
-      media = flow; // the server's own capture routes
-    }
+    media = flow;
     await ctx.server.cameras.get('cam')!.supervisor.waitRunning(20_000);
     userToken = (await flow.signIn(user)).token;
     otherToken = (await flow.signIn(other)).token;
@@ -169,12 +126,6 @@ describe('photos and recordings over HTTP', { timeout: 300_000 }, () => {
 
   after(async () => {
     flow?.close();
-    if (own) {
-      await own.capture.close();
-      own.http.closeAllConnections();
-      await new Promise((r) => own!.http.close(r));
-      own.db.close();
-    }
     await ctx?.close();
     let umountError: string | undefined;
     if (mounted) {
@@ -333,112 +284,101 @@ describe('photos and recordings over HTTP', { timeout: 300_000 }, () => {
     await alive();
   });
 
-  it(
-    'records: start, start twice 409, others cannot stop or delete it; stop gives a file whose frames match stop − start',
-    { skip: NO_RECORDING },
-    async (t) => {
-      const started = await call('POST', '/api/record/start', userToken);
-      assert.equal(started.status, 201, JSON.stringify(started.json));
-      const video = started.json as unknown as Item;
-      assert.equal(video.status, 'recording');
-      assert.equal(video.kind, 'video');
-      assert.equal(video.wallet, user.publicKey.toBase58());
-      refused(await call('POST', '/api/record/start', userToken), 409, /already recording/);
-      refused(await call('POST', '/api/record/start', otherToken), 409, /already recording/);
-      refused(await call('POST', '/api/record/stop', otherToken), 403, /started this recording/);
-      refused(await call('DELETE', video.url, userToken), 409, /still being recorded/);
-      const listed = await videoById(video.id, userToken);
-      assert.equal(listed?.status, 'recording');
-      assert.equal(
-        (await videos(otherToken)).some((v) => v.id === video.id),
-        false,
-      );
+  it('records: start, start twice 409, others cannot stop or delete it; stop gives a file whose frames match stop − start', async (t) => {
+    const started = await call('POST', '/api/record/start', userToken);
+    assert.equal(started.status, 201, JSON.stringify(started.json));
+    const video = started.json as unknown as Item;
+    assert.equal(video.status, 'recording');
+    assert.equal(video.kind, 'video');
+    assert.equal(video.wallet, user.publicKey.toBase58());
+    refused(await call('POST', '/api/record/start', userToken), 409, /already recording/);
+    refused(await call('POST', '/api/record/start', otherToken), 409, /already recording/);
+    refused(await call('POST', '/api/record/stop', otherToken), 403, /started this recording/);
+    refused(await call('DELETE', video.url, userToken), 409, /still being recorded/);
+    const listed = await videoById(video.id, userToken);
+    assert.equal(listed?.status, 'recording');
+    assert.equal(
+      (await videos(otherToken)).some((v) => v.id === video.id),
+      false,
+    );
 
-      await new Promise((r) => setTimeout(r, 5000));
-      const stopped = await call('POST', '/api/record/stop', userToken);
-      assert.equal(stopped.status, 200, JSON.stringify(stopped.json));
-      const done = stopped.json as unknown as Item;
-      assert.equal(done.status, 'complete');
-      assert.ok(done.startedAt && done.stoppedAt && done.stoppedAt > done.startedAt, JSON.stringify(done));
-      const apiSeconds = (done.stoppedAt! - done.startedAt!) / 1000;
-      assert.ok(apiSeconds >= 3 && apiSeconds <= 7, `recorded ${apiSeconds} s`);
-      const path = fileOf(done);
-      const onDisk = readFileSync(path);
-      assert.equal(done.bytes, onDisk.length);
-      const decoded = readBackMp4(path);
-      assert.ok(decoded.frames > 0, decoded.log);
-      t.diagnostic(
-        `stop − start ${apiSeconds} s; ${decoded.frames} frames decoded (${decoded.frames / FPS} s), camerad wrote ${done.frames}`,
-      );
-      assert.ok(
-        Math.abs(decoded.frames / FPS - apiSeconds) <= 1,
-        `${decoded.frames} frames (${decoded.frames / FPS} s at ${FPS} fps) vs stop − start ${apiSeconds} s`,
-      );
-      assert.ok(
-        Math.abs(decoded.frames - done.frames!) <= 1,
-        `decoded ${decoded.frames}, camerad wrote ${done.frames}`,
-      );
+    await new Promise((r) => setTimeout(r, 5000));
+    const stopped = await call('POST', '/api/record/stop', userToken);
+    assert.equal(stopped.status, 200, JSON.stringify(stopped.json));
+    const done = stopped.json as unknown as Item;
+    assert.equal(done.status, 'complete');
+    assert.ok(done.startedAt && done.stoppedAt && done.stoppedAt > done.startedAt, JSON.stringify(done));
+    const apiSeconds = (done.stoppedAt! - done.startedAt!) / 1000;
+    assert.ok(apiSeconds >= 3 && apiSeconds <= 7, `recorded ${apiSeconds} s`);
+    const path = fileOf(done);
+    const onDisk = readFileSync(path);
+    assert.equal(done.bytes, onDisk.length);
+    const decoded = readBackMp4(path);
+    assert.ok(decoded.frames > 0, decoded.log);
+    t.diagnostic(
+      `stop − start ${apiSeconds} s; ${decoded.frames} frames decoded (${decoded.frames / FPS} s), camerad wrote ${done.frames}`,
+    );
+    assert.ok(
+      Math.abs(decoded.frames / FPS - apiSeconds) <= 1,
+      `${decoded.frames} frames (${decoded.frames / FPS} s at ${FPS} fps) vs stop − start ${apiSeconds} s`,
+    );
+    assert.ok(Math.abs(decoded.frames - done.frames!) <= 1, `decoded ${decoded.frames}, camerad wrote ${done.frames}`);
 
-      // Listed with the same metadata; downloadable in ranges (a browser seeking).
-      const again = await videoById(done.id, userToken);
-      assert.deepEqual({ ...again, signedUrl: '' }, { ...done, signedUrl: '' });
-      const range = await raw(done.url, userToken, { range: `bytes=${onDisk.length - 4096}-` });
-      assert.equal(range.status, 206);
-      assert.equal(range.headers.get('content-type'), 'video/mp4');
-      assert.equal(
-        range.headers.get('content-range'),
-        `bytes ${onDisk.length - 4096}-${onDisk.length - 1}/${onDisk.length}`,
-      );
-      assert.deepEqual(Buffer.from(await range.arrayBuffer()), onDisk.subarray(onDisk.length - 4096));
-      refused(await call('POST', '/api/record/stop', userToken), 409, /not recording/);
+    // Listed with the same metadata; downloadable in ranges (a browser seeking).
+    const again = await videoById(done.id, userToken);
+    assert.deepEqual({ ...again, signedUrl: '' }, { ...done, signedUrl: '' });
+    const range = await raw(done.url, userToken, { range: `bytes=${onDisk.length - 4096}-` });
+    assert.equal(range.status, 206);
+    assert.equal(range.headers.get('content-type'), 'video/mp4');
+    assert.equal(
+      range.headers.get('content-range'),
+      `bytes ${onDisk.length - 4096}-${onDisk.length - 1}/${onDisk.length}`,
+    );
+    assert.deepEqual(Buffer.from(await range.arrayBuffer()), onDisk.subarray(onDisk.length - 4096));
+    refused(await call('POST', '/api/record/stop', userToken), 409, /not recording/);
 
-      // The seed API's alias toggles: start, then stop.
-      const on = await call('POST', '/api/record', operatorToken);
-      assert.equal(on.status, 201, JSON.stringify(on.json));
-      await new Promise((r) => setTimeout(r, 1500));
-      const off = await call('POST', '/api/record', operatorToken);
-      assert.equal(off.status, 200, JSON.stringify(off.json));
-      assert.equal((off.json as unknown as Item).id, (on.json as unknown as Item).id);
-      assert.equal((off.json as unknown as Item).status, 'complete');
-      await alive();
-    },
-  );
+    // The seed API's alias toggles: start, then stop.
+    const on = await call('POST', '/api/record', operatorToken);
+    assert.equal(on.status, 201, JSON.stringify(on.json));
+    await new Promise((r) => setTimeout(r, 1500));
+    const off = await call('POST', '/api/record', operatorToken);
+    assert.equal(off.status, 200, JSON.stringify(off.json));
+    assert.equal((off.json as unknown as Item).id, (on.json as unknown as Item).id);
+    assert.equal((off.json as unknown as Item).status, 'complete');
+    await alive();
+  });
 
-  it(
-    'a camerad SIGKILLed 6 s into a recording leaves an interrupted item whose file demuxes ≥ 4 s',
-    { skip: NO_RECORDING },
-    async (t) => {
-      const camera = ctx.server.cameras.get('cam')!;
-      const started = await call('POST', '/api/record/start', userToken);
-      assert.equal(started.status, 201, JSON.stringify(started.json));
-      const video = started.json as unknown as Item;
-      await new Promise((r) => setTimeout(r, 6000));
-      const pid = camera.supervisor.pid;
-      assert.ok(pid, 'camerad pid');
-      process.kill(pid, 'SIGKILL');
-      const interrupted = await waitStatus(video.id, 'interrupted', 15_000);
-      assert.match(interrupted.error!, /camerad/);
-      const path = fileOf(interrupted);
-      assert.equal(interrupted.bytes, readFileSync(path).length);
-      const decoded = readBackMp4(path);
-      t.diagnostic(`killed 6 s in: ${decoded.frames} frames decoded, up to ${decoded.endS} s`);
-      assert.ok(decoded.frames / FPS >= 4, `${decoded.frames} frames = ${decoded.frames / FPS} s; ${decoded.log}`);
-      assert.ok(decoded.endS >= 4, `last frame ends at ${decoded.endS} s`);
-      const download = await raw(interrupted.url, userToken, { range: 'bytes=0-99' });
-      assert.equal(download.status, 206);
-      await download.arrayBuffer();
-      await camera.supervisor.waitRunning(30_000);
-      // camerad is back: a new recording works.
-      const next = await call('POST', '/api/record/start', userToken);
-      assert.equal(next.status, 201, JSON.stringify(next.json));
-      assert.equal((await call('POST', '/api/record/stop', userToken)).status, 200);
-      await alive();
-    },
-  );
+  it('a camerad SIGKILLed 6 s into a recording leaves an interrupted item whose file demuxes ≥ 4 s', async (t) => {
+    const camera = ctx.server.cameras.get('cam')!;
+    const started = await call('POST', '/api/record/start', userToken);
+    assert.equal(started.status, 201, JSON.stringify(started.json));
+    const video = started.json as unknown as Item;
+    await new Promise((r) => setTimeout(r, 6000));
+    const pid = camera.supervisor.pid;
+    assert.ok(pid, 'camerad pid');
+    process.kill(pid, 'SIGKILL');
+    const interrupted = await waitStatus(video.id, 'interrupted', 15_000);
+    assert.match(interrupted.error!, /camerad/);
+    const path = fileOf(interrupted);
+    assert.equal(interrupted.bytes, readFileSync(path).length);
+    const decoded = readBackMp4(path);
+    t.diagnostic(`killed 6 s in: ${decoded.frames} frames decoded, up to ${decoded.endS} s`);
+    assert.ok(decoded.frames / FPS >= 4, `${decoded.frames} frames = ${decoded.frames / FPS} s; ${decoded.log}`);
+    assert.ok(decoded.endS >= 4, `last frame ends at ${decoded.endS} s`);
+    const download = await raw(interrupted.url, userToken, { range: 'bytes=0-99' });
+    assert.equal(download.status, 206);
+    await download.arrayBuffer();
+    await camera.supervisor.waitRunning(30_000);
+    // camerad is back: a new recording works.
+    const next = await call('POST', '/api/record/start', userToken);
+    assert.equal(next.status, 201, JSON.stringify(next.json));
+    assert.equal((await call('POST', '/api/record/stop', userToken)).status, 200);
+    await alive();
+  });
 
   it(
     'a full disk (ENOSPC) ends the recording as failed with a message and a playable file; photos get 507; the server goes on',
-    { skip: NO_RECORDING || (mountSkip() ?? false) },
+    { skip: mountSkip() ?? false },
     async (t) => {
       assert.ok(mounted, 'the media folder is a tmpfs');
       // Leave about 150 KB free on the media tmpfs (some 15 s of this camera’s video).
