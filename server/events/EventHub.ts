@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { Server as SocketServer, type Socket } from 'socket.io';
 import type { SessionManager } from '../sessions/SessionManager.js';
 import type { SessionTokens } from '../sessions/SessionTokens.js';
-import type { SessionClaims } from '../sessions/SessionTypes.js';
+import type { Role, SessionClaims } from '../sessions/SessionTypes.js';
 import type { ClientToServerEvents, PUBLIC_EVENTS, ServerToClientEvents } from './EventCatalogue.js';
 
 /** What the hub remembers about a connected socket. */
@@ -24,7 +24,8 @@ const operatorRoom = (cameraId: string): string => `operator:${cameraId}`;
  * `EventCatalogue.ts`. A client authenticates with its session token
  * (`io(url, { auth: { token } })`) and is scoped to the token's camera; without a token it
  * names a camera (`auth: { cameraId }`) and hears only that camera's public events. Identity
- * events go to the wallet's own sockets and the operator's, never to anonymous ones. A socket
+ * events go to the wallet's own sockets and the operator's, never to anonymous ones; who is the
+ * operator is `roleOf` at connection (configuration), not the token's role claim. A socket
  * whose session ends is told (`session:expired`) and disconnected.
  *
  * The one emitter behind which other transports (socket.io's Redis adapter for many boxes)
@@ -38,11 +39,13 @@ export class EventHub {
   /**
    * @param http the server's HTTP server (socket.io adds its upgrade and polling handlers).
    * @param cameraIds the cameras a socket may name.
+   * @param roleOf the role of a wallet at a camera, from the configuration.
    */
   constructor(opts: {
     http: HttpServer;
     tokens: SessionTokens;
     sessions: SessionManager;
+    roleOf: (wallet: string, cameraId: string) => Role;
     cameraIds: ReadonlySet<string>;
     logger: Logger;
   }) {
@@ -55,7 +58,10 @@ export class EventHub {
         opts.tokens.verify(auth.token).then(
           (claims) => {
             if (!opts.sessions.getOpen(claims.sid)) return reject('session ended: sign in again');
-            socket.data = { cameraId: claims.cameraId, claims };
+            socket.data = {
+              cameraId: claims.cameraId,
+              claims: { ...claims, role: opts.roleOf(claims.wallet, claims.cameraId) },
+            };
             next();
           },
           (error: unknown) => reject((error as Error).message),

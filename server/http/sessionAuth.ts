@@ -1,7 +1,7 @@
 import type { Context, Middleware } from 'koa';
 import type { SessionManager } from '../sessions/SessionManager.js';
 import { SessionTokenError, type SessionTokens } from '../sessions/SessionTokens.js';
-import type { SessionClaims, SessionView } from '../sessions/SessionTypes.js';
+import type { Role, SessionClaims, SessionView } from '../sessions/SessionTypes.js';
 import { hasDeploymentToken } from './authMiddleware.js';
 import { HttpError } from './HttpError.js';
 
@@ -19,9 +19,14 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
  * malformed token, or one whose session has ended, is a 401 on any route; a valid one puts
  * {@link RequestSession} in `ctx.state.session`. A bearer value that is not a JWT is left to
  * the deployment-token check. The session's idle timer is reset only after the request
- * succeeded, so a rejected request writes nothing.
+ * succeeded, so a rejected request writes nothing. The role in `ctx.state.session` (claims and
+ * session) is `roleOf` now, from the configuration, never the token's `role` claim.
  */
-export function sessionAuth(deps: { tokens: SessionTokens; sessions: SessionManager }): Middleware {
+export function sessionAuth(deps: {
+  tokens: SessionTokens;
+  sessions: SessionManager;
+  roleOf: (wallet: string, cameraId: string) => Role;
+}): Middleware {
   return async (ctx, next) => {
     const header = ctx.get('authorization');
     const bearer = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
@@ -42,7 +47,8 @@ export function sessionAuth(deps: { tokens: SessionTokens; sessions: SessionMana
       ctx.set('WWW-Authenticate', 'Bearer error="invalid_token"');
       throw new HttpError(401, 'session ended or timed out: sign in again', 'authorization');
     }
-    ctx.state.session = { claims, session } satisfies RequestSession;
+    const role = deps.roleOf(claims.wallet, claims.cameraId);
+    ctx.state.session = { claims: { ...claims, role }, session: { ...session, role } } satisfies RequestSession;
     await next();
     if (ctx.status < 400) deps.sessions.touch(claims.sid);
   };
