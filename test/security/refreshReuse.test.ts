@@ -118,7 +118,7 @@ describe('security: a reused refresh token', { timeout: 120_000 }, () => {
     const rows = ctx.server.identity.database.db
       .prepare('SELECT count(*) AS n FROM refresh_tokens WHERE session_id = ?')
       .get(sessionId) as { n: number };
-    assert.equal(rows.n, 17, "the newest 16 spent and the 1 live refresh token are kept");
+    assert.equal(rows.n, 17, 'the newest 16 spent and the 1 live refresh token are kept');
     // The most recently spent one is still detected.
     assert.equal((await flow.call('POST', '/api/session/refresh', { refreshToken: spent.at(-1) })).status, 401);
     assert.equal((await flow.call('POST', '/api/session/refresh', { refreshToken: current })).status, 401);
