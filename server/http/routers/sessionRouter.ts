@@ -145,7 +145,7 @@ export function sessionRouter(deps: SessionRouterDeps): Router {
     } catch (error) {
       if (!(error instanceof ChallengeCapError)) throw error;
       ctx.set('Retry-After', String(error.retryAfterS));
-      throw new HttpError(503, error.message, 'wallet');
+      throw new HttpError(503, error.message);
     }
   });
 
@@ -165,7 +165,9 @@ export function sessionRouter(deps: SessionRouterDeps): Router {
       throw new HttpError(401, 'refresh token already used: the session is ended, sign in again', 'refreshToken');
     }
     if (!next.ok) throw new HttpError(401, 'refresh token unknown, used or expired: sign in again', 'refreshToken');
-    ctx.body = await issueTokens(next.session, next.refreshToken, next.refreshExpiresAt);
+    // The role as configured now (the stored one is from sign-in).
+    const role = deps.roleOf(next.session.wallet, next.session.cameraId);
+    ctx.body = await issueTokens({ ...next.session, role }, next.refreshToken, next.refreshExpiresAt);
   });
 
   router.get('/api/session', requireSession(), (ctx) => {

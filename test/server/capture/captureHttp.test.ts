@@ -147,7 +147,13 @@ describe('photos and recordings over HTTP', { timeout: 300_000 }, () => {
       const app = new Koa();
       app.use(errorMiddleware(testLogger));
       app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' }));
-      app.use(sessionAuth({ tokens: ctx.server.identity.tokens, sessions: ctx.server.identity.sessions }));
+      app.use(
+        sessionAuth({
+          tokens: ctx.server.identity.tokens,
+          sessions: ctx.server.identity.sessions,
+          roleOf: ctx.server.identity.roleOf,
+        }),
+      );
       const router = captureRouter(capture.routes);
       app.use(router.routes());
       app.use(router.allowedMethods());
