@@ -3,10 +3,25 @@ import { after, before, describe, it } from 'node:test';
 import { Keypair } from '@solana/web3.js';
 import bs58 from 'bs58';
 import { freeUdpPort } from '../helpers/freePort.js';
-import { rawRequest } from '../helpers/rawHttp.js';
+import { rawHttp } from '../helpers/rawHttp.js';
 import { dumpDatabase } from '../helpers/sqliteDump.js';
 import { startTestServer } from '../helpers/testServer.js';
 import { signBytes } from '../server/chain/chainFixtures.js';
+
+/** POSTs JSON with any headers (`Host` included); returns the status and the parsed body. */
+async function postJson(
+  url: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await rawHttp(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, json: (res.text ? JSON.parse(res.text) : {}) as Record<string, unknown> };
+}
 
 /**
  * Attack: a page on another origin drives sign-in from the victim's browser (the browser sends
@@ -22,7 +37,7 @@ describe('security: sign-in from a foreign Origin', { timeout: 120_000 }, () => 
   /** Asserts a 403 naming `origin` and an unchanged database. */
   const refused = async (path: string, origin: string, body: unknown): Promise<void> => {
     const before = dump();
-    const res = await rawRequest(ctx.url, 'POST', path, { headers: { origin }, body });
+    const res = await postJson(ctx.url, path, body, { origin });
     assert.equal(res.status, 403, `${path} from ${origin}: ${JSON.stringify(res.json)}`);
     assert.equal(res.json.field, 'origin');
     assert.match(String(res.json.error), /origin/);
@@ -54,24 +69,18 @@ describe('security: sign-in from a foreign Origin', { timeout: 120_000 }, () => 
   });
 
   it('refuses the sign-in from evil.example without spending the challenge; the page itself then signs in', async () => {
-    const challenge = await rawRequest(ctx.url, 'POST', '/api/session/challenge', { body: { wallet } });
+    const challenge = await postJson(ctx.url, '/api/session/challenge', { wallet });
     assert.equal(challenge.status, 200, JSON.stringify(challenge.json));
     const message = challenge.json.message as string;
     const body = { message, signature: bs58.encode(signBytes(user, Buffer.from(message))) };
     await refused('/api/session/signin', 'https://evil.example', body);
-    const own = await rawRequest(ctx.url, 'POST', '/api/session/signin', {
-      headers: { origin: `http://127.0.0.1:${ctx.server.port}` },
-      body,
-    });
+    const own = await postJson(ctx.url, '/api/session/signin', body, { origin: `http://127.0.0.1:${ctx.server.port}` });
     assert.equal(own.status, 200, JSON.stringify(own.json));
     assert.equal((own.json.session as Record<string, unknown>).wallet, wallet);
   });
 
   it('accepts an origin listed in server.corsOrigins', async () => {
-    const res = await rawRequest(ctx.url, 'POST', '/api/session/challenge', {
-      headers: { origin: 'https://app.example.org' },
-      body: { wallet },
-    });
+    const res = await postJson(ctx.url, '/api/session/challenge', { wallet }, { origin: 'https://app.example.org' });
     assert.equal(res.status, 200, JSON.stringify(res.json));
   });
 });

@@ -3,10 +3,25 @@ import { after, before, describe, it } from 'node:test';
 import { Keypair } from '@solana/web3.js';
 import bs58 from 'bs58';
 import { freeUdpPort } from '../helpers/freePort.js';
-import { rawRequest } from '../helpers/rawHttp.js';
+import { rawHttp } from '../helpers/rawHttp.js';
 import { dumpDatabase } from '../helpers/sqliteDump.js';
 import { startTestServer } from '../helpers/testServer.js';
 import { signBytes } from '../server/chain/chainFixtures.js';
+
+/** POSTs JSON with any headers (`Host` included); returns the status and the parsed body. */
+async function postJson(
+  url: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await rawHttp(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, json: (res.text ? JSON.parse(res.text) : {}) as Record<string, unknown> };
+}
 
 /** One small test:// camera, so the server starts quickly. */
 const camera = async (): Promise<Record<string, string>> => ({
@@ -38,10 +53,12 @@ describe('security: a phishing Host does not reach the sign-in message', { timeo
 
     it('names the configured domain and URI for Host: evil.example, and stores nothing of the Host', async () => {
       const user = Keypair.generate();
-      const res = await rawRequest(ctx.url, 'POST', '/api/session/challenge', {
-        headers: { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
-        body: { wallet: user.publicKey.toBase58() },
-      });
+      const res = await postJson(
+        ctx.url,
+        '/api/session/challenge',
+        { wallet: user.publicKey.toBase58() },
+        { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
+      );
       assert.equal(res.status, 200, JSON.stringify(res.json));
       const message = res.json.message as string;
       assert.equal(res.json.domain, 'cam.example.org');
@@ -62,17 +79,21 @@ describe('security: a phishing Host does not reach the sign-in message', { timeo
 
     it('refuses the message rewritten to the phishing domain, storing nothing', async () => {
       const user = Keypair.generate();
-      const res = await rawRequest(ctx.url, 'POST', '/api/session/challenge', {
-        headers: { host: 'evil.example' },
-        body: { wallet: user.publicKey.toBase58() },
-      });
+      const res = await postJson(
+        ctx.url,
+        '/api/session/challenge',
+        { wallet: user.publicKey.toBase58() },
+        { host: 'evil.example' },
+      );
       assert.equal(res.status, 200, JSON.stringify(res.json));
       const phished = (res.json.message as string).replace('cam.example.org wants', 'evil.example wants');
       const before = dumpDatabase(ctx.server.identity.database);
-      const signin = await rawRequest(ctx.url, 'POST', '/api/session/signin', {
-        headers: { host: 'evil.example' },
-        body: { message: phished, signature: bs58.encode(signBytes(user, Buffer.from(phished))) },
-      });
+      const signin = await postJson(
+        ctx.url,
+        '/api/session/signin',
+        { message: phished, signature: bs58.encode(signBytes(user, Buffer.from(phished))) },
+        { host: 'evil.example' },
+      );
       assert.equal(signin.status, 400, JSON.stringify(signin.json));
       assert.match(String(signin.json.error), /domain mismatch/);
       assert.equal(dumpDatabase(ctx.server.identity.database), before, 'the database is unchanged');
@@ -91,10 +112,12 @@ describe('security: a phishing Host does not reach the sign-in message', { timeo
     it('names 127.0.0.1:<bound port> whichever loopback name the request used', async () => {
       const { port } = ctx.server;
       for (const host of [`localhost:${port}`, `127.0.0.1:${port}`]) {
-        const res = await rawRequest(ctx.url, 'POST', '/api/session/challenge', {
-          headers: { host },
-          body: { wallet: Keypair.generate().publicKey.toBase58() },
-        });
+        const res = await postJson(
+          ctx.url,
+          '/api/session/challenge',
+          { wallet: Keypair.generate().publicKey.toBase58() },
+          { host },
+        );
         assert.equal(res.status, 200, JSON.stringify(res.json));
         assert.equal(res.json.domain, `127.0.0.1:${port}`);
         assert.match(res.json.message as string, new RegExp(`\\nURI: http://127\\.0\\.0\\.1:${port}/\\n`));
@@ -103,10 +126,12 @@ describe('security: a phishing Host does not reach the sign-in message', { timeo
 
     it('never names evil.example: refused, or named 127.0.0.1:<port>', async () => {
       const before = dumpDatabase(ctx.server.identity.database);
-      const res = await rawRequest(ctx.url, 'POST', '/api/session/challenge', {
-        headers: { host: 'evil.example' },
-        body: { wallet: Keypair.generate().publicKey.toBase58() },
-      });
+      const res = await postJson(
+        ctx.url,
+        '/api/session/challenge',
+        { wallet: Keypair.generate().publicKey.toBase58() },
+        { host: 'evil.example' },
+      );
       assert.doesNotMatch(JSON.stringify(res.json), /evil\.example wants|URI: https?:\/\/evil/);
       if (res.status === 200) {
         assert.equal(res.json.domain, `127.0.0.1:${ctx.server.port}`);
