@@ -60,11 +60,14 @@ export class Server {
   static async create(config: ResolvedConfig, logger: Logger): Promise<Server> {
     const version = (JSON.parse(readFileSync(join(config.root, 'package.json'), 'utf8')) as { version: string })
       .version;
-    // 1. Identity: the SQLite store, sessions, chain and biometrics (no network I/O yet).
+    // 1. Identity: the SQLite store, sessions, chain and biometrics (no network I/O yet). The
+    //    loopback sign-in domain names the HTTP port, known once it listens (step 6).
+    let boundPort: number | undefined = undefined;
     const identity = createIdentity(
       config,
       config.cameras.map((c) => c.id),
       logger,
+      { boundPort: () => boundPort },
     );
     // 2. SFU: needs only network settings.
     const sfu = new WeriftSfu(
@@ -149,6 +152,7 @@ export class Server {
       settings: accessSettings(config),
       tokens: identity.tokens,
       sessions: identity.sessions,
+      roleOf: identity.roleOf,
       audit: identity.audit,
       logger,
     });
@@ -194,6 +198,8 @@ export class Server {
       await identity.close();
       throw error;
     }
+    const listening = http.address();
+    boundPort = typeof listening === 'object' && listening ? listening.port : undefined;
     // 7. Events on the HTTP server, then the timers and the chain watcher that feed them.
     const hub = new EventHub({
       http,

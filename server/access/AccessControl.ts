@@ -4,6 +4,7 @@ import type { Context, Middleware, Next } from 'koa';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../biometrics/AuditLog.js';
 import type { SessionManager } from '../sessions/SessionManager.js';
+import type { Role } from '../sessions/SessionTypes.js';
 import { accessKey, accessRow } from './accessTable.js';
 import type { Caller, EntryPoint } from './accessTypes.js';
 import { AccessPolicy } from './AccessPolicy.js';
@@ -25,6 +26,8 @@ export interface AccessControlDeps {
   settings: AccessSettings;
   tokens: ConstructorParameters<typeof CallerResolver>[0]['tokens'];
   sessions: SessionManager;
+  /** The role of a wallet at a camera, from the configuration (`Identity.roleOf`). */
+  roleOf: (wallet: string, cameraId: string) => Role;
   audit: AuditLog;
   logger: Logger;
 }
@@ -52,7 +55,7 @@ export class AccessControl {
       viewerTokens: settings.viewerTokens,
       adminToken: settings.adminToken,
       trustProxy: settings.trustProxy,
-      operatorWallet: settings.operatorWallet,
+      roleOf: deps.roleOf,
       tokens: deps.tokens,
       sessions: deps.sessions,
     });

@@ -26,8 +26,8 @@ export interface CallerResolverOptions {
   adminToken: string | undefined;
   /** `server.trustProxy`: addresses whose `X-Forwarded-For` / `X-Forwarded-Proto` are read. */
   trustProxy: readonly string[];
-  /** `auth.operatorWallet`: the role is computed from it on every request, never read from the JWT. */
-  operatorWallet: string | undefined;
+  /** The role of a wallet at a camera now (from `auth.operatorWallet`): computed on every request, never read from the JWT. */
+  roleOf: (wallet: string, cameraId: string) => Role;
   tokens: SessionTokens;
   sessions: SessionManager;
 }
@@ -53,11 +53,6 @@ export class CallerResolver {
   constructor(options: CallerResolverOptions) {
     this.#options = options;
     this.#trust = proxyaddr.compile([...options.trustProxy]);
-  }
-
-  /** The role of a wallet now (operator iff it is `auth.operatorWallet`). */
-  roleOf(wallet: string): Role {
-    return wallet === this.#options.operatorWallet ? 'operator' : 'user';
   }
 
   /** The client address and scheme of a request. */
@@ -113,7 +108,7 @@ export class CallerResolver {
         'WWW-Authenticate': 'Bearer error="invalid_token"',
       });
     }
-    const role = this.roleOf(claims.wallet);
+    const role = this.#options.roleOf(claims.wallet, claims.cameraId);
     return { claims: { ...claims, role }, session: { ...session, role } };
   }
 

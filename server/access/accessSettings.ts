@@ -12,7 +12,6 @@ export interface AccessSettings {
   /** `server.corsOrigins` and `server.publicUrl`'s origin. */
   allowedOrigins: readonly string[];
   trustProxy: readonly string[];
-  operatorWallet: string | undefined;
   /** `auth.requireCheckin`, default on when `chain.rpcUrl` is set. */
   requireCheckin: boolean;
   limits: LimitsConfig;
@@ -32,7 +31,6 @@ export function accessSettings(config: Pick<Config, 'server' | 'auth' | 'chain' 
     allowedHosts: server.allowedHosts ?? (publicUrl ? [publicUrl.host] : []),
     allowedOrigins: [...server.corsOrigins, ...(publicUrl ? [publicUrl.origin] : [])],
     trustProxy: server.trustProxy,
-    operatorWallet: config.auth.operatorWallet,
     requireCheckin: config.auth.requireCheckin ?? config.chain.rpcUrl !== undefined,
     limits: config.limits,
   };

@@ -3,8 +3,10 @@ import bs58 from 'bs58';
 import type { Logger } from 'pino';
 import { BadRequestError } from '../../media/core/errors.js';
 import type { AppDatabase } from '../store/AppDatabase.js';
+import { ChallengeCapError } from './ChallengeCapError.js';
 import { parseAddress, randomNonce, verifyEd25519 } from './chainCrypto.js';
 import type { ChainCluster, SignInChallenge, SignInInput } from './chainTypes.js';
+import type { SignInSite } from './signInSite.js';
 
 /** Options of {@link SignInChallenges}. */
 export interface SignInChallengesOptions {
@@ -14,6 +16,15 @@ export interface SignInChallengesOptions {
   cluster: ChainCluster;
   /** A challenge must be signed and verified within this, s. */
   challengeTtlS: number;
+  /**
+   * The SIWS domain and URI, read at each issue (configuration, never a request header; see
+   * `signInSite`). A provider because the loopback default needs the bound HTTP port.
+   */
+  site: () => SignInSite;
+  /** Rows kept per wallet (`auth.maxChallengesPerWallet`): the oldest is replaced by a new one. */
+  maxPerWallet: number;
+  /** Rows kept in all (`auth.maxChallenges`): beyond it a new challenge is refused (ChallengeCapError). */
+  maxTotal: number;
   /** Human-readable statement line; default 'Sign in to the camera <cameraId>.'. Single line. */
   statement?: string;
   /** Clock, Unix ms; default `Date.now`. */
@@ -35,8 +46,12 @@ interface ChallengeRow {
   used_at: number | null;
 }
 
-/** Used challenges are deleted at once by prune; unused ones this long after they expired, ms. */
-const PRUNE_GRACE_MS = 3_600_000;
+/**
+ * Prune keeps a challenge this long after it expired, ms, so that a sign-in arriving just late is
+ * told "challenge expired" (or a replay "nonce already used") rather than "unknown nonce". Under
+ * the total cap, expired and used rows are deleted at once regardless.
+ */
+export const CHALLENGE_PRUNE_GRACE_MS = 60_000;
 
 /**
  * Sign-In With Solana (SIWS) challenges: issues a message for a wallet to sign and verifies the
@@ -47,47 +62,66 @@ const PRUNE_GRACE_MS = 3_600_000;
  * (`createSignInMessageText`, `parseSignInMessageText`). Chain id `solana:<cluster>`, one resource
  * `urn:ecs:camera:<cameraId>`, a 128-bit base58 nonce. The signature is ed25519 (RFC 8032) over
  * the utf8 message bytes, checked with node:crypto.
+ *
+ * Bounded: at most `maxPerWallet` rows per wallet (a new challenge deletes that wallet's oldest,
+ * so a page reloaded many times still signs in, and one wallet cannot fill the table) and
+ * `maxTotal` rows in all (expired and used ones are deleted first; if the table is still full the
+ * new challenge is refused with {@link ChallengeCapError}). The only request-controlled value a
+ * row holds is the wallet address (checked to be one); the domain and URI come from `site`, the
+ * camera id is one of the configured cameras (checked by the caller).
  */
 export class SignInChallenges {
   readonly #db: AppDatabase['db'];
   readonly #chainId: string;
   readonly #ttlMs: number;
   readonly #statement: string | undefined;
+  readonly #site: () => SignInSite;
+  readonly #maxPerWallet: number;
+  readonly #maxTotal: number;
   readonly #now: () => number;
   readonly #logger: Logger;
 
   constructor(opts: SignInChallengesOptions) {
     if (opts.statement?.includes('\n')) throw new TypeError('statement must be a single line');
     if (!(opts.challengeTtlS > 0)) throw new TypeError('challengeTtlS must be > 0');
+    if (!(opts.maxPerWallet >= 1) || !(opts.maxTotal >= 1)) throw new TypeError('challenge caps must be ≥ 1');
     this.#db = opts.database.db;
     this.#chainId = `solana:${opts.cluster}`;
     this.#ttlMs = opts.challengeTtlS * 1000;
     this.#statement = opts.statement;
+    this.#site = opts.site;
+    this.#maxPerWallet = opts.maxPerWallet;
+    this.#maxTotal = opts.maxTotal;
     this.#now = opts.now ?? Date.now;
     this.#logger = opts.logger.child({ module: 'siws' });
   }
 
   /**
-   * Issues and stores a challenge for `wallet` to sign in to `cameraId`.
-   * @param req.wallet base58 address; req.domain the RFC 3986 authority the client is served from
-   *   (e.g. `cam.example:8443`); req.uri the page URI. Neither may hold a line break.
-   * @throws BadRequestError with field 'wallet' | 'cameraId' | 'domain' | 'uri'.
+   * Issues and stores a challenge for `wallet` to sign in to `cameraId`, naming the configured
+   * site (domain and URI). Replaces the wallet's oldest challenge when it holds
+   * `maxPerWallet`.
+   * @param req.wallet base58 address; req.cameraId a configured camera id (the caller checks).
+   * @throws BadRequestError with field 'wallet' | 'cameraId'; ChallengeCapError when the table
+   *   holds `maxTotal` live challenges; Error when the site is not known yet (not listening).
    */
-  issue(req: { wallet: string; cameraId: string; domain: string; uri: string }): SignInChallenge {
+  issue(req: { wallet: string; cameraId: string }): SignInChallenge {
     parseAddress(req.wallet, 'wallet');
-    for (const field of ['cameraId', 'domain', 'uri'] as const) {
-      const value: unknown = req[field];
-      if (typeof value !== 'string' || value.length === 0 || value.length > 512 || /[\r\n]/.test(value)) {
-        throw new BadRequestError(`${field} must be a non-empty single line of at most 512 characters`, field);
-      }
+    const value: unknown = req.cameraId;
+    if (typeof value !== 'string' || value.length === 0 || value.length > 512 || /[\r\n]/.test(value)) {
+      throw new BadRequestError('cameraId must be a non-empty single line of at most 512 characters', 'cameraId');
+    }
+    const site = this.#site();
+    for (const field of ['domain', 'uri'] as const) {
+      if (site[field].length === 0 || /[\r\n]/.test(site[field]))
+        throw new Error(`sign-in ${field} is not a single line`);
     }
     const now = this.#now();
     const nonce = randomNonce();
     const input: SignInInput = {
-      domain: req.domain,
+      domain: site.domain,
       address: req.wallet,
       statement: this.#statement ?? `Sign in to the camera ${req.cameraId}.`,
-      uri: req.uri,
+      uri: site.uri,
       version: '1',
       chainId: this.#chainId,
       nonce,
@@ -96,24 +130,27 @@ export class SignInChallenges {
       resources: [`urn:ecs:camera:${req.cameraId}`],
     };
     const message = createSignInMessageText(input);
-    this.#db
-      .prepare(
-        `INSERT INTO chain_signin_challenges
+    this.#db.transaction(() => {
+      this.#makeRoom(req.wallet, now);
+      this.#db
+        .prepare(
+          `INSERT INTO chain_signin_challenges
            (nonce, wallet, camera_id, domain, uri, chain_id, statement, message, issued_at, expires_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        nonce,
-        req.wallet,
-        req.cameraId,
-        req.domain,
-        req.uri,
-        this.#chainId,
-        input.statement,
-        message,
-        now,
-        now + this.#ttlMs,
-      );
+        )
+        .run(
+          nonce,
+          req.wallet,
+          req.cameraId,
+          input.domain,
+          input.uri,
+          this.#chainId,
+          input.statement,
+          message,
+          now,
+          now + this.#ttlMs,
+        );
+    })();
     this.#logger.debug({ wallet: req.wallet, camera: req.cameraId, nonce }, 'sign-in challenge issued');
     return {
       message,
@@ -199,13 +236,48 @@ export class SignInChallenges {
     return { wallet: row.wallet, cameraId: row.camera_id, nonce: row.nonce };
   }
 
-  /** Deletes used challenges and those expired more than an hour ago; returns how many. */
+  /**
+   * Deletes challenges expired more than {@link CHALLENGE_PRUNE_GRACE_MS} ago, used or not (run
+   * by the session sweep every 15 s). @returns how many.
+   */
   prune(): number {
     const { changes } = this.#db
-      .prepare('DELETE FROM chain_signin_challenges WHERE used_at IS NOT NULL OR expires_at < ?')
-      .run(this.#now() - PRUNE_GRACE_MS);
+      .prepare('DELETE FROM chain_signin_challenges WHERE expires_at < ?')
+      .run(this.#now() - CHALLENGE_PRUNE_GRACE_MS);
     if (changes > 0) this.#logger.debug({ deleted: changes }, 'sign-in challenges pruned');
     return changes;
+  }
+
+  /** Rows in the table (all states). */
+  count(): number {
+    return (this.#db.prepare('SELECT count(*) AS n FROM chain_signin_challenges').get() as { n: number }).n;
+  }
+
+  /**
+   * Makes room for one more row of `wallet` (inside issue's transaction): deletes the wallet's
+   * oldest rows beyond `maxPerWallet - 1`; when the table is full, deletes expired and used rows;
+   * if it is still full, throws.
+   */
+  #makeRoom(wallet: string, now: number): void {
+    const replaced = this.#db
+      .prepare(
+        `DELETE FROM chain_signin_challenges WHERE nonce IN (
+           SELECT nonce FROM chain_signin_challenges WHERE wallet = ? ORDER BY issued_at DESC, nonce LIMIT -1 OFFSET ?)`,
+      )
+      .run(wallet, this.#maxPerWallet - 1).changes;
+    if (replaced > 0) this.#logger.debug({ wallet, replaced }, 'oldest sign-in challenges of the wallet replaced');
+    if (this.count() < this.#maxTotal) return;
+    this.#db.prepare('DELETE FROM chain_signin_challenges WHERE expires_at <= ? OR used_at IS NOT NULL').run(now);
+    if (this.count() < this.#maxTotal) return;
+    const { oldest } = this.#db.prepare('SELECT min(expires_at) AS oldest FROM chain_signin_challenges').get() as {
+      oldest: number;
+    };
+    const retryAfterS = Math.max(1, Math.ceil((oldest - now) / 1000));
+    this.#logger.warn({ max: this.#maxTotal, retryAfterS }, 'sign-in challenge table full: challenge refused');
+    throw new ChallengeCapError(
+      `too many sign-in challenges outstanding on this server: retry in ${retryAfterS} s`,
+      retryAfterS,
+    );
   }
 }
 

@@ -4,7 +4,7 @@ import type { Migration } from '../store/Migration.js';
  * The chain concern's tables. Times are Unix ms (INTEGER), addresses and signatures base58 TEXT.
  *
  * - `chain_signin_challenges`: one Sign-In With Solana challenge per nonce; `used_at` set when a
- *   signed message was accepted (single use).
+ *   signed message was accepted (single use). Capped per wallet and in all (SignInChallenges).
  * - `chain_transactions`: transactions this server built (check-in/check-out) or registered (face
  *   NFT), keyed by the SHA-256 of their message bytes so the relay accepts only those;
  *   `status` goes built → submitting → submitted → confirmed | failed.
@@ -74,5 +74,10 @@ export const chainMigrations: Migration[] = [
         updated_at INTEGER NOT NULL
       ) STRICT;
     `,
+  },
+  {
+    // The per-wallet cap on sign-in challenges counts and replaces a wallet's rows by age.
+    id: 'chain/002-signin-challenges-wallet',
+    sql: 'CREATE INDEX chain_signin_challenges_wallet ON chain_signin_challenges (wallet, issued_at);',
   },
 ];

@@ -192,6 +192,27 @@ export const configSchema = z.strictObject({
         .default(12 * 3600)
         .describe('A session ends this long after sign-in whatever its use, s.'),
       challengeTtlS: z.number().int().min(10).max(3600).default(300).describe('Sign-in challenge validity, s.'),
+      maxChallengesPerWallet: z
+        .number()
+        .int()
+        .min(1)
+        .max(100)
+        .default(5)
+        .describe('Sign-in challenges kept per wallet; a new one replaces the oldest.'),
+      maxChallenges: z
+        .number()
+        .int()
+        .min(10)
+        .max(1_000_000)
+        .default(10_000)
+        .describe('Sign-in challenges kept in all; beyond it a new one gets 503 with Retry-After.'),
+      endedSessionRetentionS: z
+        .number()
+        .int()
+        .min(0)
+        .max(30 * 86_400)
+        .default(600)
+        .describe('Ended sessions are kept this long (so a late end or submit is told why), then deleted, s.'),
       requireCheckin: z
         .boolean()
         .optional()

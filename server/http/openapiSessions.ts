@@ -54,7 +54,10 @@ export const sessionComponents = {
           properties: { showName: { type: 'boolean' }, keepEnrolment: { type: 'boolean' } },
         },
         endedAt: { type: ['string', 'null'], format: 'date-time' },
-        endReason: { enum: ['checkout', 'idle', 'absolute', 'ended', 'replaced', null] },
+        endReason: {
+          enum: ['checkout', 'idle', 'absolute', 'ended', 'replaced', 'revoked', null],
+          description: 'revoked: a spent refresh token of the session was presented again',
+        },
       },
     },
   },
@@ -83,6 +86,8 @@ export const sessionPaths = {
   '/api/session/challenge': {
     post: {
       summary: 'A Sign-In With Solana message for the wallet to sign (single use, expires)',
+      description:
+        'The domain and URI are the configured ones (auth.domain, server.publicUrl; loopback: 127.0.0.1:<port>), never the request’s Host. A wallet keeps at most auth.maxChallengesPerWallet (a new one replaces its oldest); 503 with Retry-After when the server holds auth.maxChallenges. 403 (field origin) when an Origin is sent whose host is not the domain and which is not in server.corsOrigins.',
       requestBody: body({ wallet, cameraId: { type: 'string', description: 'Default: the first camera' } }, ['wallet']),
       responses: {
         200: ok('Challenge', {
@@ -98,8 +103,10 @@ export const sessionPaths = {
           },
         }),
         400: error,
+        403: error,
         404: error,
         415: error,
+        503: error,
       },
     },
   },
@@ -113,12 +120,15 @@ export const sessionPaths = {
         },
         ['message', 'signature'],
       ),
-      responses: { 200: ok('Signed in', tokens), 400: error, 415: error },
+      description: 'Origin checked as for the challenge (403, field origin); nothing is stored when refused.',
+      responses: { 200: ok('Signed in', tokens), 400: error, 403: error, 415: error },
     },
   },
   '/api/session/refresh': {
     post: {
       summary: 'Exchange a refresh token for new tokens (the old one is spent)',
+      description:
+        'A spent refresh token presented again ends its session (reuse detection, RFC 9700 §4.14.2): 401, and the session’s access and refresh tokens stop working.',
       requestBody: body({ refreshToken: { type: 'string' } }, ['refreshToken']),
       responses: { 200: ok('Refreshed', tokens), 400: error, 401: error },
     },

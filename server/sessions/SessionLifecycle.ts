@@ -20,20 +20,36 @@ export interface AuditAppender {
   }): unknown;
 }
 
+/** Something the sweep bounds: deletes what has expired and returns how many rows went. */
+export interface Prunable {
+  /** Named in the log. */
+  name: string;
+  prune(): number;
+}
+
+/** The actor the audit log records for a purge at a session timeout. */
+export const TIMEOUT_ACTOR = 'system:timeout';
+
 /**
  * What happens when a session changes, in one place: a check-in found on chain opens or
  * confirms the wallet's session and is announced (`session:checkin`); a check-out ends it,
  * purges the wallet's biometric data unless its check-in consent said keep, and is announced
- * (`session:checkout`); a session that times out or is ended by request is announced
- * (`session:expired`) and its sockets are disconnected. Also runs the timeout sweep.
+ * (`session:checkout`); a checked-in session that times out (idle or absolute) purges the same
+ * way (actor `system:timeout`, audited as `session.timeout`); a session that times out or is
+ * ended by request is announced (`session:expired`) and its sockets are disconnected.
+ *
+ * Also runs the sweep (every 15 s from wiring): ends timed-out sessions, deletes ended sessions
+ * past their retention and expired refresh tokens, and prunes the other bounded stores given
+ * as `prunables` (sign-in challenges, built transactions).
  */
 export class SessionLifecycle {
   readonly #sessions: SessionManager;
   readonly #purger: WalletPurger;
   readonly #audit: AuditAppender;
-  readonly #roleOf: (wallet: string) => Role;
+  readonly #roleOf: (wallet: string, cameraId: string) => Role;
   readonly #logger: Logger;
   readonly #now: () => number;
+  readonly #prunables: readonly Prunable[];
   #hub: EventHub | undefined;
   #timer: NodeJS.Timeout | undefined;
   readonly #checkinListeners: ((e: { cameraId: string; wallet: string; showName: boolean }) => void)[] = [];
@@ -44,7 +60,9 @@ export class SessionLifecycle {
     purger: WalletPurger;
     /** Check-ins (with the consent given) and check-outs are audited with the biometric operations. */
     audit: AuditAppender;
-    roleOf: (wallet: string) => Role;
+    roleOf: (wallet: string, cameraId: string) => Role;
+    /** Pruned by each sweep after the sessions. */
+    prunables?: readonly Prunable[];
     logger: Logger;
     now?: () => number;
   }) {
@@ -54,6 +72,8 @@ export class SessionLifecycle {
     this.#roleOf = opts.roleOf;
     this.#logger = opts.logger.child({ module: 'sessions' });
     this.#now = opts.now ?? Date.now;
+    this.#prunables = opts.prunables ?? [];
+    this.#sessions.onTimedOut((ended) => this.#timedOut(ended));
   }
 
   /**
@@ -93,7 +113,7 @@ export class SessionLifecycle {
         cameraId: event.cameraId,
         wallet: event.wallet,
         signature: event.signature,
-        role: this.#roleOf(event.wallet),
+        role: this.#roleOf(event.wallet, event.cameraId),
         consent: event.consent,
       });
       this.#audit.append({
@@ -136,8 +156,66 @@ export class SessionLifecycle {
     });
   }
 
-  /** Announces a session ended by request or timeout and disconnects its sockets. */
-  announceEnded(ended: EndedSession): void {
+  /**
+   * A session timed out (found by the sweep or by a later sign-in of the wallet): purges the
+   * wallet's biometric data when the session was checked in without "keep", as a check-out
+   * would, audits it, and announces the end on the next turn of the event loop. A session that
+   * was never checked in purges nothing (no consent was given in it; data kept under an earlier
+   * check-in's "keep" stays).
+   */
+  #timedOut(ended: EndedSession): void {
+    const { session, consent } = ended;
+    let purged = false;
+    if (consent !== null) {
+      const keep = consent.keepEnrolment;
+      try {
+        this.#audit.append({
+          actor: TIMEOUT_ACTOR,
+          wallet: session.wallet,
+          action: 'session.timeout',
+          result: 'ok',
+          detail: { cameraId: session.cameraId, sessionId: session.id, reason: session.endReason, keepEnrolment: keep },
+        });
+        if (!keep) {
+          const result = this.#purger.purge(session.wallet, {
+            actor: TIMEOUT_ACTOR,
+            reason: `session ${session.endReason} timeout ${session.id}`,
+          });
+          purged = true;
+          this.#logger.info(
+            { cameraId: session.cameraId, wallet: session.wallet, reason: session.endReason, ...result },
+            'biometric data purged at session timeout',
+          );
+        }
+      } catch (error) {
+        this.#logger.error({ err: error, wallet: session.wallet }, 'purge at session timeout failed');
+      }
+    }
+    setImmediate(() => this.announceEnded(ended, purged));
+  }
+
+  /**
+   * A spent refresh token was presented again and `SessionManager.refresh` ended its session:
+   * audits it (`session.refresh-reuse`, result denied, actor `system:refresh-reuse`) and
+   * announces the end. Biometric data is not purged (the owner may be the innocent party).
+   * @param ended the session ended now; undefined when it had already ended.
+   */
+  refreshReused(ended: EndedSession | undefined): void {
+    this.#audit.append({
+      actor: 'system:refresh-reuse',
+      wallet: ended?.session.wallet ?? null,
+      action: 'session.refresh-reuse',
+      result: 'denied',
+      detail: ended ? { cameraId: ended.session.cameraId, sessionId: ended.session.id } : {},
+    });
+    if (ended) this.announceEnded(ended);
+  }
+
+  /**
+   * Announces a session ended by request or timeout and disconnects its sockets.
+   * @param purged whether the wallet's biometric data was purged with it (for `onEnded`).
+   */
+  announceEnded(ended: EndedSession, purged = false): void {
     const { session } = ended;
     const reason = session.endReason === 'idle' || session.endReason === 'absolute' ? session.endReason : 'ended';
     this.#hub?.emitIdentity('session:expired', {
@@ -148,14 +226,33 @@ export class SessionLifecycle {
       at: this.#now(),
     });
     this.#hub?.disconnectWallet(session.cameraId, session.wallet);
-    for (const l of this.#endListeners) l({ cameraId: session.cameraId, wallet: session.wallet, purged: false });
+    for (const l of this.#endListeners) l({ cameraId: session.cameraId, wallet: session.wallet, purged });
   }
 
-  /** Ends timed-out sessions now. @returns how many ended. */
+  /**
+   * Ends timed-out sessions now (purging and announcing as {@link #timedOut} says), then deletes
+   * ended sessions past retention and expired refresh tokens, then prunes each prunable; one
+   * that throws is logged and the rest still run. @returns how many sessions ended.
+   */
   sweep(): number {
-    const ended = this.#sessions.expire();
-    for (const e of ended) this.announceEnded(e);
-    return ended.length;
+    const ended = this.#sessions.expire().length;
+    const pruned: Record<string, number> = {};
+    try {
+      const { sessions, refreshTokens } = this.#sessions.prune();
+      pruned.sessions = sessions;
+      pruned.refreshTokens = refreshTokens;
+    } catch (error) {
+      this.#logger.error({ err: error }, 'pruning sessions failed');
+    }
+    for (const p of this.#prunables) {
+      try {
+        pruned[p.name] = p.prune();
+      } catch (error) {
+        this.#logger.error({ err: error, store: p.name }, 'pruning failed');
+      }
+    }
+    if (Object.values(pruned).some((n) => n > 0)) this.#logger.debug({ ended, ...pruned }, 'sweep pruned');
+    return ended;
   }
 
   /** Sweeps every `intervalMs` (timer unref'd). */

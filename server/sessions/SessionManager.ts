@@ -32,10 +32,36 @@ export interface SessionTimeouts {
   idleTimeoutS: number;
   absoluteTimeoutS: number;
   refreshTtlS: number;
+  /** Ended sessions are deleted by {@link SessionManager.prune} this long after they ended. */
+  endedSessionRetentionS: number;
 }
+
+/** A session and a new refresh token for it (base64url, 43 chars) with its expiry (ms epoch). */
+export interface OpenedSession {
+  session: SessionView;
+  refreshToken: string;
+  refreshExpiresAt: number;
+}
+
+/**
+ * What {@link SessionManager.refresh} did: rotated the token, or refused it. `reused`: the token
+ * had already been spent, so the session it belonged to was ended (`ended`; undefined when it
+ * had ended before).
+ */
+export type RefreshResult =
+  | ({ ok: true } & OpenedSession)
+  | { ok: false; reason: 'unknown' | 'expired' | 'ended' }
+  | { ok: false; reason: 'reused'; ended: EndedSession | undefined };
 
 /** How often `last_seen_at` is written at most per session, ms (keeps reads from turning into writes). */
 const TOUCH_MIN_INTERVAL_MS = 10_000;
+
+/**
+ * Spent refresh tokens remembered per session for reuse detection (the newest ones): a token
+ * older than this many rotations is "unknown" rather than "reused". Bounds the table when a
+ * client refreshes in a loop.
+ */
+const SPENT_REFRESH_KEPT = 16;
 
 /**
  * Sessions per wallet per camera, in SQLite (`sessions`, `refresh_tokens`).
@@ -45,13 +71,17 @@ const TOUCH_MIN_INTERVAL_MS = 10_000;
  * (`source: 'chain'`) when the wallet has not signed in. A session ends by check-out, by request,
  * after `idleTimeoutS` without use, or `absoluteTimeoutS` after it opened, whichever comes first.
  * Refresh tokens are 256-bit random strings stored only as SHA-256 hashes and are single use
- * (rotated on every refresh, deleted when the session ends).
+ * (rotated on every refresh, deleted when the session ends). A spent token is remembered (its
+ * hash, marked `spent_at`; the newest 16 per session) so that presenting it again is detected as
+ * reuse and ends the session: OAuth 2.0 Security BCP (RFC 9700 §4.14.2), refresh token rotation —
+ * either the legitimate client or an attacker holds a copy, and the server cannot tell which.
  */
 export class SessionManager {
   readonly #database: AppDatabase;
   readonly #timeouts: SessionTimeouts;
   readonly #now: () => number;
   readonly #logger: Logger;
+  readonly #timeoutListeners: ((ended: EndedSession) => void)[] = [];
 
   constructor(opts: { database: AppDatabase; timeouts: SessionTimeouts; now?: () => number; logger: Logger }) {
     this.#database = opts.database;
@@ -61,15 +91,20 @@ export class SessionManager {
   }
 
   /**
+   * Runs `listener` synchronously for each session that ends by timeout (idle or absolute),
+   * whether the sweep ({@link expire}) found it or a sign-in or check-in of the same wallet did;
+   * inside the caller's transaction when there is one.
+   */
+  onTimedOut(listener: (ended: EndedSession) => void): void {
+    this.#timeoutListeners.push(listener);
+  }
+
+  /**
    * Opens (or confirms) the session of `wallet` at `cameraId` after a verified sign-in and issues
    * a new refresh token for it.
    * @returns the session and the refresh token (base64url, 43 chars) with its expiry (ms epoch).
    */
-  signIn(
-    cameraId: string,
-    wallet: string,
-    role: Role,
-  ): { session: SessionView; refreshToken: string; refreshExpiresAt: number } {
+  signIn(cameraId: string, wallet: string, role: Role): OpenedSession {
     const db = this.#database.db;
     return db.transaction(() => {
       const now = this.#now();
@@ -91,23 +126,44 @@ export class SessionManager {
   }
 
   /**
-   * Exchanges a refresh token for a new one (the old one is spent).
-   * @returns undefined when the token is unknown, spent, expired or its session is no longer open.
+   * Exchanges a refresh token for a new one (the old one is spent, and remembered). Presenting a
+   * spent token ends its session (reason `revoked`): reuse detection.
+   * @returns the rotated session and token, or why the token was refused.
    */
-  refresh(refreshToken: string): { session: SessionView; refreshToken: string; refreshExpiresAt: number } | undefined {
+  refresh(refreshToken: string): RefreshResult {
     const db = this.#database.db;
     const hash = sha256(refreshToken);
-    const found = db.prepare('SELECT session_id, expires_at FROM refresh_tokens WHERE hash = ?').get(hash) as
-      { session_id: string; expires_at: number } | undefined;
-    const now = this.#now();
-    if (!found || found.expires_at <= now) return undefined;
-    const row = this.#get(found.session_id);
-    if (!row || !this.#isOpen(row, now)) return undefined;
-    return db.transaction(() => {
-      db.prepare('DELETE FROM refresh_tokens WHERE hash = ?').run(hash);
+    return db.transaction((): RefreshResult => {
+      const found = db
+        .prepare('SELECT session_id, expires_at, spent_at FROM refresh_tokens WHERE hash = ?')
+        .get(hash) as { session_id: string; expires_at: number; spent_at: number | null } | undefined;
+      const now = this.#now();
+      if (!found) return { ok: false, reason: 'unknown' };
+      const row = this.#get(found.session_id);
+      if (found.spent_at !== null) {
+        const ended = row && row.ended_at === null ? this.#end(row, 'revoked') : undefined;
+        this.#logger.warn(
+          { session: found.session_id, wallet: row?.wallet, spentAt: new Date(found.spent_at).toISOString() },
+          'spent refresh token presented again: session ended',
+        );
+        return { ok: false, reason: 'reused', ended };
+      }
+      if (found.expires_at <= now) return { ok: false, reason: 'expired' };
+      if (!row || !this.#isOpen(row, now)) return { ok: false, reason: 'ended' };
+      db.prepare('UPDATE refresh_tokens SET spent_at = ? WHERE hash = ?').run(now, hash);
+      db.prepare(
+        `DELETE FROM refresh_tokens WHERE hash IN (
+           SELECT hash FROM refresh_tokens WHERE session_id = ? AND spent_at IS NOT NULL
+           ORDER BY spent_at DESC, hash LIMIT -1 OFFSET ?)`,
+      ).run(row.id, SPENT_REFRESH_KEPT);
       db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id = ?').run(now, row.id);
       const next = this.#issueRefresh(row.id, now);
-      return { session: this.#view(this.#get(row.id)!), refreshToken: next.token, refreshExpiresAt: next.expiresAt };
+      return {
+        ok: true,
+        session: this.#view(this.#get(row.id)!),
+        refreshToken: next.token,
+        refreshExpiresAt: next.expiresAt,
+      };
     })();
   }
 
@@ -208,6 +264,24 @@ export class SessionManager {
     return rows.map((row) => this.#end(row, row.expires_at <= now ? 'absolute' : 'idle'));
   }
 
+  /**
+   * Deletes sessions that ended more than `endedSessionRetentionS` ago (their refresh tokens go
+   * with them) and refresh tokens past their expiry. Run by the session sweep.
+   * @returns how many sessions and refresh tokens were deleted.
+   */
+  prune(): { sessions: number; refreshTokens: number } {
+    const db = this.#database.db;
+    const now = this.#now();
+    return db.transaction(() => {
+      const sessions = db
+        .prepare('DELETE FROM sessions WHERE ended_at IS NOT NULL AND ended_at < ?')
+        .run(now - this.#timeouts.endedSessionRetentionS * 1000).changes;
+      const refreshTokens = db.prepare('DELETE FROM refresh_tokens WHERE expires_at <= ?').run(now).changes;
+      if (sessions + refreshTokens > 0) this.#logger.debug({ sessions, refreshTokens }, 'ended sessions pruned');
+      return { sessions, refreshTokens };
+    })();
+  }
+
   #end(row: SessionRow, reason: EndReason): EndedSession {
     const db = this.#database.db;
     const consent = row.checked_in_at === null ? null : consentOf(row);
@@ -216,7 +290,9 @@ export class SessionManager {
       db.prepare('DELETE FROM refresh_tokens WHERE session_id = ?').run(row.id);
     })();
     this.#logger.info({ session: row.id, cameraId: row.camera_id, wallet: row.wallet, reason }, 'session ended');
-    return { session: this.#view(this.#get(row.id)!), consent };
+    const ended = { session: this.#view(this.#get(row.id)!), consent };
+    if (reason === 'idle' || reason === 'absolute') for (const l of this.#timeoutListeners) l(ended);
+    return ended;
   }
 
   #insert(cameraId: string, wallet: string, role: Role, source: 'signin' | 'chain', now: number): SessionRow {

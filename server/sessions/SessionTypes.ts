@@ -3,8 +3,8 @@ import type { CheckinConsent } from '../chain/chainTypes.js';
 /** Who may do what: the operator (the wallet in `auth.operatorWallet`) or a user (own data only). */
 export type Role = 'user' | 'operator';
 
-/** Why a session ended. */
-export type EndReason = 'checkout' | 'idle' | 'absolute' | 'ended' | 'replaced';
+/** Why a session ended (`revoked`: a spent refresh token of it was presented again). */
+export type EndReason = 'checkout' | 'idle' | 'absolute' | 'ended' | 'replaced' | 'revoked';
 
 /** Consent given at check-in; both default to false. */
 export type Consent = CheckinConsent;

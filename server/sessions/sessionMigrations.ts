@@ -3,7 +3,8 @@ import type { Migration } from '../store/Migration.js';
 /**
  * Sessions: one open session per wallet per camera (a partial unique index), opened by a
  * Sign-In With Solana or by a check-in seen on chain, carrying that wallet's check-in state and
- * consent; refresh tokens stored only as SHA-256 hashes, single use.
+ * consent; refresh tokens stored only as SHA-256 hashes, single use (spent ones marked, for reuse
+ * detection).
  */
 export const sessionMigrations: readonly Migration[] = [
   {
@@ -34,5 +35,10 @@ export const sessionMigrations: readonly Migration[] = [
       ) STRICT;
       CREATE INDEX refresh_tokens_session ON refresh_tokens (session_id);
     `,
+  },
+  {
+    // Spent refresh tokens are remembered (newest few per session) to detect their reuse.
+    id: 'sessions/002-refresh-spent',
+    sql: 'ALTER TABLE refresh_tokens ADD COLUMN spent_at INTEGER;',
   },
 ];

@@ -13,11 +13,12 @@ import { chainMigrations } from '../chain/chainMigrations.js';
 import { CheckinTransactions } from '../chain/CheckinTransactions.js';
 import { loadCameraKeypair } from '../chain/loadCameraKeypair.js';
 import { SignInChallenges } from '../chain/SignInChallenges.js';
+import { signInSite } from '../chain/signInSite.js';
 import { TransactionRelay } from '../chain/TransactionRelay.js';
 import type { ResolvedConfig } from '../config/loadConfig.js';
 import type { SessionRouterDeps } from '../http/routers/sessionRouter.js';
 import { loadOrCreateSecret } from '../sessions/loadOrCreateSecret.js';
-import { SessionLifecycle } from '../sessions/SessionLifecycle.js';
+import { type Prunable, SessionLifecycle } from '../sessions/SessionLifecycle.js';
 import { SessionManager } from '../sessions/SessionManager.js';
 import { sessionMigrations } from '../sessions/sessionMigrations.js';
 import { SessionTokens } from '../sessions/SessionTokens.js';
@@ -27,7 +28,7 @@ import { AppDatabase } from '../store/AppDatabase.js';
 /** The database file inside `storage.dataDir`. */
 export const DATABASE_FILE = 'server.db';
 
-/** How often timed-out sessions are ended, ms. */
+/** How often timed-out sessions are ended and expired state is pruned, ms. */
 const SESSION_SWEEP_MS = 15_000;
 
 /** Everything identity-related the server runs: store, sessions, chain, biometrics. */
@@ -38,6 +39,8 @@ export interface Identity {
   lifecycle: SessionLifecycle;
   vault: BiometricVault;
   audit: AuditLog;
+  /** The role of a wallet at a camera, from the configuration (operator iff `auth.operatorWallet`). */
+  roleOf: (wallet: string, cameraId: string) => Role;
   /** The session routes' dependencies. */
   routes: SessionRouterDeps;
   /** The face NFT builder and the store that lets the relay accept its transactions (chain on). */
@@ -53,9 +56,16 @@ export interface Identity {
  * directory (JWT secret, biometric master key, camera keypair), and builds sessions, the
  * biometric vault and, when `chain.rpcUrl` is set, the on-chain half (check-in transactions,
  * relay, watcher) against a web3.js `Connection`.
+ * @param opts.boundPort the listening HTTP port once known (the loopback Sign-In With Solana
+ *   domain needs it when `server.publicUrl` is unset); undefined before listen.
  * @throws Error when a key file is unusable or the database cannot be opened.
  */
-export function createIdentity(config: ResolvedConfig, cameraIds: readonly string[], logger: Logger): Identity {
+export function createIdentity(
+  config: ResolvedConfig,
+  cameraIds: readonly string[],
+  logger: Logger,
+  opts: { boundPort: () => number | undefined } = { boundPort: () => undefined },
+): Identity {
   const database = AppDatabase.open(
     join(config.storage.dataDir, DATABASE_FILE),
     [...sessionMigrations, ...chainMigrations, ...biometricsMigrations, ...captureMigrations],
@@ -74,12 +84,31 @@ export function createIdentity(config: ResolvedConfig, cameraIds: readonly strin
     });
     const sweeper = new BiometricSweeper({ vault, intervalMs: config.biometrics.purgeIntervalS * 1000, logger });
     const operator = config.auth.operatorWallet;
-    const roleOf = (wallet: string): Role => (wallet === operator ? 'operator' : 'user');
-    const lifecycle = new SessionLifecycle({ sessions, purger: vault, audit, roleOf, logger });
+    // Computed at each call from the configuration (one operator wallet for every camera), so
+    // a wallet that is no longer the operator loses the role on its next request.
+    const roleOf = (wallet: string, _cameraId: string): Role => (wallet === operator ? 'operator' : 'user');
+    // The SIWS domain and URI: configuration only (never a request header).
+    const site = signInSite({
+      publicUrl: config.server.publicUrl,
+      domain: config.auth.domain,
+      boundPort: opts.boundPort,
+    });
     const challenges = new SignInChallenges({
       database,
       cluster: config.chain.cluster,
       challengeTtlS: config.auth.challengeTtlS,
+      site,
+      maxPerWallet: config.auth.maxChallengesPerWallet,
+      maxTotal: config.auth.maxChallenges,
+      logger,
+    });
+    const prunables: Prunable[] = [{ name: 'challenges', prune: () => challenges.prune() }];
+    const lifecycle = new SessionLifecycle({
+      sessions,
+      purger: vault,
+      audit,
+      roleOf,
+      prunables,
       logger,
     });
 
@@ -120,6 +149,7 @@ export function createIdentity(config: ResolvedConfig, cameraIds: readonly strin
         handler: (event) => lifecycle.onChainEvent(event),
         logger,
       });
+      prunables.push({ name: 'transactions', prune: () => transactions.prune() });
       faceNft = { builder: new FaceNftBuilder({ connection, authority: keypair }), transactions };
       chain = {
         cluster: config.chain.cluster,
@@ -145,7 +175,8 @@ export function createIdentity(config: ResolvedConfig, cameraIds: readonly strin
       cameraIds,
       roleOf,
       operatorWallet: operator,
-      domain: config.auth.domain,
+      site,
+      corsOrigins: config.server.corsOrigins,
       cluster: config.chain.cluster,
       chain,
     };
@@ -157,6 +188,7 @@ export function createIdentity(config: ResolvedConfig, cameraIds: readonly strin
       lifecycle,
       vault,
       audit,
+      roleOf,
       routes,
       faceNft,
       start() {

@@ -43,6 +43,7 @@ export async function guardedApp(
     settings: accessSettings(config),
     tokens: new SessionTokens(Buffer.alloc(32, 7), 900),
     sessions: new SessionManager({ database, timeouts: config.auth, logger }),
+    roleOf: () => 'user',
     audit: new AuditLog(database),
     logger,
   });

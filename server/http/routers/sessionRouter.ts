@@ -2,9 +2,11 @@ import Router from '@koa/router';
 import { isSolanaAddress } from '../../solanaAddress.js';
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { ChallengeCapError } from '../../chain/ChallengeCapError.js';
 import type { ChainWatcher } from '../../chain/ChainWatcher.js';
 import type { CheckinTransactions } from '../../chain/CheckinTransactions.js';
 import type { SignInChallenges } from '../../chain/SignInChallenges.js';
+import type { SignInSite } from '../../chain/signInSite.js';
 import type { TransactionRelay } from '../../chain/TransactionRelay.js';
 import type { SessionLifecycle } from '../../sessions/SessionLifecycle.js';
 import type { SessionManager } from '../../sessions/SessionManager.js';
@@ -47,10 +49,13 @@ export interface SessionRouterDeps {
   purge: (wallet: string, actor: string) => { blobs: number; key: boolean; packages: number };
   /** Camera ids; the first is the default for a challenge that names none. */
   cameraIds: readonly string[];
-  roleOf: (wallet: string) => Role;
+  /** The role of a wallet at a camera, from the configuration at the time of the call. */
+  roleOf: (wallet: string, cameraId: string) => Role;
   operatorWallet: string | undefined;
-  /** Fixed SIWS domain; undefined = the request's Host header. */
-  domain: string | undefined;
+  /** The SIWS domain and URI (configuration; see `signInSite`). */
+  site: () => SignInSite;
+  /** `server.corsOrigins`: other origins whose pages may sign in here. */
+  corsOrigins: readonly string[];
   cluster: string;
   chain: SessionChainDeps | undefined;
 }
@@ -58,9 +63,13 @@ export interface SessionRouterDeps {
 /**
  * Wallet sessions and on-chain check-in (`/api/session/*`), and the biometric purge:
  * - `GET /config` → chain settings the page needs.
- * - `POST /challenge` `{wallet, cameraId?}` → a Sign-In With Solana message to sign.
+ * - `POST /challenge` `{wallet, cameraId?}` → a Sign-In With Solana message to sign, naming the
+ *   configured domain and URI (never the request's Host); 503 + `Retry-After` when the server
+ *   holds `auth.maxChallenges` challenges.
  * - `POST /signin` `{message, signature}` → session token, refresh token, session.
- * - `POST /refresh` `{refreshToken}` → the same, rotated.
+ *   Both check `Origin` when sent: its host must be the SIWS domain, or the origin one of
+ *   `server.corsOrigins`; else 403 (field `origin`), nothing stored.
+ * - `POST /refresh` `{refreshToken}` → the same, rotated. A spent token ends its session (401).
  * - `GET /` → the caller's session; `GET /active` → open sessions (operator: all at the camera).
  * - `POST /end` `{sessionId?}` → ends the caller's session (the operator may end any at the camera).
  * - `POST /checkin/tx` `{showName, keepEnrolment}`, `POST /checkout/tx` → a transaction to sign.
@@ -88,6 +97,26 @@ export function sessionRouter(deps: SessionRouterDeps): Router {
       session,
     };
   };
+  /** 403 unless the request's Origin (when sent) is the SIWS domain's or an allowed origin. */
+  const checkOrigin = (ctx: Context): void => {
+    const origin = ctx.get('origin');
+    if (origin === '') return;
+    if (deps.corsOrigins.includes(origin)) return;
+    let host: string | undefined;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      host = undefined;
+    }
+    const { domain } = deps.site();
+    if (host === undefined || host !== domain) {
+      throw new HttpError(
+        403,
+        `sign-in from origin ${JSON.stringify(origin.slice(0, 200))} refused: the page must be served from ${domain}`,
+        'origin',
+      );
+    }
+  };
   const chainOf = (): SessionChainDeps => {
     if (!deps.chain) throw new HttpError(503, 'chain not configured on this server: set chain.rpcUrl', 'chain');
     return deps.chain;
@@ -105,27 +134,40 @@ export function sessionRouter(deps: SessionRouterDeps): Router {
   });
 
   router.post('/api/session/challenge', (ctx) => {
+    checkOrigin(ctx);
     const body = parseJsonBody(ctx, challengeBody);
     const cameraId = body.cameraId ?? deps.cameraIds[0];
     if (cameraId === undefined || !deps.cameraIds.includes(cameraId)) {
       throw new HttpError(404, `unknown camera "${body.cameraId}"`, 'cameraId');
     }
-    const domain = deps.domain ?? ctx.host;
-    ctx.body = deps.challenges.issue({ wallet: body.wallet, cameraId, domain, uri: `${ctx.protocol}://${ctx.host}` });
+    try {
+      ctx.body = deps.challenges.issue({ wallet: body.wallet, cameraId });
+    } catch (error) {
+      if (!(error instanceof ChallengeCapError)) throw error;
+      ctx.set('Retry-After', String(error.retryAfterS));
+      throw new HttpError(503, error.message);
+    }
   });
 
   router.post('/api/session/signin', async (ctx) => {
+    checkOrigin(ctx);
     const body = parseJsonBody(ctx, signinBody);
     const { wallet, cameraId } = deps.challenges.verify(body);
-    const opened = deps.sessions.signIn(cameraId, wallet, deps.roleOf(wallet));
+    const opened = deps.sessions.signIn(cameraId, wallet, deps.roleOf(wallet, cameraId));
     ctx.body = await issueTokens(opened.session, opened.refreshToken, opened.refreshExpiresAt);
   });
 
   router.post('/api/session/refresh', async (ctx) => {
     const body = parseJsonBody(ctx, refreshBody);
     const next = deps.sessions.refresh(body.refreshToken);
-    if (!next) throw new HttpError(401, 'refresh token unknown, used or expired: sign in again', 'refreshToken');
-    ctx.body = await issueTokens(next.session, next.refreshToken, next.refreshExpiresAt);
+    if (!next.ok && next.reason === 'reused') {
+      deps.lifecycle.refreshReused(next.ended);
+      throw new HttpError(401, 'refresh token already used: the session is ended, sign in again', 'refreshToken');
+    }
+    if (!next.ok) throw new HttpError(401, 'refresh token unknown, used or expired: sign in again', 'refreshToken');
+    // The role as configured now (the stored one is from sign-in).
+    const role = deps.roleOf(next.session.wallet, next.session.cameraId);
+    ctx.body = await issueTokens({ ...next.session, role }, next.refreshToken, next.refreshExpiresAt);
   });
 
   router.get('/api/session', (ctx) => {

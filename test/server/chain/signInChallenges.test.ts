@@ -4,7 +4,9 @@ import { Keypair } from '@solana/web3.js';
 import { createSignInMessageText, parseSignInMessageText } from '@solana/wallet-standard-util';
 import bs58 from 'bs58';
 import { BadRequestError } from '../../../media/core/errors.js';
-import { SignInChallenges } from '../../../server/chain/SignInChallenges.js';
+import { ChallengeCapError } from '../../../server/chain/ChallengeCapError.js';
+import { CHALLENGE_PRUNE_GRACE_MS, SignInChallenges } from '../../../server/chain/SignInChallenges.js';
+import { signInSite } from '../../../server/chain/signInSite.js';
 import { testLogger } from '../../helpers/logger.js';
 import { dumpDatabase } from '../../helpers/sqliteDump.js';
 import { signBytes, TempDatabase } from './chainFixtures.js';
@@ -24,8 +26,7 @@ describe('SignInChallenges (Sign-In With Solana)', () => {
   const user = Keypair.generate();
   const wallet = user.publicKey.toBase58();
 
-  const issue = (): ReturnType<SignInChallenges['issue']> =>
-    challenges.issue({ wallet, cameraId: 'front-door', domain: DOMAIN, uri: URI });
+  const issue = (): ReturnType<SignInChallenges['issue']> => challenges.issue({ wallet, cameraId: 'front-door' });
 
   /** Asserts `fn` throws BadRequestError(field, message ~ pattern) and no table changed. */
   function assertRejected(fn: () => unknown, field: string, pattern: RegExp): void {
@@ -45,6 +46,10 @@ describe('SignInChallenges (Sign-In With Solana)', () => {
       database: temp.database,
       cluster: 'devnet',
       challengeTtlS: 300,
+      site: () => ({ domain: DOMAIN, uri: URI }),
+      // Large enough that the tests of one wallet above never reach them; the caps have their own.
+      maxPerWallet: 100,
+      maxTotal: 1000,
       now: () => clock,
       logger: testLogger,
     });
@@ -172,41 +177,171 @@ describe('SignInChallenges (Sign-In With Solana)', () => {
     );
   });
 
-  it('rejects a bad wallet or a multi-line domain at issue', () => {
-    assert.throws(
-      () => challenges.issue({ wallet: 'not-a-wallet', cameraId: 'front-door', domain: DOMAIN, uri: URI }),
-      (error: unknown) => error instanceof BadRequestError && error.field === 'wallet',
+  it('rejects a bad wallet or a multi-line camera id at issue', () => {
+    assertRejected(
+      () => challenges.issue({ wallet: 'not-a-wallet', cameraId: 'front-door' }),
+      'wallet',
+      /base58|address/i,
     );
-    assert.throws(
-      () => challenges.issue({ wallet, cameraId: 'front-door', domain: `${DOMAIN}\nURI: x`, uri: URI }),
-      (error: unknown) => error instanceof BadRequestError && error.field === 'domain',
-    );
+    assertRejected(() => challenges.issue({ wallet, cameraId: 'front-door\nURI: x' }), 'cameraId', /single line/);
   });
 
-  it('prunes used challenges and those expired more than an hour ago', () => {
-    const count = (): number =>
-      (temp.database.db.prepare('SELECT count(*) AS n FROM chain_signin_challenges').get() as { n: number }).n;
+  it('prunes challenges expired more than the grace ago, used or not, and keeps the rest', () => {
+    const count = (): number => challenges.count();
+    temp.database.db.prepare('DELETE FROM chain_signin_challenges').run();
+    const used = issue();
+    challenges.verify({ message: used.message, signature: signText(user, used.message) });
     const fresh = issue();
-    const total = count();
-    const used =
-      total -
-      (
-        temp.database.db.prepare('SELECT count(*) AS n FROM chain_signin_challenges WHERE used_at IS NULL').get() as {
-          n: number;
-        }
-      ).n;
-    assert.equal(challenges.prune(), used);
-    clock += 300_000 + 3_600_000 + 1;
+    assert.equal(count(), 2);
+    assert.equal(challenges.prune(), 0, 'nothing expired yet: the used one is kept for "nonce already used"');
+    assertRejected(
+      () => challenges.verify({ message: used.message, signature: signText(user, used.message) }),
+      'message',
+      /nonce already used/,
+    );
+    const later = 300_000 + CHALLENGE_PRUNE_GRACE_MS;
+    clock += later;
     try {
-      assert.equal(challenges.prune(), total - used);
-      assert.equal(count(), 0);
+      assert.equal(challenges.prune(), 0, 'expired, but within the grace');
+      assertRejected(
+        () => challenges.verify({ message: fresh.message, signature: signText(user, fresh.message) }),
+        'message',
+        /challenge expired/,
+      );
+      clock += 1;
+      const kept = issue();
+      assert.equal(challenges.prune(), 2, 'both past the grace');
+      assert.equal(count(), 1);
       assertRejected(
         () => challenges.verify({ message: fresh.message, signature: signText(user, fresh.message) }),
         'message',
         /unknown nonce/,
       );
+      assert.deepEqual(
+        challenges.verify({ message: kept.message, signature: signText(user, kept.message) }).wallet,
+        wallet,
+      );
     } finally {
-      clock -= 300_000 + 3_600_000 + 1;
+      clock -= later + 1;
     }
+  });
+});
+
+describe('SignInChallenges caps', () => {
+  let temp: TempDatabase;
+  const clock = Date.parse('2025-06-01T12:00:00.000Z');
+  let now = clock;
+  const make = (maxPerWallet: number, maxTotal: number): SignInChallenges =>
+    new SignInChallenges({
+      database: temp.database,
+      cluster: 'devnet',
+      challengeTtlS: 60,
+      site: () => ({ domain: DOMAIN, uri: URI }),
+      maxPerWallet,
+      maxTotal,
+      now: () => now,
+      logger: testLogger,
+    });
+  const rows = (wallet?: string): number =>
+    (
+      (wallet === undefined
+        ? temp.database.db.prepare('SELECT count(*) AS n FROM chain_signin_challenges').get()
+        : temp.database.db
+            .prepare('SELECT count(*) AS n FROM chain_signin_challenges WHERE wallet = ?')
+            .get(wallet)) as {
+        n: number;
+      }
+    ).n;
+
+  before(() => {
+    temp = new TempDatabase();
+  });
+  after(() => temp.dispose());
+
+  it('keeps at most maxPerWallet per wallet: a new challenge replaces the oldest, which no longer signs in', () => {
+    temp.database.db.prepare('DELETE FROM chain_signin_challenges').run();
+    const challenges = make(3, 1000);
+    const user = Keypair.generate();
+    const wallet = user.publicKey.toBase58();
+    const issued = [];
+    for (let i = 0; i < 5; i++) {
+      now += 1;
+      issued.push(challenges.issue({ wallet, cameraId: 'cam' }));
+      assert.ok(rows(wallet) <= 3, `at most 3 rows for the wallet, got ${rows(wallet)}`);
+    }
+    assert.equal(rows(wallet), 3);
+    // The two oldest were replaced; the newest three still verify.
+    for (const old of issued.slice(0, 2)) {
+      assert.throws(
+        () => challenges.verify({ message: old.message, signature: signText(user, old.message) }),
+        /unknown nonce/,
+      );
+    }
+    for (const kept of issued.slice(2)) {
+      assert.equal(
+        challenges.verify({ message: kept.message, signature: signText(user, kept.message) }).wallet,
+        wallet,
+      );
+    }
+    // Another wallet is not affected by this one's cap.
+    const other = Keypair.generate().publicKey.toBase58();
+    challenges.issue({ wallet: other, cameraId: 'cam' });
+    assert.equal(rows(other), 1);
+  });
+
+  it('keeps at most maxTotal in all: makes room from expired and used rows, else refuses with a retry time', () => {
+    temp.database.db.prepare('DELETE FROM chain_signin_challenges').run();
+    const challenges = make(5, 10);
+    const first = Keypair.generate();
+    const firstChallenge = challenges.issue({ wallet: first.publicKey.toBase58(), cameraId: 'cam' });
+    for (let i = 0; i < 9; i++) {
+      now += 1000;
+      challenges.issue({ wallet: Keypair.generate().publicKey.toBase58(), cameraId: 'cam' });
+    }
+    assert.equal(rows(), 10);
+    const before = dumpDatabase(temp.database);
+    assert.throws(
+      () => challenges.issue({ wallet: Keypair.generate().publicKey.toBase58(), cameraId: 'cam' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ChallengeCapError, String(error));
+        // The oldest was issued 9 s ago with a 60 s TTL: it expires in 51 s.
+        assert.equal(error.retryAfterS, 51);
+        return true;
+      },
+    );
+    assert.equal(dumpDatabase(temp.database), before, 'a refused challenge stores nothing');
+    // A used row makes room at once.
+    challenges.verify({ message: firstChallenge.message, signature: signText(first, firstChallenge.message) });
+    challenges.issue({ wallet: Keypair.generate().publicKey.toBase58(), cameraId: 'cam' });
+    assert.equal(rows(), 10);
+    // Expired rows make room at once, within the prune grace too.
+    now += 60_000;
+    challenges.issue({ wallet: Keypair.generate().publicKey.toBase58(), cameraId: 'cam' });
+    assert.ok(rows() <= 10, `table under the cap: ${rows()}`);
+  });
+});
+
+describe('signInSite', () => {
+  it('takes the URI from publicUrl and the domain from auth.domain, else from publicUrl', () => {
+    assert.deepEqual(signInSite({ publicUrl: 'https://cam.example.org', domain: undefined, boundPort: () => 1 })(), {
+      domain: 'cam.example.org',
+      uri: 'https://cam.example.org/',
+    });
+    assert.deepEqual(
+      signInSite({ publicUrl: 'https://cam.example.org:8443/cam/', domain: undefined, boundPort: () => 1 })(),
+      { domain: 'cam.example.org:8443', uri: 'https://cam.example.org:8443/cam/' },
+    );
+    assert.deepEqual(
+      signInSite({ publicUrl: 'https://cam.example.org', domain: 'app.example.org', boundPort: () => 1 })(),
+      { domain: 'app.example.org', uri: 'https://cam.example.org/' },
+    );
+  });
+
+  it('is the loopback address and bound port without publicUrl, and refuses before listen', () => {
+    let port: number | undefined = undefined;
+    const site = signInSite({ publicUrl: undefined, domain: undefined, boundPort: () => port });
+    assert.throws(() => site(), /not listening/);
+    port = 41234;
+    assert.deepEqual(site(), { domain: '127.0.0.1:41234', uri: 'http://127.0.0.1:41234/' });
   });
 });
