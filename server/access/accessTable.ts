@@ -37,7 +37,7 @@ export const ACCESS_TABLE: readonly EntryPoint[] = [
   http('GET', '/api/session/config', ['open']),
   http('POST', '/api/session/challenge', ['open'], 'signin'),
   http('POST', '/api/session/signin', ['open'], 'signin'),
-  http('POST', '/api/session/refresh', ['open'], 'signin'),
+  http('POST', '/api/session/refresh', ['open']),
   // Watching.
   http('GET', '/api/status', ['viewer']),
   http('GET', '/api/cameras/:camera/viewers', ['viewer']),

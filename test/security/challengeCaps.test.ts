@@ -41,7 +41,6 @@ describe('security: challenge floods stay within the caps', { timeout: 120_000 }
       ECS_AUTH__MAX_CHALLENGES_PER_WALLET: String(PER_WALLET),
       ECS_AUTH__MAX_CHALLENGES: String(TOTAL),
       ECS_LIMITS__SIGNIN_PER_ADDRESS: generous,
-      ECS_LIMITS__SIGNIN_PER_WALLET: generous,
       ECS_LIMITS__API_PER_ADDRESS: generous,
     });
     flow = new WalletFlow(ctx.url);
