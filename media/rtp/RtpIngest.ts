@@ -1,4 +1,4 @@
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import { InvalidStateError } from '../core/errors.js';
@@ -17,6 +17,12 @@ export interface RtpIngestOptions {
   payloadType?: number;
   /** Kernel receive buffer in bytes. Default 4 MiB (a 2.5 Mbit/s IDR burst fits many times). */
   receiveBufferBytes?: number;
+  /**
+   * Whose packets are taken. `camerad` (default): only those from 127.0.0.1 and the source port
+   * set with {@link RtpIngest.setSourcePort} (camerad's hello `rtp_source_port`); none while no
+   * port is set. `any`: every sender (tests that feed RTP from their own GStreamer pipeline).
+   */
+  acceptFrom?: 'camerad' | 'any';
 }
 
 /** Counters of an ingest since it opened. */
@@ -25,6 +31,11 @@ export interface RtpIngestStats {
   bytes: number;
   /** Packets dropped as not RTP or of another payload type. */
   dropped: number;
+  /**
+   * Packets dropped because they came from another sender than camerad's RTP source port
+   * (forged or stray local traffic, or camerad's packets before its hello arrived).
+   */
+  foreign: number;
   /** Receive bitrate over the last full second, kbit/s. */
   bitrateKbps: number;
   /** Times the input SSRC changed (camerad restarted). */
@@ -49,12 +60,21 @@ export class RtpIngest {
   #packets = 0;
   #bytes = 0;
   #dropped = 0;
+  #foreign = 0;
+  /** The sender accepted (`acceptFrom: 'camerad'`): camerad's RTP source port on 127.0.0.1. */
+  #sourcePort: number | undefined;
   #windowStart = performance.now();
   #windowBytes = 0;
   #bitrateKbps = 0;
 
   private constructor(options: RtpIngestOptions, logger: Logger) {
-    this.#options = { host: '127.0.0.1', payloadType: 96, receiveBufferBytes: 4 * 1024 * 1024, ...options };
+    this.#options = {
+      host: '127.0.0.1',
+      payloadType: 96,
+      receiveBufferBytes: 4 * 1024 * 1024,
+      acceptFrom: 'camerad',
+      ...options,
+    };
     this.#logger = logger;
   }
 
@@ -84,9 +104,19 @@ export class RtpIngest {
       packets: this.#packets,
       bytes: this.#bytes,
       dropped: this.#dropped,
+      foreign: this.#foreign,
       bitrateKbps: this.#bitrateKbps,
       sourceRestarts: Math.max(0, this.#continuity.epochs - 1),
     };
+  }
+
+  /**
+   * Sets the one sender whose packets are taken: UDP port `port` on 127.0.0.1, where camerad sends
+   * from (its hello's `rtp_source_port`). `undefined` takes nothing (no camerad connected, or one
+   * that is restarting: its old port may be anyone's now). Ignored with `acceptFrom: 'any'`.
+   */
+  setSourcePort(port: number | undefined): void {
+    this.#sourcePort = port;
   }
 
   /** Adds a listener of every packet; returns a function that removes it. */
@@ -125,12 +155,21 @@ export class RtpIngest {
       socket.bind(this.#options.port, this.#options.host, () => resolve());
     });
     socket.on('error', (error) => this.#logger.error({ err: error }, 'RTP ingest socket error'));
-    socket.on('message', (packet) => this.#onPacket(packet));
+    socket.on('message', (packet, from) => this.#onPacket(packet, from));
     this.#socket = socket;
     this.#port = socket.address().port;
   }
 
-  #onPacket(packet: Buffer): void {
+  #onPacket(packet: Buffer, from: RemoteInfo): void {
+    // Only camerad's socket: another local process could otherwise inject video (or, with a
+    // higher SSRC change rate, disrupt the stream) for every viewer.
+    if (
+      this.#options.acceptFrom === 'camerad' &&
+      (this.#sourcePort === undefined || from.port !== this.#sourcePort || from.address !== '127.0.0.1')
+    ) {
+      this.#foreign += 1;
+      return;
+    }
     // RTP version 2 (RFC 3550 §5.1) with the expected payload type; RTCP or strays are dropped.
     if (packet.length < 12 || packet[0]! >> 6 !== 2 || (packet[1]! & 0x7f) !== this.#options.payloadType) {
       this.#dropped += 1;
