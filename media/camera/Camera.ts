@@ -95,8 +95,10 @@ export class Camera {
     this.#latencyProbe = options.latencyProbe;
     this.#supervisor.on('hello', (hello) => {
       this.#sourceState = hello.source_state;
-      // RTP is taken from this camerad's sending port only (native/PROTOCOL.md, hello).
-      ingest.setSourcePort(hello.rtp_source_port);
+      // RTP is taken from this camerad's sending port and SSRC only (native/PROTOCOL.md, hello).
+      ingest.setSource(
+        hello.rtp_source_port === undefined ? undefined : { port: hello.rtp_source_port, ssrc: hello.rtp.ssrc },
+      );
       if (hello.rtp_source_port === undefined) {
         this.#logger.error('camerad does not report rtp_source_port (older than this server): no RTP is accepted');
       }
@@ -120,7 +122,7 @@ export class Camera {
       if (state === 'running') return;
       this.#sourceState = null;
       // Gone or restarting: its old port may be anyone's now; the next hello names the new one.
-      ingest.setSourcePort(undefined);
+      ingest.setSource(undefined);
     });
   }
 

@@ -18,9 +18,9 @@ export interface RtpIngestOptions {
   /** Kernel receive buffer in bytes. Default 4 MiB (a 2.5 Mbit/s IDR burst fits many times). */
   receiveBufferBytes?: number;
   /**
-   * Whose packets are taken. `camerad` (default): only those from 127.0.0.1 and the source port
-   * set with {@link RtpIngest.setSourcePort} (camerad's hello `rtp_source_port`); none while no
-   * port is set. `any`: every sender (tests that feed RTP from their own GStreamer pipeline).
+   * Whose packets are taken. `camerad` (default): only those from 127.0.0.1, the source port and
+   * with the SSRC set with {@link RtpIngest.setSource} (camerad's hello); none while no source is
+   * set. `any`: every sender (tests that feed RTP from their own GStreamer pipeline).
    */
   acceptFrom?: 'camerad' | 'any';
 }
@@ -32,7 +32,7 @@ export interface RtpIngestStats {
   /** Packets dropped as not RTP or of another payload type. */
   dropped: number;
   /**
-   * Packets dropped because they came from another sender than camerad's RTP source port
+   * Packets dropped because they did not come from camerad's RTP source port with its SSRC
    * (forged or stray local traffic, or camerad's packets before its hello arrived).
    */
   foreign: number;
@@ -61,8 +61,8 @@ export class RtpIngest {
   #bytes = 0;
   #dropped = 0;
   #foreign = 0;
-  /** The sender accepted (`acceptFrom: 'camerad'`): camerad's RTP source port on 127.0.0.1. */
-  #sourcePort: number | undefined;
+  /** The sender accepted (`acceptFrom: 'camerad'`): camerad's RTP source port on 127.0.0.1 and SSRC. */
+  #source: { port: number; ssrc: number } | undefined;
   #windowStart = performance.now();
   #windowBytes = 0;
   #bitrateKbps = 0;
@@ -111,12 +111,15 @@ export class RtpIngest {
   }
 
   /**
-   * Sets the one sender whose packets are taken: UDP port `port` on 127.0.0.1, where camerad sends
-   * from (its hello's `rtp_source_port`). `undefined` takes nothing (no camerad connected, or one
-   * that is restarting: its old port may be anyone's now). Ignored with `acceptFrom: 'any'`.
+   * Sets the one sender whose packets are taken (camerad's hello): packets from UDP port `port` on
+   * 127.0.0.1 (`rtp_source_port`) whose SSRC is `ssrc` (`rtp.ssrc`). The port alone is not enough:
+   * when camerad dies, another local process can bind its port before the server has seen the
+   * death; the SSRC (random per camerad process, known only to camerad and the server, rewritten
+   * before viewers see it) closes that gap. `undefined` takes nothing (no camerad connected, or
+   * one that is restarting). Ignored with `acceptFrom: 'any'`.
    */
-  setSourcePort(port: number | undefined): void {
-    this.#sourcePort = port;
+  setSource(source: { port: number; ssrc: number } | undefined): void {
+    this.#source = source;
   }
 
   /** Adds a listener of every packet; returns a function that removes it. */
@@ -163,9 +166,14 @@ export class RtpIngest {
   #onPacket(packet: Buffer, from: RemoteInfo): void {
     // Only camerad's socket: another local process could otherwise inject video (or, with a
     // higher SSRC change rate, disrupt the stream) for every viewer.
+    const source = this.#source;
     if (
       this.#options.acceptFrom === 'camerad' &&
-      (this.#sourcePort === undefined || from.port !== this.#sourcePort || from.address !== '127.0.0.1')
+      (source === undefined ||
+        from.port !== source.port ||
+        from.address !== '127.0.0.1' ||
+        packet.length < 12 ||
+        packet.readUInt32BE(8) !== source.ssrc)
     ) {
       this.#foreign += 1;
       return;
