@@ -91,24 +91,19 @@ void ControlServer::acceptClient() {
   ucred peer{};
   socklen_t peerLen = sizeof(peer);
   if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &peerLen) != 0 || peerLen != sizeof(peer)) {
-    logWarn(std::string("control client refused: cannot read its credentials: ") +
-            std::strerror(errno));
-    close(fd);
+    refuse(fd, std::string("cannot read its credentials: ") + std::strerror(errno));
     return;
   }
   if (peer.uid != geteuid()) {
     // Only camerad's own uid may drive it (native/PROTOCOL.md, Connection).
-    logWarn("control client refused: uid " + std::to_string(peer.uid) + " (pid " +
-            std::to_string(peer.pid) + ") is not camerad's uid " + std::to_string(geteuid()));
-    close(fd);
+    refuse(fd, "uid " + std::to_string(peer.uid) + " (pid " + std::to_string(peer.pid) +
+                   ") is not camerad's uid " + std::to_string(geteuid()));
     return;
   }
   if (!clientGone()) {
     // One client at a time: the connected one (the server) keeps its
     // connection; a second one is closed before anything is sent to it.
-    logWarn("control client refused: another client is connected (refused pid " +
-            std::to_string(peer.pid) + ")");
-    close(fd);
+    refuse(fd, "another client is connected (refused pid " + std::to_string(peer.pid) + ")");
     return;
   }
   clientFd_ = fd;
@@ -130,6 +125,23 @@ void ControlServer::acceptClient() {
   logDebug("control client connected (pid " + std::to_string(peer.pid) + ")");
   if (handlers_.connected) handlers_.connected(generation);
   flush();
+}
+
+void ControlServer::refuse(int fd, const std::string& why) {
+  close(fd);
+  // A warning per refusal, but at most one a second (a loop of connects must
+  // not flood the log); the next one counts those left out.
+  const int64_t now = g_get_monotonic_time();
+  if (lastRefusalLogUs_ != 0 && now - lastRefusalLogUs_ < G_USEC_PER_SEC) {
+    ++refusalsNotLogged_;
+    return;
+  }
+  std::string text = "control client refused: " + why;
+  if (refusalsNotLogged_ > 0)
+    text += " (and " + std::to_string(refusalsNotLogged_) + " more not logged in the last second)";
+  refusalsNotLogged_ = 0;
+  lastRefusalLogUs_ = now;
+  logWarn(text);
 }
 
 void ControlServer::closeClient(const std::string& why) {

@@ -66,6 +66,8 @@ class ControlServer {
   /// sent before is read first). Main thread.
   bool clientGone();
   void closeClient(const std::string& why);
+  /// Closes a refused connection `fd` and logs why (rate-limited). Main thread.
+  void refuse(int fd, const std::string& why);
   void readClient();
   /// Writes what it can without blocking; main thread.
   void flush();
@@ -76,6 +78,8 @@ class ControlServer {
   Handlers handlers_;
   int listenFd_ = -1;
   guint listenWatch_ = 0;
+  int64_t lastRefusalLogUs_ = 0;  ///< g_get_monotonic_time() of the last refusal warning
+  uint64_t refusalsNotLogged_ = 0;
 
   // Client state; fd and watches are touched on the main thread only.
   int clientFd_ = -1;
