@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Starts the camera server, in Docker and outside it alike:
-#   1. validates the configuration and gets one camerad command line per camera (plan.js);
+#   1. validates the configuration and gets one camerad command line per camera (plan.js writes
+#      them, and each camera's source URI, as 0600 files in the 0700 runtime folder: a password in
+#      the URI never appears in argv, `ps` or camerad's environment);
 #   2. starts each camerad under a small supervisor that restarts it with backoff after a crash,
 #      but not after exit code 2 (configuration error);
 #   3. waits for every control socket, then starts the Node server attached to them;
@@ -30,7 +32,11 @@ stopping=0
 supervise() {
   local id=$1 argv_file=$2 child="" delay_ms=500 started rc
   local -a argv
+  local name
   mapfile -d '' -t argv < "$argv_file"
+  # camerad reads no ECS_ setting: keep them (credentials included) out of its /proc/PID/environ.
+  # This function runs in its own subshell, so the server still gets them.
+  while read -r name; do unset "$name"; done < <(compgen -e | grep '^ECS_')
   trap 'stopping=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM INT
   while :; do
     started=$SECONDS

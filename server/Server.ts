@@ -1,12 +1,14 @@
 import { availableParallelism } from 'node:os';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Camera } from '../media/camera/Camera.js';
 import type { Sfu } from '../media/sfu/SfuTypes.js';
 import { WeriftSfu } from '../media/sfu/werift/WeriftSfu.js';
-import { cameradArgs } from './config/cameradArgs.js';
+import { cameradArgs, cameradSourceFile } from './config/cameradArgs.js';
+import { sourceUrlSecrets } from '../media/camerad/sourceCredentials.js';
+import { ensurePrivateDir } from '../media/core/privateFiles.js';
 import type { ResolvedConfig } from './config/loadConfig.js';
 import { EventHub } from './events/EventHub.js';
 import type { FaceService } from './vision/FaceService.js';
@@ -84,9 +86,14 @@ export class Server {
       },
     );
     // 3. Cameras: each binds its RTP ingest, registers with the SFU, then starts camerad. Every
-    //    camerad log line passes the stream key redactor (camerad redacts too).
-    mkdirSync(config.camerad.runtimeDir, { recursive: true });
+    //    camerad log line passes the stream key redactor (camerad redacts too), which also knows
+    //    the cameras' source credentials. The runtime folder (sockets, source files) is 0700.
+    const widened = ensurePrivateDir(config.camerad.runtimeDir, 'camerad.runtimeDir');
+    if (widened !== undefined)
+      logger.warn({ folder: config.camerad.runtimeDir, was: widened.toString(8) }, 'runtime folder tightened to 0700');
     const redactor = createStreamKeyRedactor(config.livepeer);
+    for (const camera of config.cameras)
+      for (const secret of sourceUrlSecrets(camera.source)) redactor.addSecret(secret);
     const cameras = new Map<string, Camera>();
     try {
       for (const camera of config.cameras) {
@@ -108,6 +115,7 @@ export class Server {
                 mode: config.camerad.mode,
                 binary: config.camerad.binary,
                 args: cameradArgs(camera, config),
+                sourceFile: { path: cameradSourceFile(camera, config.camerad.runtimeDir), source: camera.source },
                 socketPath: camera.socketPath,
                 backoffInitialMs: config.camerad.backoffInitialMs,
                 backoffMaxMs: config.camerad.backoffMaxMs,

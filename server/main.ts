@@ -4,6 +4,7 @@ import { loadConfig } from './config/loadConfig.js';
 import { projectRoot } from './config/projectRoot.js';
 import { createLogger } from './createLogger.js';
 import { Server } from './Server.js';
+import { maskSourceUrl } from '../media/camerad/sourceCredentials.js';
 
 /**
  * Entry point: `node dist/server/main.js [--config FILE]` (or `ECS_CONFIG=FILE`).
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.log.level);
   logger.info(
-    { origin: config.origin, cameras: config.cameras.map((c) => `${c.id}=${c.source}`) },
+    { origin: config.origin, cameras: config.cameras.map((c) => `${c.id}=${maskSourceUrl(c.source)}`) },
     'configuration loaded',
   );
   const server = await Server.create(config, logger);

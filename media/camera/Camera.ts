@@ -13,7 +13,8 @@ import type {
 import { CameradSupervisor } from '../camerad/CameradSupervisor.js';
 import type { AnalysisAck, CameradSupervisorOptions } from '../camerad/CameradSupervisorTypes.js';
 import { PictureFlag, type Picture } from '../camerad/PictureMessage.js';
-import { RtpIngest } from '../rtp/RtpIngest.js';
+import { maskSourceUrl } from '../camerad/sourceCredentials.js';
+import { RtpIngest, type RtpIngestStats } from '../rtp/RtpIngest.js';
 import type { Sfu } from '../sfu/SfuTypes.js';
 import type {
   AnalysisFrame,
@@ -94,6 +95,13 @@ export class Camera {
     this.#latencyProbe = options.latencyProbe;
     this.#supervisor.on('hello', (hello) => {
       this.#sourceState = hello.source_state;
+      // RTP is taken from this camerad's sending port and SSRC only (native/PROTOCOL.md, hello).
+      ingest.setSource(
+        hello.rtp_source_port === undefined ? undefined : { port: hello.rtp_source_port, ssrc: hello.rtp.ssrc },
+      );
+      if (hello.rtp_source_port === undefined) {
+        this.#logger.error('camerad does not report rtp_source_port (older than this server): no RTP is accepted');
+      }
       // A restarted camerad starts from its flags: re-apply a probe switched at run time.
       if (hello.latency_probe !== this.#latencyProbe) {
         this.#supervisor
@@ -111,7 +119,10 @@ export class Camera {
     this.#supervisor.on('sourcelost', () => (this.#sourceState = 'lost'));
     this.#supervisor.on('sourcerecovered', () => (this.#sourceState = 'live'));
     this.#supervisor.on('state', (state) => {
-      if (state !== 'running') this.#sourceState = null;
+      if (state === 'running') return;
+      this.#sourceState = null;
+      // Gone or restarting: its old port may be anyone's now; the next hello names the new one.
+      ingest.setSource(undefined);
     });
   }
 
@@ -143,6 +154,11 @@ export class Camera {
     return this.#supervisor;
   }
 
+  /** The RTP ingest's counters (packets taken, dropped, from foreign senders). */
+  get ingestStats(): RtpIngestStats {
+    return this.#ingest.stats;
+  }
+
   /** True when camerad is connected and can take viewers. */
   get running(): boolean {
     return this.#supervisor.state === 'running';
@@ -155,7 +171,7 @@ export class Camera {
     return {
       id: this.id,
       name: this.#options.name,
-      source: this.#options.source,
+      source: maskSourceUrl(this.#options.source),
       state: this.#supervisor.state,
       encoder: hello?.encoder ?? null,
       width: hello?.width ?? this.#options.width,

@@ -5,7 +5,7 @@ import type { SourceState } from '../camerad/CameradProtocol.js';
 export interface CameraStatus {
   id: string;
   name: string;
-  /** Source URI as configured, e.g. `file:///…/Megamind.avi`. */
+  /** The source URI with its credentials masked (`rtsp://user:***@host/...`, see maskSourceUrl). */
   source: string;
   state: CameradState;
   /** Encoder element camerad chose (`x264enc`, `nvh264enc`, `nvv4l2h264enc`), null before hello. */

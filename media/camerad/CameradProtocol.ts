@@ -15,6 +15,7 @@ export interface HelloData {
   camerad: string;
   camera: string;
   pid: number;
+  /** The source URI with its credentials masked (`rtsp://user:***@host/...`). */
   source: string;
   /** GStreamer element name of the H.264 encoder, e.g. `x264enc`. */
   encoder: string;
@@ -27,6 +28,12 @@ export interface HelloData {
   /** Frames between periodic IDRs. */
   keyframe_interval: number;
   rtp: { host: string; port: number; ssrc: number; payload_type: number; clock_rate: number };
+  /**
+   * Local UDP port camerad sends every RTP packet from (on 127.0.0.1 when `rtp.host` is a loopback
+   * address); the ingest accepts packets from this port only. Missing from a camerad older than
+   * this field.
+   */
+  rtp_source_port?: number;
   source_state: SourceState;
   /** The latency probe strip is drawn (docs/latency-probe.md). */
   latency_probe: boolean;

@@ -3,6 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { InvalidStateError } from '../core/errors.js';
+import { writePrivateFile } from '../core/privateFiles.js';
 import { TypedEmitter } from '../core/TypedEmitter.js';
 import { Channel, type PictureResponse } from './Channel.js';
 import {
@@ -24,7 +25,8 @@ import type { CameradState, CameradSupervisorEvents, CameradSupervisorOptions } 
  * `failed` and {@link lastError} holds camerad's message naming the setting.
  */
 export class CameradSupervisor extends TypedEmitter<CameradSupervisorEvents> {
-  readonly #options: Required<CameradSupervisorOptions>;
+  readonly #options: Required<Omit<CameradSupervisorOptions, 'sourceFile'>> &
+    Pick<CameradSupervisorOptions, 'sourceFile'>;
   readonly #logger: Logger;
   #state: CameradState = 'stopped';
   #channel: Channel | undefined;
@@ -195,9 +197,21 @@ export class CameradSupervisor extends TypedEmitter<CameradSupervisorEvents> {
 
   /** One life of a spawned camerad. */
   async #runSpawned(): Promise<'lost' | 'fatal'> {
-    const { binary, args } = this.#options;
-    this.#logger.info({ binary, args }, 'spawning camerad');
-    const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const { binary, args, sourceFile, redact } = this.#options;
+    if (sourceFile) {
+      try {
+        writePrivateFile(sourceFile.path, `${sourceFile.source}\n`);
+      } catch (error) {
+        this.#lastError = `cannot write camerad's source file ${sourceFile.path}: ${redact((error as Error).message)}`;
+        this.#logger.error(this.#lastError);
+        return 'fatal';
+      }
+    }
+    this.#logger.info({ binary, args: args.map(redact) }, 'spawning camerad');
+    // camerad reads no ECS_ variable: the server's settings (which may hold credentials) stay out
+    // of its environment (/proc/PID/environ).
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ECS_')));
+    const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
     this.#child = child;
     const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>((resolve) => {
       child.once('error', (error) => resolve({ code: null, signal: null, spawnError: error }));
@@ -285,12 +299,13 @@ export class CameradSupervisor extends TypedEmitter<CameradSupervisorEvents> {
           channel.close();
           return;
         }
-        this.#hello = message.data;
+        // camerad masks the source's credentials; the redactor is the second line of defence.
+        this.#hello = { ...message.data, source: this.#options.redact(message.data.source) };
         this.#logger.info(
-          { encoder: message.data.encoder, source: message.data.source, pid: message.data.pid },
+          { encoder: message.data.encoder, source: this.#hello.source, pid: message.data.pid },
           `camerad running: ${message.data.width}x${message.data.height}@${message.data.fps} with ${message.data.encoder}`,
         );
-        this.safeEmit('hello', message.data);
+        this.safeEmit('hello', this.#hello);
         this.#setState('running');
         return;
       case 'stats':
@@ -300,10 +315,12 @@ export class CameradSupervisor extends TypedEmitter<CameradSupervisorEvents> {
       case 'log':
         if (this.#options.mode === 'attach') this.#log(message.data.level, message.data.message);
         return;
-      case 'source_lost':
-        this.#logger.warn({ reason: message.data.reason }, 'source lost');
-        this.safeEmit('sourcelost', message.data.reason);
+      case 'source_lost': {
+        const reason = this.#options.redact(message.data.reason);
+        this.#logger.warn({ reason }, 'source lost');
+        this.safeEmit('sourcelost', reason);
         return;
+      }
       case 'source_recovered':
         this.#logger.info({ afterMs: message.data.after_ms }, 'source recovered');
         this.safeEmit('sourcerecovered', message.data.after_ms);

@@ -26,8 +26,14 @@ export interface CameradSupervisorOptions {
   mode: CameradMode;
   /** Path of the camerad executable (spawn mode). */
   binary: string;
-  /** Full argv after the binary (spawn mode); built by `cameradArgs()`. */
+  /** Full argv after the binary (spawn mode); built by `cameradArgs()`. Holds no secret. */
   args: string[];
+  /**
+   * The source file camerad reads (`--source-file` in `args`): written with mode 0600 before each
+   * spawn (spawn mode; in attach mode whoever starts camerad writes it). Its folder must exist and
+   * should be private (0700). Omitted: `args` carry the source themselves (`--source`, tests).
+   */
+  sourceFile?: { path: string; source: string } | undefined;
   /** Unix socket camerad listens on (`--control`). */
   socketPath: string;
   /** First restart/reconnect delay in ms. Default 500. */
@@ -39,8 +45,9 @@ export interface CameradSupervisorOptions {
   /** Time camerad may take to open its socket after being spawned, in ms. Default 10000. */
   startTimeoutMs?: number;
   /**
-   * Applied to every camerad log line before it is logged (camerad redacts RTMP stream keys
-   * itself; this is the second line of defence). Default: identity.
+   * Applied to every camerad log line, argument and error before it is logged or kept (camerad
+   * redacts RTMP stream keys and source credentials itself; this is the second line of defence).
+   * Default: identity.
    */
   redact?: (text: string) => string;
 }

@@ -1,4 +1,4 @@
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import { InvalidStateError } from '../core/errors.js';
@@ -17,6 +17,12 @@ export interface RtpIngestOptions {
   payloadType?: number;
   /** Kernel receive buffer in bytes. Default 4 MiB (a 2.5 Mbit/s IDR burst fits many times). */
   receiveBufferBytes?: number;
+  /**
+   * Whose packets are taken. `camerad` (default): only those from 127.0.0.1, the source port and
+   * with the SSRC set with {@link RtpIngest.setSource} (camerad's hello); none while no source is
+   * set. `any`: every sender (tests that feed RTP from their own GStreamer pipeline).
+   */
+  acceptFrom?: 'camerad' | 'any';
 }
 
 /** Counters of an ingest since it opened. */
@@ -25,6 +31,11 @@ export interface RtpIngestStats {
   bytes: number;
   /** Packets dropped as not RTP or of another payload type. */
   dropped: number;
+  /**
+   * Packets dropped because they did not come from camerad's RTP source port with its SSRC
+   * (forged or stray local traffic, or camerad's packets before its hello arrived).
+   */
+  foreign: number;
   /** Receive bitrate over the last full second, kbit/s. */
   bitrateKbps: number;
   /** Times the input SSRC changed (camerad restarted). */
@@ -49,12 +60,21 @@ export class RtpIngest {
   #packets = 0;
   #bytes = 0;
   #dropped = 0;
+  #foreign = 0;
+  /** The sender accepted (`acceptFrom: 'camerad'`): camerad's RTP source port on 127.0.0.1 and SSRC. */
+  #source: { port: number; ssrc: number } | undefined;
   #windowStart = performance.now();
   #windowBytes = 0;
   #bitrateKbps = 0;
 
   private constructor(options: RtpIngestOptions, logger: Logger) {
-    this.#options = { host: '127.0.0.1', payloadType: 96, receiveBufferBytes: 4 * 1024 * 1024, ...options };
+    this.#options = {
+      host: '127.0.0.1',
+      payloadType: 96,
+      receiveBufferBytes: 4 * 1024 * 1024,
+      acceptFrom: 'camerad',
+      ...options,
+    };
     this.#logger = logger;
   }
 
@@ -84,9 +104,22 @@ export class RtpIngest {
       packets: this.#packets,
       bytes: this.#bytes,
       dropped: this.#dropped,
+      foreign: this.#foreign,
       bitrateKbps: this.#bitrateKbps,
       sourceRestarts: Math.max(0, this.#continuity.epochs - 1),
     };
+  }
+
+  /**
+   * Sets the one sender whose packets are taken (camerad's hello): packets from UDP port `port` on
+   * 127.0.0.1 (`rtp_source_port`) whose SSRC is `ssrc` (`rtp.ssrc`). The port alone is not enough:
+   * when camerad dies, another local process can bind its port before the server has seen the
+   * death; the SSRC (random per camerad process, known only to camerad and the server, rewritten
+   * before viewers see it) closes that gap. `undefined` takes nothing (no camerad connected, or
+   * one that is restarting). Ignored with `acceptFrom: 'any'`.
+   */
+  setSource(source: { port: number; ssrc: number } | undefined): void {
+    this.#source = source;
   }
 
   /** Adds a listener of every packet; returns a function that removes it. */
@@ -125,12 +158,26 @@ export class RtpIngest {
       socket.bind(this.#options.port, this.#options.host, () => resolve());
     });
     socket.on('error', (error) => this.#logger.error({ err: error }, 'RTP ingest socket error'));
-    socket.on('message', (packet) => this.#onPacket(packet));
+    socket.on('message', (packet, from) => this.#onPacket(packet, from));
     this.#socket = socket;
     this.#port = socket.address().port;
   }
 
-  #onPacket(packet: Buffer): void {
+  #onPacket(packet: Buffer, from: RemoteInfo): void {
+    // Only camerad's socket: another local process could otherwise inject video (or, with a
+    // higher SSRC change rate, disrupt the stream) for every viewer.
+    const source = this.#source;
+    if (
+      this.#options.acceptFrom === 'camerad' &&
+      (source === undefined ||
+        from.port !== source.port ||
+        from.address !== '127.0.0.1' ||
+        packet.length < 12 ||
+        packet.readUInt32BE(8) !== source.ssrc)
+    ) {
+      this.#foreign += 1;
+      return;
+    }
     // RTP version 2 (RFC 3550 §5.1) with the expected payload type; RTCP or strays are dropped.
     if (packet.length < 12 || packet[0]! >> 6 !== 2 || (packet[1]! & 0x7f) !== this.#options.payloadType) {
       this.#dropped += 1;

@@ -3,6 +3,7 @@
 #include <glib-unix.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -32,8 +33,16 @@ bool ControlServer::start(std::string& error) {
   addr.sun_family = AF_UNIX;
   std::strncpy(addr.sun_path, path_.c_str(), sizeof(addr.sun_path) - 1);
   unlink(path_.c_str());  // stale socket from a previous run
-  if (bind(listenFd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      listen(listenFd_, 4) != 0) {
+  // The socket file is created 0600 (umask 077 while binding; the umask is
+  // process-wide, but nothing else creates files this early), so only this
+  // uid (and root) can connect; the chmod is for file systems that ignore
+  // the umask for sockets. Then SO_PEERCRED checks every client's uid.
+  const mode_t oldMask = umask(077);
+  const bool bound = bind(listenFd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  const int bindErrno = errno;
+  umask(oldMask);
+  errno = bindErrno;
+  if (!bound || chmod(path_.c_str(), 0600) != 0 || listen(listenFd_, 4) != 0) {
     error = "cannot listen on " + path_ + ": " + std::strerror(errno);
     close(listenFd_);
     listenFd_ = -1;
@@ -59,10 +68,44 @@ gboolean ControlServer::onListenReadable(gint, GIOCondition, gpointer self) {
   return G_SOURCE_CONTINUE;
 }
 
+bool ControlServer::clientGone() {
+  if (clientFd_ < 0) return true;
+  // Reads what the client sent before it closed (its requests are answered
+  // into the void), so a client that disconnects and reconnects at once is
+  // not refused because camerad has not seen its hang-up yet.
+  for (int i = 0; i < 256 && clientFd_ >= 0; ++i) {
+    pollfd pfd{clientFd_, POLLIN | POLLRDHUP, 0};
+    if (poll(&pfd, 1, 0) <= 0 || pfd.revents == 0) break;
+    if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) {
+      closeClient("disconnected");
+      break;
+    }
+    readClient();  // closes the client at end of stream
+  }
+  return clientFd_ < 0;
+}
+
 void ControlServer::acceptClient() {
   int fd = accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (fd < 0) return;
-  if (clientFd_ >= 0) closeClient("replaced by a new client");
+  ucred peer{};
+  socklen_t peerLen = sizeof(peer);
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &peerLen) != 0 || peerLen != sizeof(peer)) {
+    refuse(fd, std::string("cannot read its credentials: ") + std::strerror(errno));
+    return;
+  }
+  if (peer.uid != geteuid()) {
+    // Only camerad's own uid may drive it (native/PROTOCOL.md, Connection).
+    refuse(fd, "uid " + std::to_string(peer.uid) + " (pid " + std::to_string(peer.pid) +
+                   ") is not camerad's uid " + std::to_string(geteuid()));
+    return;
+  }
+  if (!clientGone()) {
+    // One client at a time: the connected one (the server) keeps its
+    // connection; a second one is closed before anything is sent to it.
+    refuse(fd, "another client is connected (refused pid " + std::to_string(peer.pid) + ")");
+    return;
+  }
   clientFd_ = fd;
   decoder_ = protocol::FrameDecoder();
   readWatch_ = g_unix_fd_add(fd, GIOCondition(G_IO_IN | G_IO_HUP | G_IO_ERR),
@@ -79,9 +122,26 @@ void ControlServer::acceptClient() {
     out_ = protocol::encodeFrame(protocol::kNotification,
                                  "{\"event\":\"hello\",\"data\":" + hello + "}");
   }
-  logDebug("control client connected");
+  logDebug("control client connected (pid " + std::to_string(peer.pid) + ")");
   if (handlers_.connected) handlers_.connected(generation);
   flush();
+}
+
+void ControlServer::refuse(int fd, const std::string& why) {
+  close(fd);
+  // A warning per refusal, but at most one a second (a loop of connects must
+  // not flood the log); the next one counts those left out.
+  const int64_t now = g_get_monotonic_time();
+  if (lastRefusalLogUs_ != 0 && now - lastRefusalLogUs_ < G_USEC_PER_SEC) {
+    ++refusalsNotLogged_;
+    return;
+  }
+  std::string text = "control client refused: " + why;
+  if (refusalsNotLogged_ > 0)
+    text += " (and " + std::to_string(refusalsNotLogged_) + " more not logged in the last second)";
+  refusalsNotLogged_ = 0;
+  lastRefusalLogUs_ = now;
+  logWarn(text);
 }
 
 void ControlServer::closeClient(const std::string& why) {

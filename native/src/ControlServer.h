@@ -1,6 +1,9 @@
 // Unix-domain-socket control server: one client at a time, framed JSON
-// messages (see Protocol.h and native/PROTOCOL.md). Runs on the GLib main
-// loop; send() may be called from any thread and never blocks.
+// messages (see Protocol.h and native/PROTOCOL.md). The socket file is 0600;
+// a client whose uid (SO_PEERCRED) is not camerad's is closed at once, and so
+// is a second client while one is connected (the first keeps its connection).
+// Runs on the GLib main loop; send() may be called from any thread and never
+// blocks.
 #pragma once
 
 #include <glib.h>
@@ -43,7 +46,7 @@ class ControlServer {
   /// Queues a frame for the current client; dropped when there is none. Any thread.
   void send(uint8_t kind, const std::string& payload);
   /// Queues a frame for the client numbered `generation`; dropped when that
-  /// client is gone (none, or replaced). Any thread.
+  /// client is gone (disconnected; a later client has a new number). Any thread.
   void sendTo(uint64_t generation, uint8_t kind, const std::string& payload);
   /// Number of the current client (rises with every accepted client). Any thread.
   uint64_t generation();
@@ -59,7 +62,12 @@ class ControlServer {
   static gboolean onFlushIdle(gpointer self);
 
   void acceptClient();
+  /// True when there is no client, or the current one has hung up (what it
+  /// sent before is read first). Main thread.
+  bool clientGone();
   void closeClient(const std::string& why);
+  /// Closes a refused connection `fd` and logs why (rate-limited). Main thread.
+  void refuse(int fd, const std::string& why);
   void readClient();
   /// Writes what it can without blocking; main thread.
   void flush();
@@ -70,6 +78,8 @@ class ControlServer {
   Handlers handlers_;
   int listenFd_ = -1;
   guint listenWatch_ = 0;
+  int64_t lastRefusalLogUs_ = 0;  ///< g_get_monotonic_time() of the last refusal warning
+  uint64_t refusalsNotLogged_ = 0;
 
   // Client state; fd and watches are touched on the main thread only.
   int clientFd_ = -1;

@@ -9,6 +9,7 @@
 #include "FrameMessage.h"
 #include "Log.h"
 #include "Protocol.h"
+#include "UrlRedactor.h"
 
 using nlohmann::json;
 
@@ -84,7 +85,7 @@ int Daemon::run() {
     notify("log", json{{"level", logLevelName(level)}, {"message", message}});
   });
 
-  logInfo(std::string("camerad ") + CAMERAD_VERSION + " source " + spec_.uri + ", " +
+  logInfo(std::string("camerad ") + CAMERAD_VERSION + " source " + UrlRedactor::maskCredentials(spec_.uri) + ", " +
           std::to_string(options_.width) + "x" + std::to_string(options_.height) + " @ " +
           std::to_string(options_.fps) + " fps, " + std::to_string(options_.bitrateKbps) +
           " kbit/s, encoder " + encoderName_ + " (requested " + options_.encoder + "), RTP to " +
@@ -205,7 +206,9 @@ void Daemon::onStatsTick() {
 }
 
 void Daemon::notify(const std::string& event, const json& data) {
-  if (control_) control_->notify(event, dump(data));
+  // Source errors (source_lost reasons) may quote the URI: every notification
+  // passes the redactor, like every log line (native/PROTOCOL.md, Secrets).
+  if (control_) control_->notify(event, redactSecrets(dump(data)));
 }
 
 json Daemon::helloJson() const {
@@ -213,7 +216,7 @@ json Daemon::helloJson() const {
               {"camerad", CAMERAD_VERSION},
               {"camera", options_.camera},
               {"pid", int(getpid())},
-              {"source", spec_.uri},
+              {"source", UrlRedactor::maskCredentials(spec_.uri)},
               {"encoder", encoderName_},
               {"width", options_.width},
               {"height", options_.height},
@@ -226,6 +229,7 @@ json Daemon::helloJson() const {
                 {"ssrc", ssrc_},
                 {"payload_type", 96},
                 {"clock_rate", 90000}}},
+              {"rtp_source_port", output_ ? output_->rtpSourcePort() : 0},
               {"source_state", sourceStateName(supervisor_ ? supervisor_->state()
                                                            : SourceState::Starting)},
               {"latency_probe", latencyProbe()},

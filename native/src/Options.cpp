@@ -2,12 +2,19 @@
 
 #include <gio/gio.h>
 #include <glib.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <memory>
+#include <sstream>
+
+#include "UrlRedactor.h"
 
 const char* kExitCodeHelp =
     "Exit codes:\n"
@@ -25,6 +32,42 @@ const char* kExitCodeHelp =
     "Analysis frames, grabs, overlays, stills, recording and RTMP: see native/PROTOCOL.md\n";
 
 namespace {
+
+/// Largest --source-file accepted, bytes.
+constexpr off_t kMaxSourceFileBytes = 64 * 1024;
+
+/// The source URI from --source-file: a regular file of this user, readable
+/// by nobody else (mode 0600 or stricter), holding the URI (surrounding
+/// whitespace ignored). Error messages never quote the file's content.
+std::string readSourceFile(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0)
+    throw ConfigError("source-file", "cannot read " + path + ": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) throw ConfigError("source-file", path + " is not a regular file");
+  if (st.st_uid != geteuid())
+    throw ConfigError("source-file", path + " belongs to uid " + std::to_string(st.st_uid) +
+                                         ", not to camerad's uid " + std::to_string(geteuid()));
+  if (st.st_mode & 077) {
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%o", unsigned(st.st_mode & 0777));
+    throw ConfigError("source-file", path + " is readable by others (mode " + mode +
+                                         "): chmod 600 it");
+  }
+  if (st.st_size > kMaxSourceFileBytes)
+    throw ConfigError("source-file", path + " is larger than 64 KiB");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError("source-file", "cannot open " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string uri = text.str();
+  const char* space = " \t\r\n";
+  const size_t first = uri.find_first_not_of(space);
+  if (first == std::string::npos) throw ConfigError("source-file", path + " is empty");
+  uri = uri.substr(first, uri.find_last_not_of(space) - first + 1);
+  if (uri.find_first_of("\r\n") != std::string::npos)
+    throw ConfigError("source-file", path + " holds more than one line");
+  return uri;
+}
 
 /// Parses a whole decimal integer in [min, max] or throws ConfigError naming the setting.
 long long parseInt(const char* setting, const char* text, long long min, long long max) {
@@ -53,7 +96,7 @@ bool isX264Preset(const std::string& p) {
 }  // namespace
 
 ParseOutcome parseOptions(int argc, char** argv, Options& out) {
-  gchar *camera = nullptr, *source = nullptr, *width = nullptr, *height = nullptr, *fps = nullptr,
+  gchar *camera = nullptr, *source = nullptr, *sourceFile = nullptr, *width = nullptr, *height = nullptr, *fps = nullptr,
         *bitrate = nullptr, *kfi = nullptr, *encoder = nullptr, *preset = nullptr,
         *rtpHost = nullptr, *rtpPort = nullptr, *rtpSsrc = nullptr, *mtu = nullptr,
         *control = nullptr, *srcTimeout = nullptr, *dirMaxAge = nullptr, *statsInterval = nullptr,
@@ -63,7 +106,8 @@ ParseOutcome parseOptions(int argc, char** argv, Options& out) {
 
   GOptionEntry entries[] = {
       {"camera", 0, 0, G_OPTION_ARG_STRING, &camera, "Camera id (default cam0)", "ID"},
-      {"source", 0, 0, G_OPTION_ARG_STRING, &source, "Source URI (required)", "URI"},
+      {"source", 0, 0, G_OPTION_ARG_STRING, &source, "Source URI without credentials (this or --source-file is required)", "URI"},
+      {"source-file", 0, 0, G_OPTION_ARG_STRING, &sourceFile, "File (mode 0600, this user's) holding the source URI; for URIs with credentials", "PATH"},
       {"width", 0, 0, G_OPTION_ARG_STRING, &width, "Output width in px, even, 16..7680 (1280)", "PX"},
       {"height", 0, 0, G_OPTION_ARG_STRING, &height, "Output height in px, even, 16..4320 (720)", "PX"},
       {"fps", 0, 0, G_OPTION_ARG_STRING, &fps, "Output frame rate, 1..120 (30)", "FPS"},
@@ -106,10 +150,10 @@ ParseOutcome parseOptions(int argc, char** argv, Options& out) {
     return v;
   };
   struct Raw {
-    std::optional<std::string> camera, source, width, height, fps, bitrate, kfi, encoder, preset,
+    std::optional<std::string> camera, source, sourceFile, width, height, fps, bitrate, kfi, encoder, preset,
         rtpHost, rtpPort, rtpSsrc, mtu, control, srcTimeout, dirMaxAge, statsInterval, logLevel,
         analysisFps, analysisWidth, analysisHeight, overlaysPrivate, overlaysPublic;
-  } raw{take(camera),  take(source),     take(width),   take(height),   take(fps),
+  } raw{take(camera),  take(source),     take(sourceFile), take(width),   take(height),   take(fps),
         take(bitrate), take(kfi),        take(encoder), take(preset),   take(rtpHost),
         take(rtpPort), take(rtpSsrc),    take(mtu),     take(control),  take(srcTimeout),
         take(dirMaxAge), take(statsInterval), take(logLevel), take(analysisFps),
@@ -131,8 +175,20 @@ ParseOutcome parseOptions(int argc, char** argv, Options& out) {
       throw ConfigError("camera", "must be 1..64 characters");
     out.camera = *raw.camera;
   }
-  if (!raw.source || raw.source->empty()) throw ConfigError("source", "required (--source URI)");
-  out.source = *raw.source;
+  if (raw.source && raw.sourceFile)
+    throw ConfigError("source", "give --source or --source-file, not both");
+  if (raw.sourceFile) {
+    if (raw.sourceFile->empty()) throw ConfigError("source-file", "empty path");
+    out.source = readSourceFile(*raw.sourceFile);
+  } else {
+    if (!raw.source || raw.source->empty())
+      throw ConfigError("source", "required (--source URI or --source-file PATH)");
+    // argv is readable by every local user (ps, /proc/PID/cmdline).
+    if (!UrlRedactor::credentialSecrets(*raw.source).empty())
+      throw ConfigError("source", "credentials on the command line are visible to every local "
+                                  "user: put the URI in a 0600 file and pass --source-file");
+    out.source = *raw.source;
+  }
   if (raw.width) out.width = (int)parseInt("width", raw.width->c_str(), 16, 7680);
   if (out.width % 2) throw ConfigError("width", "must be even");
   if (raw.height) out.height = (int)parseInt("height", raw.height->c_str(), 16, 4320);

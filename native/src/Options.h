@@ -23,7 +23,7 @@ class ConfigError : public std::runtime_error {
 
 struct Options {
   std::string camera = "cam0";        ///< camera id used in logs and hello
-  std::string source;                 ///< source URI (required)
+  std::string source;                 ///< source URI (--source, or read from --source-file; required)
   int width = 1280;                   ///< output width, px (even, 16..7680)
   int height = 720;                   ///< output height, px (even, 16..4320)
   int fps = 30;                       ///< output frame rate, fps (1..120)

@@ -1,5 +1,6 @@
 #include "OutputPipeline.h"
 
+#include <gio/gio.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/video/video.h>
 
@@ -28,9 +29,45 @@ OutputPipeline::OutputPipeline(const Options& options, std::string encoderName, 
 
 OutputPipeline::~OutputPipeline() { stop(); }
 
+bool OutputPipeline::bindSendSocket(std::string& error) {
+  if (socket_) return true;
+  GInetAddress* dest = g_inet_address_new_from_string(options_.rtpHost.c_str());
+  if (dest == nullptr) {
+    error = "bad RTP host " + options_.rtpHost;
+    return false;
+  }
+  const GSocketFamily family = g_inet_address_get_family(dest);
+  // Loopback destination: send from the loopback address too, so the port
+  // the receiver sees is the one reported in hello.
+  GInetAddress* local = g_inet_address_get_is_loopback(dest)
+                            ? g_inet_address_new_loopback(family)
+                            : g_inet_address_new_any(family);
+  g_object_unref(dest);
+  GError* err = nullptr;
+  GSocket* socket = g_socket_new(family, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &err);
+  GSocketAddress* bindTo = g_inet_socket_address_new(local, 0);
+  g_object_unref(local);
+  if (socket != nullptr && !g_socket_bind(socket, bindTo, FALSE, &err)) {
+    g_object_unref(socket);
+    socket = nullptr;
+  }
+  g_object_unref(bindTo);
+  if (socket == nullptr) {
+    error = std::string("cannot bind the RTP sending socket: ") + (err ? err->message : "unknown");
+    g_clear_error(&err);
+    return false;
+  }
+  GSocketAddress* bound = g_socket_get_local_address(socket, nullptr);
+  sourcePort_ = bound ? g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound)) : 0;
+  if (bound) g_object_unref(bound);
+  socket_ = socket;
+  return true;
+}
+
 bool OutputPipeline::start(std::string& error) {
   lastPts_ = GST_CLOCK_TIME_NONE;
   const Options& o = options_;
+  if (!bindSendSocket(error)) return false;
   pipeline_ = gst_pipeline_new("output");
   GstBin* bin = GST_BIN(pipeline_);
 
@@ -51,7 +88,9 @@ bool OutputPipeline::start(std::string& error) {
   g_object_set(pay, "config-interval", 0, "pt", 96u, "mtu", guint(o.mtu), "ssrc", ssrc_, nullptr);
   gst_util_set_object_arg(G_OBJECT(pay), "aggregate-mode", "zero-latency");
   g_object_set(sink, "host", o.rtpHost.c_str(), "port", o.rtpPort, "sync", FALSE, "async", FALSE,
-               nullptr);
+               "close-socket", FALSE, nullptr);
+  g_object_set(sink, g_socket_get_family(socket_) == G_SOCKET_FAMILY_IPV6 ? "socket-v6" : "socket",
+               socket_, nullptr);
   gst_bin_add_many(bin, pay, sink, nullptr);
   if (!gst_element_link_many(encode.parse, pay, sink, nullptr)) {
     error = "cannot link the output pipeline";
@@ -109,6 +148,8 @@ void OutputPipeline::stop() {
   appsrc_ = encoder_ = nullptr;
   if (noSignal_) gst_buffer_unref(noSignal_);
   noSignal_ = nullptr;
+  if (socket_) g_object_unref(socket_);
+  socket_ = nullptr;
   std::lock_guard<std::mutex> lock(grabMutex_);
   grabs_.clear();  // never answered: camerad is stopping
   grabsPending_ = false;

@@ -12,6 +12,7 @@
 // policy and pushed to it with the same PTS: one frame clock, two encodes.
 #pragma once
 
+#include <gio/gio.h>
 #include <gst/gst.h>
 
 #include <atomic>
@@ -83,6 +84,12 @@ class OutputPipeline {
   /// Any thread.
   void grabNext(bool program, GrabFn fn);
 
+  /// The local UDP port every RTP packet is sent from (bound in start(), on
+  /// the loopback address when --rtp-host is a loopback address); 0 before.
+  /// Reported in hello as `rtp_source_port`: the server accepts RTP from this
+  /// port only (native/PROTOCOL.md, hello).
+  int rtpSourcePort() const { return sourcePort_; }
+
   uint64_t framesOut() const { return framesOut_.load(); }          ///< frames pushed to the encoder
   uint64_t bytesOut() const { return bytesOut_.load(); }            ///< RTP bytes sent
   uint64_t keyframes() const { return keyframes_.load(); }          ///< IDR frames encoded
@@ -108,7 +115,12 @@ class OutputPipeline {
   LiveFn live_;
   FatalFn fatal_;
 
+  /// Binds socket_ (the udpsink's sending socket) and sets sourcePort_.
+  bool bindSendSocket(std::string& error);
+
   GstElement* pipeline_ = nullptr;
+  GSocket* socket_ = nullptr;  ///< RTP sending socket, owned (udpsink does not close it)
+  int sourcePort_ = 0;
   GstElement* appsrc_ = nullptr;
   GstElement* encoder_ = nullptr;
   H264Tap tap_;

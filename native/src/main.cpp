@@ -11,6 +11,7 @@
 #include "Log.h"
 #include "Options.h"
 #include "SourceUri.h"
+#include "UrlRedactor.h"
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
@@ -24,11 +25,15 @@ int main(int argc, char** argv) {
   std::string encoder;
   try {
     if (parseOptions(argc, argv, options) == ParseOutcome::Exit) return 0;
+    // From here on the source's credentials never reach a log line, GStreamer's
+    // debug log, an error message or the control client (native/PROTOCOL.md, Secrets).
+    UrlRedactor::global().addSourceUri(options.source);
     logSetup(options.camera, options.logLevel);
     spec = parseSourceUri(options.source);
     encoder = chooseEncoder(options.encoder);
   } catch (const ConfigError& e) {
-    std::fprintf(stderr, "camerad: configuration error: %s: %s\n", e.setting().c_str(), e.what());
+    std::fprintf(stderr, "camerad: configuration error: %s: %s\n", e.setting().c_str(),
+                 redactSecrets(e.what()).c_str());
     return 2;
   }
 

@@ -74,6 +74,44 @@ int main() {
   r.add("rtmp://h2/app2/OTHERKEY", t);
   check(r.redact("SeCrEt-123 OTHERKEY") == "*** ***", "keys stay registered for the process");
 
+  // Source URIs: credentials masked (native/PROTOCOL.md "Secrets").
+  using U = UrlRedactor;
+  check(U::maskCredentials("rtsp://admin:hunter2@127.0.0.1:8554/cam") ==
+            "rtsp://admin:***@127.0.0.1:8554/cam",
+        "rtsp user:password -> user:***");
+  check(U::maskCredentials("rtsp://tok3n@cam.local/s") == "rtsp://***@cam.local/s",
+        "user info without a password is masked whole");
+  check(U::maskCredentials("rtsp://a:p@ss@h/x?x=1") == "rtsp://a:***@h/x?x=1",
+        "the last @ of the authority ends the user info");
+  check(U::maskCredentials("rtsp://h/x?user=a&password=pw&Token=t&channel=1#frag") ==
+            "rtsp://h/x?user=a&password=***&Token=***&channel=1#frag",
+        "secret-looking query values masked, others kept");
+  check(U::maskCredentials("rtsp://h/p@th") == "rtsp://h/p@th", "@ in the path is not user info");
+  check(U::maskCredentials("test://ball") == "test://ball" &&
+            U::maskCredentials("file:///a/b.mp4") == "file:///a/b.mp4" &&
+            U::maskCredentials("not a uri") == "not a uri",
+        "URIs without credentials unchanged");
+  const auto secrets = U::credentialSecrets("rtsp://ad%6Din:hun%74er2@h/c?key=k%2F1");
+  auto has = [&](const std::string& v) {
+    for (const std::string& x : secrets)
+      if (x == v) return true;
+    return false;
+  };
+  check(has("hun%74er2") && has("hunter2") && has("k%2F1") && has("k/1") &&
+            has("YWRtaW46aHVudGVyMg==") && !has("admin") && !has("ad%6Din"),
+        "secrets: password as written and decoded, Basic credentials base64(admin:hunter2), "
+        "query key; never the user name alone");
+  UrlRedactor src;
+  src.addSourceUri("rtsp://admin:hunter2@127.0.0.1:1/cam");
+  src.addSourceUri("test://ball");
+  const std::string gst =
+      "rtspsrc: Could not open rtsp://admin:hunter2@127.0.0.1:1/cam (hunter2) "
+      "Authorization: Basic YWRtaW46aHVudGVyMg==";
+  check(src.redact(gst) ==
+            "rtspsrc: Could not open rtsp://admin:***@127.0.0.1:1/cam (***) Authorization: Basic ***",
+        "addSourceUri: the URI reads as maskCredentials(uri); the password and Basic credentials "
+        "alone -> ***: " + src.redact(gst));
+
   std::printf(failures ? "%d checks FAILED\n" : "all checks passed\n", failures);
   return failures ? 1 : 0;
 }

@@ -1,15 +1,16 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cameradArgs } from '../config/cameradArgs.js';
+import { ensurePrivateDir, writePrivateFile } from '../../media/core/privateFiles.js';
+import { cameradArgs, cameradSourceFile } from '../config/cameradArgs.js';
 import { ConfigError } from '../config/ConfigError.js';
 import { loadConfig } from '../config/loadConfig.js';
 import { projectRoot } from '../config/projectRoot.js';
 
 /**
  * `node dist/server/cli/plan.js [--config FILE]`: validates the configuration and writes, for
- * entrypoint.sh, one file per camera holding camerad's argv (binary first, NUL-separated) in
- * the runtime dir. Prints one line per camera: `<id>\t<socket path>\t<argv file>`.
+ * entrypoint.sh, two files per camera in the runtime folder (made 0700): camerad's argv (binary
+ * first, NUL-separated; no secret in it) and the source file it names (`--source-file`), both
+ * mode 0600. Prints one line per camera: `<id>\t<socket path>\t<argv file>`.
  * Exit code 2 with the setting named on a configuration error.
  */
 function plan(): void {
@@ -24,10 +25,16 @@ function plan(): void {
     }
     throw error;
   }
-  mkdirSync(config.camerad.runtimeDir, { recursive: true });
+  try {
+    ensurePrivateDir(config.camerad.runtimeDir, 'camerad.runtimeDir');
+  } catch (error) {
+    process.stderr.write(`camserver: configuration error: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
   for (const camera of config.cameras) {
+    writePrivateFile(cameradSourceFile(camera, config.camerad.runtimeDir), `${camera.source}\n`);
     const file = join(config.camerad.runtimeDir, `camerad-${camera.id}.argv`);
-    writeFileSync(file, [config.camerad.binary, ...cameradArgs(camera, config)].join('\0') + '\0');
+    writePrivateFile(file, [config.camerad.binary, ...cameradArgs(camera, config)].join('\0') + '\0');
     process.stdout.write(`${camera.id}\t${camera.socketPath}\t${file}\n`);
   }
 }

@@ -1,15 +1,30 @@
+import { join } from 'node:path';
 import type { ResolvedCamera, ResolvedConfig } from './loadConfig.js';
+
+/**
+ * The file camerad reads its source URI from (`--source-file`): `camerad-<id>.source` in the
+ * runtime folder (mode 0700). Written with mode 0600 before camerad starts (by the supervisor in
+ * spawn mode, by `plan.js` for entrypoint.sh), so the URI and any credentials in it never appear
+ * in argv (`ps`, `/proc/PID/cmdline`) or in the environment.
+ */
+export function cameradSourceFile(camera: Pick<ResolvedCamera, 'id'>, runtimeDir: string): string {
+  return join(runtimeDir, `camerad-${camera.id}.source`);
+}
 
 /**
  * camerad's argv for one camera (after the binary), from the validated configuration.
  * The flags are documented in native/README.md; camerad re-checks every value and exits with
- * code 2 naming the flag when one is bad.
+ * code 2 naming the flag when one is bad. The source is passed as `--source-file`
+ * ({@link cameradSourceFile}), never on the command line.
  */
-export function cameradArgs(camera: ResolvedCamera, config: Pick<ResolvedConfig, 'log' | 'outputs'>): string[] {
+export function cameradArgs(
+  camera: ResolvedCamera,
+  config: Pick<ResolvedConfig, 'log' | 'outputs'> & { camerad: Pick<ResolvedConfig['camerad'], 'runtimeDir'> },
+): string[] {
   const logLevel = config.log.level === 'trace' ? 'debug' : config.log.level === 'fatal' ? 'error' : config.log.level;
   return [
     `--camera=${camera.id}`,
-    `--source=${camera.source}`,
+    `--source-file=${cameradSourceFile(camera, config.camerad.runtimeDir)}`,
     `--width=${camera.width}`,
     `--height=${camera.height}`,
     `--fps=${camera.fps}`,

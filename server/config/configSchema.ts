@@ -30,7 +30,11 @@ export const cameraSchema = z.strictObject({
   name: z.string().max(80).optional().describe('Display name; defaults to the id.'),
   source: z
     .string()
-    .describe('Source URI: test://, file:///abs/path, v4l2:///dev/videoN, rtsp://…, dir:///abs/path, csi://N.'),
+    .describe(
+      'Source URI: test://, file:///abs/path, v4l2:///dev/videoN, rtsp://…, dir:///abs/path, csi://N. ' +
+        'Credentials (rtsp://user:password@…) are masked in status, logs and events and reach camerad ' +
+        'through a 0600 file; keep them in the config file rather than in ECS_ variables.',
+    ),
   width: z.number().int().min(16).max(7680).default(1280).describe('Output width, px.'),
   height: z.number().int().min(16).max(4320).default(720).describe('Output height, px.'),
   fps: z.number().int().min(1).max(120).default(30).describe('Output frame rate, frames/s.'),
@@ -134,7 +138,12 @@ export const configSchema = z.strictObject({
         .default('spawn')
         .describe('spawn: the server runs camerad; attach: entrypoint.sh does.'),
       binary: z.string().default('native/build/camerad').describe('camerad executable, relative to the project root.'),
-      runtimeDir: z.string().default('.run').describe('Folder for control sockets, relative to the project root.'),
+      runtimeDir: z
+        .string()
+        .default('.run')
+        .describe(
+          "Folder for control sockets and camerad's source files, relative to the project root; made mode 0700.",
+        ),
       rtpBasePort: port
         .default(5004)
         .describe('First RTP port; camera i uses rtpBasePort + 2 × i unless it sets rtpPort.'),

@@ -6,6 +6,7 @@ import { ConfigError } from './ConfigError.js';
 import { type CameraConfig, type Config, configSchema, SOURCE_SCHEMES } from './configSchema.js';
 import { SAMPLE_FOOTAGE } from './projectRoot.js';
 import { firstZodIssue } from '../zodIssue.js';
+import { maskSourceUrl } from '../../media/camerad/sourceCredentials.js';
 
 /** Prefix of environment overrides: `ECS_SERVER__PORT=8081` sets `server.port`. */
 export const ENV_PREFIX = 'ECS_';
@@ -197,7 +198,7 @@ function checkSource(source: string, setting: string, isSample: boolean): void {
   if (!match)
     throw new ConfigError(
       setting,
-      `"${source}" is not a URI (expected ${SOURCE_SCHEMES.map((s) => `${s}://`).join(', ')})`,
+      `"${maskSourceUrl(source)}" is not a URI (expected ${SOURCE_SCHEMES.map((s) => `${s}://`).join(', ')})`,
     );
   const [, scheme, rest] = match as unknown as [string, string, string];
   if (!(SOURCE_SCHEMES as readonly string[]).includes(scheme)) {

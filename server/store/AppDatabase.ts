@@ -34,7 +34,7 @@ export class AppDatabase {
    */
   static open(path: string, migrations: readonly Migration[], logger?: Logger): AppDatabase {
     if (path !== ':memory:') {
-      mkdirSync(dirname(path), { recursive: true });
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
       const created = !existsSync(path);
       const db = new BetterSqlite3(path);
       if (created) chmodSync(path, 0o600);

@@ -24,6 +24,7 @@ import { sessionMigrations } from '../sessions/sessionMigrations.js';
 import { SessionTokens } from '../sessions/SessionTokens.js';
 import type { Role } from '../sessions/SessionTypes.js';
 import { AppDatabase } from '../store/AppDatabase.js';
+import { ensurePrivateDir } from '../../media/core/privateFiles.js';
 
 /** The database file inside `storage.dataDir`. */
 export const DATABASE_FILE = 'server.db';
@@ -66,6 +67,10 @@ export function createIdentity(
   logger: Logger,
   opts: { boundPort: () => number | undefined } = { boundPort: () => undefined },
 ): Identity {
+  // The data folder (database, keys, media) is 0700 before anything is written in it.
+  const widened = ensurePrivateDir(config.storage.dataDir, 'storage.dataDir');
+  if (widened !== undefined)
+    logger.warn({ folder: config.storage.dataDir, was: widened.toString(8) }, 'data folder tightened to 0700');
   const database = AppDatabase.open(
     join(config.storage.dataDir, DATABASE_FILE),
     [...sessionMigrations, ...chainMigrations, ...biometricsMigrations, ...captureMigrations],

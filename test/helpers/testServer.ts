@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { type ResolvedConfig, loadConfig } from '../../server/config/loadConfig.js';
 import { projectRoot } from '../../server/config/projectRoot.js';
 import { Server } from '../../server/Server.js';
@@ -9,10 +10,12 @@ import { testLogger } from './logger.js';
 /**
  * Starts the real server in-process (spawn mode: it runs the real camerad) on an ephemeral
  * HTTP port, with settings given as `ECS_` environment overrides (face analysis is off unless
- * `ECS_VISION__ENABLED` says otherwise).
+ * `ECS_VISION__ENABLED` says otherwise). `logger` replaces the silent test logger (tests that read
+ * what the server logs).
  */
 export async function startTestServer(
   env: Record<string, string>,
+  logger: Logger = testLogger,
 ): Promise<{ server: Server; url: string; config: ResolvedConfig; close: () => Promise<void> }> {
   const runtimeDir = mkdtempSync(join(tmpdir(), 'ecs-run-'));
   const config = loadConfig(projectRoot(), undefined, {
@@ -24,7 +27,7 @@ export async function startTestServer(
     ECS_STORAGE__DATA_DIR: join(runtimeDir, 'state'),
     ...env,
   });
-  const server = await Server.create(config, testLogger);
+  const server = await Server.create(config, logger);
   return {
     server,
     url: `http://127.0.0.1:${server.port}`,

@@ -36,7 +36,8 @@ export function sfuContract(name: string, createSfu: () => Sfu | Promise<Sfu>): 
 
     before(async () => {
       sfu = await createSfu();
-      ingest = await RtpIngest.create({ port: 0 }, testLogger);
+      // The RTP comes from the test's own GStreamer sender, not from camerad.
+      ingest = await RtpIngest.create({ port: 0, acceptFrom: 'any' }, testLogger);
       // Keyframes only every 300 frames (10 s): a viewer that starts cleanly proves the gate.
       sender = startGstRtpSender({ port: ingest.port, keyframeInterval: 300 });
       sfu.addCamera(camera());

@@ -210,6 +210,7 @@ describe('analysis frames (kind 4)', () => {
   test('a new client is not blocked by the frame the previous one never acknowledged', async () => {
     cam = await startCamerad('test://', ['--width=640', '--height=360', '--analysis-fps=10']);
     await waitUntil('first analysis frame', 10_000, () => analysisFrames(cam!.client)[0]);
+    cam.client.close(); // one client at a time: it leaves without acknowledging
     const next = await ControlClient.connect(cam.socketPath);
     try {
       await next.waitEvent('hello', 3000);
@@ -232,9 +233,9 @@ describe('analysis frames (kind 4)', () => {
     assert.deepEqual(on.result, { enabled: true, fps: 8, width: 640, height: 480 });
     await waitUntil('analysis frames', 5000, () => (analysisFrames(client).length >= 5 ? true : undefined));
     assert.equal((await stats(client)).analysis_fps, 8);
+    client.close();
     const again = await ControlClient.connect(cam.socketPath);
     assert.equal((await again.waitEvent('hello', 3000)).data.analysis_fps, 8, 'a new client’s hello says so');
-    client.close();
     client = cam.client = again;
     autoAck(client);
 

@@ -181,6 +181,8 @@ describe('camerad with a test:// source', () => {
   });
 
   test('a zero-length frame is a protocol error: camerad closes that client only', async () => {
+    cam!.client.close(); // one client at a time; the tests below connect their own
+    await waitUntil('hang-up seen', 3000, () => (cam!.client.closed ? true : undefined));
     const other = await ControlClient.connect(cam!.socketPath);
     try {
       await other.waitEvent('hello', 3000);
@@ -200,14 +202,24 @@ describe('camerad with a test:// source', () => {
     assert.equal(cam!.proc.child.exitCode, null);
   });
 
-  test('a new client replaces the previous one', async () => {
+  test('a second client is refused while one is connected; the next one after it left is served', async () => {
     const a = await ControlClient.connect(cam!.socketPath);
     await a.waitEvent('hello', 3000);
     const b = await ControlClient.connect(cam!.socketPath);
     try {
-      await b.waitEvent('hello', 3000);
-      await waitUntil('first client closed', 3000, () => (a.closed ? true : undefined));
-      assert.equal((await b.request('ping')).ok, true);
+      await waitUntil('second client closed by camerad', 3000, () => (b.closed ? true : undefined));
+      assert.equal(b.notifications.length, 0, 'the refused client gets no hello');
+      assert.equal(a.closed, false, 'the first client keeps its connection');
+      assert.equal((await a.request('ping')).ok, true);
+      a.close();
+      // Reconnecting right after a disconnect works (camerad reads the hang-up before refusing).
+      const c = await ControlClient.connect(cam!.socketPath);
+      try {
+        await c.waitEvent('hello', 3000);
+        assert.equal((await c.request('ping')).ok, true);
+      } finally {
+        c.close();
+      }
     } finally {
       a.close();
       b.close();
@@ -532,10 +544,10 @@ describe('latency probe (docs/latency-probe.md)', () => {
     const frames = await receiver.waitFrames(30, 10_000, onAt, (f) => f.probeMs !== undefined);
     assertFreshRisingTimes(frames);
     assert.equal((await client.request('stats')).result!.latency_probe, true);
-    // A new client's hello says so too (it replaces the old client).
+    // A new client's hello says so too (one client at a time: the old one leaves first).
+    client.close();
     const next = await ControlClient.connect(cam.socketPath);
     assert.equal((await next.waitEvent('hello', 3000)).data.latency_probe, true);
-    client.close();
     client = cam.client = next;
 
     const offAgain = await client.request('probe', { enabled: false });
