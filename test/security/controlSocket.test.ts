@@ -102,6 +102,7 @@ describe('security: camerad’s control socket (item 7)', { timeout: 120_000 }, 
   before(async () => {
     ctx = await startTestServer({
       ECS_SERVER__TOKEN: TOKEN,
+      ECS_SERVER__PUBLIC_URL: 'http://127.0.0.1/',
       ECS_CAMERAS: JSON.stringify([
         {
           id: 'cam',

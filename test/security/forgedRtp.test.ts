@@ -54,6 +54,7 @@ describe('security: forged UDP to the RTP ingest never reaches a viewer (item 7)
     rtpPort = await freeUdpPort();
     ctx = await startTestServer({
       ECS_SERVER__TOKEN: TOKEN,
+      ECS_SERVER__PUBLIC_URL: 'http://127.0.0.1/',
       ECS_CAMERAD__BACKOFF_INITIAL_MS: '200',
       ECS_CAMERAS: JSON.stringify([
         { id: 'cam', source: 'test://', width: 320, height: 240, fps: 15, bitrateKbps: 300, rtpPort },

@@ -88,6 +88,7 @@ describe('security: the RTSP password never leaks (item 7)', { timeout: 180_000 
     ctx = await startTestServer(
       {
         ECS_SERVER__TOKEN: TOKEN,
+        ECS_SERVER__PUBLIC_URL: 'http://127.0.0.1/',
         ECS_LOG__LEVEL: 'trace',
         ECS_CAMERAS: JSON.stringify([
           {
