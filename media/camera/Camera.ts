@@ -101,6 +101,10 @@ export class Camera {
       );
       if (hello.rtp_source_port === undefined) {
         this.#logger.error('camerad does not report rtp_source_port (older than this server): no RTP is accepted');
+      } else {
+        // Packets sent before this hello were dropped, the first IDR among them: ask for one now so
+        // that the GOP cache holds a keyframe before the next periodic one (new viewers start at once).
+        this.#keyframes.request('camerad (re)started: fill the GOP cache');
       }
       // A restarted camerad starts from its flags: re-apply a probe switched at run time.
       if (hello.latency_probe !== this.#latencyProbe) {

@@ -182,51 +182,6 @@ describe('viewer page: connect a wallet, sign in, check in and out on chain', { 
     await waitSession(page, 'the socket.io connection', 's.eventsConnected === true');
   });
 
-  it('takes a photo and records a video from the media panel; the gallery shows the photo and plays and seeks the video', async () => {
-    type Item = { kind: string; status: string; durationMs: number | null };
-    const items = (): Promise<Item[]> =>
-      page.evaluate(() => (window as unknown as { __media: { items: Item[] } }).__media.items);
-    await page.click('#media [data-action=photo]');
-    await pollUntil(
-      items,
-      (list) => list.some((i) => i.kind === 'photo' && i.status === 'complete'),
-      20_000,
-      'a photo',
-    );
-    await page.waitForFunction(
-      () => {
-        const img = document.querySelector<HTMLImageElement>('#media figure[data-kind=photo] img');
-        return !!img && img.complete && img.naturalWidth === 320 && img.naturalHeight === 240;
-      },
-      undefined,
-      { timeout: 20_000 },
-    );
-    await page.click('#media [data-action=record]');
-    await pollUntil(items, (list) => list.some((i) => i.status === 'recording'), 20_000, 'a recording in the gallery');
-    await new Promise((r) => setTimeout(r, 2500));
-    await page.click('#media [data-action=record]');
-    const done = await pollUntil(
-      items,
-      (list) => list.some((i) => i.kind === 'video' && i.status === 'complete'),
-      20_000,
-      'the finished recording',
-    );
-    const video = done.find((i) => i.kind === 'video')!;
-    assert.ok(video.durationMs !== null && video.durationMs > 2000, `recording of ${video.durationMs} ms`);
-    // The browser plays the MP4 from its signed URL and seeks into it (HTTP range requests).
-    const seeked = await page.evaluate(async () => {
-      const el = document.querySelector<HTMLVideoElement>('#media figure[data-kind=video] video')!;
-      if (el.readyState < 1) await new Promise((r) => el.addEventListener('loadedmetadata', r, { once: true }));
-      const target = el.duration / 2;
-      el.currentTime = target;
-      await new Promise((r) => el.addEventListener('seeked', r, { once: true }));
-      return { duration: el.duration, currentTime: el.currentTime, width: el.videoWidth };
-    });
-    assert.ok(seeked.duration > 1.5, `video duration ${seeked.duration} s`);
-    assert.ok(Math.abs(seeked.currentTime - seeked.duration / 2) < 1, `seeked to ${seeked.currentTime} s`);
-    assert.equal(seeked.width, 320);
-  });
-
   it('keeps the session over a reload (refresh token in sessionStorage); the wallet is connected again', async () => {
     const signedIn = await hook(page);
     await page.reload();
@@ -301,6 +256,52 @@ describe('viewer page: connect a wallet, sign in, check in and out on chain', { 
       () => (window as unknown as { __testWallet: { calls: string[] } }).__testWallet.calls,
     );
     assert.ok(calls.includes('solana:signTransaction'), 'the wallet signed the transaction');
+  });
+
+  // Photos and recordings need a check-in at the camera (auth.requireCheckin, on with a chain).
+  it('takes a photo and records a video from the media panel; the gallery shows the photo and plays and seeks the video', async () => {
+    type Item = { kind: string; status: string; durationMs: number | null };
+    const items = (): Promise<Item[]> =>
+      page.evaluate(() => (window as unknown as { __media: { items: Item[] } }).__media.items);
+    await page.click('#media [data-action=photo]');
+    await pollUntil(
+      items,
+      (list) => list.some((i) => i.kind === 'photo' && i.status === 'complete'),
+      20_000,
+      'a photo',
+    );
+    await page.waitForFunction(
+      () => {
+        const img = document.querySelector<HTMLImageElement>('#media figure[data-kind=photo] img');
+        return !!img && img.complete && img.naturalWidth === 320 && img.naturalHeight === 240;
+      },
+      undefined,
+      { timeout: 20_000 },
+    );
+    await page.click('#media [data-action=record]');
+    await pollUntil(items, (list) => list.some((i) => i.status === 'recording'), 20_000, 'a recording in the gallery');
+    await new Promise((r) => setTimeout(r, 2500));
+    await page.click('#media [data-action=record]');
+    const done = await pollUntil(
+      items,
+      (list) => list.some((i) => i.kind === 'video' && i.status === 'complete'),
+      20_000,
+      'the finished recording',
+    );
+    const video = done.find((i) => i.kind === 'video')!;
+    assert.ok(video.durationMs !== null && video.durationMs > 2000, `recording of ${video.durationMs} ms`);
+    // The browser plays the MP4 from its signed URL and seeks into it (HTTP range requests).
+    const seeked = await page.evaluate(async () => {
+      const el = document.querySelector<HTMLVideoElement>('#media figure[data-kind=video] video')!;
+      if (el.readyState < 1) await new Promise((r) => el.addEventListener('loadedmetadata', r, { once: true }));
+      const target = el.duration / 2;
+      el.currentTime = target;
+      await new Promise((r) => el.addEventListener('seeked', r, { once: true }));
+      return { duration: el.duration, currentTime: el.currentTime, width: el.videoWidth };
+    });
+    assert.ok(seeked.duration > 1.5, `video duration ${seeked.duration} s`);
+    assert.ok(Math.abs(seeked.currentTime - seeked.duration / 2) < 1, `seeked to ${seeked.currentTime} s`);
+    assert.equal(seeked.width, 320);
   });
 
   it('checks out: the panel shows the session ended', async () => {
