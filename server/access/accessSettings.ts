@@ -17,6 +17,11 @@ export interface AccessSettings {
   limits: LimitsConfig;
 }
 
+/** `auth.requireCheckin` after its default: on when a chain is configured (there is no check-in without one). */
+export function requireCheckinOf(config: Pick<Config, 'auth' | 'chain'>): boolean {
+  return config.auth.requireCheckin ?? config.chain.rpcUrl !== undefined;
+}
+
 /** Derives {@link AccessSettings} from the validated configuration. */
 export function accessSettings(config: Pick<Config, 'server' | 'auth' | 'chain' | 'limits'>): AccessSettings {
   const { server } = config;
@@ -31,7 +36,7 @@ export function accessSettings(config: Pick<Config, 'server' | 'auth' | 'chain' 
     allowedHosts: server.allowedHosts ?? (publicUrl ? [publicUrl.host] : []),
     allowedOrigins: [...server.corsOrigins, ...(publicUrl ? [publicUrl.origin] : [])],
     trustProxy: server.trustProxy,
-    requireCheckin: config.auth.requireCheckin ?? config.chain.rpcUrl !== undefined,
+    requireCheckin: requireCheckinOf(config),
     limits: config.limits,
   };
 }

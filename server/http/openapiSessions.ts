@@ -73,6 +73,10 @@ export const sessionPaths = {
           type: 'object',
           properties: {
             chainEnabled: { type: 'boolean' },
+            requireCheckin: {
+              type: 'boolean',
+              description: 'Photos, recordings and enrolment from the camera need a check-in at the camera',
+            },
             cluster: { type: 'string' },
             chainId: { type: 'string', description: 'solana:<cluster>' },
             cameraAddress: { type: ['string', 'null'] },

@@ -16,6 +16,7 @@ import { SignInChallenges } from '../chain/SignInChallenges.js';
 import { signInSite } from '../chain/signInSite.js';
 import { TransactionRelay } from '../chain/TransactionRelay.js';
 import type { ResolvedConfig } from '../config/loadConfig.js';
+import { requireCheckinOf } from '../access/accessSettings.js';
 import type { SessionRouterDeps } from '../http/routers/sessionRouter.js';
 import { loadOrCreateSecret } from '../sessions/loadOrCreateSecret.js';
 import { type Prunable, SessionLifecycle } from '../sessions/SessionLifecycle.js';
@@ -182,6 +183,7 @@ export function createIdentity(
       operatorWallet: operator,
       site,
       corsOrigins: config.server.corsOrigins,
+      requireCheckin: requireCheckinOf(config),
       cluster: config.chain.cluster,
       chain,
     };

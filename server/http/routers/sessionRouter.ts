@@ -52,6 +52,8 @@ export interface SessionRouterDeps {
   /** The role of a wallet at a camera, from the configuration at the time of the call. */
   roleOf: (wallet: string, cameraId: string) => Role;
   operatorWallet: string | undefined;
+  /** Photos, recordings and enrolment need a check-in (`auth.requireCheckin` after its default). */
+  requireCheckin: boolean;
   /** The SIWS domain and URI (configuration; see `signInSite`). */
   site: () => SignInSite;
   /** `server.corsOrigins`: other origins whose pages may sign in here. */
@@ -129,6 +131,7 @@ export function sessionRouter(deps: SessionRouterDeps): Router {
       chainId: `solana:${deps.cluster}`,
       cameraAddress: deps.chain?.cameraAddress ?? null,
       operatorWallet: deps.operatorWallet ?? null,
+      requireCheckin: deps.requireCheckin,
       cameras: deps.cameraIds,
     };
   });
