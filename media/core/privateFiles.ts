@@ -1,16 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import {
-  chmodSync,
-  closeSync,
-  fchmodSync,
-  mkdirSync,
-  openSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { writeFileAtomic } from './writeFileAtomic.js';
 
 /**
  * Makes sure `path` is a folder only this user can enter (mode 0700): creates it (and missing
@@ -38,24 +27,10 @@ export function ensurePrivateDir(path: string, setting: string): number | undefi
 }
 
 /**
- * Writes `data` to `path` with mode 0600 (set with fchmod, so the umask cannot widen it): a temp
- * file beside it, created exclusively, then renamed over `path`, so no reader ever sees a partial
- * or wider file. The temp file is removed when a step fails.
+ * Writes `data` to `path` with mode 0600, atomically ({@link writeFileAtomic}: no reader ever
+ * sees a partial or wider file).
  * @throws the file-system error of the failing step.
  */
 export function writePrivateFile(path: string, data: string | Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const fd = openSync(tmp, 'wx', 0o600);
-    try {
-      fchmodSync(fd, 0o600);
-      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (error) {
-    rmSync(tmp, { force: true });
-    throw error;
-  }
+  writeFileAtomic(path, data, 0o600);
 }

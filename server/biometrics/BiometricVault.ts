@@ -20,7 +20,7 @@ import {
 } from './BiometricVaultTypes.js';
 import { canonicalJson } from './canonicalJson.js';
 import { checkName, checkText, checkWallet } from './validate.js';
-import { writeFileAtomic } from './writeFileAtomic.js';
+import { writeFileAtomic } from '../../media/core/writeFileAtomic.js';
 
 /** The default largest payload `put` and `createPackage` accept, bytes (1 MiB). */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { NotFoundError } from '../../media/core/errors.js';
-import { writeFileAtomic } from '../biometrics/writeFileAtomic.js';
+import { writeFileAtomic } from '../../media/core/writeFileAtomic.js';
 import { CaptureError } from './CaptureError.js';
 import type { CaptureQuota } from './CaptureQuota.js';
 import type { CaptureCamera, FaceInPhoto, MediaCaller, MediaItem } from './captureTypes.js';
