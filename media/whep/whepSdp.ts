@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { parse } from 'sdp-transform';
 import { BadRequestError, UnsupportedError } from '../core/errors.js';
 import type { RemoteCandidate } from '../sfu/SfuTypes.js';
@@ -49,10 +50,48 @@ export function validateWhepOffer(sdp: string): void {
   if (!mode1) throw new UnsupportedError('offer has H.264 but not packetization-mode=1, which this server sends');
 }
 
+/** Candidate types of RFC 8445 §5.1.1 (RFC 8839 §5.1 `cand-type`). */
+const CANDIDATE_TYPES = new Set(['host', 'srflx', 'prflx', 'relay']);
+
+/**
+ * Why a trickled `candidate:` attribute does not follow RFC 8839 §5.1
+ * (`foundation component-id transport priority connection-address port "typ" cand-type …`), or
+ * undefined when it does. Narrower than the grammar where the grammar allows what this server
+ * would act on unsafely or cannot use: the transport is UDP or TCP (RFC 6544), the type one of
+ * RFC 8445's four, and the address an IP literal or an mDNS `.local` name (a candidate naming
+ * any other host would make the server resolve it).
+ */
+export function candidateProblem(candidate: string): string | undefined {
+  const fields = candidate.slice('candidate:'.length).split(' ');
+  if (fields.length < 8)
+    return 'a candidate needs foundation, component, transport, priority, address, port, typ and type';
+  const [foundation, component, transport, priority, address, port, typ, type] = fields as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  if (!/^[A-Za-z0-9+/]{1,32}$/.test(foundation)) return 'candidate foundation must be 1-32 ICE characters';
+  if (!/^\d{1,3}$/.test(component) || Number(component) < 1 || Number(component) > 256)
+    return 'candidate component must be 1..256';
+  if (!/^(udp|tcp)$/i.test(transport)) return 'candidate transport must be UDP or TCP';
+  if (!/^\d{1,10}$/.test(priority) || Number(priority) > 0xffffffff) return 'candidate priority must be 0..2^32-1';
+  if (isIP(address) === 0 && !/^[A-Za-z0-9-]{1,63}\.local$/.test(address))
+    return 'candidate address must be an IP address or an mDNS .local name';
+  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) return 'candidate port must be 0..65535';
+  if (typ !== 'typ' || !CANDIDATE_TYPES.has(type)) return 'candidate must say "typ host|srflx|prflx|relay"';
+  return undefined;
+}
+
 /**
  * Parses an RFC 8840 trickle-ICE SDP fragment (`application/trickle-ice-sdpfrag`): the
  * `a=candidate` lines, each attributed to the preceding `a=mid` / `m=` section.
- * @throws BadRequestError (field `body`) when the fragment has no candidate and no end-of-candidates.
+ * @throws BadRequestError (field `body`) when the fragment has no candidate and no
+ *   end-of-candidates, or a candidate line that {@link candidateProblem} refuses.
  */
 export function parseTrickleFragment(fragment: string): { candidates: RemoteCandidate[]; ufrag?: string } {
   const candidates: RemoteCandidate[] = [];
@@ -65,9 +104,11 @@ export function parseTrickleFragment(fragment: string): { candidates: RemoteCand
     if (line.startsWith('m=')) mLineIndex += 1;
     else if (line.startsWith('a=mid:')) mid = line.slice(6);
     else if (line.startsWith('a=ice-ufrag:')) ufrag = line.slice(12);
-    else if (line.startsWith('a=candidate:'))
+    else if (line.startsWith('a=candidate:')) {
+      const problem = candidateProblem(line.slice(2));
+      if (problem) throw new BadRequestError(`${problem}: ${JSON.stringify(line.slice(0, 120))}`, 'body');
       candidates.push({ candidate: line.slice(2), mid, mLineIndex: Math.max(0, mLineIndex) });
-    else if (line === 'a=end-of-candidates') endOfCandidates = true;
+    } else if (line === 'a=end-of-candidates') endOfCandidates = true;
   }
   if (candidates.length === 0 && !endOfCandidates && !ufrag) {
     throw new BadRequestError(

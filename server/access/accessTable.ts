@@ -22,7 +22,8 @@ const admin = (method: string, path: string): EntryPoint => http(method, path, [
 const faceRows = (prefix: string): EntryPoint[] => [
   http('GET', `${prefix}/status`, ['viewer']),
   http('POST', `${prefix}/enroll`, ['checkedIn'], 'face'),
-  http('POST', `${prefix}/recognize`, ['session', 'operator'], 'face'),
+  // A wallet session (the operator's included): the handler acts as the session's wallet.
+  http('POST', `${prefix}/recognize`, ['session'], 'face'),
   http('GET', `${prefix}/enrolled`, ['owner']),
   http('DELETE', `${prefix}/:wallet`, ['owner']),
   admin('POST', `${prefix}/threshold`),
