@@ -38,7 +38,8 @@ export function errorMiddleware(logger: Logger): Middleware {
         logger.warn({ status, method: ctx.method, path: ctx.path, error: (error as Error).message }, 'request failed');
         ctx.body = field ? { error: (error as Error).message, field } : { error: (error as Error).message };
       } else {
-        logger.info(
+        // A flood is answered with 429s: logging each at info would let it fill the disk.
+        (status === 429 ? logger.debug.bind(logger) : logger.info.bind(logger))(
           { status, method: ctx.method, path: ctx.path, error: (error as Error).message },
           'request rejected',
         );
