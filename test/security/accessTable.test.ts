@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Router from '@koa/router';
 import { Keypair } from '@solana/web3.js';
+import { io } from 'socket.io-client';
 import { ACCESS_TABLE, accessKey, accessRow } from '../../server/access/accessTable.js';
 import { buildRouters } from '../../server/http/createHttpApp.js';
 import { freeUdpPort } from '../helpers/freePort.js';
@@ -136,5 +137,25 @@ describe('viewer and admin tokens against the real server', { timeout: 120_000 }
     const body = await res.text();
     assert.match(body, /viewer token/);
     assert.doesNotMatch(body, /not-the-viewer-token/);
+  });
+
+  it('face counts and boxes are for viewers: /api/face/status and the public events need the viewer token', async () => {
+    assert.equal((await fetch(`${ctx.url}/api/face/status`)).status, 401);
+    assert.equal((await fetch(`${ctx.url}/api/face/status?token=${VIEWER}`)).status, 200);
+    const outcome = (auth: Record<string, string>) =>
+      new Promise<string>((resolve) => {
+        const socket = io(ctx.url, { transports: ['websocket'], reconnection: false, auth });
+        socket.once('connect', () => {
+          socket.disconnect();
+          resolve('connected');
+        });
+        socket.once('connect_error', (error) => {
+          socket.disconnect();
+          resolve(`refused: ${error.message}`);
+        });
+      });
+    assert.match(await outcome({ cameraId: 'cam' }), /^refused: this needs a viewer token/);
+    assert.equal(await outcome({ cameraId: 'cam', viewerToken: VIEWER }), 'connected');
+    assert.equal(await outcome({ cameraId: 'cam', token: VIEWER }), 'connected');
   });
 });
