@@ -1,4 +1,4 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { NotFoundError } from '../../media/core/errors.js';
 import { HttpError } from '../http/HttpError.js';
 import { cosineSimilarity } from './cosineSimilarity.js';
@@ -119,7 +119,8 @@ export class LivenessChallenges {
       throw new VisionBusyError(`${this.#byId.size} liveness challenges open: retry later`, 5);
     }
     const steps: HeadPose[] = ['center'];
-    for (let i = 0; i < this.#opts.turns; i++) steps.push(randomInt(2) === 0 ? 'left' : 'right', 'center');
+    // One uniform random bit per turn: the low bit of a CSPRNG byte.
+    for (const byte of randomBytes(this.#opts.turns)) steps.push((byte & 1) === 0 ? 'left' : 'right', 'center');
     const challenge: Challenge = {
       id: randomUUID(),
       wallet,

@@ -8,17 +8,8 @@ import { dumpDatabase } from '../../helpers/sqliteDump.js';
 import { startTestServer } from '../../helpers/testServer.js';
 import { type TurningFaces, turningFaces } from '../../helpers/turningFace.js';
 import { type Answer, WalletFlow } from '../../helpers/walletFlow.js';
+import { ChallengePlayer, type ChallengeView, follows, type Step } from '../../helpers/faceEnrolment.js';
 import { assertFixturesInstalled } from '../vision/faceFixtures.js';
-
-type Step = 'left' | 'right' | 'center';
-interface ChallengeView {
-  challengeId: string;
-  steps: Step[];
-  done: number;
-  status: string;
-  reason?: string;
-  expiresAt: number;
-}
 
 const TURNS = 3;
 
@@ -37,6 +28,7 @@ describe('liveness challenge for enrolment from the camera', { timeout: 300_000 
   let faces: TurningFaces;
   let ctx: Awaited<ReturnType<typeof startTestServer>>;
   let flow: WalletFlow;
+  let player: ChallengePlayer;
   let shown = 0;
   const show = (photo: RgbImage): Promise<void> => photos.show(photo, `s${String(++shown).padStart(4, '0')}`);
   const dump = (): string => dumpDatabase(ctx.server.identity.database);
@@ -56,6 +48,7 @@ describe('liveness challenge for enrolment from the camera', { timeout: 300_000 
     });
     assert.ok(ctx.server.faces, 'face recognition is on');
     flow = new WalletFlow(ctx.url);
+    player = new ChallengePlayer(flow, show);
   });
 
   after(async () => {
@@ -69,64 +62,12 @@ describe('liveness challenge for enrolment from the camera', { timeout: 300_000 
     return { keypair, token: (await flow.signIn(keypair)).token };
   };
 
-  const view = async (id: string, token: string): Promise<ChallengeView> => {
-    const res = await flow.call('GET', `/api/face/enroll/challenge/${id}`, undefined, token);
-    assert.equal(res.status, 200, JSON.stringify(res.json));
-    return res.json as unknown as ChallengeView;
-  };
-
-  /**
-   * Holds `photo` in front of the camera (a dir:// camera sends an analysis frame only when a new
-   * image arrives, so the photograph is written again every 300 ms, as a live camera would send
-   * frames of a person holding still) until the challenge counted more than `done` steps or
-   * stopped pending.
-   */
-  const hold = async (
-    photo: RgbImage,
-    id: string,
-    token: string,
-    done: number,
-    timeoutMs = 15_000,
-  ): Promise<ChallengeView> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      await show(photo);
-      await new Promise((r) => setTimeout(r, 300));
-      const v = await view(id, token);
-      if (v.done > done || v.status !== 'pending') return v;
-      if (Date.now() > deadline)
-        throw new Error(`step ${done + 1} (${v.steps[done]}) not counted: ${JSON.stringify(v)}`);
-    }
-  };
-
-  /**
-   * Plays the challenge: for step i, shows `frameFor(step, i)` and waits for the server to count
-   * it. Stops at the first step the server does not count as expected (failed).
-   */
-  const perform = async (
-    token: string,
-    challenge: ChallengeView,
-    frameFor: (step: Step, i: number) => RgbImage,
-  ): Promise<ChallengeView> => {
-    let v = challenge;
-    for (let i = 0; i < challenge.steps.length; i++) {
-      v = await hold(frameFor(challenge.steps[i]!, i), challenge.challengeId, token, i);
-      if (v.status !== 'pending') return v;
-    }
-    return v;
-  };
-
-  /** The person of `set` following the steps (alternating two frontal frames). */
-  const follows =
-    (set: { left: RgbImage; right: RgbImage; center: RgbImage; center2?: RgbImage }) =>
-    (step: Step, i: number): RgbImage =>
-      step === 'center' ? (i % 4 === 0 || !set.center2 ? set.center : set.center2) : set[step];
-
-  const challengeFor = async (token: string): Promise<ChallengeView> => {
-    const res = await flow.call('POST', '/api/face/enroll/challenge', {}, token);
-    assert.equal(res.status, 200, JSON.stringify(res.json));
-    return res.json as unknown as ChallengeView;
-  };
+  const view = (id: string, token: string): Promise<ChallengeView> => player.view(id, token);
+  const hold = (photo: RgbImage, id: string, token: string, done: number, timeoutMs?: number) =>
+    player.hold(photo, id, token, done, timeoutMs);
+  const perform = (token: string, c: ChallengeView, frameFor: (step: Step, i: number) => RgbImage) =>
+    player.perform(token, c, frameFor);
+  const challengeFor = (token: string): Promise<ChallengeView> => player.challenge(token);
 
   const refused = async (res: Answer, before: string, wallet: Keypair, pattern: RegExp): Promise<void> => {
     assert.equal(res.status, 403, JSON.stringify(res.json));
