@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Camera } from '../../media/camera/Camera.js';
-import { BadRequestError, InvalidStateError, NotFoundError } from '../../media/core/errors.js';
+import { BadRequestError, CameradError, InvalidStateError, NotFoundError } from '../../media/core/errors.js';
 import type { BiometricVault } from '../biometrics/BiometricVault.js';
 import type { EventHub } from '../events/EventHub.js';
 import { FaceGallery } from './FaceGallery.js';
@@ -421,7 +421,15 @@ export class FaceService {
   async #currentFrame(cameraId: string): Promise<RgbImage> {
     const camera = this.#opts.cameras.get(cameraId);
     if (!camera) throw new NotFoundError(`unknown camera "${cameraId}"`);
-    const frame = await camera.grab({ format: 'rgb', overlays: false });
+    let frame: Awaited<ReturnType<Camera['grab']>>;
+    try {
+      frame = await camera.grab({ format: 'rgb', overlays: false });
+    } catch (error) {
+      // camerad bounds the grabs in flight: too many at once is a busy server (503), not a fault.
+      if (error instanceof CameradError && error.code === 'busy')
+        throw new VisionBusyError(`the camera is busy: ${error.message}`, 1);
+      throw error;
+    }
     if (frame.noSignal) throw new BadRequestError('the camera has no picture (source lost)', 'camera');
     return { width: frame.width, height: frame.height, stride: frame.stride, data: frame.data };
   }

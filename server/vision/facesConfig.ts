@@ -72,8 +72,10 @@ export const facesSchema = z
           .number()
           .min(0.02)
           .max(0.5)
-          .default(0.15)
-          .describe('Yaw ratio within which the face counts as facing the camera.'),
+          .default(0.2)
+          .describe(
+            'Yaw ratio within which the face counts as facing the camera (frontal fixture faces: −0.15..0.11).',
+          ),
         holdFrames: z
           .number()
           .int()

@@ -16,8 +16,9 @@ import type { Point } from './visionTypes.js';
  * Gee & Cipolla, "Determining the gaze of faces in images", Image and Vision Computing 12(10),
  * 1994; surveyed as "geometric methods" by Murphy-Chutorian & Trivedi, "Head Pose Estimation in
  * Computer Vision: A Survey", IEEE TPAMI 31(4), 2009), reduced to the one axis the liveness
- * challenge needs. Measured on the fixtures (UltraFace + faceplugin 68 points): frontal faces
- * −0.10..0.06, clearly turned faces 0.42–0.76 in magnitude (test/server/vision/headPose.test.ts).
+ * challenge needs. Measured on the fixtures (UltraFace + faceplugin 68 points): faces looking at
+ * the camera −0.15..0.11, clearly turned faces 0.49–0.79 in magnitude
+ * (test/server/vision/headPose.test.ts, test/server/faces/faceLiveness.test.ts).
  *
  * @param points the 68 points of one face (FaceLandmarker68), image pixels.
  * @returns yaw ratio, −1..1 (clamped); 0 when the jaw line has no width.
