@@ -22,6 +22,13 @@ const admin = (method: string, path: string): EntryPoint => http(method, path, [
 const faceRows = (prefix: string): EntryPoint[] => [
   http('GET', `${prefix}/status`, ['viewer']),
   http('POST', `${prefix}/enroll`, ['checkedIn'], 'face'),
+  // Liveness challenges (shown only to their caller) and operator-approved enrolment requests.
+  http('POST', `${prefix}/enroll/challenge`, ['checkedIn'], 'face'),
+  http('GET', `${prefix}/enroll/challenge/:id`, ['owner']),
+  http('POST', `${prefix}/enroll/requests`, ['checkedIn'], 'face'),
+  http('GET', `${prefix}/enroll/requests`, ['operator']),
+  admin('POST', `${prefix}/enroll/requests/:id/approve`),
+  http('DELETE', `${prefix}/enroll/requests/:id`, ['owner']),
   // A wallet session (the operator's included): the handler acts as the session's wallet.
   http('POST', `${prefix}/recognize`, ['session'], 'face'),
   http('GET', `${prefix}/enrolled`, ['owner']),
@@ -64,6 +71,7 @@ export const ACCESS_TABLE: readonly EntryPoint[] = [
   ...faceRows('/api/face/unified'),
   admin('POST', '/api/face/overlays'),
   admin('POST', '/api/face/upload-enroll'),
+  admin('POST', '/api/face/upload-recognize'),
   // Photos and recordings: taking them needs a check-in; reading and deleting, the owner.
   http('POST', '/api/capture', ['checkedIn', 'operator'], 'capture'),
   http('POST', '/api/record/start', ['checkedIn', 'operator'], 'capture'),

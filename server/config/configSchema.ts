@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isSolanaAddress } from '../solanaAddress.js';
 import { captureOutputsShape } from '../capture/captureConfig.js';
+import { facesSchema } from '../vision/facesConfig.js';
 import { visionSchema } from '../vision/visionConfig.js';
 import { serverSchema } from '../access/accessConfig.js';
 import { limitsSchema } from '../access/limitsConfig.js';
@@ -292,27 +293,7 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   vision: visionSchema.describe('Face detection and recognition models and inference (server/vision/visionConfig.ts).'),
-  faces: z
-    .strictObject({
-      analysisFps: z
-        .number()
-        .min(0.5)
-        .max(30)
-        .default(5)
-        .describe('Frames per second each camera sends for face analysis (one in flight at a time).'),
-      reembedMs: z
-        .number()
-        .int()
-        .min(200)
-        .max(600_000)
-        .default(3000)
-        .describe('A face that stays in view is re-identified this often, ms (new faces at once).'),
-      uploadEnroll: z
-        .boolean()
-        .default(false)
-        .describe('Allow enrolment from an uploaded image (lets anyone enrol a photo of someone else).'),
-    })
-    .prefault({}),
+  faces: facesSchema.describe('Face pipeline, uploads and enrolment (server/vision/facesConfig.ts).'),
   outputs: z
     .strictObject({
       overlays: z

@@ -15,6 +15,57 @@ const imageBody = {
     'image/png': { schema: { type: 'string', format: 'binary' } },
   },
 };
+const emptyBody = {
+  required: false,
+  ...json({ type: 'object', additionalProperties: false }),
+};
+const uuidPath = [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }];
+/** 503: vision off, or busy (upload queue full, inference thread saturated): then with `Retry-After`. */
+const busy = {
+  description: 'Face recognition off, or busy: retry after the `Retry-After` header’s seconds',
+  headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds (when busy)' } },
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        required: ['error'],
+        properties: { error: { type: 'string' }, field: { type: 'string' } },
+      },
+    },
+  },
+};
+const challenge = {
+  type: 'object',
+  properties: {
+    challengeId: { type: 'string', format: 'uuid' },
+    cameraId: { type: 'string' },
+    steps: {
+      type: 'array',
+      items: { type: 'string', enum: ['left', 'right', 'center'] },
+      description:
+        'Poses to hold in order (about 1 s each): center = face the camera; left/right = turn the head to your own left/right (≈ 30°). Starts and ends with center; each turn is followed by center.',
+    },
+    done: { type: 'integer', description: 'Steps performed so far' },
+    status: { type: 'string', enum: ['pending', 'passed', 'failed', 'expired', 'used'] },
+    reason: { type: 'string', description: 'Why it failed' },
+    expiresAt: {
+      type: 'integer',
+      description: 'ms since the epoch: until then perform it (pending) or enrol with it (passed)',
+    },
+  },
+};
+const enrolled = {
+  type: 'object',
+  properties: {
+    wallet: { type: 'string' },
+    cameraId: { type: 'string' },
+    box,
+    score: { type: 'number' },
+    embeddings: { type: 'integer', description: 'Stored enrolments of this wallet' },
+    inGallery: { type: 'boolean', description: 'Recognised from now on (checked in)' },
+    temporary: { type: 'boolean', description: 'Not checked in: purged after biometrics.tempTtlS' },
+  },
+};
 const cameraBody = {
   required: false,
   ...json({ type: 'object', additionalProperties: false, properties: { cameraId: { type: 'string' } } }),
@@ -31,13 +82,17 @@ function facePaths(prefix: string): Record<string, unknown> {
     [`${prefix}/enroll`]: {
       post: {
         summary:
-          'Enrol the caller’s face from the camera’s current frame (exactly one face). An uploaded JPEG/PNG only when the operator allows it. {"nft": true} also builds the face NFT transaction.',
+          'Enrol the caller’s face. From the camera: {"challengeId"} of a passed liveness challenge enrols the face that performed it (a user without one gets 403; the operator enrols the single face in frame). An uploaded JPEG/PNG only when the operator allows it. {"nft": true} also builds the face NFT transaction.',
         security: session,
         requestBody: {
           required: false,
           content: {
             'application/json': {
-              schema: { type: 'object', additionalProperties: false, properties: { nft: { type: 'boolean' } } },
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                properties: { nft: { type: 'boolean' }, challengeId: { type: 'string', format: 'uuid' } },
+              },
             },
             'image/jpeg': { schema: { type: 'string', format: 'binary' } },
             'image/png': { schema: { type: 'string', format: 'binary' } },
@@ -63,15 +118,78 @@ function facePaths(prefix: string): Record<string, unknown> {
           400: error,
           401: error,
           403: error,
+          404: error,
           413: error,
           415: error,
-          503: error,
+          503: busy,
         },
+      },
+    },
+    [`${prefix}/enroll/challenge`]: {
+      post: {
+        summary:
+          'A liveness challenge for enrolment from the camera: random head turns, shown only in this response (never in the video). Perform them within faces.liveness.timeoutS, then POST enroll {"challengeId"}.',
+        security: session,
+        requestBody: emptyBody,
+        responses: { 200: ok('Challenge', challenge), 401: error, 403: error, 404: error, 503: busy },
+      },
+    },
+    [`${prefix}/enroll/challenge/{id}`]: {
+      parameters: uuidPath,
+      get: {
+        summary: 'The caller’s own liveness challenge: steps done, status (poll it while performing)',
+        security: session,
+        responses: { 200: ok('Challenge', challenge), 400: error, 401: error, 404: error, 503: error },
+      },
+    },
+    [`${prefix}/enroll/requests`]: {
+      post: {
+        summary:
+          'Ask the operator to enrol the caller’s face from the camera (when faces.enrolment allows operator approval); one per wallet and camera',
+        security: session,
+        requestBody: emptyBody,
+        responses: {
+          200: ok('Requested', {
+            type: 'object',
+            properties: {
+              requestId: { type: 'string', format: 'uuid' },
+              cameraId: { type: 'string' },
+              expiresAt: { type: 'integer' },
+            },
+          }),
+          401: error,
+          403: error,
+          503: busy,
+        },
+      },
+      get: {
+        summary: 'Enrolment requests waiting for approval. Operator only.',
+        security: operator,
+        responses: { 200: ok('Requests', { type: 'object' }), 401: error, 403: error },
+      },
+    },
+    [`${prefix}/enroll/requests/{id}/approve`]: {
+      parameters: uuidPath,
+      post: {
+        summary:
+          'Enrol the single face now in the request’s camera frame for the requesting wallet (the operator has checked who stands there). Operator only.',
+        security: operator,
+        requestBody: emptyBody,
+        responses: { 200: ok('Enrolled', enrolled), 400: error, 401: error, 403: error, 404: error, 503: busy },
+      },
+    },
+    [`${prefix}/enroll/requests/{id}`]: {
+      parameters: uuidPath,
+      delete: {
+        summary: 'Withdraw an enrolment request (its wallet) or refuse it (the operator)',
+        security: session,
+        responses: { 200: ok('Deleted', { type: 'object' }), 400: error, 401: error, 403: error, 404: error },
       },
     },
     [`${prefix}/recognize`]: {
       post: {
-        summary: 'Faces in the camera’s current frame (or an uploaded image), with the identities the caller may see',
+        summary:
+          'Faces in the camera’s current frame (or an uploaded image: the operator, or users when the operator allows it), with the identities the caller may see: anyone else’s face answers recognized false, wallet and similarity null, as a stranger’s does',
         security: session,
         requestBody: imageBody,
         responses: {
@@ -89,7 +207,7 @@ function facePaths(prefix: string): Record<string, unknown> {
                     score: { type: 'number' },
                     wallet: { type: ['string', 'null'], description: 'Only the caller’s own, or any for the operator' },
                     recognized: { type: 'boolean' },
-                    similarity: { type: ['number', 'null'] },
+                    similarity: { type: ['number', 'null'], description: 'Only for a face the caller may see' },
                   },
                 },
               },
@@ -97,9 +215,10 @@ function facePaths(prefix: string): Record<string, unknown> {
           }),
           400: error,
           401: error,
+          403: error,
           413: error,
           415: error,
-          503: error,
+          503: busy,
         },
       },
     },
@@ -165,6 +284,10 @@ export const facePathsAll = {
   ),
   '/api/face/upload-enroll': operatorSwitch(
     'Allow or forbid enrolment from uploaded images (off by default). Operator only.',
+    false,
+  ),
+  '/api/face/upload-recognize': operatorSwitch(
+    'Allow or forbid recognition in uploaded images by users (off by default; the operator always may). Operator only.',
     false,
   ),
 };

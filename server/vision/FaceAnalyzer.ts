@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { InvalidStateError, NotFoundError } from '../../media/core/errors.js';
+import { InvalidStateError, NotFoundError, UnsupportedError } from '../../media/core/errors.js';
 import { FaceAligner } from './FaceAligner.js';
 import { FaceEmbedder } from './FaceEmbedder.js';
 import { FaceLandmarker68 } from './FaceLandmarker68.js';
@@ -17,6 +17,7 @@ import type {
   FaceDetector,
   FaceToEmbed,
   FivePoints,
+  Point,
   RgbImage,
 } from './visionTypes.js';
 
@@ -163,6 +164,21 @@ export class FaceAnalyzer {
     this.#assertOpen();
     assertRgbImage(image);
     return (await this.#embedFace(image, face)).embedding;
+  }
+
+  /**
+   * The 68 iBUG points of each face given by its box (e.g. a tracker's), image pixels, in the
+   * order of `boxes` (head pose for the liveness challenge: headPose.ts).
+   * @throws UnsupportedError when the pipeline has no 68-point model (an SCRFD detector).
+   */
+  async landmarks68(image: RgbImage, boxes: readonly Box[]): Promise<Point[][]> {
+    this.#assertOpen();
+    assertRgbImage(image);
+    const { landmarker } = this.#parts;
+    if (!landmarker) throw new UnsupportedError('head pose needs the 68-point landmark model (UltraFace pipeline)');
+    const out: Point[][] = [];
+    for (const box of boxes) out.push((await landmarker.landmarks(image, box)).points);
+    return out;
   }
 
   /** {@link analyze} with the time spent in each stage. */

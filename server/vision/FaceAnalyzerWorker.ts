@@ -13,7 +13,7 @@ import { VisionBusyError } from './VisionBusyError.js';
 import { PendingRequests } from '../../media/core/PendingRequests.js';
 import { forwardWorkerLog, fromWireError, startModuleWorker } from '../../media/core/workerWire.js';
 import type { VisionConfig } from './visionConfig.js';
-import type { AnalyzedFace, DetectedFace, FaceToEmbed, RgbImage } from './visionTypes.js';
+import type { AnalyzedFace, Box, DetectedFace, FaceToEmbed, Point, RgbImage } from './visionTypes.js';
 
 /** How long `close()` waits for the thread to release its sessions before terminating it, ms. */
 const CLOSE_TIMEOUT_MS = 5000;
@@ -141,6 +141,17 @@ export class FaceAnalyzerWorker {
     return this.#request('embed', image, options, wire);
   }
 
+  /** The 68 points of each face given by its box (see FaceAnalyzer.landmarks68). */
+  landmarks(image: RgbImage, boxes: readonly Box[], options: AnalyzeOptions = {}): Promise<Point[][]> {
+    return this.#request(
+      'landmarks',
+      image,
+      options,
+      undefined,
+      boxes.map((b) => [b[0], b[1], b[2], b[3]] as const),
+    );
+  }
+
   /**
    * Sends one request. Rejects at once with VisionBusyError when `maxPending` are already
    * waiting, InvalidStateError when closed or crashed, TypeError for a malformed image.
@@ -150,6 +161,7 @@ export class FaceAnalyzerWorker {
     image: RgbImage,
     options: AnalyzeOptions,
     face: FaceToEmbed | undefined,
+    boxes: Box[] = [],
   ): Promise<WorkerResults[K]> {
     if (this.#closed || this.#exitError) {
       return Promise.reject(this.#exitError ?? new InvalidStateError('the vision worker is closed'));
@@ -171,7 +183,11 @@ export class FaceAnalyzerWorker {
     const wireImage: RgbImage = { width: image.width, height: image.height, stride: image.stride, data };
     return this.#pending.add<WorkerResults[K]>((id) => {
       const message = (
-        op === 'embed' ? { op, id, image: wireImage, face: face! } : { op, id, image: wireImage }
+        op === 'embed'
+          ? { op, id, image: wireImage, face: face! }
+          : op === 'landmarks'
+            ? { op, id, image: wireImage, boxes }
+            : { op, id, image: wireImage }
       ) as ToWorker;
       this.#worker.postMessage(message, transferable ? [data.buffer as ArrayBuffer] : []);
     });

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { FaceGallery } from './FaceGallery.js';
 import { IdentityHysteresis } from './IdentityHysteresis.js';
 import { IouTracker, type Track } from './IouTracker.js';
-import type { AnalyzedFace, Box, DetectedFace, FaceToEmbed, RgbImage } from './visionTypes.js';
+import type { AnalyzedFace, Box, DetectedFace, FaceToEmbed, Point, RgbImage } from './visionTypes.js';
 import type { AnalysisFrame as CameraAnalysisFrame } from '../../media/camera/CameraTypes.js';
 import type { OverlayItem } from '../../media/camerad/CameradProtocol.js';
 
@@ -17,6 +17,8 @@ export interface FaceModel {
   embed(image: RgbImage, face: FaceToEmbed): Promise<Float32Array>;
   /** Every face with its embedding, in one pass (the image crosses to the inference thread once). */
   analyze(image: RgbImage): Promise<AnalyzedFace[]>;
+  /** The 68 landmarks of each face given by its box (head pose); absent without a 68-point model. */
+  landmarks?(image: RgbImage, boxes: readonly Box[]): Promise<Point[][]>;
 }
 
 /** Where the pipeline's results go. */
@@ -131,6 +133,11 @@ export class FacePipeline {
   }
 
   #lastSize = { width: 1, height: 1 };
+
+  /** Tracks matched on the last analysed frame, boxes in that frame's pixels (for head pose). */
+  matchedTracks(): { trackId: number; box: Box }[] {
+    return this.#tracker.tracks.filter((t) => t.missed === 0).map((t) => ({ trackId: t.id, box: t.box }));
+  }
 
   /** Analyses one frame. Resolves when its events and overlays are out. */
   async process(frame: AnalysisFrame): Promise<void> {

@@ -1,10 +1,13 @@
 import type { Logger } from 'pino';
 import type { Camera } from '../../media/camera/Camera.js';
-import { BadRequestError, NotFoundError } from '../../media/core/errors.js';
+import { BadRequestError, CameradError, InvalidStateError, NotFoundError } from '../../media/core/errors.js';
 import type { BiometricVault } from '../biometrics/BiometricVault.js';
 import type { EventHub } from '../events/EventHub.js';
 import { FaceGallery } from './FaceGallery.js';
 import { type FaceModel, FacePipeline } from './FacePipeline.js';
+import { yawRatio } from './headPose.js';
+import type { LivenessChallenges, LivenessChallengeView } from './LivenessChallenges.js';
+import type { AnalysisFrame } from './FacePipeline.js';
 import type { Box, RgbImage } from './visionTypes.js';
 import { VisionBusyError } from './VisionBusyError.js';
 
@@ -19,9 +22,16 @@ export interface RecognizedFace {
   score: number;
   /** The wallet, when the caller may see it (its own, or any for the operator); else null. */
   wallet: string | null;
-  /** True when the face matched a checked-in, enrolled wallet (even one the caller may not see). */
+  /**
+   * True when the face matched a checked-in, enrolled wallet the caller may see (the operator:
+   * any). For anyone else's face a user gets `recognized: false`, `wallet: null`,
+   * `similarity: null`: the same answer as for a stranger's, so recognition is no presence oracle.
+   */
   recognized: boolean;
-  /** Cosine similarity with the best gallery entry, -1..1 (null: empty gallery). */
+  /**
+   * Cosine similarity with the best gallery entry, -1..1, when the caller may see the identity
+   * (its own face; any face for the operator, null only for an empty gallery); else null.
+   */
   similarity: number | null;
 }
 
@@ -44,6 +54,8 @@ export interface FaceServiceOptions {
   tempTtlMs: number;
   /** Whether a user's check-in consent lets overlays show their name (null: not checked in). */
   showName: (cameraId: string, wallet: string) => boolean | null;
+  /** Liveness challenges for enrolment from the camera (head poses measured while one is pending). */
+  liveness?: LivenessChallenges;
   logger: Logger;
 }
 
@@ -113,6 +125,7 @@ export class FaceService {
         camera.onAnalysis(async (frame) => {
           try {
             await pipeline.process(frame);
+            await this.#observePoses(id, pipeline, frame);
           } catch (error) {
             if (!(error instanceof VisionBusyError)) this.#logger.warn({ camera: id, err: error }, 'analysis failed');
           }
@@ -202,7 +215,29 @@ export class FaceService {
         'image',
       );
     }
-    const face = faces[0]!;
+    return this.enrollEmbedding(cameraId, wallet, actor, faces[0]!);
+  }
+
+  /**
+   * Enrols a face already embedded (the face that performed a liveness challenge): stores its
+   * embedding encrypted in the vault (temporary unless checked in), and adds it to the gallery
+   * when the wallet is checked in.
+   * @throws BadRequestError (field `wallet`) past {@link MAX_EMBEDDINGS_PER_WALLET} enrolments.
+   */
+  enrollEmbedding(
+    cameraId: string,
+    wallet: string,
+    actor: string,
+    face: { box: Box; score?: number; embedding: Float32Array },
+  ): {
+    box: [number, number, number, number];
+    score: number;
+    embeddings: number;
+    inGallery: boolean;
+    temporary: boolean;
+    embedding: Float32Array;
+  } {
+    this.#galleryOf(cameraId);
     const stored = this.#opts.vault.list(wallet).filter((b) => b.kind === EMBEDDING_KIND).length;
     if (stored >= MAX_EMBEDDINGS_PER_WALLET) {
       throw new BadRequestError(
@@ -225,7 +260,7 @@ export class FaceService {
     if (!temporary) this.loadWallet(cameraId, wallet, showName);
     return {
       box: roundBox(face.box),
-      score: face.score,
+      score: face.score ?? 1,
       embeddings: stored + 1,
       inGallery: !temporary,
       temporary,
@@ -244,17 +279,73 @@ export class FaceService {
     const results: RecognizedFace[] = [];
     for (const face of faces) {
       const best = gallery.best(face.embedding);
-      const recognized = best.wallet !== null && (best.similarity ?? -1) >= this.#threshold;
-      const visible = recognized && (caller.role === 'operator' || best.wallet === caller.wallet);
-      results.push({
-        box: roundBox(face.box),
-        score: face.score,
-        wallet: visible ? best.wallet : null,
-        recognized,
-        similarity: best.similarity,
-      });
+      const matched = best.wallet !== null && (best.similarity ?? -1) >= this.#threshold;
+      const box = roundBox(face.box);
+      if (caller.role === 'operator') {
+        results.push({
+          box,
+          score: face.score,
+          wallet: matched ? best.wallet : null,
+          recognized: matched,
+          similarity: best.similarity,
+        });
+      } else if (matched && best.wallet === caller.wallet) {
+        results.push({ box, score: face.score, wallet: caller.wallet, recognized: true, similarity: best.similarity });
+      } else {
+        // Someone else's face, or nobody's: the same answer, so the caller learns nothing about others.
+        results.push({ box, score: face.score, wallet: null, recognized: false, similarity: null });
+      }
     }
     return results;
+  }
+
+  /**
+   * A liveness challenge for `wallet` at `cameraId` (LivenessChallenges): the steps go to the
+   * caller only.
+   * @throws NotFoundError unknown camera; InvalidStateError (503) when liveness is off or the
+   *   pipeline has no 68-point landmark model; VisionBusyError too many challenges open.
+   */
+  createChallenge(cameraId: string, wallet: string): LivenessChallengeView {
+    this.#galleryOf(cameraId);
+    const liveness = this.#opts.liveness;
+    if (!liveness || !this.#opts.model.landmarks) {
+      throw new InvalidStateError('liveness challenges need the 68-point landmark model (UltraFace pipeline)');
+    }
+    return liveness.create(wallet, cameraId);
+  }
+
+  /** The caller's own liveness challenge. @throws NotFoundError unknown, another wallet's, or liveness off. */
+  challenge(id: string, wallet: string): LivenessChallengeView {
+    if (!this.#opts.liveness) throw new NotFoundError('no such liveness challenge');
+    return this.#opts.liveness.get(id, wallet);
+  }
+
+  /**
+   * Uses the caller's passed challenge (once): the face that performed it, to enrol.
+   * @throws NotFoundError unknown or another wallet's; HttpError 403 not passed.
+   */
+  takeChallenge(id: string, wallet: string, cameraId: string): { box: Box; embedding: Float32Array } {
+    if (!this.#opts.liveness) throw new NotFoundError('no such liveness challenge');
+    return this.#opts.liveness.take(id, wallet, cameraId);
+  }
+
+  /** Head poses of the tracked faces of one analysed frame, for the pending liveness challenges. */
+  async #observePoses(cameraId: string, pipeline: FacePipeline, frame: AnalysisFrame): Promise<void> {
+    const { liveness, model } = this.#opts;
+    if (!liveness || !model.landmarks || !liveness.active(cameraId)) return;
+    const tracks = pipeline.matchedTracks();
+    const points =
+      tracks.length > 0
+        ? await model.landmarks(
+            frame,
+            tracks.map((t) => t.box),
+          )
+        : [];
+    await liveness.observe(
+      cameraId,
+      tracks.map((t, i) => ({ trackId: t.trackId, box: t.box, yaw: yawRatio(points[i]!) })),
+      (box) => model.embed(frame, { box }),
+    );
   }
 
   /**
@@ -330,7 +421,15 @@ export class FaceService {
   async #currentFrame(cameraId: string): Promise<RgbImage> {
     const camera = this.#opts.cameras.get(cameraId);
     if (!camera) throw new NotFoundError(`unknown camera "${cameraId}"`);
-    const frame = await camera.grab({ format: 'rgb', overlays: false });
+    let frame: Awaited<ReturnType<Camera['grab']>>;
+    try {
+      frame = await camera.grab({ format: 'rgb', overlays: false });
+    } catch (error) {
+      // camerad bounds the grabs in flight: too many at once is a busy server (503), not a fault.
+      if (error instanceof CameradError && error.code === 'busy')
+        throw new VisionBusyError(`the camera is busy: ${error.message}`, 1);
+      throw error;
+    }
     if (frame.noSignal) throw new BadRequestError('the camera has no picture (source lost)', 'camera');
     return { width: frame.width, height: frame.height, stride: frame.stride, data: frame.data };
   }

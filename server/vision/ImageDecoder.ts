@@ -6,7 +6,7 @@ import type { RgbImage } from './visionTypes.js';
 export interface ImageDecoderOptions {
   /** Largest accepted file, bytes. Default 10 MiB. */
   maxBytes?: number;
-  /** Largest accepted width × height, pixels. Default 40 000 000 (e.g. 8000 × 5000). */
+  /** Largest accepted width × height, pixels. Default 12 000 000 (e.g. 4000 × 3000). */
   maxPixels?: number;
 }
 
@@ -31,7 +31,7 @@ export class ImageDecoder {
 
   constructor(options: ImageDecoderOptions = {}) {
     this.maxBytes = options.maxBytes ?? 10 * 1024 * 1024;
-    this.maxPixels = options.maxPixels ?? 40_000_000;
+    this.maxPixels = options.maxPixels ?? 12_000_000;
     if (!(this.maxBytes > 0)) throw new TypeError('options.maxBytes must be positive');
     if (!(this.maxPixels > 0)) throw new TypeError('options.maxPixels must be positive');
   }

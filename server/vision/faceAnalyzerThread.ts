@@ -68,6 +68,9 @@ async function handle(message: ToWorker): Promise<void> {
         return [embedding, [embedding.buffer as ArrayBuffer]];
       });
       break;
+    case 'landmarks':
+      await answer(message.id, async () => [await analyzer.landmarks68(message.image, message.boxes), []]);
+      break;
     case 'close':
       await analyzer.close();
       post({ op: 'closed', id: message.id });

@@ -1,7 +1,7 @@
 import type { WireError } from '../../media/core/workerWire.js';
 import type { ExecutionProvider } from './OnnxSessionFactory.js';
 import type { VisionConfig } from './visionConfig.js';
-import type { AnalysisTimings, AnalyzedFace, DetectedFace, FaceToEmbed, RgbImage } from './visionTypes.js';
+import type { AnalysisTimings, AnalyzedFace, Box, DetectedFace, FaceToEmbed, Point, RgbImage } from './visionTypes.js';
 
 /** `workerData` of the inference thread. */
 export interface FaceAnalyzerWorkerData {
@@ -16,6 +16,7 @@ export type ToWorker =
   | { op: 'analyze'; id: number; image: RgbImage }
   | { op: 'detect'; id: number; image: RgbImage }
   | { op: 'embed'; id: number; image: RgbImage; face: FaceToEmbed }
+  | { op: 'landmarks'; id: number; image: RgbImage; boxes: Box[] }
   | { op: 'close'; id: number };
 
 /** What each request answers. */
@@ -23,6 +24,7 @@ export interface WorkerResults {
   analyze: { faces: AnalyzedFace[]; timings: AnalysisTimings };
   detect: DetectedFace[];
   embed: Float32Array;
+  landmarks: Point[][];
 }
 
 /** Messages to the main thread. */

@@ -157,8 +157,19 @@ export const visionSchema = z
           .int()
           .min(64 * 64)
           .max(100_000_000)
-          .default(40_000_000)
-          .describe('Largest uploaded image, width × height pixels.'),
+          .default(12_000_000)
+          .describe(
+            'Largest uploaded image, width × height pixels (12 Mpx, e.g. 4000 × 3000: a phone photo; decoded to 36 MB of RGB).',
+          ),
+        maxQueued: z
+          .number()
+          .int()
+          .min(0)
+          .max(64)
+          .default(4)
+          .describe(
+            'Uploads waiting to be decoded and analysed (one runs at a time, apart from live analysis); beyond it HTTP 503 with Retry-After.',
+          ),
       })
       .prefault({}),
   })

@@ -3,13 +3,20 @@ import type { Camera } from '../../media/camera/Camera.js';
 import type { ResolvedConfig } from '../config/loadConfig.js';
 import { FaceAnalyzerWorker } from '../vision/FaceAnalyzerWorker.js';
 import { FaceService } from '../vision/FaceService.js';
+import { EnrolmentRequests } from '../vision/EnrolmentRequests.js';
 import { ImageDecoder } from '../vision/ImageDecoder.js';
+import { LivenessChallenges } from '../vision/LivenessChallenges.js';
+import { UploadQueue } from '../vision/UploadQueue.js';
 import type { Identity } from './createIdentity.js';
 
 /** Face recognition as the server runs it, or why it does not. */
 export interface Faces {
   faces: FaceService | undefined;
   decoder: ImageDecoder;
+  /** Uploaded images are decoded and analysed here, one at a time. */
+  uploads: UploadQueue;
+  /** Operator-approved enrolment requests (present when `faces.enrolment` allows them). */
+  requests: EnrolmentRequests | undefined;
   disabledReason: string | undefined;
   close(): Promise<void>;
 }
@@ -30,8 +37,15 @@ export async function createFaces(
     maxBytes: config.vision.upload.maxBytes,
     maxPixels: config.vision.upload.maxPixels,
   });
+  const uploads = new UploadQueue(config.vision.upload.maxQueued);
+  const { enrolment, liveness: live, requests: req } = config.faces;
+  const requests =
+    enrolment === 'liveness'
+      ? undefined
+      : new EnrolmentRequests({ ttlMs: req.ttlS * 1000, maxOutstanding: req.maxOutstanding });
+  const off = { decoder, uploads, requests, close: async () => {} };
   if (!config.vision.enabled) {
-    return { faces: undefined, decoder, disabledReason: 'vision.enabled is false', close: async () => {} };
+    return { faces: undefined, ...off, disabledReason: 'vision.enabled is false' };
   }
   let analyzer: FaceAnalyzerWorker;
   try {
@@ -43,8 +57,21 @@ export async function createFaces(
   } catch (error) {
     const reason = `models not loaded: ${(error as Error).message}`;
     logger.warn({ err: error }, `face recognition off (${reason}); run scripts/setup.sh to install the models`);
-    return { faces: undefined, decoder, disabledReason: reason, close: async () => {} };
+    return { faces: undefined, ...off, disabledReason: reason };
   }
+  const liveness: LivenessChallenges | undefined =
+    enrolment === 'operator'
+      ? undefined
+      : new LivenessChallenges({
+          turns: live.turns,
+          timeoutMs: live.timeoutS * 1000,
+          yawTurn: live.yawTurn,
+          yawCenter: live.yawCenter,
+          holdFrames: live.holdFrames,
+          maxOutstanding: live.maxOutstanding,
+          // The operator may change the threshold at run time (faces is set before any frame comes).
+          threshold: (): number => faces.threshold,
+        });
   const faces = new FaceService({
     cameras,
     model: analyzer,
@@ -57,6 +84,7 @@ export async function createFaces(
       const session = identity.sessions.openFor(cameraId, wallet);
       return session?.checkedIn ? (session.consent?.showName ?? false) : null;
     },
+    liveness,
     logger,
   });
   identity.lifecycle.onCheckedIn(({ cameraId, wallet, showName }) => {
@@ -71,6 +99,8 @@ export async function createFaces(
   return {
     faces,
     decoder,
+    uploads,
+    requests,
     disabledReason: undefined,
     close() {
       closing ??= (async () => {

@@ -16,6 +16,7 @@ import { boxEdgePixels, isOverlayGreen, PhotoCamera } from '../helpers/photoCame
 import { SvmRpcServer } from '../helpers/svm/SvmRpcServer.js';
 import { startTestServer } from '../helpers/testServer.js';
 import { waitFor, WalletFlow } from '../helpers/walletFlow.js';
+import { approvedEnrolment } from '../helpers/faceEnrolment.js';
 import { assertFixturesInstalled, yaleSubject } from '../server/vision/faceFixtures.js';
 
 const WIDTH = 640;
@@ -44,12 +45,13 @@ function videoPixels(page: Page, cameraId: string, points: [number, number][]): 
 /**
  * Face boxes and names burned into the WebRTC stream, seen in a real browser: a dir:// camera
  * of real photographs, a checked-in user who consented to show their name enrols from the
- * camera; in another photograph of them the viewer page's `<video>` shows the box in the
+ * camera (approved by the operator from their own session); in another photograph of them the viewer page's `<video>` shows the box in the
  * overlay colour where the clean still shows none, the user's socket hears `face:recognized`
  * for that track, an anonymous one does not, and the page's face panel lists the event.
  */
 describe('face overlays in the WebRTC stream, in Chromium', { timeout: 300_000 }, () => {
   const user = Keypair.generate();
+  const operator = Keypair.generate();
   const photos = new PhotoCamera(WIDTH, HEIGHT);
   const dataDir = mkdtempSync(join(tmpdir(), 'ecs-face-e2e-'));
   let svm: SvmRpcServer;
@@ -78,6 +80,7 @@ describe('face overlays in the WebRTC stream, in Chromium', { timeout: 300_000 }
       ECS_CHAIN__RPC_URL: svm.url,
       ECS_CHAIN__CLUSTER: 'localnet',
       ECS_CHAIN__WATCHER_POLL_MS: '600000',
+      ECS_AUTH__OPERATOR_WALLET: operator.publicKey.toBase58(),
     });
     flow = new WalletFlow(ctx.url);
     browser = await launchChromium();
@@ -96,8 +99,8 @@ describe('face overlays in the WebRTC stream, in Chromium', { timeout: 300_000 }
     const { token } = await flow.signIn(user);
     const checkin = await flow.signAndSubmit('checkin', token, { showName: true }, user);
     assert.equal(checkin.status, 200, JSON.stringify(checkin.json));
-    const enrolled = await flow.call('POST', '/api/face/enroll', {}, token);
-    assert.equal(enrolled.status, 200, JSON.stringify(enrolled.json));
+    const enrolled = await approvedEnrolment(flow, token, (await flow.signIn(operator)).token);
+    assert.equal(enrolled.json.inGallery, true);
 
     const page = await browser!.browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(ctx.url);

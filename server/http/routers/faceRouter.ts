@@ -5,16 +5,22 @@ import { z } from 'zod';
 import type { BiometricVault } from '../../biometrics/BiometricVault.js';
 import type { FaceNftBuilder } from '../../chain/FaceNftBuilder.js';
 import type { CheckinTransactions } from '../../chain/CheckinTransactions.js';
+import type { EnrolmentRequests } from '../../vision/EnrolmentRequests.js';
+import type { EnrolmentMode } from '../../vision/facesConfig.js';
 import type { FaceCaller, FaceService } from '../../vision/FaceService.js';
 import type { ImageDecoder } from '../../vision/ImageDecoder.js';
+import type { UploadQueue } from '../../vision/UploadQueue.js';
 import type { RgbImage } from '../../vision/visionTypes.js';
+import { VisionBusyError } from '../../vision/VisionBusyError.js';
 import { HttpError } from '../HttpError.js';
 import { parseJsonBody } from '../parseJsonBody.js';
 import { readImageBody } from '../readImageBody.js';
 import { sessionOf } from '../sessionAuth.js';
 import { walletAddress } from './sessionRouter.js';
 
-const enrollBody = z.strictObject({ nft: z.boolean().default(false) });
+const enrollBody = z.strictObject({ nft: z.boolean().default(false), challengeId: z.uuid().optional() });
+const emptyBody = z.strictObject({});
+const idParam = z.uuid();
 const recognizeBody = z.strictObject({});
 const thresholdBody = z.strictObject({ threshold: z.number().min(0).max(1) });
 const cameraBody = z.strictObject({ cameraId: z.string().optional() });
@@ -29,6 +35,14 @@ export interface FaceRouterDeps {
   cameraIds: readonly string[];
   /** Enrolment from an uploaded image (off by default: anyone could enrol someone else's photo). */
   uploadEnroll: { enabled: boolean };
+  /** Recognition in an uploaded image by users (off by default; the operator always may). */
+  uploadRecognize: { enabled: boolean };
+  /** Which enrolment paths from the camera are on (`faces.enrolment`). */
+  enrolment: EnrolmentMode;
+  /** Uploaded images are decoded and analysed one at a time here (full: 503 with Retry-After). */
+  uploads: UploadQueue;
+  /** Operator-approved enrolment requests; undefined when `faces.enrolment` is `liveness`. */
+  requests: EnrolmentRequests | undefined;
   /** Present when the chain is configured: enrolment can also build the face NFT. */
   nft: { builder: FaceNftBuilder; transactions: CheckinTransactions } | undefined;
   /** Why vision is off, for the status route. */
@@ -37,13 +51,29 @@ export interface FaceRouterDeps {
 
 /**
  * Face enrolment and recognition (`/api/face/*`, and the seed API's `/api/face/unified/*`
- * aliases): enrol from the camera's current frame (exactly one face) or, when the operator
- * allows it, an uploaded JPEG/PNG; recognise in the current frame or an upload; list, delete,
- * threshold, clear (operator), status. Identities are shown only to their wallet and the
- * operator.
+ * aliases). Enrolment from the camera proves the face in frame is the caller's: either the
+ * caller passed a liveness challenge shown only to them (`POST …/enroll/challenge`, then
+ * `POST …/enroll {challengeId}` enrols the face that performed it), or the operator approved the
+ * caller's request from their own session (`…/enroll/requests`); `faces.enrolment` says which
+ * are on. An uploaded JPEG/PNG only when the operator allows it. Recognition in the current frame,
+ * or in an upload (users only when the operator allows it); a user only ever learns about their
+ * own face. Uploads are decoded and analysed one at a time (UploadQueue); a full queue or a
+ * busy inference thread answers 503 with `Retry-After`. List, delete, threshold, clear
+ * (operator), status.
  */
 export function faceRouter(deps: FaceRouterDeps): Router {
   const router = new Router();
+  // Busy (upload queue full, inference thread saturated, too many challenges or requests):
+  // 503 with Retry-After rather than a 500.
+  router.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      if (!(error instanceof VisionBusyError)) throw error;
+      ctx.set('Retry-After', String(error.retryAfterS));
+      throw new HttpError(503, error.message);
+    }
+  });
   const facesOf = (): FaceService => {
     if (!deps.faces)
       throw new HttpError(503, `face recognition is off: ${deps.disabledReason ?? 'disabled'}`, 'vision');
@@ -53,9 +83,18 @@ export function faceRouter(deps: FaceRouterDeps): Router {
     const { claims } = sessionOf(ctx);
     return { caller: { wallet: claims.wallet, role: claims.role }, cameraId: claims.cameraId };
   };
-  const uploadOf = async (ctx: Context): Promise<RgbImage | undefined> => {
+  /** Runs `work` on the uploaded image (decoded in the upload queue), or with none for JSON. */
+  const withUpload = async <T>(ctx: Context, work: (image: RgbImage | undefined) => Promise<T>): Promise<T> => {
+    if (!ctx.request.type.startsWith('image/')) return work(undefined);
+    deps.uploads.assertRoom();
     const bytes = await readImageBody(ctx, deps.decoder.maxBytes);
-    return bytes === undefined ? undefined : deps.decoder.decode(bytes, 'image');
+    if (bytes === undefined) return work(undefined);
+    return deps.uploads.run(async () => work(await deps.decoder.decode(bytes, 'image')));
+  };
+  const livenessOn = deps.enrolment !== 'operator';
+  const requestsOf = (): EnrolmentRequests => {
+    if (!deps.requests) throw new HttpError(403, 'operator-approved enrolment is off (faces.enrolment)', 'enrolment');
+    return deps.requests;
   };
   const operatorCamera = (ctx: Context): string => {
     const body = parseJsonBody(ctx, cameraBody);
@@ -72,7 +111,12 @@ export function faceRouter(deps: FaceRouterDeps): Router {
   for (const prefix of ['/api/face', '/api/face/unified']) {
     router.get(`${prefix}/status`, (ctx) => {
       ctx.body = deps.faces
-        ? { ...deps.faces.status(), uploadEnroll: deps.uploadEnroll.enabled }
+        ? {
+            ...deps.faces.status(),
+            uploadEnroll: deps.uploadEnroll.enabled,
+            uploadRecognize: deps.uploadRecognize.enabled,
+            enrolment: deps.enrolment,
+          }
         : { enabled: false, reason: deps.disabledReason ?? 'disabled' };
     });
 
@@ -87,11 +131,26 @@ export function faceRouter(deps: FaceRouterDeps): Router {
           'image',
         );
       }
-      const image = isImage ? await uploadOf(ctx) : undefined;
-      const { nft } = isImage ? { nft: false } : parseJsonBody(ctx, enrollBody);
+      const { nft, challengeId } = isImage ? { nft: false, challengeId: undefined } : parseJsonBody(ctx, enrollBody);
       if (nft && !deps.nft) throw new HttpError(503, 'chain not configured on this server: no face NFT', 'nft');
       const actor = `${caller.role}:${caller.wallet}`;
-      const enrolled = await faces.enroll(cameraId, caller.wallet, actor, image);
+      let enrolled: Awaited<ReturnType<FaceService['enroll']>>;
+      if (isImage) {
+        enrolled = await withUpload(ctx, (image) => faces.enroll(cameraId, caller.wallet, actor, image));
+      } else if (challengeId !== undefined) {
+        if (!livenessOn) throw new HttpError(403, 'liveness enrolment is off (faces.enrolment)', 'challengeId');
+        const face = faces.takeChallenge(challengeId, caller.wallet, cameraId);
+        enrolled = faces.enrollEmbedding(cameraId, caller.wallet, `${actor} (liveness challenge)`, face);
+      } else if (caller.role === 'operator') {
+        // The operator enrols themselves from the camera: they answer for who stands there.
+        enrolled = await faces.enroll(cameraId, caller.wallet, actor);
+      } else {
+        throw new HttpError(
+          403,
+          'enrolment from the camera needs a passed liveness challenge (POST /api/face/enroll/challenge, then {"challengeId"}) or the operator’s approval (POST /api/face/enroll/requests)',
+          'challengeId',
+        );
+      }
       const { embedding, ...shown } = enrolled;
       let nftTx: Record<string, unknown> | undefined;
       if (nft && deps.nft) {
@@ -119,12 +178,83 @@ export function faceRouter(deps: FaceRouterDeps): Router {
       ctx.body = { wallet: caller.wallet, cameraId, ...shown, ...(nftTx ? { nft: nftTx } : {}) };
     });
 
+    router.post(`${prefix}/enroll/challenge`, (ctx) => {
+      const faces = facesOf();
+      const { caller, cameraId } = callerOf(ctx);
+      if (!livenessOn) throw new HttpError(403, 'liveness enrolment is off (faces.enrolment)', 'enrolment');
+      parseJsonBody(ctx, emptyBody);
+      ctx.body = faces.createChallenge(cameraId, caller.wallet);
+    });
+
+    router.get(`${prefix}/enroll/challenge/:id`, (ctx) => {
+      const faces = facesOf();
+      const { caller } = callerOf(ctx);
+      ctx.body = faces.challenge(uuidParam(ctx.params.id, 'id'), caller.wallet);
+    });
+
+    router.post(`${prefix}/enroll/requests`, (ctx) => {
+      facesOf();
+      const { caller, cameraId } = callerOf(ctx);
+      parseJsonBody(ctx, emptyBody);
+      const { requestId, expiresAt } = requestsOf().create(caller.wallet, cameraId);
+      ctx.body = { requestId, cameraId, expiresAt };
+    });
+
+    router.get(`${prefix}/enroll/requests`, (ctx) => {
+      ctx.body = { requests: requestsOf().list() };
+    });
+
+    router.post(`${prefix}/enroll/requests/:id/approve`, async (ctx) => {
+      const faces = facesOf();
+      const requests = requestsOf();
+      const request = requests.get(uuidParam(ctx.params.id, 'id'));
+      parseJsonBody(ctx, emptyBody);
+      const operatorActor = ctx.state.session
+        ? `operator:${sessionOf(ctx).claims.wallet}`
+        : 'operator:deployment-token';
+      const enrolled = await faces.enroll(
+        request.cameraId,
+        request.wallet,
+        `${operatorActor} (approved the request of ${request.wallet})`,
+      );
+      requests.delete(request.requestId);
+      ctx.body = {
+        wallet: request.wallet,
+        cameraId: request.cameraId,
+        box: enrolled.box,
+        score: enrolled.score,
+        embeddings: enrolled.embeddings,
+        inGallery: enrolled.inGallery,
+        temporary: enrolled.temporary,
+      };
+    });
+
+    router.delete(`${prefix}/enroll/requests/:id`, (ctx) => {
+      const { caller } = callerOf(ctx);
+      const requests = requestsOf();
+      const request = requests.get(uuidParam(ctx.params.id, 'id'));
+      if (request.wallet !== caller.wallet && caller.role !== 'operator') {
+        throw new HttpError(404, 'no such enrolment request (approved, withdrawn or expired)', 'id');
+      }
+      requests.delete(request.requestId);
+      ctx.body = { requestId: request.requestId, deleted: true };
+    });
+
     router.post(`${prefix}/recognize`, async (ctx) => {
       const faces = facesOf();
       const { caller, cameraId } = callerOf(ctx);
-      const image = await uploadOf(ctx);
-      if (!image) parseJsonBody(ctx, recognizeBody);
-      ctx.body = { cameraId, threshold: faces.threshold, faces: await faces.recognize(cameraId, caller, image) };
+      if (ctx.request.type.startsWith('image/') && caller.role !== 'operator' && !deps.uploadRecognize.enabled) {
+        throw new HttpError(
+          403,
+          'recognition in an uploaded image is for the operator (who can allow it for users); recognise in the camera',
+          'image',
+        );
+      }
+      const found = await withUpload(ctx, (image) => {
+        if (!image) parseJsonBody(ctx, recognizeBody);
+        return faces.recognize(cameraId, caller, image);
+      });
+      ctx.body = { cameraId, threshold: faces.threshold, faces: found };
     });
 
     router.get(`${prefix}/enrolled`, (ctx) => {
@@ -174,5 +304,19 @@ export function faceRouter(deps: FaceRouterDeps): Router {
     deps.uploadEnroll.enabled = enabled;
     ctx.body = { enabled };
   });
+
+  router.post('/api/face/upload-recognize', (ctx) => {
+    const { enabled } = parseJsonBody(ctx, enabledBody);
+    deps.uploadRecognize.enabled = enabled;
+    ctx.body = { enabled };
+  });
+
   return router;
+}
+
+/** A path parameter that must be a UUID. @throws HttpError 400 naming `field`. */
+function uuidParam(value: string | undefined, field: string): string {
+  const parsed = idParam.safeParse(value);
+  if (!parsed.success) throw new HttpError(400, `${field}: not a UUID`, field);
+  return parsed.data;
 }

@@ -14,6 +14,8 @@ import { SvmRpcServer } from '../../helpers/svm/SvmRpcServer.js';
 import { startTestServer } from '../../helpers/testServer.js';
 import { boxEdgePixels, isOverlayGreen, PhotoCamera } from '../../helpers/photoCamera.js';
 import { waitFor, WalletFlow } from '../../helpers/walletFlow.js';
+import { approvedEnrolment, ChallengePlayer, follows } from '../../helpers/faceEnrolment.js';
+import { type TurningFaces, turningFaces } from '../../helpers/turningFace.js';
 import { assertFixturesInstalled, imagesDir, yaleSubject } from '../vision/faceFixtures.js';
 
 const WIDTH = 640;
@@ -35,7 +37,8 @@ function filesUnder(dir: string): string[] {
 
 /**
  * Face recognition end to end on the real server: a dir:// camera showing real photographs
- * (the Yale subject of opencv-doc), enrolment from the camera's current frame, recognition of
+ * (the Yale subject of opencv-doc), enrolment from the camera's current frame (approved by the
+ * operator; the face NFT after a liveness challenge, test/helpers/turningFace.ts), recognition of
  * the same person in a different photograph by the live pipeline (socket.io event to the user,
  * none to anonymous subscribers, box and name burned into the encoded picture), bad uploads,
  * and the purge at check-out.
@@ -51,11 +54,14 @@ describe('face enrolment and recognition on a camera of real photographs', { tim
   let userToken: string;
   let operatorToken: string;
   let yale: RgbImage[];
+  let turning: TurningFaces;
+  let shown = 0;
   const show = (photo: RgbImage, name: string): Promise<void> => photos.show(photo, name);
 
   before(async () => {
     assertFixturesInstalled();
     yale = await yaleSubject();
+    turning = await turningFaces();
     await show(yale[0]!, 'a-enrol');
     svm = await SvmRpcServer.start();
     for (const k of [user, operator]) svm.airdrop(k.publicKey, LAMPORTS_PER_SOL);
@@ -89,8 +95,7 @@ describe('face enrolment and recognition on a camera of real photographs', { tim
     const checkin = await flow.signAndSubmit('checkin', userToken, { showName: true }, user);
     assert.equal(checkin.status, 200, JSON.stringify(checkin.json));
 
-    const enrolled = await flow.call('POST', '/api/face/enroll', {}, userToken);
-    assert.equal(enrolled.status, 200, JSON.stringify(enrolled.json));
+    const enrolled = await approvedEnrolment(flow, userToken, operatorToken);
     assert.equal(enrolled.json.inGallery, true);
     assert.equal(enrolled.json.embeddings, 1);
 
@@ -141,8 +146,17 @@ describe('face enrolment and recognition on a camera of real photographs', { tim
     assert.deepEqual([faces[0]!.wallet, faces[0]!.recognized], [user.publicKey.toBase58(), true]);
   });
 
-  it('enrolment can also build the face NFT: minted on chain with the package hash, supply 1', async () => {
-    const enrolled = await flow.call('POST', '/api/face/enroll', { nft: true }, userToken);
+  it('enrolment after a liveness challenge can also build the face NFT: minted on chain with the package hash, supply 1', async () => {
+    const player = new ChallengePlayer(flow, (photo) => show(photo, `turn-${String(++shown).padStart(4, '0')}`));
+    const challenge = await player.challenge(userToken);
+    const passed = await player.perform(userToken, challenge, follows(turning.a));
+    assert.equal(passed.status, 'passed', JSON.stringify(passed));
+    const enrolled = await flow.call(
+      'POST',
+      '/api/face/enroll',
+      { nft: true, challengeId: challenge.challengeId },
+      userToken,
+    );
     assert.equal(enrolled.status, 200, JSON.stringify(enrolled.json));
     const nft = enrolled.json.nft as { transaction: string; mint: string; package: { sha256: string; uri: string } };
     const tx = Transaction.from(Buffer.from(nft.transaction, 'base64'));
@@ -236,8 +250,7 @@ describe('face enrolment and recognition on a camera of real photographs', { tim
 
   it('an enrolment made before check-in is temporary and joins the gallery at check-in', async () => {
     const { token } = await flow.signIn(user);
-    const early = await flow.call('POST', '/api/face/enroll', {}, token);
-    assert.equal(early.status, 200, JSON.stringify(early.json));
+    const early = await approvedEnrolment(flow, token, operatorToken);
     assert.deepEqual([early.json.temporary, early.json.inGallery], [true, false]);
     const before = await flow.call('POST', '/api/face/recognize', {}, token);
     assert.equal(

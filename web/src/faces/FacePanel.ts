@@ -18,9 +18,22 @@ export interface FaceEventLine {
   at: number;
 }
 
+/** What each liveness step asks, in the words shown to the user. */
+const STEP_TEXT: Record<string, string> = {
+  center: 'look straight at the camera',
+  left: 'turn your head to your left',
+  right: 'turn your head to your right',
+};
+
+/** How often the panel asks how far the liveness challenge got, ms. */
+const CHALLENGE_POLL_MS = 400;
+
 /**
  * The face panel beside the players: recognition status, an "Enrol my face" button (from the
- * camera's current frame; the user looks at the camera), the live list of face events (the
+ * camera: the server sends this user, and only them, a sequence of head turns to perform in
+ * front of the camera; the panel shows the current step, polls the progress and enrols once
+ * passed; where the server only has operator approval, it files a request for the operator;
+ * the operator enrols themselves directly), the live list of face events (the
  * socket carries the session token, so the user hears their own recognitions and the operator
  * everyone's), and, for the operator, the toggle that burns face boxes into the video.
  * `window.__faces` exposes the event lines for tests.
@@ -48,7 +61,7 @@ export class FacePanel {
     this.#enrol = document.createElement('button');
     this.#enrol.type = 'button';
     this.#enrol.textContent = 'Enrol my face';
-    this.#enrol.title = 'Look at the camera: your face is taken from its current picture';
+    this.#enrol.title = 'Stand in front of the camera and follow the head turns shown here (only you see them)';
     this.#enrol.addEventListener('click', () => void this.#enrolNow());
     this.#message = el('p', '');
     this.#message.dataset.field = 'message';
@@ -127,11 +140,51 @@ export class FacePanel {
   }
 
   async #enrolNow(): Promise<void> {
-    this.#message.textContent = 'Enrolling: look at the camera…';
-    const res = await this.#post('/api/face/enroll', {});
+    if (this.source.session?.role === 'operator') {
+      this.#message.textContent = 'Enrolling: look at the camera…';
+      this.#showEnrolled(await this.#post('/api/face/enroll', {}));
+      return;
+    }
+    const challenge = await this.#post('/api/face/enroll/challenge', {});
+    if (!challenge.ok) {
+      // Liveness off on this server: ask the operator to enrol the face in front of the camera.
+      const request = await this.#post('/api/face/enroll/requests', {});
+      this.#message.textContent = request.ok
+        ? 'Asked the operator to enrol you: stand in front of the camera until they confirm'
+        : `Not enrolled: ${String(challenge.body.error)}`;
+      return;
+    }
+    const id = String(challenge.body.challengeId);
+    const steps = challenge.body.steps as string[];
+    this.#enrol.disabled = true;
+    try {
+      for (;;) {
+        const res = await fetch(`/api/face/enroll/challenge/${id}`, { headers: this.#auth() });
+        const view = (await res.json()) as { done: number; status: string; reason?: string };
+        if (!res.ok || view.status !== 'pending') {
+          if (view.status === 'passed') this.#showEnrolled(await this.#post('/api/face/enroll', { challengeId: id }));
+          else
+            this.#message.textContent = `Not enrolled: the check ${view.status ?? 'failed'}${view.reason ? ` (${view.reason})` : ''}; try again`;
+          return;
+        }
+        const step = Math.min(view.done, steps.length - 1);
+        this.#message.textContent = `Step ${step + 1} of ${steps.length}: ${STEP_TEXT[steps[step]!] ?? steps[step]}, and hold it`;
+        await new Promise((resolve) => setTimeout(resolve, CHALLENGE_POLL_MS));
+      }
+    } finally {
+      this.#enrol.disabled = !this.source.sessionToken;
+    }
+  }
+
+  #showEnrolled(res: { ok: boolean; body: Record<string, unknown> }): void {
     this.#message.textContent = res.ok
       ? `Enrolled${res.body.inGallery ? ': you will be recognised while checked in' : ' (temporary: check in to be recognised)'}`
       : `Not enrolled: ${String(res.body.error)}`;
+  }
+
+  #auth(): Record<string, string> {
+    const token = this.source.sessionToken;
+    return token ? { authorization: `Bearer ${token}` } : {};
   }
 
   async #setOverlays(enabled: boolean): Promise<void> {
@@ -143,10 +196,9 @@ export class FacePanel {
   }
 
   async #post(path: string, body: unknown): Promise<{ ok: boolean; body: Record<string, unknown> }> {
-    const token = this.source.sessionToken;
     const res = await fetch(path, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: { 'content-type': 'application/json', ...this.#auth() },
       body: JSON.stringify(body),
     });
     return { ok: res.ok, body: (await res.json().catch(() => ({}))) as Record<string, unknown> };
