@@ -86,6 +86,8 @@ describe('fuzzing every request body with credentials that pass', { timeout: 300
   let operatorToken: string;
   let viewer: WeriftTestClient;
   let viewerId: string;
+  /** An outstanding enrolment request of the user (for the operator's approve route). */
+  let requestId: string;
   let offer: string;
   let realTx: string;
   let operations: Operation[];
@@ -127,6 +129,9 @@ describe('fuzzing every request body with credentials that pass', { timeout: 300
     const built = await flow.call('POST', '/api/session/checkout/tx', {}, userToken);
     assert.equal(built.status, 200, JSON.stringify(built.json));
     realTx = built.json.transaction as string;
+    const request = await flow.call('POST', '/api/face/enroll/requests', {}, userToken);
+    assert.equal(request.status, 200, JSON.stringify(request.json));
+    requestId = request.json.requestId as string;
     for (const wallet of siwsWallets) {
       for (let i = 0; i < 2; i += 1) {
         const c = await flow.call('POST', '/api/session/challenge', { wallet: wallet.publicKey.toBase58() });
@@ -211,9 +216,12 @@ describe('fuzzing every request body with credentials that pass', { timeout: 300
     }
   };
 
-  /** A concrete path: `{camera}` is the fuzz camera, `{viewer}` the legitimate viewer. */
+  /**
+   * A concrete path: `{camera}` is the fuzz camera, `{viewer}` the legitimate viewer, `{id}` the
+   * user's outstanding enrolment request.
+   */
   const concrete = (path: string): string => {
-    const filled = path.replace('{camera}', 'cam').replace('{viewer}', viewerId);
+    const filled = path.replace('{camera}', 'cam').replace('{viewer}', viewerId).replace('{id}', requestId);
     assert.doesNotMatch(filled, /\{/, `no value for a path parameter of ${path}: add one to the fuzz suite`);
     return filled;
   };

@@ -70,8 +70,7 @@ export function faceRouter(deps: FaceRouterDeps): Router {
       await next();
     } catch (error) {
       if (!(error instanceof VisionBusyError)) throw error;
-      ctx.set('Retry-After', String(error.retryAfterS));
-      throw new HttpError(503, error.message);
+      throw new HttpError(503, error.message, undefined, { 'Retry-After': String(error.retryAfterS) });
     }
   });
   const facesOf = (): FaceService => {
@@ -91,7 +90,7 @@ export function faceRouter(deps: FaceRouterDeps): Router {
     if (bytes === undefined) return work(undefined);
     return deps.uploads.run(async () => work(await deps.decoder.decode(bytes, 'image')));
   };
-  const livenessOn = deps.enrolment !== 'operator';
+  const livenessOn = (): boolean => deps.enrolment !== 'operator';
   const requestsOf = (): EnrolmentRequests => {
     if (!deps.requests) throw new HttpError(403, 'operator-approved enrolment is off (faces.enrolment)', 'enrolment');
     return deps.requests;
@@ -138,7 +137,7 @@ export function faceRouter(deps: FaceRouterDeps): Router {
       if (isImage) {
         enrolled = await withUpload(ctx, (image) => faces.enroll(cameraId, caller.wallet, actor, image));
       } else if (challengeId !== undefined) {
-        if (!livenessOn) throw new HttpError(403, 'liveness enrolment is off (faces.enrolment)', 'challengeId');
+        if (!livenessOn()) throw new HttpError(403, 'liveness enrolment is off (faces.enrolment)', 'challengeId');
         const face = faces.takeChallenge(challengeId, caller.wallet, cameraId);
         enrolled = faces.enrollEmbedding(cameraId, caller.wallet, `${actor} (liveness challenge)`, face);
       } else if (caller.role === 'operator') {
@@ -181,7 +180,7 @@ export function faceRouter(deps: FaceRouterDeps): Router {
     router.post(`${prefix}/enroll/challenge`, (ctx) => {
       const faces = facesOf();
       const { caller, cameraId } = callerOf(ctx);
-      if (!livenessOn) throw new HttpError(403, 'liveness enrolment is off (faces.enrolment)', 'enrolment');
+      if (!livenessOn()) throw new HttpError(403, 'liveness enrolment is off (faces.enrolment)', 'enrolment');
       parseJsonBody(ctx, emptyBody);
       ctx.body = faces.createChallenge(cameraId, caller.wallet);
     });
