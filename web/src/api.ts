@@ -72,3 +72,18 @@ export class ApiClient {
     return body;
   }
 }
+
+/** The viewer token the page was opened with (`?token=`), or null. */
+export function pageViewerToken(pageUrl: string = window.location.href): string | null {
+  return new URL(pageUrl).searchParams.get('token');
+}
+
+/**
+ * `path` with the page's viewer token as `?token=`, for viewer-level requests that carry a
+ * session token (or nothing) in `Authorization` (the server accepts both at once).
+ */
+export function withViewerToken(path: string, pageUrl: string = window.location.href): string {
+  const token = pageViewerToken(pageUrl);
+  if (!token) return path;
+  return `${path}${path.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
+}

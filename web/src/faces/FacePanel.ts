@@ -1,4 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
+import { pageViewerToken, withViewerToken } from '../api.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../../server/events/EventCatalogue';
 
 /** Face events kept in the list, newest first. */
@@ -8,6 +9,8 @@ const EVENT_LIST_LENGTH = 20;
 export interface FaceSessionSource {
   readonly sessionToken: string | null;
   readonly session: { wallet: string; role: 'user' | 'operator'; cameraId: string; checkedIn: boolean } | null;
+  /** Photos, recordings and enrolment need a check-in at the camera. */
+  readonly requireCheckin?: boolean;
   onChange(listener: () => void): () => void;
 }
 
@@ -91,6 +94,9 @@ export class FacePanel {
     this.#socket?.close();
     this.#socketToken = token;
     const auth: Record<string, string> = token ? { token } : {};
+    // Public face events are for viewers: the page's viewer link (?token=) rides along.
+    const viewerToken = pageViewerToken();
+    if (viewerToken) auth.viewerToken = viewerToken;
     const camera = this.cameraId();
     if (!token && camera) auth.cameraId = camera;
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(window.location.origin, { auth });
@@ -118,7 +124,7 @@ export class FacePanel {
 
   async #refreshStatus(): Promise<void> {
     try {
-      const res = await fetch('/api/face/status');
+      const res = await fetch(withViewerToken('/api/face/status'));
       const status = (await res.json()) as {
         enabled: boolean;
         reason?: string;

@@ -86,8 +86,15 @@ export class MediaPanel {
 
   #render(): void {
     const token = this.source.sessionToken;
-    this.#photo.disabled = !token;
-    this.#record.disabled = !token;
+    const session = this.source.session;
+    // The server refuses photos and recordings before a check-in (auth.requireCheckin): say so here.
+    const needsCheckin =
+      this.source.requireCheckin === true && session !== null && !session.checkedIn && session.role !== 'operator';
+    this.#photo.disabled = !token || needsCheckin;
+    this.#record.disabled = !token || needsCheckin;
+    const hint = needsCheckin ? 'Check in at this camera first' : '';
+    this.#photo.title = hint;
+    this.#record.title = hint;
     this.#live.hidden = this.source.session?.role !== 'operator';
     if (token !== this.#token) {
       this.#token = token;

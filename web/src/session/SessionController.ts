@@ -142,6 +142,11 @@ export class SessionController implements SessionHandle {
     return this.#tokens.token;
   }
 
+  /** Photos, recordings and enrolment need a check-in at the camera (the server's `auth.requireCheckin`). */
+  get requireCheckin(): boolean {
+    return this.config?.requireCheckin ?? false;
+  }
+
   onChange(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);

@@ -22,6 +22,8 @@ export interface SessionConfig {
   chainId: string;
   cameraAddress: string | null;
   operatorWallet: string | null;
+  /** Photos, recordings and enrolment from the camera need a check-in at the camera. */
+  requireCheckin?: boolean;
   /** Camera ids one may sign in at (the first is the server's default). */
   cameras?: string[];
 }
