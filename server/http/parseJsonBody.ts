@@ -1,3 +1,5 @@
+// The body parser's typing of ctx.request.body (createHttpApp mounts it before every router).
+import type {} from '@koa/bodyparser';
 import type { Context } from 'koa';
 import type { z } from 'zod';
 import { firstZodIssue } from '../zodIssue.js';
