@@ -1,5 +1,5 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { InvalidStateError } from '../core/errors.js';
 import { RtpContinuity } from './RtpContinuity.js';
@@ -53,7 +53,11 @@ export class RtpIngest {
   readonly #logger: Logger;
   readonly #listeners = new Set<RtpListener>();
   readonly #restartListeners = new Set<() => void>();
-  readonly #continuity = new RtpContinuity(randomInt(1, 0xffffffff));
+  // A random non-zero SSRC (RFC 3550 §8.1). Drawn from raw bytes, not randomInt: randomInt's
+  // rejection loop uses floating-point modulo (fmod, x87 on x86-64), which never ends in a process
+  // whose x87 register stack a native addon left full (litesvm in the tests: see
+  // test/helpers/svm/SvmRpcServer.ts).
+  readonly #continuity = new RtpContinuity(randomBytes(4).readUInt32BE(0) || 1);
   #socket: Socket | undefined;
   #port = 0;
   #closed = false;

@@ -26,6 +26,13 @@ import { convertError, type TransactionErrorJson } from './svmErrors.js';
  * one) then gets NaN sizes and aborts the process with `std::bad_alloc` a few transactions
  * later (LiteSVM/litesvm#171, PR #352). Turning that pass off (a GC heuristic only) avoids the
  * abort; 3000 Memo transactions in a row ran clean with it.
+ *
+ * The full x87 stack has a second effect on the whole thread: JavaScript's `%` on numbers that
+ * are not small integers calls glibc's fmod, which uses the x87 unit on x86-64 and then answers
+ * NaN (`4294967295 % 7` is NaN after one Memo transaction here). `crypto.randomInt` computes its
+ * rejection bound that way and then loops forever, so code that tests run in-process beside this
+ * front must not use randomInt (media/rtp/RtpIngest.ts draws from randomBytes). Running litesvm
+ * on its own thread would isolate its FPU state; that is left for later.
  */
 setFlagsFromString('--no-allocation-site-pretenuring');
 
