@@ -10,6 +10,7 @@ import type { FaceRecognizedEvent } from '../../../server/events/EventCatalogue.
 import { overlayThickness } from '../../../server/vision/FacePipeline.js';
 import type { RgbImage } from '../../../server/vision/visionTypes.js';
 import { freeUdpPort } from '../../helpers/freePort.js';
+import { dumpDatabase } from '../../helpers/sqliteDump.js';
 import { SvmRpcServer } from '../../helpers/svm/SvmRpcServer.js';
 import { startTestServer } from '../../helpers/testServer.js';
 import { boxEdgePixels, isOverlayGreen, PhotoCamera } from '../../helpers/photoCamera.js';
@@ -248,18 +249,21 @@ describe('face enrolment and recognition on a camera of real photographs', { tim
     assert.equal(onDisk(), 0, 'no window of the embedding or its ciphertext in the data directory');
   });
 
-  it('an enrolment made before check-in is temporary and joins the gallery at check-in', async () => {
+  it('before check-in no enrolment is possible and nothing is stored; after it, the approved enrolment is in the gallery at once', async () => {
     const { token } = await flow.signIn(user);
-    const early = await approvedEnrolment(flow, token, operatorToken);
-    assert.deepEqual([early.json.temporary, early.json.inGallery], [true, false]);
-    const before = await flow.call('POST', '/api/face/recognize', {}, token);
-    assert.equal(
-      (before.json.faces as { recognized: boolean }[])[0]?.recognized,
-      false,
-      'not recognised before check-in',
-    );
+    // auth.requireCheckin (on with a chain): neither path starts before the check-in.
+    const dump = dumpDatabase(ctx.server.identity.database);
+    for (const path of ['/api/face/enroll/requests', '/api/face/enroll/challenge', '/api/face/enroll']) {
+      const early = await flow.call('POST', path, {}, token);
+      assert.equal(early.status, 403, `${path}: ${JSON.stringify(early.json)}`);
+      assert.match(String(early.json.error), /check in at this camera first/);
+    }
+    assert.equal(dumpDatabase(ctx.server.identity.database), dump, 'a refused enrolment stored something');
+    assert.equal(ctx.server.identity.vault.hasData(user.publicKey.toBase58()), false);
     const checkin = await flow.signAndSubmit('checkin', token, {}, user);
     assert.equal(checkin.status, 200, JSON.stringify(checkin.json));
+    const enrolled = await approvedEnrolment(flow, token, operatorToken);
+    assert.deepEqual([enrolled.json.temporary, enrolled.json.inGallery], [false, true]);
     await waitFor(() => ctx.server.faces!.galleryWallets('cam').includes(user.publicKey.toBase58()), 'gallery load');
     const after = await flow.call('POST', '/api/face/recognize', {}, token);
     const face = (after.json.faces as { wallet: string | null; recognized: boolean }[])[0];
