@@ -102,13 +102,7 @@ function facePaths(prefix: string): Record<string, unknown> {
           200: ok('Enrolled', {
             type: 'object',
             properties: {
-              wallet: { type: 'string' },
-              cameraId: { type: 'string' },
-              box,
-              score: { type: 'number' },
-              embeddings: { type: 'integer', description: 'Stored enrolments of this wallet' },
-              inGallery: { type: 'boolean', description: 'Recognised from now on (checked in)' },
-              temporary: { type: 'boolean', description: 'Not checked in: purged after biometrics.tempTtlS' },
+              ...enrolled.properties,
               nft: {
                 type: 'object',
                 description: 'txId, transaction (base64, for the wallet to sign last), mint, package',

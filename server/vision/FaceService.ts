@@ -59,6 +59,16 @@ export interface FaceServiceOptions {
   logger: Logger;
 }
 
+/** An enrolment's outcome: the face's box (output px) and score, the wallet's stored enrolments, whether it is recognised now or temporary, and its embedding (`Float32Array` of the embedder's length, L2-normalised). */
+export interface Enrolment {
+  box: [number, number, number, number];
+  score: number;
+  embeddings: number;
+  inGallery: boolean;
+  temporary: boolean;
+  embedding: Float32Array;
+}
+
 /**
  * Face recognition for every camera: one `FacePipeline` per camera fed by camerad's analysis
  * frames (one in flight: camerad sends the next when the pipeline is done), a gallery per
@@ -192,19 +202,7 @@ export class FaceService {
    * gallery when the wallet is checked in.
    * @throws BadRequestError (field `image`) for no face or several faces, or too many enrolments.
    */
-  async enroll(
-    cameraId: string,
-    wallet: string,
-    actor: string,
-    image?: RgbImage,
-  ): Promise<{
-    box: [number, number, number, number];
-    score: number;
-    embeddings: number;
-    inGallery: boolean;
-    temporary: boolean;
-    embedding: Float32Array;
-  }> {
+  async enroll(cameraId: string, wallet: string, actor: string, image?: RgbImage): Promise<Enrolment> {
     const picture = image ?? (await this.#currentFrame(cameraId));
     const faces = await this.#opts.model.analyze(picture);
     if (faces.length !== 1) {
@@ -229,14 +227,7 @@ export class FaceService {
     wallet: string,
     actor: string,
     face: { box: Box; score?: number; embedding: Float32Array },
-  ): {
-    box: [number, number, number, number];
-    score: number;
-    embeddings: number;
-    inGallery: boolean;
-    temporary: boolean;
-    embedding: Float32Array;
-  } {
+  ): Enrolment {
     this.#galleryOf(cameraId);
     const stored = this.#opts.vault.list(wallet).filter((b) => b.kind === EMBEDDING_KIND).length;
     if (stored >= MAX_EMBEDDINGS_PER_WALLET) {

@@ -38,3 +38,18 @@ export function rawHttp(
     req.end(opts.body);
   });
 }
+
+/** POSTs JSON with any headers (`Host` included); returns the status and the parsed body. */
+export async function postJson(
+  url: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await rawHttp(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, json: (res.text ? JSON.parse(res.text) : {}) as Record<string, unknown> };
+}

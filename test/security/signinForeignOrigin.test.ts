@@ -3,25 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import { Keypair } from '@solana/web3.js';
 import bs58 from 'bs58';
 import { freeUdpPort } from '../helpers/freePort.js';
-import { rawHttp } from '../helpers/rawHttp.js';
+import { postJson } from '../helpers/rawHttp.js';
 import { dumpDatabase } from '../helpers/sqliteDump.js';
 import { startTestServer } from '../helpers/testServer.js';
 import { signBytes } from '../server/chain/chainFixtures.js';
-
-/** POSTs JSON with any headers (`Host` included); returns the status and the parsed body. */
-async function postJson(
-  url: string,
-  path: string,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await rawHttp(`${url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, json: (res.text ? JSON.parse(res.text) : {}) as Record<string, unknown> };
-}
 
 /**
  * Attack: a page on another origin drives sign-in from the victim's browser (the browser sends

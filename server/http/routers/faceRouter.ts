@@ -7,7 +7,7 @@ import type { FaceNftBuilder } from '../../chain/FaceNftBuilder.js';
 import type { CheckinTransactions } from '../../chain/CheckinTransactions.js';
 import type { EnrolmentRequests } from '../../vision/EnrolmentRequests.js';
 import type { EnrolmentMode } from '../../vision/facesConfig.js';
-import type { FaceCaller, FaceService } from '../../vision/FaceService.js';
+import type { Enrolment, FaceCaller, FaceService } from '../../vision/FaceService.js';
 import type { ImageDecoder } from '../../vision/ImageDecoder.js';
 import type { UploadQueue } from '../../vision/UploadQueue.js';
 import type { RgbImage } from '../../vision/visionTypes.js';
@@ -133,7 +133,7 @@ export function faceRouter(deps: FaceRouterDeps): Router {
       const { nft, challengeId } = isImage ? { nft: false, challengeId: undefined } : parseJsonBody(ctx, enrollBody);
       if (nft && !deps.nft) throw new HttpError(503, 'chain not configured on this server: no face NFT', 'nft');
       const actor = `${caller.role}:${caller.wallet}`;
-      let enrolled: Awaited<ReturnType<FaceService['enroll']>>;
+      let enrolled: Enrolment;
       if (isImage) {
         enrolled = await withUpload(ctx, (image) => faces.enroll(cameraId, caller.wallet, actor, image));
       } else if (challengeId !== undefined) {
