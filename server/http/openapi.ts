@@ -27,8 +27,17 @@ function document(version: string): Record<string, unknown> {
     },
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer' },
-        queryToken: { type: 'apiKey', in: 'query', name: 'token' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A viewer token (server.token, server.viewerTokens) or the admin token (server.adminToken)',
+        },
+        queryToken: {
+          type: 'apiKey',
+          in: 'query',
+          name: 'token',
+          description: 'A viewer token (never the admin token)',
+        },
         ...sessionComponents.securitySchemes,
       },
       responses: {
@@ -190,7 +199,7 @@ function document(version: string): Record<string, unknown> {
         parameters: [{ name: 'camera', in: 'path', required: true, schema: { type: 'string' } }],
         post: {
           summary:
-            'Switch the glass-to-glass latency probe strip on or off (kept across camerad restarts). Operator only: the deployment token or the operator wallet’s session token.',
+            'Switch the glass-to-glass latency probe strip on or off (kept across camerad restarts). Operator only: the admin token or the operator wallet’s session token.',
           security: [{ bearer: [] }, { queryToken: [] }, { sessionToken: [] }],
           requestBody: {
             required: true,

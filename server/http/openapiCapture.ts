@@ -6,11 +6,11 @@
 
 import { error, json, ok } from './openapiParts.js';
 
-/** Security: a wallet's session, or the operator's deployment token (header or `?token=`). */
-const sessionOrOperator = [{ sessionToken: [] }, { bearer: [] }, { queryToken: [] }];
+/** Security: a wallet's session, or the operator's admin token (`Authorization: Bearer`). */
+const sessionOrOperator = [{ sessionToken: [] }, { bearer: [] }];
 
 const access =
-  ' Access: a wallet’s session (acting at its own camera) or the operator (the operator wallet’s session, or the deployment token, which may name any camera).';
+  ' Access: a wallet’s session (acting at its own camera) or the operator (the operator wallet’s session, or the admin token, which may name any camera; photos and recordings need a check-in at the camera, see x-access).';
 
 /**
  * The per-wallet quotas (server/capture/CaptureQuota.ts). Statuses: a rate is 429 with
@@ -35,8 +35,7 @@ const overQuota =
 const cameraProperty = {
   cameraId: {
     type: 'string',
-    description:
-      'Camera; a session always acts at its own (another is a 403); the deployment token defaults to the first',
+    description: 'Camera; a session always acts at its own (another is a 403); the admin token defaults to the first',
   },
 };
 const cameraBody = {

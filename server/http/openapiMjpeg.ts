@@ -5,7 +5,7 @@
 
 import { error, ok } from './openapiParts.js';
 
-/** Security: the deployment token (header or query), or nothing when none is configured. */
+/** Security: a viewer token (header or query), or nothing for a local client when none is configured. */
 const viewer = [{ bearer: [] }, { queryToken: [] }, {}];
 
 const cameraParameter = {

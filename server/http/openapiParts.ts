@@ -4,8 +4,8 @@
 export const error = { $ref: '#/components/responses/Error' };
 /** Security: a wallet's session token. */
 export const session = [{ sessionToken: [] }];
-/** Security: the operator, by the deployment token (header or query) or the operator's session token. */
-export const operator = [{ bearer: [] }, { queryToken: [] }, { sessionToken: [] }];
+/** Security: the operator, by the admin token (`Authorization: Bearer` only) or the operator's session token. */
+export const operator = [{ bearer: [] }, { sessionToken: [] }];
 
 /** A JSON content block with `schema`. */
 export const json = (schema: Record<string, unknown>) => ({ content: { 'application/json': { schema } } });

@@ -8,8 +8,8 @@ import { parseJsonBody } from '../parseJsonBody.js';
 const probeBody = z.strictObject({ enabled: z.boolean() });
 
 /**
- * Per-camera controls. Changes need the operator (deployment token or the operator wallet's
- * session); the viewer listing needs the deployment token when one is configured.
+ * Per-camera controls. Changes need the operator (the admin token or the operator wallet's
+ * session); the viewer listing is viewer level (server/access/accessTable.ts).
  * - `POST /api/cameras/:camera/probe` `{"enabled": bool}` → `{"enabled": bool}`: the latency
  *   probe strip (docs/latency-probe.md), kept across camerad restarts.
  * - `GET /api/cameras/:camera/viewers` → the camera's WebRTC viewers with their counters.

@@ -24,7 +24,7 @@ export interface CaptureRouterDeps {
   photos: PhotoCapture;
   recordings: RecordingManager;
   signer: MediaUrlSigner;
-  /** Configured cameras; the first is the default for the deployment token. */
+  /** Configured cameras; the first is the default for the admin token. */
   cameraIds: readonly string[];
 }
 

@@ -24,7 +24,7 @@ export interface StreamRouterDeps {
 /**
  * The public broadcast (`/api/stream/*`): publishing a camera to Livepeer over RTMP, which
  * reconnects by itself when the ingest drops. Starting and stopping are operator actions; the
- * status needs the deployment token when one is configured. No response carries the stream key.
+ * status is viewer level (server/access/accessTable.ts). No response carries the stream key.
  * - `POST /api/stream/livepeer/start` `{camera?}` → the camera's stream status (state
  *   `connecting`); 409 when it already runs, 422 naming `livepeer.streamKey` when no key is set.
  * - `POST /api/stream/livepeer/stop` `{camera?}` → the final status; 409 when it does not run.
