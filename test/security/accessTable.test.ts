@@ -103,6 +103,27 @@ describe('viewer and admin tokens against the real server', { timeout: 120_000 }
     assert.equal((await fetch(`${ctx.url}/api/status?token=${VIEWER}`)).status, 200);
   });
 
+  it('without a credential every entry point that is not open answers 401 (enumerated from the table), and nothing is stored', async () => {
+    const guarded = ACCESS_TABLE.filter((r) => r.transport === 'http' && !r.anyOf.includes('open'));
+    assert.ok(guarded.length >= 40, `only ${guarded.length} guarded rows`);
+    const before = dumpDatabase(ctx.server.identity.database);
+    for (const row of guarded) {
+      const res = await fetch(`${ctx.url}${concrete(row.path)}`, {
+        method: row.method,
+        headers: { 'content-type': 'application/json' },
+        body: row.method === 'GET' || row.method === 'DELETE' ? undefined : '{}',
+      });
+      const body = (await res.json()) as { error?: string };
+      assert.equal(
+        res.status,
+        401,
+        `${row.method} ${row.path} without a credential: ${res.status} ${JSON.stringify(body)}`,
+      );
+      assert.match(body.error ?? '', /this needs/);
+    }
+    assert.equal(dumpDatabase(ctx.server.identity.database), before, 'a refused request changed the database');
+  });
+
   it('the admin token opens operator routes, and each admin action is audited with its actor', async () => {
     const res = await call('POST', '/api/cameras/cam/probe', ADMIN).then(async (r) => {
       await r.text();

@@ -62,7 +62,14 @@ describe('check-in before power', { timeout: 180_000 }, () => {
     const db = ctx.server.identity.database;
     const dbBefore = dumpDatabase(db);
     const filesBefore = filesUnder(join(dataDir, 'media'));
-    for (const path of ['/api/capture', '/api/record/start', '/api/record', '/api/face/enroll']) {
+    for (const path of [
+      '/api/capture',
+      '/api/record/start',
+      '/api/record',
+      '/api/face/enroll',
+      '/api/face/enroll/challenge',
+      '/api/face/enroll/requests',
+    ]) {
       const res = await flow.call('POST', path, {}, token);
       assert.equal(res.status, 403, `${path}: ${res.status} ${JSON.stringify(res.json)}`);
       assert.match(String(res.json.error), /check in at this camera first/);
