@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { BadRequestError, InvalidStateError, NotFoundError, UnsupportedError } from '../../media/core/errors.js';
+import { VisionBusyError } from '../vision/VisionBusyError.js';
 import { HttpError } from './HttpError.js';
 
 /** Maps a thrown error to its HTTP status: domain errors to 4xx/503, anything else to 500. */
@@ -10,6 +11,7 @@ export function statusOf(error: unknown): number {
   if (error instanceof NotFoundError) return 404;
   if (error instanceof UnsupportedError) return 422;
   if (error instanceof InvalidStateError) return 503;
+  if (error instanceof VisionBusyError) return 503;
   const status = (error as { status?: unknown }).status; // koa / body parser errors (413, 415, …)
   if (typeof status === 'number' && status >= 400 && status < 500) return status;
   return 500;
@@ -30,7 +32,9 @@ export function errorMiddleware(logger: Logger): Middleware {
       const field = (error as { field?: string }).field;
       ctx.status = status;
       if (error instanceof HttpError && error.headers) ctx.set(error.headers);
-      const deliberate = error instanceof HttpError || error instanceof InvalidStateError;
+      if (error instanceof VisionBusyError) ctx.set('Retry-After', String(error.retryAfterS));
+      const deliberate =
+        error instanceof HttpError || error instanceof InvalidStateError || error instanceof VisionBusyError;
       if (status >= 500 && !deliberate) {
         logger.error({ err: error, method: ctx.method, path: ctx.path }, 'request failed');
         ctx.body = { error: 'internal error' };

@@ -11,7 +11,7 @@ import type { Enrolment, FaceCaller, FaceService } from '../../vision/FaceServic
 import type { ImageDecoder } from '../../vision/ImageDecoder.js';
 import type { UploadQueue } from '../../vision/UploadQueue.js';
 import type { RgbImage } from '../../vision/visionTypes.js';
-import { VisionBusyError } from '../../vision/VisionBusyError.js';
+import { callerOf as accessCallerOf } from '../../access/AccessControl.js';
 import { HttpError } from '../HttpError.js';
 import { parseJsonBody } from '../parseJsonBody.js';
 import { readImageBody } from '../readImageBody.js';
@@ -63,16 +63,6 @@ export interface FaceRouterDeps {
  */
 export function faceRouter(deps: FaceRouterDeps): Router {
   const router = new Router();
-  // Busy (upload queue full, inference thread saturated, too many challenges or requests):
-  // 503 with Retry-After rather than a 500.
-  router.use(async (ctx, next) => {
-    try {
-      await next();
-    } catch (error) {
-      if (!(error instanceof VisionBusyError)) throw error;
-      throw new HttpError(503, error.message, undefined, { 'Retry-After': String(error.retryAfterS) });
-    }
-  });
   const facesOf = (): FaceService => {
     if (!deps.faces)
       throw new HttpError(503, `face recognition is off: ${deps.disabledReason ?? 'disabled'}`, 'vision');
@@ -208,24 +198,16 @@ export function faceRouter(deps: FaceRouterDeps): Router {
       const requests = requestsOf();
       const request = requests.get(uuidParam(ctx.params.id, 'id'));
       parseJsonBody(ctx, emptyBody);
-      const operatorActor = ctx.state.session
-        ? `operator:${sessionOf(ctx).claims.wallet}`
-        : 'operator:deployment-token';
+      const operatorActor = accessCallerOf(ctx).admin ? 'admin:token' : `operator:${sessionOf(ctx).claims.wallet}`;
       const enrolled = await faces.enroll(
         request.cameraId,
         request.wallet,
         `${operatorActor} (approved the request of ${request.wallet})`,
       );
       requests.delete(request.requestId);
-      ctx.body = {
-        wallet: request.wallet,
-        cameraId: request.cameraId,
-        box: enrolled.box,
-        score: enrolled.score,
-        embeddings: enrolled.embeddings,
-        inGallery: enrolled.inGallery,
-        temporary: enrolled.temporary,
-      };
+      // The embedding never leaves the box.
+      const { embedding, ...shown } = enrolled;
+      ctx.body = { wallet: request.wallet, cameraId: request.cameraId, ...shown };
     });
 
     router.delete(`${prefix}/enroll/requests/:id`, (ctx) => {
