@@ -139,16 +139,7 @@ export class SessionLifecycle {
       result: 'ok',
       detail: { cameraId: event.cameraId, signature: event.signature, keepEnrolment: keep },
     });
-    if (!keep) {
-      const purged = this.#purger.purge(event.wallet, {
-        actor: 'system:checkout',
-        reason: `checkout ${event.signature}`,
-      });
-      this.#logger.info(
-        { cameraId: event.cameraId, wallet: event.wallet, ...purged },
-        'biometric data purged at check-out',
-      );
-    }
+    this.#purgeUnlessKept(keep, event.cameraId, event.wallet, 'system:checkout', `checkout ${event.signature}`);
     setImmediate(() => {
       this.#hub?.emitIdentity('session:checkout', chainEvent);
       this.#hub?.disconnectWallet(event.cameraId, event.wallet);
@@ -176,22 +167,31 @@ export class SessionLifecycle {
           result: 'ok',
           detail: { cameraId: session.cameraId, sessionId: session.id, reason: session.endReason, keepEnrolment: keep },
         });
-        if (!keep) {
-          const result = this.#purger.purge(session.wallet, {
-            actor: TIMEOUT_ACTOR,
-            reason: `session ${session.endReason} timeout ${session.id}`,
-          });
-          purged = true;
-          this.#logger.info(
-            { cameraId: session.cameraId, wallet: session.wallet, reason: session.endReason, ...result },
-            'biometric data purged at session timeout',
-          );
-        }
+        purged = this.#purgeUnlessKept(
+          keep,
+          session.cameraId,
+          session.wallet,
+          TIMEOUT_ACTOR,
+          `session ${session.endReason} timeout ${session.id}`,
+        );
       } catch (error) {
         this.#logger.error({ err: error, wallet: session.wallet }, 'purge at session timeout failed');
       }
     }
     setImmediate(() => this.announceEnded(ended, purged));
+  }
+
+  /**
+   * Purges the wallet's biometric data as a session ends, unless its check-in consent said keep,
+   * and logs it. @returns whether it purged.
+   * @param actor the audit actor of the purge (`system:checkout`, `system:timeout`).
+   * @throws what the purge throws (the caller decides whether a failure stops it).
+   */
+  #purgeUnlessKept(keep: boolean, cameraId: string, wallet: string, actor: string, reason: string): boolean {
+    if (keep) return false;
+    const result = this.#purger.purge(wallet, { actor, reason });
+    this.#logger.info({ cameraId, wallet, actor, reason, ...result }, 'biometric data purged as the session ended');
+    return true;
   }
 
   /**
