@@ -193,6 +193,7 @@ export class Server {
       capture: outputs.capture.routes,
       stream: { rtmp: outputs.rtmp, cameraIds: [...cameras.keys()] },
       mjpeg: outputs.mjpeg,
+      player: config.player,
     });
     let http: HttpServer;
     try {

@@ -7,6 +7,7 @@ import type { CaptureRouterDeps } from './routers/captureRouter.js';
 import type { FaceRouterDeps } from './routers/faceRouter.js';
 import type { StreamRouterDeps } from './routers/streamRouter.js';
 import type { SessionRouterDeps } from './routers/sessionRouter.js';
+import type { PlayerConfig } from '../player/playerConfig.js';
 
 /** Everything the HTTP app needs, passed explicitly to `createHttpApp`. */
 export interface HttpDeps {
@@ -30,4 +31,6 @@ export interface HttpDeps {
   stream: StreamRouterDeps;
   /** MJPEG streams. */
   mjpeg: Mjpeg;
+  /** The viewer page's player settings, served in `GET /api/status` as `player`. */
+  player: PlayerConfig;
 }
