@@ -5,8 +5,12 @@ import { type Browser, chromium, type Page } from 'playwright-core';
  * networking, component updates or sync; every host name except 127.0.0.1 resolves to nothing;
  * no mDNS host candidates (which would send multicast). Flags from ../shared/design/MEDIA-NOTES.md.
  * playwright gives every launch a fresh temporary profile (the `--user-data-dir` of the notes).
+ * @param extraArgs more switches, after these (a repeated switch's last value wins, e.g. another
+ *   `--host-resolver-rules`).
  */
-export async function launchChromium(): Promise<{ browser: Browser; close: () => Promise<void> }> {
+export async function launchChromium(
+  extraArgs: string[] = [],
+): Promise<{ browser: Browser; close: () => Promise<void> }> {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [
@@ -25,6 +29,7 @@ export async function launchChromium(): Promise<{ browser: Browser; close: () =>
       '--autoplay-policy=no-user-gesture-required',
       '--disable-features=WebRtcHideLocalIpsWithMdns,OptimizationHints,MediaRouter,Translate',
       '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+      ...extraArgs,
     ],
   });
   return {
