@@ -147,7 +147,7 @@ export async function grabPlayer(page: Page, cameraId?: string): Promise<FrameGr
 export function collectPageErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+    if (m.type() === 'error') errors.push(`console: ${m.text()} (${m.location().url})`);
   });
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   return errors;
