@@ -22,6 +22,8 @@ interface LatencyHook {
   player: { state: string; reconnects: number; lastError: string | null; stop(): void } | null;
   pc: RTCPeerConnection | null;
   t0: number | null;
+  /** The path playing (`webrtc` for bare WHEP; `websocket`, `mse`… with `?force=`). */
+  path: string | null;
   error: string | null;
 }
 
@@ -83,6 +85,8 @@ interface PageReading {
   firstFrameAt: number | null;
   t0: number | null;
   playerState: string;
+  /** The path playing (latency.html `path`). */
+  path: string | null;
   reconnects: number;
   lastError: string | null;
   pageError: string | null;
@@ -105,6 +109,8 @@ export interface SteadyResult {
   samples: number;
   /** Frames presented by the video in the window. */
   frames: number;
+  /** The path measured (`webrtc`, `websocket`, `mse`). */
+  path: string | null;
   /** Frames tried whose probe strip did not decode, in the window. */
   decodeFailures: number;
   width: number | null;
@@ -196,6 +202,9 @@ async function read(page: Page, since: number): Promise<PageReading> {
       const probe = h?.probe ?? null;
       const player = h?.player ?? null;
       const video = document.getElementById('video') as HTMLVideoElement | null;
+      // The WebCodecs path draws on the canvas instead.
+      const canvas = document.getElementById('canvas') as HTMLCanvasElement | null;
+      const onCanvas = canvas !== null && !canvas.hidden;
       let inbound: InboundCounters | null = null;
       const pc = h?.pc ?? null;
       if (pc) {
@@ -211,14 +220,15 @@ async function read(page: Page, since: number): Promise<PageReading> {
       return {
         now: performance.now(),
         visibility: document.visibilityState,
-        videoWidth: video?.videoWidth ?? 0,
-        videoHeight: video?.videoHeight ?? 0,
+        videoWidth: onCanvas ? canvas.width : (video?.videoWidth ?? 0),
+        videoHeight: onCanvas ? canvas.height : (video?.videoHeight ?? 0),
         count: probe?.count ?? 0,
         decodeFailures: probe?.decodeFailures ?? 0,
         framesPresented: probe?.framesPresented ?? 0,
         firstFrameAt: probe?.firstFrameAt ?? null,
         t0: h?.t0 ?? null,
         playerState: player?.state ?? 'none',
+        path: h?.path ?? null,
         reconnects: player?.reconnects ?? 0,
         lastError: player?.lastError ?? null,
         pageError: h?.error ?? null,
@@ -305,10 +315,12 @@ export async function measureSteady(browser: Browser, url: string, o: SteadyOpti
       minMs: round(after.latencies.length ? Math.min(...after.latencies) : null),
       samples: after.latencies.length,
       frames: after.framesPresented - before.framesPresented,
+      path: after.path,
       decodeFailures: after.decodeFailures - before.decodeFailures,
       width: a?.frameWidth ?? (after.videoWidth || null),
       height: a?.frameHeight ?? (after.videoHeight || null),
-      fps: round(decoded / seconds, 2),
+      // WebRTC: frames decoded (inbound-rtp); other paths: frames presented.
+      fps: round((a ? decoded : after.framesPresented - before.framesPresented) / seconds, 2),
       jitterBufferMs: per(d('jitterBufferDelay'), d('jitterBufferEmittedCount') ?? 0),
       decodeMs: per(d('totalDecodeTime'), decoded),
       processingMs: per(d('totalProcessingDelay'), decoded),

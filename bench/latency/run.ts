@@ -4,7 +4,9 @@
  *
  * Phases (`--phases`, default all, in this order):
  * - `test`: the server (`node --import tsx server/main.ts`) with one camera `test://ball`,
- *   1280×720, 30 fps, x264 2500 kbit/s, IDR every 60 frames, latency probe on;
+ *   1280×720, 30 fps, x264 2500 kbit/s, IDR every 60 frames, latency probe on; measured over
+ *   WebRTC, then (same server, same run) over the WebSocket video path with WebCodecs
+ *   (latency.html `?force=websocket`, keys `ws_*`; `--no-ws` skips it);
  * - `footage`: the same camera on the bundled sample footage (data/samples/Megamind.avi);
  * - `baseline`: bench/baseline/probe_sender.py → bench/baseline/bareRelay.ts, same settings.
  * Each phase plays web/latency.html in visible headless Chromium (1280×720 viewport): probe
@@ -40,6 +42,10 @@ const CAMERA = LATENCY_CAMERA;
 const GOAL_P95_MS = 80;
 /** Goals from the issue: first frame of a viewer joining mid-GOP under this, ms. */
 const GOAL_FIRST_FRAME_MS = 800;
+/** Goal of the WebSocket path (issue 13): its p95 at most this above WebRTC's, ms. */
+const GOAL_WS_P95_OVER_WEBRTC_MS = 30;
+/** Goal of the WebSocket path (issue 13): first frame of a joining viewer at most this, ms. */
+const GOAL_WS_FIRST_FRAME_MS = 1000;
 /**
  * A joining viewer is live from the first frame with a latency under this, ms: well above the
  * steady p95, well below frames replayed from a GOP cache (up to a GOP, 2 s, old).
@@ -60,18 +66,29 @@ interface PhaseResult {
   firstFrameFromNavigationMs: number | null;
   /** What the server reported for the camera (server phases), e.g. the encoder. */
   encoder: string | null;
+  /** The same camera over the WebSocket path (WebCodecs), test phase only; null when not run or failed. */
+  ws?: PhaseResult | null;
+  /** Why the WebSocket measurement failed. */
+  wsError?: string;
 }
 
 function usage(message: string): never {
   process.stderr.write(
     `${BENCH}: ${message}\n` +
       'usage: npm run bench:latency -- [--duration-s 20] [--warmup-s 3] [--joins 5] ' +
-      '[--phases test,footage,baseline] [--verbose]\n',
+      '[--phases test,footage,baseline] [--no-ws] [--verbose]\n',
   );
   process.exit(2);
 }
 
-function parseOptions(): { durationS: number; warmupS: number; joins: number; phases: Phase[]; verbose: boolean } {
+function parseOptions(): {
+  durationS: number;
+  warmupS: number;
+  joins: number;
+  phases: Phase[];
+  ws: boolean;
+  verbose: boolean;
+} {
   let values;
   try {
     ({ values } = parseArgs({
@@ -81,6 +98,7 @@ function parseOptions(): { durationS: number; warmupS: number; joins: number; ph
         joins: { type: 'string', default: '5' },
         phases: { type: 'string', default: PHASES.join(',') },
         verbose: { type: 'boolean', default: false },
+        'no-ws': { type: 'boolean', default: false },
       },
     }));
   } catch (error) {
@@ -94,7 +112,7 @@ function parseOptions(): { durationS: number; warmupS: number; joins: number; ph
   if (!Number.isInteger(joins) || joins < 0) usage('--joins must be an integer ≥ 0');
   const phases = values.phases.split(',').map((p) => p.trim()) as Phase[];
   for (const p of phases) if (!PHASES.includes(p)) usage(`unknown phase "${p}" (known: ${PHASES.join(', ')})`);
-  return { durationS, warmupS, joins, phases, verbose: values.verbose };
+  return { durationS, warmupS, joins, phases, ws: !values['no-ws'], verbose: values.verbose };
 }
 
 /** `?capacity=` for latency.html: room for every frame of warm-up + window, with margin. */
@@ -187,7 +205,30 @@ async function runPhase(
       ...joinOptions,
       keyframeRequests: async () => (await server.camera())?.keyframe_requests ?? null,
     });
-    return finish(steady, joins, status?.encoder ?? null);
+    const result = finish(steady, joins, status?.encoder ?? null);
+    if (phase === 'test' && o.ws) {
+      // The WebSocket video path of the same server, camera and run (WebCodecs on the canvas).
+      const wsUrl = `${server.url}/latency.html?force=websocket&camera=${CAMERA.id}&${query}`;
+      try {
+        progress(BENCH, `${phase}/ws: measuring ${o.durationS} s at ${wsUrl}`);
+        const wsSteady = await measureSteady(browser, wsUrl, {
+          ...steadyOptions,
+          cpuPids: async () => ({ server: server.process.pid, camerad: (await server.camera())?.pid ?? null }),
+        });
+        if (wsSteady.path !== 'websocket') throw new Error(`the page played ${wsSteady.path}, not websocket`);
+        logSteady(phase, wsSteady);
+        const wsJoins = await measureJoins(browser, wsUrl, {
+          ...joinOptions,
+          keyframeRequests: async () => (await server.camera())?.keyframe_requests ?? null,
+        });
+        result.ws = finish(wsSteady, wsJoins, status?.encoder ?? null);
+      } catch (error) {
+        result.ws = null;
+        result.wsError = (error as Error).message;
+        progress(BENCH, `${phase}/ws: FAILED: ${result.wsError}`);
+      }
+    }
+    return result;
   } finally {
     await server.stop();
   }
@@ -230,8 +271,10 @@ function flat(prefix: string, r: PhaseResult | undefined): Record<string, unknow
 }
 
 function summary(results: Partial<Record<Phase, PhaseResult>>): void {
-  const rows = PHASES.filter((p) => results[p]).map((p) => {
-    const r = results[p]!;
+  const rows = [
+    ...PHASES.filter((p) => results[p]).map((p) => [p, results[p]!] as const),
+    ...(results.test?.ws ? [['test/ws', results.test.ws] as const] : []),
+  ].map(([p, r]) => {
     const s = r.steady;
     const cpu = Object.entries(s.cpu)
       .map(([k, v]) => `${k} ${v ?? '?'}%`)
@@ -288,7 +331,7 @@ async function main(): Promise<void> {
   onInterrupt(close);
   const chromium = browser.version();
   const results: Partial<Record<Phase, PhaseResult>> = {};
-  const errors: Partial<Record<Phase, string>> = {};
+  const errors: Partial<Record<Phase | 'ws', string>> = {};
   try {
     for (const phase of o.phases) {
       try {
@@ -307,6 +350,9 @@ async function main(): Promise<void> {
   const base = results.baseline;
   const p95 = test?.steady.p95Ms ?? null;
   const baseP95 = base?.steady.p95Ms ?? null;
+  const ws = test?.ws ?? null;
+  const wsP95 = ws?.steady.p95Ms ?? null;
+  if (test?.wsError) errors.ws = test.wsError;
   const result = {
     ...flat('', test),
     baseline_p95_ms: baseP95,
@@ -315,10 +361,16 @@ async function main(): Promise<void> {
     ...flat('footage_', results.footage),
     ...flat('baseline_', base),
     ratio_p95_vs_baseline: p95 !== null && baseP95 ? round(p95 / baseP95, 3) : null,
+    ws_p50_ms: ws?.steady.p50Ms ?? null,
+    ws_p95_ms: wsP95,
+    ws_first_frame_ms: ws?.firstFrameMs ?? null,
+    ...flat('ws_', ws ?? undefined),
     goals: {
       p95_under_80_ms: p95 === null ? null : p95 < GOAL_P95_MS,
       p95_not_worse_than_baseline: p95 === null || baseP95 === null ? null : p95 <= baseP95,
       first_frame_under_800_ms: test?.firstFrameMs == null ? null : test.firstFrameMs < GOAL_FIRST_FRAME_MS,
+      ws_p95_within_30_ms_of_webrtc: wsP95 === null || p95 === null ? null : wsP95 <= p95 + GOAL_WS_P95_OVER_WEBRTC_MS,
+      ws_first_frame_under_1000_ms: ws?.firstFrameMs == null ? null : ws.firstFrameMs <= GOAL_WS_FIRST_FRAME_MS,
     },
     encoder: test?.encoder ?? null,
     duration_s: o.durationS,
