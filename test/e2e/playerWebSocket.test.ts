@@ -24,6 +24,10 @@ import { TestVideoServer } from '../helpers/TestVideoServer.js';
 const TOKEN = 'viewer-token-for-ws-tests';
 /** Frames the WebCodecs path must decode. */
 const FRAMES = 300;
+/** Capture time of the probe clip's first frame, ms since the Unix epoch (a fixed past instant). */
+const PROBE_BASE_MS = 1_700_000_000_000;
+/** The probe clip's frame times: PROBE_BASE_MS + i × 1000 / 30 for i < 60. */
+const probeTimes = new Set(Array.from({ length: 60 }, (_, i) => Math.floor(PROBE_BASE_MS + (i * 1000) / 30)));
 
 describe('WebSocket video path in Chromium (<edge-camera> on another origin)', { timeout: 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'ecs-player-e2e-'));
@@ -33,6 +37,8 @@ describe('WebSocket video path in Chromium (<edge-camera> on another origin)', {
   let token: string;
   let camera: string;
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
+  /** A second test server whose clip carries the latency probe strip (times from PROBE_BASE_MS on). */
+  let probeServer: TestVideoServer | undefined;
 
   before(async () => {
     await build({
@@ -58,6 +64,12 @@ describe('WebSocket video path in Chromium (<edge-camera> on another origin)', {
       token = TOKEN;
       camera = server.cameraId;
     }
+    const probeClip = await encodeTestClip({ frames: 60, keyframeInterval: 30, probeBaseMs: PROBE_BASE_MS });
+    probeServer = await TestVideoServer.start({
+      clip: probeClip,
+      webRoot: join(dir, 'web'),
+      corsOrigins: [embed.origin],
+    });
     browser = await launchChromium([
       '--host-resolver-rules=MAP lan.test 127.0.0.1 , MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
     ]);
@@ -66,6 +78,7 @@ describe('WebSocket video path in Chromium (<edge-camera> on another origin)', {
   after(async () => {
     await browser?.close();
     await server?.close();
+    await probeServer?.close();
     await embed?.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -147,6 +160,39 @@ describe('WebSocket video path in Chromium (<edge-camera> on another origin)', {
       await page.context().close();
     }
   });
+
+  for (const force of ['websocket', 'mse']) {
+    it(`the latency probe decodes the strip of the frames shown on the ${force} path`, async () => {
+      const context = await browser!.browser.newContext({ viewport: { width: 800, height: 600 } });
+      const page = await context.newPage();
+      const errors = collectPageErrors(page);
+      try {
+        await page.goto(embed.pageUrl({ server: probeServer!.url, camera: probeServer!.cameraId, force }));
+        const probe = await pollUntil(
+          () =>
+            page.evaluate(() => {
+              const el = document.querySelector('edge-camera') as HTMLElement & {
+                player: { path: string; latency: { count: number; latest: { captureMs: number } | null } } | null;
+              };
+              const p = el?.player;
+              return {
+                path: p?.path ?? null,
+                count: p?.latency.count ?? 0,
+                captureMs: p?.latency.latest?.captureMs ?? null,
+              };
+            }),
+          (r) => r.count >= 30,
+          60_000,
+          `30 probes decoded on the ${force} path`,
+        );
+        assert.equal(probe.path, force);
+        assert.ok(probeTimes.has(probe.captureMs!), `decoded time ${probe.captureMs} is one the clip carries`);
+        assert.deepEqual(errors, []);
+      } finally {
+        await context.close();
+      }
+    });
+  }
 
   it('sends no DNS query and no packet off the machine', { skip: egressSkip }, () => {
     assertNoEgress();

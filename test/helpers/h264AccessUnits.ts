@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { drawProbe } from '../../web/src/probeCodec.js';
 
 /**
  * Real H.264 for tests of the WebSocket video path: GStreamer's `x264enc` (constrained baseline,
@@ -41,6 +42,28 @@ export interface ClipOptions {
   /** `videotestsrc` pattern (default `smpte` moving sideways: detailed and changing). */
   pattern?: string;
   bitrateKbps?: number;
+  /**
+   * Draw the latency probe strip (docs/latency-probe.md) instead of `videotestsrc`: frame `i`
+   * carries capture time `probeBaseMs + i × 1000 / fps` over a moving gradient (frames made in
+   * node, piped raw to GStreamer).
+   */
+  probeBaseMs?: number;
+}
+
+/** RGBA frame `i` of the probe clip: a gradient moving sideways, the probe strip at the bottom. */
+function probeFrame(i: number, width: number, height: number, captureMs: number): Uint8Array {
+  const rgba = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = (y * width + x) * 4;
+      rgba[p] = (x + i * 4) & 0xff;
+      rgba[p + 1] = (y * 2) & 0xff;
+      rgba[p + 2] = ((x >> 1) + y) & 0xff;
+      rgba[p + 3] = 255;
+    }
+  }
+  drawProbe(rgba, width, height, captureMs);
+  return rgba;
 }
 
 /** Splits an Annex B byte stream into NAL units (start codes 00 00 01 / 00 00 00 01 removed). */
@@ -128,14 +151,34 @@ export async function encodeTestClip(o: ClipOptions = {}): Promise<TestClip> {
   const dir = mkdtempSync(join(tmpdir(), 'ecs-clip-'));
   const file = join(dir, 'clip.h264');
   try {
+    const frames = o.frames ?? 300;
+    const source =
+      o.probeBaseMs === undefined
+        ? [
+            'videotestsrc',
+            `num-buffers=${frames}`,
+            `pattern=${o.pattern ?? 'smpte'}`,
+            'horizontal-speed=4',
+            '!',
+            `video/x-raw,width=${width},height=${height},framerate=${fps}/1`,
+          ]
+        : [
+            'fdsrc',
+            'fd=0',
+            '!',
+            'rawvideoparse',
+            `width=${width}`,
+            `height=${height}`,
+            'format=rgba',
+            `framerate=${fps}/1`,
+            '!',
+            'videoconvert',
+            '!',
+            'video/x-raw,format=I420',
+          ];
     const args = [
       '-q',
-      'videotestsrc',
-      `num-buffers=${o.frames ?? 300}`,
-      `pattern=${o.pattern ?? 'smpte'}`,
-      'horizontal-speed=4',
-      '!',
-      `video/x-raw,width=${width},height=${height},framerate=${fps}/1`,
+      ...source,
       '!',
       'x264enc',
       'tune=zerolatency',
@@ -150,7 +193,18 @@ export async function encodeTestClip(o: ClipOptions = {}): Promise<TestClip> {
       `location=${file}`,
     ];
     await new Promise<void>((resolve, reject) => {
-      const child = spawn('gst-launch-1.0', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn('gst-launch-1.0', args, { stdio: ['pipe', 'ignore', 'pipe'] });
+      if (o.probeBaseMs === undefined) child.stdin.end();
+      else {
+        const base = o.probeBaseMs;
+        void (async () => {
+          for (let i = 0; i < frames; i++) {
+            const ok = child.stdin.write(probeFrame(i, width, height, base + (i * 1000) / fps));
+            if (!ok) await new Promise((r) => child.stdin.once('drain', r));
+          }
+          child.stdin.end();
+        })().catch(reject);
+      }
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       child.on('error', reject);
