@@ -91,8 +91,12 @@ export class WhepPlayer {
   onunauthorised: (() => void) | null = null;
   /** Called just before each WHEP POST with its `performance.now()` time, ms. */
   onpost: ((at: number) => void) | null = null;
-  /** With `retry: false`: called once when the attempt failed (the player is `failed` and stopped). */
-  onfailure: ((reason: string) => void) | null = null;
+  /**
+   * With `retry: false`: called once when the attempt failed (the player is `failed` and
+   * stopped). `signalling` is true when the HTTP side failed (ICE servers or WHEP request: network
+   * error, timeout, an error status), false when the media connection did (ICE/DTLS, no frames).
+   */
+  onfailure: ((reason: string, signalling: boolean) => void) | null = null;
   /** ICE servers of the current attempt (from `api/webrtc/ice-servers`), for tests; [] when none. */
   iceServers: RTCIceServer[] = [];
 
@@ -120,6 +124,8 @@ export class WhepPlayer {
   private readonly retry: boolean;
   /** True when the probe is this player's (started and stopped with it). */
   private readonly ownsProbe: boolean;
+  /** The failure being reported came from the HTTP side (see `onfailure`). */
+  private signallingFailure = false;
 
   /**
    * @param cameraId camera id, for logging.
@@ -277,14 +283,19 @@ export class WhepPlayer {
       this.teardown(false);
       this.setState('failed', err.message);
       this.onunauthorised?.();
-      this.onfailure?.(err.message);
+      this.onfailure?.(err.message, true);
       return;
     }
     // Retryable (server down/restarting, camera not running) -> "reconnecting";
     // other client errors are unexpected but may be a transient server bug,
     // so keep retrying slowly while showing "failed".
     const hard = err instanceof HttpError && !err.retryable;
-    this.fail(gen, errorText(err), hard ? 'failed' : 'reconnecting');
+    this.signallingFailure = true;
+    try {
+      this.fail(gen, errorText(err), hard ? 'failed' : 'reconnecting');
+    } finally {
+      this.signallingFailure = false;
+    }
   }
 
   private onConnectionState(gen: number, pc: RTCPeerConnection): void {
@@ -385,7 +396,7 @@ export class WhepPlayer {
       this.running = false;
       this.teardown(false);
       this.setState('failed', reason);
-      this.onfailure?.(reason);
+      this.onfailure?.(reason, this.signallingFailure);
       return;
     }
     this.teardown(false);

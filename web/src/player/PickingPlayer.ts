@@ -48,7 +48,9 @@ const ELEMENT: Record<PlayerPath, keyof PlayerSurface> = {
 /**
  * Plays one camera over the best path that gets through (go2rtc's player order): WebRTC (WHEP)
  * first; when ICE fails or no frame is shown within `player.webrtcTimeoutMs`, the WebSocket path
- * (WebCodecs, or MSE where WebCodecs is missing or fails); MJPEG as the last resort.
+ * (WebCodecs, or MSE where WebCodecs is missing or fails); MJPEG as the last resort. A WHEP
+ * request that fails on the HTTP side (network error, timeout, 5xx, 404) is a reconnect, not a
+ * fallback: the server is not ready, and the other paths ask the same server.
  *
  * A connection ("chain") tries the paths in that order, each once, until one shows a frame; the
  * playing path is `path`. When it fails later, or every path failed, the player counts a
@@ -221,7 +223,12 @@ export class PickingPlayer implements CameraPlayer {
     console.info(`[${this.cameraId}] ${path}: ${reason}`);
     this.lastError = `${path}: ${reason}`;
     if (!this.running) return;
+    const session = this.session;
     if (this.playing) {
+      this.retry(this.lastError);
+    } else if (session instanceof WhepSession && session.signallingFailed && !this.unauthorised) {
+      // The server did not answer WHEP (down, restarting, camera not running): the other paths
+      // ask the same server, so this is a reconnect, not a fallback; it starts from WebRTC again.
       this.retry(this.lastError);
     } else if (this.unauthorised) {
       this.endSession(false);

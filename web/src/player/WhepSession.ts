@@ -20,6 +20,11 @@ export class WhepSession implements PathSession {
   /** Called when the server refused the token (401/403). */
   onunauthorised: (() => void) | null = null;
 
+  /**
+   * True when the attempt failed on the HTTP side (ICE servers or WHEP request: the server is
+   * unreachable, restarting, or refused), not in the media connection.
+   */
+  signallingFailed = false;
   private closed = false;
   private shown = false;
 
@@ -61,9 +66,10 @@ export class WhepSession implements PathSession {
   start(): void {
     const video = this.surface.video;
     video.removeAttribute('src');
-    this.whep.onfailure = (reason) => {
+    this.whep.onfailure = (reason, signalling) => {
       if (this.closed) return;
       this.closed = true;
+      this.signallingFailed = signalling;
       this.onfailure?.(reason);
     };
     this.whep.onstats = (s) => this.onstats?.(s);
