@@ -49,8 +49,9 @@ const ELEMENT: Record<PlayerPath, keyof PlayerSurface> = {
  * Plays one camera over the best path that gets through (go2rtc's player order): WebRTC (WHEP)
  * first; when ICE fails or no frame is shown within `player.webrtcTimeoutMs`, the WebSocket path
  * (WebCodecs, or MSE where WebCodecs is missing or fails); MJPEG as the last resort. A WHEP
- * request that fails on the HTTP side (network error, timeout, 5xx, 404) is a reconnect, not a
- * fallback: the server is not ready, and the other paths ask the same server.
+ * request that fails on the HTTP side (network error, timeout, 5xx, 404), or a WebRTC session
+ * whose ICE and DTLS connected but whose frames did not come, is a reconnect, not a fallback:
+ * WebRTC gets through, the server is not ready, and the other paths ask the same server.
  *
  * A connection ("chain") tries the paths in that order, each once, until one shows a frame; the
  * playing path is `path`. When it fails later, or every path failed, the player counts a
@@ -208,7 +209,11 @@ export class PickingPlayer implements CameraPlayer {
     if (path === 'webrtc') {
       const timeoutMs = this.options.webrtcTimeoutMs?.() ?? FALLBACK_WEBRTC_TIMEOUT_MS;
       this.webrtcTimer = window.setTimeout(() => {
-        if (gen === this.generation && !this.playing) this.ended(index, path, `no WebRTC frame within ${timeoutMs} ms`);
+        if (gen !== this.generation || this.playing) return;
+        // ICE and DTLS are up: WebRTC gets through; the WHEP player's own watchdogs (no frame
+        // 4 s after connecting) decide from here.
+        if (session instanceof WhepSession && session.mediaConnected) return;
+        this.ended(index, path, `no WebRTC frame within ${timeoutMs} ms`);
       }, timeoutMs);
     }
     this.lastStats = null;
@@ -226,9 +231,14 @@ export class PickingPlayer implements CameraPlayer {
     const session = this.session;
     if (this.playing) {
       this.retry(this.lastError);
-    } else if (session instanceof WhepSession && session.signallingFailed && !this.unauthorised) {
-      // The server did not answer WHEP (down, restarting, camera not running): the other paths
-      // ask the same server, so this is a reconnect, not a fallback; it starts from WebRTC again.
+    } else if (
+      session instanceof WhepSession &&
+      (session.signallingFailed || session.mediaConnected) &&
+      !this.unauthorised
+    ) {
+      // The server did not answer WHEP (down, restarting, camera not running), or WebRTC got
+      // through and the media did not flow: not a transport problem, so a reconnect (from
+      // WebRTC again), not a fallback to a path the same server feeds from the same encode.
       this.retry(this.lastError);
     } else if (this.unauthorised) {
       this.endSession(false);

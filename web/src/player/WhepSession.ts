@@ -25,6 +25,8 @@ export class WhepSession implements PathSession {
    * unreachable, restarting, or refused), not in the media connection.
    */
   signallingFailed = false;
+  /** True once ICE and DTLS connected (WebRTC gets through, whatever happens next). */
+  mediaConnected = false;
   private closed = false;
   private shown = false;
 
@@ -73,6 +75,9 @@ export class WhepSession implements PathSession {
       this.onfailure?.(reason);
     };
     this.whep.onstats = (s) => this.onstats?.(s);
+    this.whep.onstatechange = (state) => {
+      if (state === 'connected') this.mediaConnected = true;
+    };
     this.whep.onunauthorised = () => this.onunauthorised?.();
     this.whep.start();
     if (typeof video.requestVideoFrameCallback === 'function') {
