@@ -164,6 +164,41 @@ describe('player fallback when WebRTC cannot connect (real server, Chromium)', {
     }
   });
 
+  it('?relay=1: the peer connection is relay-only, and without a TURN server the player falls back', async () => {
+    const { page, errors } = await openPage(normal, `${ctx!.url}/?token=${TOKEN}&relay=1`);
+    try {
+      const policy = await pollUntil(
+        () =>
+          page.evaluate(
+            (id) =>
+              (
+                window as unknown as {
+                  __viewer: { players: Map<string, { pc: RTCPeerConnection | null }> };
+                }
+              ).__viewer?.players
+                .get(id)
+                ?.pc?.getConfiguration().iceTransportPolicy ?? null,
+            CAMERA,
+          ),
+        (p) => p !== null,
+        30_000,
+        'the WebRTC attempt',
+      );
+      assert.equal(policy, 'relay');
+      const r = await pollUntil(
+        () => readPlayer(page, CAMERA),
+        (p) => p.state === 'connected' && p.path !== 'webrtc',
+        60_000,
+        'the fallback from a relay-only WebRTC without TURN',
+      );
+      assert.equal(r.path, expected);
+      assert.match(r.attempts[0]?.error ?? '', /no WebRTC frame within/);
+      assert.deepEqual(unexpected(errors), []);
+    } finally {
+      await page.context().close();
+    }
+  });
+
   it('sends no DNS query and no packet off the machine', { skip: egressSkip }, () => {
     assertNoEgress();
   });
