@@ -258,7 +258,8 @@ async function waitPage(
   }
   const l = last;
   throw new Error(
-    `${what} within ${timeoutMs / 1000} s (player ${l?.playerState}${l?.lastError ? `: ${l.lastError}` : ''}, ` +
+    `${what} within ${timeoutMs / 1000} s (player ${l?.playerState}${l?.path ? ` via ${l.path}` : ''}` +
+      `${l?.lastError ? `: ${l.lastError}` : ''}, ` +
       `frames shown ${l?.framesPresented ?? 0}, probes decoded ${l?.count ?? 0}, failed ${l?.decodeFailures ?? 0}, ` +
       `video ${l?.videoWidth ?? 0}x${l?.videoHeight ?? 0})`,
   );
