@@ -216,7 +216,7 @@ async function runPhase(
           cpuPids: async () => ({ server: server.process.pid, camerad: (await server.camera())?.pid ?? null }),
         });
         if (wsSteady.path !== 'websocket') throw new Error(`the page played ${wsSteady.path}, not websocket`);
-        logSteady(phase, wsSteady);
+        logSteady('test/ws', wsSteady);
         const wsJoins = await measureJoins(browser, wsUrl, {
           ...joinOptions,
           keyframeRequests: async () => (await server.camera())?.keyframe_requests ?? null,
@@ -234,7 +234,7 @@ async function runPhase(
   }
 }
 
-function logSteady(phase: Phase, s: SteadyResult): void {
+function logSteady(phase: Phase | 'test/ws', s: SteadyResult): void {
   progress(
     BENCH,
     `${phase}: p50 ${s.p50Ms} ms, p95 ${s.p95Ms} ms over ${s.samples} frames ` +
