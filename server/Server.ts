@@ -19,6 +19,7 @@ import { createOutputs, type Outputs } from './wiring/createOutputs.js';
 import { createStreamKeyRedactor } from '../media/rtmp/createRtmp.js';
 import { AccessControl } from './access/AccessControl.js';
 import { accessSettings } from './access/accessSettings.js';
+import { basePathOf } from './access/accessConfig.js';
 
 /**
  * The running server: SFU, cameras and HTTP, created in dependency order and closed in
@@ -173,6 +174,8 @@ export class Server {
       sfu,
       logger,
       access,
+      basePath: basePathOf(config.server),
+      publicUrl: config.server.publicUrl,
       webRoot: config.server.webRoot,
       startedAt,
       version,

@@ -15,6 +15,13 @@ export interface HttpDeps {
   logger: Logger;
   /** Who may call what (server/access): the gate, the route guards, the WHEP viewer caps. */
   access: AccessControl;
+  /**
+   * Path prefix of `server.publicUrl` (`''` or e.g. `/cam`; accessConfig.ts `basePathOf`), put
+   * before every URL the server generates; a reverse proxy strips it from requests.
+   */
+  basePath: string;
+  /** `server.publicUrl`, when set: the OpenAPI document's server. */
+  publicUrl: string | undefined;
   /** Folder of the built viewer app. */
   webRoot: string;
   /** Server start, ms since epoch. */

@@ -73,11 +73,11 @@ export function buildRouters(deps: HttpDeps): Router[] {
     healthRouter(deps),
     statusRouter(deps),
     cameraRouter(deps),
-    openapiRouter(deps.version),
+    openapiRouter(deps.version, deps.publicUrl),
     sessionRouter(deps.identity),
     faceRouter(deps.faces),
     whepRouter(deps),
-    captureRouter(deps.capture),
+    captureRouter({ ...deps.capture, basePath: deps.basePath }),
     streamRouter(deps.stream),
     mjpegRouter({ mjpeg: deps.mjpeg }),
   ];

@@ -2,10 +2,13 @@ import Router from '@koa/router';
 import type { HttpDeps } from '../HttpDeps.js';
 
 /** `GET /api/status`: cameras, source, encoder, fps, bitrate, viewers, uptime. Viewer access (server/access/accessTable.ts). */
-export function statusRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'startedAt' | 'version'>): Router {
+export function statusRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'startedAt' | 'version' | 'basePath'>): Router {
   const router = new Router();
   router.get('/api/status', (ctx) => {
-    const cameras = [...deps.cameras.values()].map((camera) => camera.status());
+    const cameras = [...deps.cameras.values()].map((camera) => {
+      const status = camera.status();
+      return { ...status, whep: `${deps.basePath}${status.whep}` };
+    });
     ctx.body = {
       version: deps.version,
       uptime_s: Math.round((Date.now() - deps.startedAt) / 1000),

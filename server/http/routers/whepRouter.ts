@@ -12,7 +12,7 @@ const SDPFRAG = 'application/trickle-ice-sdpfrag';
  * 201 + answer + Location; `PATCH` the Location with a trickle-ICE fragment (RFC 8840) → 204;
  * `DELETE` the Location → 200. Access: server/access/accessTable.ts (viewer).
  */
-export function whepRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'access'>): Router {
+export function whepRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'access' | 'basePath'>): Router {
   const router = new Router({ prefix: '/whep' });
 
   router.options('/:camera', (ctx) => {
@@ -40,7 +40,7 @@ export function whepRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'access'>): 
     deps.access.viewerCaps.added(camera.id, viewerId, address);
     ctx.status = 201;
     ctx.type = SDP;
-    ctx.set('Location', `/whep/${encodeURIComponent(camera.id)}/${viewerId}`);
+    ctx.set('Location', `${deps.basePath}/whep/${encodeURIComponent(camera.id)}/${viewerId}`);
     ctx.set('ETag', `"${viewerId}"`);
     ctx.body = answerSdp;
   });
