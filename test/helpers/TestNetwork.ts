@@ -285,15 +285,18 @@ export class TestNetwork {
    * starts a wrapper script that execs `ip netns exec NS chromium "$@"`, so the browser's process
    * keeps playwright's pipe and is killed by `browser.close()`. Its resolver rules also let it
    * reach 198.18.0.0/15 (IP literals only; names still resolve to nothing). The browser is closed by
-   * {@link close} too.
+   * {@link close} too. `extraArgs` are added to the flags (e.g. a certificate's SPKI allow-list).
    */
-  async launchChromium(ns: string): Promise<{ browser: Browser; close: () => Promise<void> }> {
+  async launchChromium(
+    ns: string,
+    extraArgs: string[] = [],
+  ): Promise<{ browser: Browser; close: () => Promise<void> }> {
     this.assertOpen();
     const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
     const wrapper = join(this.scratch(), `chromium-${ns}`);
     writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec '${ns}' '${chromium}' "$@"\n`);
     chmodSync(wrapper, 0o755);
-    const launched = await launchChromium({ executablePath: wrapper, allowHosts: ['198.18.*', '198.19.*'] });
+    const launched = await launchChromium({ executablePath: wrapper, allowHosts: ['198.18.*', '198.19.*'], extraArgs });
     this.browsers.push(launched.browser);
     return launched;
   }
