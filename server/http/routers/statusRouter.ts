@@ -2,10 +2,14 @@ import Router from '@koa/router';
 import type { HttpDeps } from '../HttpDeps.js';
 
 /** `GET /api/status`: cameras, source, encoder, fps, bitrate, viewers, uptime. Viewer access (server/access/accessTable.ts). */
-export function statusRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'startedAt' | 'version'>): Router {
+export function statusRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'startedAt' | 'version' | 'wsVideo'>): Router {
   const router = new Router();
   router.get('/api/status', (ctx) => {
-    const cameras = [...deps.cameras.values()].map((camera) => camera.status());
+    // `ws_viewers`: WebSocket video viewers (docs/websocket-video.md); `viewers` stays WebRTC's.
+    const cameras = [...deps.cameras.values()].map((camera) => ({
+      ...camera.status(),
+      ws_viewers: deps.wsVideo.viewers(camera.id).length,
+    }));
     ctx.body = {
       version: deps.version,
       uptime_s: Math.round((Date.now() - deps.startedAt) / 1000),
