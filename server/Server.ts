@@ -16,6 +16,8 @@ import { createHttpApp } from './http/createHttpApp.js';
 import { createFaces, type Faces } from './wiring/createFaces.js';
 import { createIdentity, type Identity } from './wiring/createIdentity.js';
 import { createOutputs, type Outputs } from './wiring/createOutputs.js';
+import { createWsVideo } from './wiring/createWsVideo.js';
+import type { WsVideoServer } from '../media/ws/WsVideoServer.js';
 import { createStreamKeyRedactor } from '../media/rtmp/createRtmp.js';
 import { AccessControl } from './access/AccessControl.js';
 import { accessSettings } from './access/accessSettings.js';
@@ -34,6 +36,7 @@ export class Server {
   readonly #hub: EventHub;
   readonly #faces: Faces;
   readonly #outputs: Outputs;
+  readonly #wsVideo: WsVideoServer;
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -45,6 +48,7 @@ export class Server {
     hub: EventHub,
     faces: Faces,
     outputs: Outputs,
+    wsVideo: WsVideoServer,
   ) {
     this.#logger = logger;
     this.#sfu = sfu;
@@ -54,6 +58,7 @@ export class Server {
     this.#hub = hub;
     this.#faces = faces;
     this.#outputs = outputs;
+    this.#wsVideo = wsVideo;
   }
 
   /**
@@ -168,6 +173,8 @@ export class Server {
     if (config.server.allowUnauthenticated && !config.server.token && config.server.viewerTokens.length === 0) {
       logger.warn('server.allowUnauthenticated: anyone who reaches this server may watch the cameras');
     }
+    // WebSocket video: built now for the status routes, attached to HTTP once it listens (7).
+    const wsVideo = createWsVideo(config, cameras, access, logger);
     const startedAt = Date.now();
     const app = createHttpApp({
       cameras,
@@ -196,6 +203,7 @@ export class Server {
       capture: outputs.capture.routes,
       stream: { rtmp: outputs.rtmp, cameraIds: [...cameras.keys()] },
       mjpeg: outputs.mjpeg,
+      wsVideo,
     });
     let http: HttpServer;
     try {
@@ -206,6 +214,7 @@ export class Server {
         );
       });
     } catch (error) {
+      await wsVideo.close();
       await outputs.close();
       await faces.close();
       await Promise.all([...cameras.values()].map((c) => c.close()));
@@ -223,6 +232,8 @@ export class Server {
       cameraIds: new Set(cameras.keys()),
       logger,
     });
+    // WebSocket video on the same server: socket.io leaves other upgrade paths to it (destroyUpgrade: false).
+    wsVideo.attach(http);
     identity.lifecycle.attachHub(hub);
     faces.faces?.attachHub(hub);
     outputs.rtmp.attachHub(hub);
@@ -235,7 +246,7 @@ export class Server {
       { cameras: [...cameras.keys()], sfu: sfu.name, mode: config.camerad.mode },
       `listening: open http://${shown}:${port}/${config.server.token ? '?token=<token>' : ''}`,
     );
-    return new Server(logger, sfu, cameras, http, identity, hub, faces, outputs);
+    return new Server(logger, sfu, cameras, http, identity, hub, faces, outputs, wsVideo);
   }
 
   /** The bound HTTP port. */
@@ -258,16 +269,23 @@ export class Server {
     return this.#outputs;
   }
 
+  /** The WebSocket video path (viewers and their counters), for tests and tools. */
+  get wsVideo(): WsVideoServer {
+    return this.#wsVideo;
+  }
+
   /** The identity services (sessions, vault, audit log, database), for tests and tools. */
   get identity(): Identity {
     return this.#identity;
   }
 
-  /** Stops events, HTTP, cameras (their camerads in spawn mode), the SFU and the store. Idempotent. */
+  /** Stops events, WebSocket video, HTTP, cameras (their camerads in spawn mode), the SFU and the store. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#logger.info('shutting down');
       await this.#hub.close();
+      // WebSocket viewers are told and closed with 1000 before their cameras stop.
+      await this.#wsVideo.close();
       await this.#faces.close();
       // Before HTTP closes: MJPEG responses end, recordings are finished, the RTMP branch stops.
       await this.#outputs.close();

@@ -14,7 +14,7 @@ export interface RtpSource {
  * (`viewer-join`), a viewer sent a PLI (`pli`), or a viewer thread fell behind and skipped
  * packets (`overrun`).
  */
-export type KeyframeReason = 'viewer-join' | 'pli' | 'overrun';
+export type KeyframeReason = 'viewer-join' | 'pli' | 'overrun' | 'ws-viewer-join';
 
 /** A camera as the SFU sees it. */
 export interface SfuCamera {

@@ -96,6 +96,14 @@ export const ACCESS_TABLE: readonly EntryPoint[] = [
     anyOf: ['viewer', 'session'],
     rate: 'socket',
   },
+  // WebSocket video (docs/websocket-video.md): admitted before the upgrade, like WHEP.
+  {
+    transport: 'websocket',
+    method: 'GET',
+    path: '/api/cameras/:camera/ws',
+    anyOf: ['viewer'],
+    rate: 'socket',
+  },
 ];
 
 /** `METHOD path` → row. */

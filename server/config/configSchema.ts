@@ -6,6 +6,7 @@ import { facesSchema } from '../vision/facesConfig.js';
 import { visionSchema } from '../vision/visionConfig.js';
 import { serverSchema } from '../access/accessConfig.js';
 import { limitsSchema } from '../access/limitsConfig.js';
+import { websocketSchema } from '../../media/ws/wsVideoConfig.js';
 
 /**
  * The server's configuration, validated strictly at start (unknown keys are rejected with their
@@ -132,6 +133,7 @@ export const configSchema = z.strictObject({
       message: 'udpPortMax must be greater than udpPortMin',
       path: ['udpPortMax'],
     }),
+  websocket: websocketSchema.describe('WebSocket video path: per-viewer queues and caps (media/ws/wsVideoConfig.ts).'),
   camerad: z
     .strictObject({
       mode: z

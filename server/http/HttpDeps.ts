@@ -3,6 +3,7 @@ import type { AccessControl } from '../access/AccessControl.js';
 import type { Camera } from '../../media/camera/Camera.js';
 import type { Sfu } from '../../media/sfu/SfuTypes.js';
 import type { Mjpeg } from '../../media/mjpeg/createMjpeg.js';
+import type { WsVideoServer } from '../../media/ws/WsVideoServer.js';
 import type { CaptureRouterDeps } from './routers/captureRouter.js';
 import type { FaceRouterDeps } from './routers/faceRouter.js';
 import type { StreamRouterDeps } from './routers/streamRouter.js';
@@ -37,4 +38,6 @@ export interface HttpDeps {
   stream: StreamRouterDeps;
   /** MJPEG streams. */
   mjpeg: Mjpeg;
+  /** WebSocket video viewers per camera, with their counters (the upgrade itself is not Koa's). */
+  wsVideo: Pick<WsVideoServer, 'viewers'>;
 }

@@ -3,6 +3,7 @@ import { capturePaths, captureSchemas } from './openapiCapture.js';
 import { facePathsAll } from './openapiFaces.js';
 import { mjpegPaths } from './openapiMjpeg.js';
 import { streamPaths } from './openapiStream.js';
+import { wsVideoPaths, wsViewerSchema } from './openapiWsVideo.js';
 import { error } from './openapiParts.js';
 import { sessionComponents, sessionPaths } from './openapiSessions.js';
 
@@ -75,7 +76,8 @@ function document(version: string): Record<string, unknown> {
             keyframe_requests: { type: 'integer' },
             keyframes: { type: 'integer' },
             source_state: { enum: ['starting', 'live', 'lost', null] },
-            viewers: { type: 'integer' },
+            viewers: { type: 'integer', description: 'WebRTC viewers' },
+            ws_viewers: { type: 'integer', description: 'WebSocket video viewers (docs/websocket-video.md)' },
             restarts: { type: 'integer' },
             ingest_kbps: { type: 'number' },
             pid: { type: ['integer', 'null'], description: 'camerad process id' },
@@ -96,6 +98,7 @@ function document(version: string): Record<string, unknown> {
       ...capturePaths,
       ...streamPaths,
       ...mjpegPaths,
+      ...wsVideoPaths,
       '/api/health': {
         get: {
           summary: 'Liveness (no authentication). Alias: /health',
@@ -233,7 +236,7 @@ function document(version: string): Record<string, unknown> {
       '/api/cameras/{camera}/viewers': {
         parameters: [{ name: 'camera', in: 'path', required: true, schema: { type: 'string' } }],
         get: {
-          summary: 'WebRTC viewers of a camera with their counters',
+          summary: 'WebRTC and WebSocket video viewers of a camera with their counters',
           security: bearer,
           responses: {
             200: {
@@ -261,6 +264,7 @@ function document(version: string): Record<string, unknown> {
                           },
                         },
                       },
+                      ws_viewers: { type: 'array', items: wsViewerSchema },
                     },
                   },
                 },

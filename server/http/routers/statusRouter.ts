@@ -2,12 +2,15 @@ import Router from '@koa/router';
 import type { HttpDeps } from '../HttpDeps.js';
 
 /** `GET /api/status`: cameras, source, encoder, fps, bitrate, viewers, uptime. Viewer access (server/access/accessTable.ts). */
-export function statusRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'startedAt' | 'version' | 'basePath'>): Router {
+export function statusRouter(
+  deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'startedAt' | 'version' | 'basePath' | 'wsVideo'>,
+): Router {
   const router = new Router();
   router.get('/api/status', (ctx) => {
+    // `ws_viewers`: WebSocket video viewers (docs/websocket-video.md); `viewers` stays WebRTC's.
     const cameras = [...deps.cameras.values()].map((camera) => {
       const status = camera.status();
-      return { ...status, whep: `${deps.basePath}${status.whep}` };
+      return { ...status, whep: `${deps.basePath}${status.whep}`, ws_viewers: deps.wsVideo.viewers(camera.id).length };
     });
     ctx.body = {
       version: deps.version,
