@@ -204,6 +204,7 @@ export class Server {
       stream: { rtmp: outputs.rtmp, cameraIds: [...cameras.keys()] },
       mjpeg: outputs.mjpeg,
       wsVideo,
+      player: config.player,
     });
     let http: HttpServer;
     try {

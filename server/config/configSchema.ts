@@ -7,6 +7,7 @@ import { visionSchema } from '../vision/visionConfig.js';
 import { serverSchema } from '../access/accessConfig.js';
 import { limitsSchema } from '../access/limitsConfig.js';
 import { websocketSchema } from '../../media/ws/wsVideoConfig.js';
+import { playerSchema } from '../player/playerConfig.js';
 
 /**
  * The server's configuration, validated strictly at start (unknown keys are rejected with their
@@ -350,6 +351,9 @@ export const configSchema = z.strictObject({
       backoffMaxMs: z.number().int().min(100).max(600_000).default(30_000).describe('Largest reconnect delay, ms.'),
     })
     .prefault({}),
+  player: playerSchema.describe(
+    'The viewer page’s player: WebRTC timeout before the fallback (server/player/playerConfig.ts).',
+  ),
   cameras: z.array(cameraSchema).max(64).default([]).describe('Cameras; empty = the bundled sample footage.'),
   log: z
     .strictObject({

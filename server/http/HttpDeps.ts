@@ -8,6 +8,7 @@ import type { CaptureRouterDeps } from './routers/captureRouter.js';
 import type { FaceRouterDeps } from './routers/faceRouter.js';
 import type { StreamRouterDeps } from './routers/streamRouter.js';
 import type { SessionRouterDeps } from './routers/sessionRouter.js';
+import type { PlayerConfig } from '../player/playerConfig.js';
 
 /** Everything the HTTP app needs, passed explicitly to `createHttpApp`. */
 export interface HttpDeps {
@@ -40,4 +41,6 @@ export interface HttpDeps {
   mjpeg: Mjpeg;
   /** WebSocket video viewers per camera, with their counters (the upgrade itself is not Koa's). */
   wsVideo: Pick<WsVideoServer, 'viewers'>;
+  /** The viewer page's player settings, served in `GET /api/status` as `player`. */
+  player: PlayerConfig;
 }

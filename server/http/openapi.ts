@@ -134,6 +134,17 @@ function document(version: string): Record<string, unknown> {
                       sfu: { type: 'string' },
                       viewers: { type: 'integer' },
                       cameras: { type: 'array', items: { $ref: '#/components/schemas/CameraStatus' } },
+                      player: {
+                        type: 'object',
+                        description: 'Settings of the viewer page’s player (config `player`)',
+                        properties: {
+                          webrtcTimeoutMs: {
+                            type: 'integer',
+                            description:
+                              'ICE failure or no decoded frame within this, ms: the player tries the WebSocket path',
+                          },
+                        },
+                      },
                     },
                   },
                 },

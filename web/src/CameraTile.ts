@@ -1,6 +1,16 @@
 import type { ApiClient, CameraStatus } from './api';
 import { StatsPanel } from './StatsPanel';
-import { WhepPlayer, type PlayerState } from './WhepPlayer';
+import { createSurface } from './player/createSurface';
+import { PickingPlayer, type PickingPlayerOptions } from './player/PickingPlayer';
+import type { PlayerPath, PlayerState } from './player/PlayerTypes';
+
+/** Badge text of each path. */
+const PATH_LABEL: Record<PlayerPath, string> = {
+  webrtc: 'WebRTC',
+  websocket: 'WebSocket',
+  mse: 'WebSocket (MSE)',
+  mjpeg: 'MJPEG',
+};
 
 /** A latency reading older than this no longer shows (the probe was switched off), ms. */
 const LATENCY_STALE_MS = 2000;
@@ -20,16 +30,19 @@ type ServerField = (typeof SERVER_FIELDS)[number][0];
 
 /**
  * One camera's tile: title, state badge, video, live stats and the server's
- * view of the camera. Owns the camera's `WhepPlayer`.
+ * view of the camera. Owns the camera's `PickingPlayer`.
  *
  * DOM contract (used by tests): `<video id="video-<id>" data-camera="<id>"
- * class="player">`, `[data-role=state]` badge, `[data-role=stats]` panel,
+ * class="player">` (WebRTC, MSE), `canvas#canvas-<id>` (WebCodecs), `img#img-<id>` (MJPEG),
+ * `[data-role=path]` badge (the path playing, also `data-path` on the tile),
+ * `[data-role=state]` badge, `[data-role=stats]` panel,
  * `[data-role=server]` info list, `[data-role=warning]` "source lost" note.
  */
 export class CameraTile {
   readonly root: HTMLElement;
-  readonly player: WhepPlayer;
+  readonly player: PickingPlayer;
   private readonly badge: HTMLElement;
+  private readonly pathBadge: HTMLElement;
   private readonly warning: HTMLElement;
   private readonly error: HTMLElement;
   private readonly stats: StatsPanel;
@@ -40,8 +53,9 @@ export class CameraTile {
    * @param camera camera as first seen in `/api/status`.
    * @param api client used for the WHEP requests.
    * @param onUnauthorised called when WHEP refuses the token.
+   * @param options forced path, relay, WebRTC timeout (`PickingPlayerOptions`).
    */
-  constructor(camera: CameraStatus, api: ApiClient, onUnauthorised: () => void) {
+  constructor(camera: CameraStatus, api: ApiClient, onUnauthorised: () => void, options: PickingPlayerOptions = {}) {
     const root = el('article', 'tile');
     root.id = `tile-${camera.id}`;
     root.dataset.cameraTile = camera.id;
@@ -52,25 +66,18 @@ export class CameraTile {
     id.textContent = camera.id;
     this.badge = el('span', 'badge');
     this.badge.dataset.role = 'state';
-    header.append(this.title, id, this.badge);
+    this.pathBadge = el('span', 'badge path');
+    this.pathBadge.dataset.role = 'path';
+    this.pathBadge.hidden = true;
+    header.append(this.title, id, this.pathBadge, this.badge);
 
     const frame = el('div', 'video-frame');
-    const video = document.createElement('video');
-    video.id = `video-${camera.id}`;
-    video.dataset.camera = camera.id;
-    video.className = 'player';
-    video.autoplay = true;
-    video.muted = true;
-    video.playsInline = true;
-    // Attributes too, so they show in the DOM (tests/inspectors read them).
-    video.setAttribute('autoplay', '');
-    video.setAttribute('muted', '');
-    video.setAttribute('playsinline', '');
+    const surface = createSurface(camera.id);
     this.warning = el('div', 'warning');
     this.warning.dataset.role = 'warning';
     this.warning.textContent = 'source lost';
     this.warning.hidden = true;
-    frame.append(video, this.warning);
+    frame.append(surface.video, surface.canvas, surface.img, this.warning);
 
     this.stats = new StatsPanel(el('div', 'stats'));
     this.error = el('div', 'tile-error');
@@ -90,7 +97,8 @@ export class CameraTile {
     root.append(header, frame, this.stats.root, this.error, server);
     this.root = root;
 
-    this.player = new WhepPlayer(camera.id, camera.whep, video, api);
+    this.player = new PickingPlayer(camera.id, surface, api, options);
+    this.player.onpathchange = (path) => this.showPath(path);
     this.player.onstats = (s) => {
       this.stats.update(s);
       this.showLatency();
@@ -133,6 +141,14 @@ export class CameraTile {
     const probe = this.player.latency;
     const fresh = probe.lastDecodedAt !== null && performance.now() - probe.lastDecodedAt < LATENCY_STALE_MS;
     this.stats.updateLatency(fresh ? probe.percentile(50) : null, fresh ? probe.percentile(95) : null);
+  }
+
+  private showPath(path: PlayerPath | null): void {
+    this.pathBadge.hidden = path === null;
+    this.pathBadge.textContent = path ? PATH_LABEL[path] : '';
+    this.pathBadge.dataset.path = path ?? '';
+    if (path) this.root.dataset.path = path;
+    else delete this.root.dataset.path;
   }
 
   private showState(state: PlayerState, reason: string | null): void {

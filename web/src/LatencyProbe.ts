@@ -10,7 +10,7 @@ export interface ProbeSample {
   latencyMs: number;
   /**
    * Last packet of the frame received → expected on screen (jitter buffer, decode, render), ms;
-   * null when the browser reports no `receiveTime` (only WebRTC sources have it).
+   * null when unknown (WebRTC reports `receiveTime`; the WebCodecs player the message's arrival; MSE nothing).
    */
   receiveToDisplayMs: number | null;
 }
@@ -122,11 +122,30 @@ export class LatencyProbe {
   private onFrame(_now: DOMHighResTimeStamp, metadata: VideoFrameCallbackMetadata): void {
     // Re-arm first: a throwing decode must not end the measurement.
     this.callbackId = this.video.requestVideoFrameCallback((n, m) => this.onFrame(n, m));
+    this.measure(
+      this.video,
+      metadata.width || this.video.videoWidth,
+      metadata.height || this.video.videoHeight,
+      metadata.expectedDisplayTime,
+      metadata.receiveTime ?? null,
+    );
+  }
+
+  /**
+   * Measures one presented frame drawn by someone else than the video (the WebCodecs player
+   * passes each `VideoFrame` it draws): counts it and decodes its probe strip.
+   * @param source the frame's picture (a `VideoFrame`, canvas or video), at its intrinsic size.
+   * @param width intrinsic size of `source`, px.
+   * @param height intrinsic size of `source`, px.
+   * @param displayAt when it is on screen, ms in the `performance.now()` time base.
+   * @param receiveAt when its last byte arrived, same time base; null when unknown.
+   */
+  measure(source: CanvasImageSource, width: number, height: number, displayAt: number, receiveAt: number | null): void {
     this.framesPresented++;
-    this.firstFrameAt ??= metadata.expectedDisplayTime;
+    this.firstFrameAt ??= displayAt;
     if (this.consecutiveFailures >= this.idleAfter && this.framesPresented % this.idleStride !== 0) return;
 
-    const captureMs = this.decode(metadata.width || this.video.videoWidth, metadata.height || this.video.videoHeight);
+    const captureMs = this.decode(source, width, height);
     if (captureMs === null) {
       this.decodeFailures++;
       this.consecutiveFailures++;
@@ -135,10 +154,9 @@ export class LatencyProbe {
     this.consecutiveFailures = 0;
     const sample: ProbeSample = {
       captureMs,
-      displayAt: metadata.expectedDisplayTime,
-      latencyMs: performance.timeOrigin + metadata.expectedDisplayTime - captureMs,
-      receiveToDisplayMs:
-        metadata.receiveTime === undefined ? null : metadata.expectedDisplayTime - metadata.receiveTime,
+      displayAt,
+      latencyMs: performance.timeOrigin + displayAt - captureMs,
+      receiveToDisplayMs: receiveAt === null ? null : displayAt - receiveAt,
     };
     this.latest = sample;
     this.lastDecodedAt = performance.now();
@@ -148,7 +166,7 @@ export class LatencyProbe {
   }
 
   /** Draws the strip region of the current frame (intrinsic size, no scaling) and decodes it. */
-  private decode(width: number, height: number): number | null {
+  private decode(source: CanvasImageSource, width: number, height: number): number | null {
     const b = probeBlockSize(width);
     const stripWidth = PROBE_BLOCKS * b;
     if (stripWidth > width || b > height) return null;
@@ -157,7 +175,7 @@ export class LatencyProbe {
       this.ctx = this.canvas.getContext('2d', { willReadFrequently: true, alpha: false });
       if (!this.ctx) return null;
     }
-    this.ctx.drawImage(this.video, 0, height - b, stripWidth, b, 0, 0, stripWidth, b);
+    this.ctx.drawImage(source, 0, height - b, stripWidth, b, 0, 0, stripWidth, b);
     // The crop is 56·B px wide, so decodeProbe derives the same block size B from it.
     return decodeProbe(this.ctx.getImageData(0, 0, stripWidth, b).data, stripWidth, b);
   }

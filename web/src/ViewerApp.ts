@@ -1,7 +1,8 @@
 import type { ApiClient, ServerStatus } from './api';
 import { CameraTile } from './CameraTile';
 import { HttpError } from './HttpError';
-import type { WhepPlayer } from './WhepPlayer';
+import type { PickingPlayer } from './player/PickingPlayer';
+import { type PlayerSwitches, pageSwitches } from './player/playerSwitches';
 
 /** Interval of `/api/status` polling, in ms. */
 const POLL_INTERVAL_MS = 2000;
@@ -13,7 +14,7 @@ export const UNAUTHORISED_TEXT = 'unauthorised: add ?token=... to the URL';
 /** Shape of `window.__viewer`, the hook for automated tests. */
 export interface ViewerHandle {
   /** One player per camera id; entries are never removed while the page lives. */
-  readonly players: Map<string, WhepPlayer>;
+  readonly players: Map<string, PickingPlayer>;
   /** Last successful `/api/status` answer, null before the first. */
   readonly status: ServerStatus | null;
 }
@@ -24,7 +25,7 @@ export interface ViewerHandle {
  * connectivity problems, and stops all players on `pagehide`.
  */
 export class ViewerApp implements ViewerHandle {
-  readonly players = new Map<string, WhepPlayer>();
+  readonly players = new Map<string, PickingPlayer>();
   status: ServerStatus | null = null;
   private readonly tiles = new Map<string, CameraTile>();
   /** Consecutive successful polls each camera was missing from. */
@@ -38,12 +39,14 @@ export class ViewerApp implements ViewerHandle {
    * @param grid container the tiles go into.
    * @param banner element for page-wide messages.
    * @param summary element for the server uptime / camera count line.
+   * @param switches test switches of the page URL (`?force=`, `?relay=1`).
    */
   constructor(
     private readonly api: ApiClient,
     private readonly grid: HTMLElement,
     private readonly banner: HTMLElement,
     private readonly summary: HTMLElement,
+    private readonly switches: PlayerSwitches = pageSwitches(),
   ) {}
 
   /** Starts polling and wires page lifecycle events. */
@@ -92,7 +95,10 @@ export class ViewerApp implements ViewerHandle {
       seen.add(cam.id);
       let tile = this.tiles.get(cam.id);
       if (!tile) {
-        tile = new CameraTile(cam, this.api, () => this.onUnauthorised());
+        tile = new CameraTile(cam, this.api, () => this.onUnauthorised(), {
+          ...this.switches,
+          webrtcTimeoutMs: () => this.status?.player?.webrtcTimeoutMs,
+        });
         this.tiles.set(cam.id, tile);
         this.players.set(cam.id, tile.player);
         this.grid.append(tile.root);

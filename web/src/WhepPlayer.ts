@@ -4,8 +4,38 @@ import { HttpError } from './HttpError';
 import { LatencyProbe, type LatencyProbeOptions } from './LatencyProbe';
 import { StatsSampler, type StatsSample } from './StatsSampler';
 
-/** Connection state shown in a tile's badge. */
-export type PlayerState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'stopped';
+import type { PlayerState } from './player/PlayerTypes';
+
+export type { PlayerState };
+
+/** Options of `WhepPlayer` beyond the latency probe's. */
+export interface WhepOptions {
+  /** `iceTransportPolicy: 'relay'`: only TURN relay candidates (the page's `?relay=1`). Default false. */
+  relay?: boolean;
+  /**
+   * Reconnect by itself after a failure (default true). False: a failure ends the player in
+   * `failed` and calls `onfailure` (the picker, web/src/player/PickingPlayer.ts, decides what next).
+   */
+  retry?: boolean;
+  /**
+   * Probe to use instead of one made for `video`; its owner starts and stops it (the picker
+   * keeps one probe across paths).
+   */
+  probe?: LatencyProbe;
+}
+
+/**
+ * `GET api/webrtc/ice-servers` (viewer level): the STUN/TURN servers (TURN credentials minted for
+ * this viewer) to build the peer connection with. 404 (a server without it) means none.
+ * Throws HttpError on another non-2xx (401 included), fetch's errors on a network failure.
+ */
+async function fetchIceServers(api: ApiClient, timeoutMs: number): Promise<RTCIceServer[]> {
+  const res = await api.fetch('api/webrtc/ice-servers', { headers: { Accept: 'application/json' } }, timeoutMs);
+  if (res.status === 404) return [];
+  if (!res.ok) throw await HttpError.fromResponse(res);
+  const body = (await res.json()) as { iceServers?: unknown };
+  return Array.isArray(body.iceServers) ? (body.iceServers as RTCIceServer[]) : [];
+}
 
 /** Longest wait for ICE gathering before the offer is POSTed anyway, in ms. */
 const GATHER_TIMEOUT_MS = 1000;
@@ -61,6 +91,10 @@ export class WhepPlayer {
   onunauthorised: (() => void) | null = null;
   /** Called just before each WHEP POST with its `performance.now()` time, ms. */
   onpost: ((at: number) => void) | null = null;
+  /** With `retry: false`: called once when the attempt failed (the player is `failed` and stopped). */
+  onfailure: ((reason: string) => void) | null = null;
+  /** ICE servers of the current attempt (from `api/webrtc/ice-servers`), for tests; [] when none. */
+  iceServers: RTCIceServer[] = [];
 
   private running = false;
   /** Bumped on every new attempt/teardown; callbacks of older attempts see a mismatch and do nothing. */
@@ -82,6 +116,10 @@ export class WhepPlayer {
   private lastFramesDecoded = 0;
   /** `performance.now()` when framesDecoded last grew (or "connected" was reached), in ms. */
   private lastProgressAt = 0;
+  private readonly relay: boolean;
+  private readonly retry: boolean;
+  /** True when the probe is this player's (started and stopped with it). */
+  private readonly ownsProbe: boolean;
 
   /**
    * @param cameraId camera id, for logging.
@@ -89,6 +127,7 @@ export class WhepPlayer {
    * @param video element the received stream is attached to.
    * @param api HTTP client that adds the bearer token.
    * @param latencyOptions window and idle settings of `latency`.
+   * @param options relay-only, reconnect, shared probe: see `WhepOptions`.
    */
   constructor(
     readonly cameraId: string,
@@ -96,8 +135,17 @@ export class WhepPlayer {
     readonly video: HTMLVideoElement,
     private readonly api: ApiClient,
     latencyOptions: LatencyProbeOptions = {},
+    options: WhepOptions = {},
   ) {
-    this.latency = new LatencyProbe(video, latencyOptions);
+    this.latency = options.probe ?? new LatencyProbe(video, latencyOptions);
+    this.ownsProbe = options.probe === undefined;
+    this.relay = options.relay ?? false;
+    this.retry = options.retry ?? true;
+  }
+
+  /** Frames decoded in the current session (inbound-rtp `framesDecoded`), 0 before the first stats. */
+  get framesDecoded(): number {
+    return this.stats?.framesDecoded ?? 0;
   }
 
   /** Starts playing (no-op when already running). */
@@ -105,7 +153,7 @@ export class WhepPlayer {
     if (this.running) return;
     this.running = true;
     this.backoff.reset();
-    this.latency.start();
+    if (this.ownsProbe) this.latency.start();
     void this.connect('connecting');
   }
 
@@ -117,7 +165,7 @@ export class WhepPlayer {
   stop(keepalive = false): void {
     this.running = false;
     this.teardown(keepalive);
-    this.latency.stop();
+    if (this.ownsProbe) this.latency.stop();
     this.video.srcObject = null;
     this.setState('stopped', null);
   }
@@ -128,7 +176,19 @@ export class WhepPlayer {
     const gen = this.generation;
     this.setState(state, this.lastError);
 
-    const pc = new RTCPeerConnection({ iceServers: [] }); // never STUN/TURN: closed network
+    // 1. the ICE servers the operator configured (TURN credentials for this viewer); none by default
+    let iceServers: RTCIceServer[];
+    try {
+      iceServers = await fetchIceServers(this.api, POST_TIMEOUT_MS);
+    } catch (err) {
+      if (gen !== this.generation) return;
+      this.failAttempt(gen, err);
+      return;
+    }
+    if (gen !== this.generation) return;
+    this.iceServers = iceServers;
+    // 2. the peer connection: no STUN/TURN unless the server named some
+    const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: this.relay ? 'relay' : 'all' });
     this.pc = pc;
     this.offerSdp = null;
     this.pendingCandidates = [];
@@ -178,12 +238,12 @@ export class WhepPlayer {
       const location = res.ok ? res.headers.get('Location') : null;
       if (gen !== this.generation) {
         // Stopped or superseded while the POST was in flight: release the viewer we just created.
-        if (location) this.deleteViewer(new URL(location, res.url).href, false);
+        if (location) this.deleteViewer(this.resolveLocation(location, res.url), false);
         return;
       }
       if (!res.ok) throw await HttpError.fromResponse(res);
       if (!location) throw new Error('WHEP answer without Location header');
-      this.location = new URL(location, res.url).href;
+      this.location = this.resolveLocation(location, res.url);
       const answer = await res.text();
       if (gen !== this.generation) return;
       await pc.setRemoteDescription({ type: 'answer', sdp: answer });
@@ -195,20 +255,36 @@ export class WhepPlayer {
       }, CONNECT_TIMEOUT_MS);
     } catch (err) {
       if (gen !== this.generation) return;
-      if (err instanceof HttpError && err.unauthorised) {
-        this.lastError = err.message;
-        this.running = false;
-        this.teardown(false);
-        this.setState('failed', err.message);
-        this.onunauthorised?.();
-        return;
-      }
-      // Retryable (server down/restarting, camera not running) -> "reconnecting";
-      // other client errors are unexpected but may be a transient server bug,
-      // so keep retrying slowly while showing "failed".
-      const hard = err instanceof HttpError && !err.retryable;
-      this.fail(gen, errorText(err), hard ? 'failed' : 'reconnecting');
+      this.failAttempt(gen, err);
     }
+  }
+
+  /**
+   * The `Location` of a WHEP answer as an absolute URL: a full path through `ApiClient.resolve`
+   * (it may lack the page's path prefix), anything else against the POST URL.
+   */
+  private resolveLocation(location: string, postUrl: string): string {
+    return location.startsWith('/') && !location.startsWith('//')
+      ? this.api.resolve(location)
+      : new URL(location, postUrl).href;
+  }
+
+  /** An attempt failed before or during the POST: final on 401/403, else retried. */
+  private failAttempt(gen: number, err: unknown): void {
+    if (err instanceof HttpError && err.unauthorised) {
+      this.lastError = err.message;
+      this.running = false;
+      this.teardown(false);
+      this.setState('failed', err.message);
+      this.onunauthorised?.();
+      this.onfailure?.(err.message);
+      return;
+    }
+    // Retryable (server down/restarting, camera not running) -> "reconnecting";
+    // other client errors are unexpected but may be a transient server bug,
+    // so keep retrying slowly while showing "failed".
+    const hard = err instanceof HttpError && !err.retryable;
+    this.fail(gen, errorText(err), hard ? 'failed' : 'reconnecting');
   }
 
   private onConnectionState(gen: number, pc: RTCPeerConnection): void {
@@ -305,6 +381,13 @@ export class WhepPlayer {
   private fail(gen: number, reason: string, state: PlayerState = 'reconnecting'): void {
     if (gen !== this.generation || !this.running) return;
     this.lastError = reason;
+    if (!this.retry) {
+      this.running = false;
+      this.teardown(false);
+      this.setState('failed', reason);
+      this.onfailure?.(reason);
+      return;
+    }
     this.teardown(false);
     this.reconnects++;
     const delay = this.backoff.next();

@@ -1,6 +1,8 @@
 import './latency.css';
 import { ApiClient } from './api';
 import type { LatencyProbe } from './LatencyProbe';
+import { PickingPlayer } from './player/PickingPlayer';
+import { pageSwitches } from './player/playerSwitches';
 import { WhepPlayer } from './WhepPlayer';
 
 /**
@@ -11,22 +13,28 @@ import { WhepPlayer } from './WhepPlayer';
  * URL parameters:
  * - `whep`: WHEP endpoint (default: the first camera of `GET /api/status`, i.e. `/whep/<id>`);
  * - `token`: bearer token (added to the status and WHEP requests by `ApiClient`);
- * - `capacity`: samples kept by the probe (default 36000: 20 min at 30 fps).
+ * - `capacity`: samples kept by the probe (default 36000: 20 min at 30 fps);
+ * - `force=websocket|mse|mjpeg`: play that path of the picker (web/src/player/PickingPlayer.ts)
+ *   instead of bare WHEP, for camera `camera` (default: the first of `GET api/status`);
+ *   `force=webrtc` and `relay=1` play the picker from WebRTC.
  */
 
 /** Shape of `window.__latency`, the hook for benches and tests. */
 export interface LatencyHandle {
   /** The probe measuring the video; null until the WHEP URL is known. */
   readonly probe: LatencyProbe | null;
-  /** The WHEP player; null until the WHEP URL is known. */
-  readonly player: WhepPlayer | null;
-  /** The player's current peer connection, null between attempts. */
+  /** The WHEP player, or the picker with `?force=`; null until the camera is known. */
+  readonly player: WhepPlayer | PickingPlayer | null;
+  /** The player's current peer connection, null between attempts and on the WebSocket paths. */
   readonly pc: RTCPeerConnection | null;
   /**
-   * `performance.now()` just before the first WHEP POST, ms (null before it). First-frame time
-   * = `probe.firstFrameAt − t0`; `probe.firstFrameAt` alone counts from navigation start.
+   * `performance.now()` just before the first WHEP POST, or when the picker started, ms (null
+   * before it). First-frame time = `probe.firstFrameAt − t0`; `probe.firstFrameAt` alone counts
+   * from navigation start.
    */
   readonly t0: number | null;
+  /** The path playing with `?force=` (`websocket`, `mse`, …); `webrtc` for bare WHEP. */
+  readonly path: string | null;
   /** WHEP endpoint played, absolute URL; null until known. */
   readonly whepUrl: string | null;
   /** Why the page could not start playing; null when it did. */
@@ -47,7 +55,7 @@ const READOUT_INTERVAL_MS = 500;
 
 const state = {
   probe: null as LatencyProbe | null,
-  player: null as WhepPlayer | null,
+  player: null as WhepPlayer | PickingPlayer | null,
   t0: null as number | null,
   whepUrl: null as string | null,
   error: null as string | null,
@@ -65,6 +73,10 @@ window.__latency = {
   },
   get t0() {
     return state.t0;
+  },
+  get path() {
+    const p = state.player;
+    return p instanceof PickingPlayer ? p.path : p ? 'webrtc' : null;
   },
   get whepUrl() {
     return state.whepUrl;
@@ -84,10 +96,23 @@ function mustGet<T extends HTMLElement>(id: string): T {
 async function whepPath(api: ApiClient, params: URLSearchParams): Promise<string> {
   const given = params.get('whep');
   if (given) return given;
+  return `whep/${encodeURIComponent(await firstCamera(api))}`;
+}
+
+/** The first camera `GET api/status` lists. */
+async function firstCamera(api: ApiClient): Promise<string> {
   const status = await api.status();
   const first = status.cameras[0];
   if (!first) throw new Error('the server lists no camera');
-  return first.whep || `/whep/${encodeURIComponent(first.id)}`;
+  return first.id;
+}
+
+function mustGetAll(): { video: HTMLVideoElement; canvas: HTMLCanvasElement; img: HTMLImageElement } {
+  return {
+    video: mustGet<HTMLVideoElement>('video'),
+    canvas: mustGet<HTMLCanvasElement>('canvas'),
+    img: mustGet<HTMLImageElement>('img'),
+  };
 }
 
 function showReadout(readout: HTMLElement): void {
@@ -117,6 +142,31 @@ async function main(): Promise<void> {
   const api = new ApiClient();
   const capacity = Number(params.get('capacity') ?? DEFAULT_CAPACITY);
   window.setInterval(() => showReadout(readout), READOUT_INTERVAL_MS);
+  const probeOptions = {
+    capacity: Number.isFinite(capacity) && capacity > 0 ? capacity : DEFAULT_CAPACITY,
+    idleAfter: Number.POSITIVE_INFINITY,
+  };
+
+  const switches = pageSwitches();
+  if (switches.force !== null || switches.relay) {
+    let camera: string;
+    try {
+      camera = params.get('camera') ?? (await firstCamera(api));
+    } catch (err) {
+      state.error = `cannot find a camera: ${err instanceof Error ? err.message : String(err)}`;
+      console.error(state.error);
+      showReadout(readout);
+      return;
+    }
+    const picker = new PickingPlayer(camera, mustGetAll(), api, { ...switches, latency: probeOptions });
+    state.player = picker;
+    state.probe = picker.latency;
+    state.whepUrl = api.resolve(`whep/${encodeURIComponent(camera)}`);
+    window.addEventListener('pagehide', () => picker.stop(true));
+    picker.start();
+    state.t0 = picker.chainStartedAt;
+    return;
+  }
 
   let path: string;
   try {
@@ -129,10 +179,7 @@ async function main(): Promise<void> {
   }
   state.whepUrl = api.resolve(path);
   // Decode every frame (no idle stride): this page exists to measure.
-  const player = new WhepPlayer(path, path, video, api, {
-    capacity: Number.isFinite(capacity) && capacity > 0 ? capacity : DEFAULT_CAPACITY,
-    idleAfter: Number.POSITIVE_INFINITY,
-  });
+  const player = new WhepPlayer(path, path, video, api, probeOptions);
   player.onpost = (at) => {
     state.t0 ??= at;
   };

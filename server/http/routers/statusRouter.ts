@@ -1,9 +1,12 @@
 import Router from '@koa/router';
 import type { HttpDeps } from '../HttpDeps.js';
 
-/** `GET /api/status`: cameras, source, encoder, fps, bitrate, viewers, uptime. Viewer access (server/access/accessTable.ts). */
+/**
+ * `GET /api/status`: cameras, source, encoder, fps, bitrate, viewers, uptime, and the viewer page's
+ * player settings (`player`, server/player/playerConfig.ts). Viewer access (server/access/accessTable.ts).
+ */
 export function statusRouter(
-  deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'startedAt' | 'version' | 'basePath' | 'wsVideo'>,
+  deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'startedAt' | 'version' | 'basePath' | 'wsVideo' | 'player'>,
 ): Router {
   const router = new Router();
   router.get('/api/status', (ctx) => {
@@ -18,6 +21,7 @@ export function statusRouter(
       sfu: deps.sfu.name,
       viewers: cameras.reduce((sum, c) => sum + c.viewers, 0),
       cameras,
+      player: { webrtcTimeoutMs: deps.player.webrtcTimeoutMs },
     };
   });
   return router;

@@ -1,4 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
+import { socketIoPath } from '../basePath';
 import { pageViewerToken, withViewerToken } from '../api.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../../server/events/EventCatalogue';
 
@@ -99,7 +100,10 @@ export class FacePanel {
     if (viewerToken) auth.viewerToken = viewerToken;
     const camera = this.cameraId();
     if (!token && camera) auth.cameraId = camera;
-    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(window.location.origin, { auth });
+    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(window.location.origin, {
+      auth,
+      path: socketIoPath(),
+    });
     socket.on('face:detected', (e) => this.#add('face:detected', `track ${e.trackId} appeared (${e.cameraId})`));
     socket.on('face:recognized', (e) =>
       this.#add(
@@ -124,7 +128,7 @@ export class FacePanel {
 
   async #refreshStatus(): Promise<void> {
     try {
-      const res = await fetch(withViewerToken('/api/face/status'));
+      const res = await fetch(withViewerToken('api/face/status'));
       const status = (await res.json()) as {
         enabled: boolean;
         reason?: string;
@@ -148,13 +152,13 @@ export class FacePanel {
   async #enrolNow(): Promise<void> {
     if (this.source.session?.role === 'operator') {
       this.#message.textContent = 'Enrolling: look at the camera…';
-      this.#showEnrolled(await this.#post('/api/face/enroll', {}));
+      this.#showEnrolled(await this.#post('api/face/enroll', {}));
       return;
     }
-    const challenge = await this.#post('/api/face/enroll/challenge', {});
+    const challenge = await this.#post('api/face/enroll/challenge', {});
     if (!challenge.ok) {
       // Liveness off on this server: ask the operator to enrol the face in front of the camera.
-      const request = await this.#post('/api/face/enroll/requests', {});
+      const request = await this.#post('api/face/enroll/requests', {});
       this.#message.textContent = request.ok
         ? 'Asked the operator to enrol you: stand in front of the camera until they confirm'
         : `Not enrolled: ${String(challenge.body.error)}`;
@@ -165,10 +169,10 @@ export class FacePanel {
     this.#enrol.disabled = true;
     try {
       for (;;) {
-        const res = await fetch(`/api/face/enroll/challenge/${id}`, { headers: this.#auth() });
+        const res = await fetch(`api/face/enroll/challenge/${id}`, { headers: this.#auth() });
         const view = (await res.json()) as { done: number; status: string; reason?: string };
         if (!res.ok || view.status !== 'pending') {
-          if (view.status === 'passed') this.#showEnrolled(await this.#post('/api/face/enroll', { challengeId: id }));
+          if (view.status === 'passed') this.#showEnrolled(await this.#post('api/face/enroll', { challengeId: id }));
           else
             this.#message.textContent = `Not enrolled: the check ${view.status ?? 'failed'}${view.reason ? ` (${view.reason})` : ''}; try again`;
           return;
@@ -194,7 +198,7 @@ export class FacePanel {
   }
 
   async #setOverlays(enabled: boolean): Promise<void> {
-    const res = await this.#post('/api/face/overlays', { enabled });
+    const res = await this.#post('api/face/overlays', { enabled });
     if (!res.ok) {
       this.#overlays.checked = !enabled;
       this.#message.textContent = `Overlays not changed: ${String(res.body.error)}`;

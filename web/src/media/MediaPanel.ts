@@ -111,8 +111,8 @@ export class MediaPanel {
       return;
     }
     const [photos, videos] = await Promise.all([
-      this.#call('GET', `/api/photos?limit=${GALLERY_PAGE}`),
-      this.#call('GET', `/api/videos?limit=${GALLERY_PAGE}`),
+      this.#call('GET', `api/photos?limit=${GALLERY_PAGE}`),
+      this.#call('GET', `api/videos?limit=${GALLERY_PAGE}`),
     ]);
     const list = (r: { ok: boolean; body: Record<string, unknown> }): MediaItemView[] =>
       r.ok ? (r.body.items as MediaItemView[]) : [];
@@ -153,14 +153,14 @@ export class MediaPanel {
 
   async #capture(): Promise<void> {
     this.#message.textContent = 'Taking a photo…';
-    const res = await this.#call('POST', '/api/capture');
+    const res = await this.#call('POST', 'api/capture');
     this.#message.textContent = res.ok ? 'Photo taken' : `No photo: ${String(res.body.error)}`;
     await this.refreshGallery();
   }
 
   async #toggleRecording(): Promise<void> {
     const stop = this.#recording;
-    const res = await this.#call('POST', stop ? '/api/record/stop' : '/api/record/start');
+    const res = await this.#call('POST', stop ? 'api/record/stop' : 'api/record/start');
     if (res.ok) {
       const seconds = ((res.body.durationMs as number | null) ?? 0) / 1000;
       this.#message.textContent = stop ? `Recording saved (${seconds.toFixed(1)} s)` : 'Recording…';
@@ -178,7 +178,7 @@ export class MediaPanel {
 
   async #refreshStream(): Promise<void> {
     if (this.#live.hidden) return;
-    const res = await this.#call('GET', '/api/stream/status');
+    const res = await this.#call('GET', 'api/stream/status');
     if (!res.ok) {
       this.#liveState.textContent = `Stream status unavailable: ${String(res.body.error)}`;
       return;
@@ -197,7 +197,7 @@ export class MediaPanel {
 
   async #toggleStream(): Promise<void> {
     const running = this.stream !== null && this.stream.state !== 'off';
-    const res = await this.#call('POST', `/api/stream/livepeer/${running ? 'stop' : 'start'}`);
+    const res = await this.#call('POST', `api/stream/livepeer/${running ? 'stop' : 'start'}`);
     if (!res.ok) this.#message.textContent = `Livepeer: ${String(res.body.error)}`;
     await this.#refreshStream();
   }

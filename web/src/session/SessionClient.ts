@@ -18,7 +18,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const SUBMIT_TIMEOUT_MS = 90_000;
 
 /**
- * HTTP client of the session API (`/api/session/*`). Session calls carry the session JWT as
+ * HTTP client of the session API (`/api/session/*`, requested relative to the page). Session calls carry the session JWT as
  * `Authorization: Bearer <token>`; this is NOT the deployment token of the page's `?token=`
  * (`ApiClient`), which guards WHEP and status.
  *
@@ -37,12 +37,12 @@ export class SessionClient {
 
   /** `GET /api/session/config`: whether check-in is possible, and the cluster. */
   config(): Promise<SessionConfig> {
-    return this.request('GET', '/api/session/config', undefined, false);
+    return this.request('GET', 'api/session/config', undefined, false);
   }
 
   /** `POST /api/session/challenge`: a SIWS request for `wallet` (base58) at `cameraId`. */
   challenge(wallet: string, cameraId: string): Promise<ChallengeAnswer> {
-    return this.request('POST', '/api/session/challenge', { wallet, cameraId }, false);
+    return this.request('POST', 'api/session/challenge', { wallet, cameraId }, false);
   }
 
   /**
@@ -51,37 +51,37 @@ export class SessionClient {
    * @param signature base58 Ed25519 signature of the message's UTF-8 bytes.
    */
   signIn(message: string, signature: string): Promise<TokenAnswer> {
-    return this.request('POST', '/api/session/signin', { message, signature }, false);
+    return this.request('POST', 'api/session/signin', { message, signature }, false);
   }
 
   /** `POST /api/session/refresh`: trades a (single-use) refresh token for new tokens. */
   refresh(refreshToken: string): Promise<TokenAnswer> {
-    return this.request('POST', '/api/session/refresh', { refreshToken }, false);
+    return this.request('POST', 'api/session/refresh', { refreshToken }, false);
   }
 
   /** `GET /api/session`: the signed-in session. */
   async session(): Promise<SessionView> {
-    return (await this.request<{ session: SessionView }>('GET', '/api/session')).session;
+    return (await this.request<{ session: SessionView }>('GET', 'api/session')).session;
   }
 
   /** `POST /api/session/end`: ends the signed-in session on the server (sign-out). */
   async end(): Promise<SessionView> {
-    return (await this.request<{ session: SessionView }>('POST', '/api/session/end', {})).session;
+    return (await this.request<{ session: SessionView }>('POST', 'api/session/end', {})).session;
   }
 
   /** `POST /api/session/checkin/tx`: the check-in transaction for the wallet to sign. */
   checkinTransaction(consent: SessionConsent): Promise<BuiltTransaction> {
-    return this.request('POST', '/api/session/checkin/tx', consent);
+    return this.request('POST', 'api/session/checkin/tx', consent);
   }
 
   /** `POST /api/session/checkout/tx`: the check-out transaction for the wallet to sign. */
   checkoutTransaction(): Promise<BuiltTransaction> {
-    return this.request('POST', '/api/session/checkout/tx', {});
+    return this.request('POST', 'api/session/checkout/tx', {});
   }
 
   /** `POST /api/session/submit`: sends a signed transaction (base64 wire format); answers once confirmed. */
   submit(transaction: string): Promise<SubmitAnswer> {
-    return this.request('POST', '/api/session/submit', { transaction }, true, SUBMIT_TIMEOUT_MS);
+    return this.request('POST', 'api/session/submit', { transaction }, true, SUBMIT_TIMEOUT_MS);
   }
 
   private async request<T>(

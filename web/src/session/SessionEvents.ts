@@ -1,4 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
+import { socketIoPath } from '../basePath';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../../server/events/EventCatalogue';
 
 /** Name of a server → client session event (the face events are the vision panel's). */
@@ -19,7 +20,7 @@ export interface SessionEventsListener {
 /**
  * The page's socket.io connection for the session events of server/events/EventCatalogue.ts
  * (`session:checkin`, `session:checkout`, `session:expired`): `io(origin, { auth: { token, cameraId } })`
- * on the default path `/socket.io`. With the session JWT the server delivers the wallet's own
+ * on `socket.io` under the page's base path (`/socket.io`, or `/cam/socket.io` behind a prefix). With the session JWT the server delivers the wallet's own
  * identity events; socket.io reconnects by itself with the current `auth` (the token is swapped in
  * place when it is renewed).
  */
@@ -48,6 +49,7 @@ export class SessionEvents {
     }
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(this.origin, {
       auth: { token, cameraId },
+      path: socketIoPath(),
     });
     socket.on('connect', () => this.listener.connection(true, null));
     socket.on('disconnect', (reason) => this.listener.connection(false, `disconnected (${reason})`));

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { build } from 'vite';
+import { projectRoot } from '../../server/config/projectRoot.js';
+import { launchChromium, pollUntil, thumbDiff } from '../helpers/browser.js';
+import { assertNoEgress, egressSkip } from '../helpers/egress.js';
+import { encodeTestClip } from '../helpers/h264AccessUnits.js';
+import { collectPageErrors, grabPlayer, readPlayer, startEmbedPageServer } from '../helpers/playerPage.js';
+import { TestVideoServer } from '../helpers/TestVideoServer.js';
+
+/**
+ * The WebSocket video path in real Chromium, through the `<edge-camera>` element embedded in a
+ * page of another origin (web/src/embed/EdgeCamera.ts), against the TEST-ONLY protocol server
+ * (test/helpers/TestVideoServer.ts: real x264 access units, docs/websocket-video.md). To run the
+ * same checks against the real server, point `VIDEO_SERVER_URL` at it (a folder URL, e.g.
+ * `https://127.0.0.1:8443/cam/`, with `VIDEO_SERVER_TOKEN` and `VIDEO_SERVER_CAMERA`), and give
+ * it `server.corsOrigins` with the embedding page's origin (printed by the test).
+ */
+
+const TOKEN = 'viewer-token-for-ws-tests';
+/** Frames the WebCodecs path must decode. */
+const FRAMES = 300;
+
+describe('WebSocket video path in Chromium (<edge-camera> on another origin)', { timeout: 300_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ecs-player-e2e-'));
+  let embed: Awaited<ReturnType<typeof startEmbedPageServer>>;
+  let server: TestVideoServer | undefined;
+  let serverUrl: string;
+  let token: string;
+  let camera: string;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
+
+  before(async () => {
+    await build({
+      configFile: join(projectRoot(), 'web/vite.config.ts'),
+      build: { outDir: join(dir, 'web'), emptyOutDir: true },
+      logLevel: 'warn',
+    });
+    embed = await startEmbedPageServer();
+    if (process.env.VIDEO_SERVER_URL) {
+      serverUrl = process.env.VIDEO_SERVER_URL;
+      token = process.env.VIDEO_SERVER_TOKEN ?? '';
+      camera = process.env.VIDEO_SERVER_CAMERA ?? 'cam0';
+      process.stderr.write(`embedding page origin (add to server.corsOrigins): ${embed.origin}\n`);
+    } else {
+      const clip = await encodeTestClip({ frames: 150, keyframeInterval: 60 });
+      server = await TestVideoServer.start({
+        clip,
+        webRoot: join(dir, 'web'),
+        token: TOKEN,
+        corsOrigins: [embed.origin, embed.origin.replace('127.0.0.1', 'lan.test')],
+      });
+      serverUrl = server.url;
+      token = TOKEN;
+      camera = server.cameraId;
+    }
+    // A repeated switch's last value wins: lan.test (a LAN name on plain HTTP) maps to 127.0.0.1.
+    browser = await launchChromium({
+      extraArgs: ['--host-resolver-rules=MAP lan.test 127.0.0.1 , MAP * ~NOTFOUND , EXCLUDE 127.0.0.1'],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await embed?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Opens the embedding page in a fresh context; returns it with its error list. */
+  async function open(force: string, host?: string): Promise<{ page: Page; errors: string[] }> {
+    const context = await browser!.browser.newContext({ viewport: { width: 800, height: 600 } });
+    const page = await context.newPage();
+    const errors = collectPageErrors(page);
+    await page.goto(embed.pageUrl({ server: serverUrl, camera, token, force }, host));
+    return { page, errors };
+  }
+
+  it('WebCodecs (force=websocket): ≥ 300 decoded frames, a detailed, changing picture, path shown, no console error', async () => {
+    const { page, errors } = await open('websocket');
+    try {
+      const r = await pollUntil(
+        () => readPlayer(page),
+        (p) => p.framesDecoded >= FRAMES,
+        60_000,
+        `${FRAMES} frames decoded by WebCodecs`,
+      );
+      assert.equal(r.secure, true, 'loopback is a secure context');
+      assert.equal(r.path, 'websocket');
+      assert.equal(r.state, 'connected');
+      assert.equal(typeof r.firstFrameMs, 'number', 'first-frame time reported');
+      assert.equal(
+        await page.evaluate(() => document.querySelector('edge-camera')?.getAttribute('data-path')),
+        'websocket',
+        'the element shows the path',
+      );
+      const a = await grabPlayer(page);
+      await new Promise((r) => setTimeout(r, 1000));
+      const b = await grabPlayer(page);
+      for (const c of [0, 1, 2]) assert.ok(a.std[c]! > 20, `channel ${c} is not flat (std ${a.std[c]})`);
+      assert.ok(thumbDiff(a, b) > 1, `the picture changes (${thumbDiff(a, b)})`);
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it('MSE (force=mse): fragmented MP4 from the same access units plays', async () => {
+    const { page, errors } = await open('mse');
+    try {
+      const r = await pollUntil(
+        () => readPlayer(page),
+        (p) => p.framesDecoded >= 90,
+        60_000,
+        '90 frames through MSE',
+      );
+      assert.equal(r.path, 'mse');
+      assert.equal(r.state, 'connected');
+      const a = await grabPlayer(page);
+      await new Promise((r) => setTimeout(r, 1000));
+      const b = await grabPlayer(page);
+      for (const c of [0, 1, 2]) assert.ok(a.std[c]! > 20, `channel ${c} is not flat (std ${a.std[c]})`);
+      assert.ok(thumbDiff(a, b) > 1, 'the picture changes');
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it('a plain-HTTP page (not a secure context: no WebCodecs) plays the WebSocket path through MSE', async () => {
+    const { page, errors } = await open('websocket', 'lan.test');
+    try {
+      const r = await pollUntil(
+        () => readPlayer(page),
+        (p) => p.framesDecoded >= 60,
+        60_000,
+        '60 frames on a non-secure page',
+      );
+      assert.equal(r.secure, false);
+      assert.equal(r.webCodecs, false, 'VideoDecoder exists only in secure contexts');
+      assert.equal(r.path, 'mse', 'the picker took MSE');
+      assert.deepEqual(errors, []);
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it('sends no DNS query and no packet off the machine', { skip: egressSkip }, () => {
+    assertNoEgress();
+  });
+});
