@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AccessControl } from '../access/AccessControl.js';
 import type { Camera } from '../../media/camera/Camera.js';
 import type { Sfu } from '../../media/sfu/SfuTypes.js';
+import type { IceServers } from '../../media/sfu/ice/IceServers.js';
 import type { Mjpeg } from '../../media/mjpeg/createMjpeg.js';
 import type { CaptureRouterDeps } from './routers/captureRouter.js';
 import type { FaceRouterDeps } from './routers/faceRouter.js';
@@ -12,6 +13,8 @@ import type { SessionRouterDeps } from './routers/sessionRouter.js';
 export interface HttpDeps {
   cameras: ReadonlyMap<string, Camera>;
   sfu: Sfu;
+  /** STUN/TURN servers for viewers (`webrtc.iceServers`, minted `webrtc.turn` credentials). */
+  iceServers: IceServers;
   logger: Logger;
   /** Who may call what (server/access): the gate, the route guards, the WHEP viewer caps. */
   access: AccessControl;
