@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import { Camera } from '../media/camera/Camera.js';
 import type { Sfu } from '../media/sfu/SfuTypes.js';
 import { WeriftSfu } from '../media/sfu/werift/WeriftSfu.js';
+import { IceServers } from '../media/sfu/ice/IceServers.js';
+import { turnCredentialOptions } from '../media/sfu/webrtcConfig.js';
 import { cameradArgs, cameradSourceFile } from './config/cameradArgs.js';
 import { sourceUrlSecrets } from '../media/camerad/sourceCredentials.js';
 import { ensurePrivateDir } from '../media/core/privateFiles.js';
@@ -84,6 +86,7 @@ export class Server {
         bindAddress: config.webrtc.bindAddress,
         portRange: [config.webrtc.udpPortMin, config.webrtc.udpPortMax],
         viewerTimeoutMs: config.webrtc.viewerTimeoutMs,
+        relay: config.webrtc.serverRelay ? turnCredentialOptions(config.webrtc) : undefined,
       },
       logger,
       {
@@ -179,6 +182,10 @@ export class Server {
     const app = createHttpApp({
       cameras,
       sfu,
+      iceServers: new IceServers({
+        iceServers: config.webrtc.iceServers,
+        turn: turnCredentialOptions(config.webrtc),
+      }),
       logger,
       access,
       basePath: basePathOf(config.server),

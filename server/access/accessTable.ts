@@ -53,6 +53,8 @@ export const ACCESS_TABLE: readonly EntryPoint[] = [
   http('POST', '/whep/:camera', ['viewer'], 'whep'),
   http('PATCH', '/whep/:camera/:viewer', ['viewer']),
   http('DELETE', '/whep/:camera/:viewer', ['viewer']),
+  // Minted TURN credentials: the WHEP bucket, one fetch per offer.
+  http('GET', '/api/webrtc/ice-servers', ['viewer'], 'whep'),
   http('GET', '/stream', ['viewer']),
   http('GET', '/mjpeg-stream', ['viewer']),
   http('GET', '/mjpeg-stream-with-faces', ['viewer']),

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AccessControl } from '../access/AccessControl.js';
 import type { Camera } from '../../media/camera/Camera.js';
 import type { Sfu } from '../../media/sfu/SfuTypes.js';
+import type { IceServers } from '../../media/sfu/ice/IceServers.js';
 import type { Mjpeg } from '../../media/mjpeg/createMjpeg.js';
 import type { WsVideoServer } from '../../media/ws/WsVideoServer.js';
 import type { CaptureRouterDeps } from './routers/captureRouter.js';
@@ -14,6 +15,8 @@ import type { PlayerConfig } from '../player/playerConfig.js';
 export interface HttpDeps {
   cameras: ReadonlyMap<string, Camera>;
   sfu: Sfu;
+  /** STUN/TURN servers for viewers (`webrtc.iceServers`, minted `webrtc.turn` credentials). */
+  iceServers: IceServers;
   logger: Logger;
   /** Who may call what (server/access): the gate, the route guards, the WHEP viewer caps. */
   access: AccessControl;

@@ -4,6 +4,7 @@ import { facePathsAll } from './openapiFaces.js';
 import { mjpegPaths } from './openapiMjpeg.js';
 import { streamPaths } from './openapiStream.js';
 import { wsVideoPaths, wsViewerSchema } from './openapiWsVideo.js';
+import { iceServerLinkHeader, webrtcPaths } from './openapiWebrtc.js';
 import { error } from './openapiParts.js';
 import { sessionComponents, sessionPaths } from './openapiSessions.js';
 
@@ -99,6 +100,7 @@ function document(version: string): Record<string, unknown> {
       ...streamPaths,
       ...mjpegPaths,
       ...wsVideoPaths,
+      ...webrtcPaths,
       '/api/health': {
         get: {
           summary: 'Liveness (no authentication). Alias: /health',
@@ -175,8 +177,12 @@ function document(version: string): Record<string, unknown> {
           },
           responses: {
             201: {
-              description: 'SDP answer (ICE-lite, candidates included)',
-              headers: { Location: { schema: { type: 'string' }, description: '/whep/{camera}/{viewer}' } },
+              description:
+                'SDP answer, candidates included (ICE-lite; full ICE with a relay candidate when webrtc.serverRelay is set)',
+              headers: {
+                Location: { schema: { type: 'string' }, description: '/whep/{camera}/{viewer}' },
+                Link: iceServerLinkHeader,
+              },
               content: { 'application/sdp': { schema: { type: 'string' } } },
             },
             400: error,
@@ -187,7 +193,16 @@ function document(version: string): Record<string, unknown> {
             503: error,
           },
         },
-        options: { summary: 'WHEP capabilities (Accept-Post)', responses: { 204: { description: 'No content' } } },
+        options: {
+          summary:
+            'WHEP capabilities (Accept-Post); to a viewer that is not a CORS preflight also the ICE servers as Link headers',
+          responses: {
+            204: {
+              description: 'No content',
+              headers: { 'Accept-Post': { schema: { const: 'application/sdp' } }, Link: iceServerLinkHeader },
+            },
+          },
+        },
       },
       '/whep/{camera}/{viewer}': {
         parameters: [
@@ -272,6 +287,11 @@ function document(version: string): Record<string, unknown> {
                             skippedPackets: { type: 'integer', description: 'packets skipped by a lagging thread' },
                             plis: { type: 'integer' },
                             thread: { type: 'integer', description: '0 = main thread, n = worker n' },
+                            candidateType: {
+                              type: ['string', 'null'],
+                              description:
+                                'Local candidate type of the selected ICE pair (host; relay with webrtc.serverRelay), null before one',
+                            },
                           },
                         },
                       },
