@@ -47,7 +47,7 @@ export class RawWsClient {
 
   private constructor(socket: Socket, options: RawWsOptions, rest: Buffer) {
     this.#socket = socket;
-    this.#options = options;
+    this.#options = { ...options };
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.once('close', () => clearInterval(this.#timer));
     socket.on('error', () => {
@@ -121,6 +121,14 @@ export class RawWsClient {
           '\r\n',
       );
     });
+  }
+
+  /** Stops throttling: reads at full speed from now on. */
+  unthrottle(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#options.readBytesPerS = undefined;
+    this.#socket.resume();
   }
 
   /** Starts reading a socket opened with `neverRead`, at full speed. */
