@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import { withDiscontinuity } from './wsMessages.js';
+import { AuFlag, withDiscontinuity } from './wsMessages.js';
 import type { WsVideoFrame } from './WsVideoFrame.js';
 import type { WsViewerStats } from './WsVideoTypes.js';
 
@@ -116,10 +116,12 @@ export class WsVideoClient {
       this.close(1008, 'too slow');
       return;
     }
-    // 2. start and skips end at a keyframe
+    // 2. start and skips end at a keyframe; nothing was skipped before a client's first one
+    let first = false;
     if (this.#waitingStart) {
       if (!frame.keyframe) return;
       this.#waitingStart = false;
+      first = true;
     }
     if (this.#skipping && !frame.keyframe) {
       this.#drop(frame.message.length);
@@ -142,15 +144,14 @@ export class WsVideoClient {
       this.#enqueue({ data: config, bytes: config.length + FRAME_OVERHEAD, au: false });
       this.#configQueued = config;
     }
-    let message = frame.message;
     if (this.#skipping) {
       this.#skipping = false;
       this.#discontinuity = true;
     }
-    if (this.#discontinuity) {
-      message = withDiscontinuity(message);
-      this.#discontinuity = false;
-    }
+    // The shared message says whether the camera's RTP lost something; this client adds its own skips.
+    const lost = (frame.message[1]! & AuFlag.discontinuity) !== 0;
+    const message = withDiscontinuity(frame.message, this.#discontinuity || (lost && !first));
+    this.#discontinuity = false;
     this.#enqueue({ data: message, bytes: message.length + FRAME_OVERHEAD, au: true });
     this.#maxQueueBytes = Math.max(this.#maxQueueBytes, this.queueBytes);
     this.#pump();
