@@ -15,7 +15,14 @@ import { annexB, decodeAnnexB, nalTypes, parseAccessUnit, type ParsedAccessUnit 
  * 640×360 needs the SPS's frame cropping (23 macroblock rows = 368 lines, 8 cropped). Noise
  * makes every picture larger than the MTU (FU-A); small NAL units go alone (single NAL unit packets).
  */
-async function captureRtp(pattern: 'snow', frames: number): Promise<Buffer[]> {
+async function captureRtp(
+  frames: number,
+  picture: { width: number; height: number; profile: string } = {
+    width: 640,
+    height: 360,
+    profile: 'constrained-baseline',
+  },
+): Promise<Buffer[]> {
   const socket = createSocket({ type: 'udp4', recvBufferSize: 8 * 1024 * 1024 });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   const packets: Buffer[] = [];
@@ -26,19 +33,20 @@ async function captureRtp(pattern: 'snow', frames: number): Promise<Buffer[]> {
       '-q',
       'videotestsrc',
       'is-live=true',
-      `pattern=${pattern}`,
+      'pattern=snow',
       `num-buffers=${frames}`,
       '!',
-      'video/x-raw,format=I420,width=640,height=360,framerate=30/1',
+      `video/x-raw,format=I420,width=${picture.width},height=${picture.height},framerate=30/1`,
       '!',
       'x264enc',
       'tune=zerolatency',
-      'speed-preset=ultrafast',
+      // ultrafast uses no High tools, and x264 then writes a Baseline SPS whatever the caps allow
+      `speed-preset=${picture.profile === 'high' ? 'veryfast' : 'ultrafast'}`,
       'bitrate=1500',
       'key-int-max=30',
       'option-string=scenecut=0',
       '!',
-      'video/x-h264,profile=constrained-baseline',
+      `video/x-h264,profile=${picture.profile}`,
       '!',
       'h264parse',
       'config-interval=-1',
@@ -86,7 +94,7 @@ function onTheWire(aus: readonly AccessUnit[]): { parsed: ParsedAccessUnit[]; av
 describe('H264Depacketizer on RTP from a real GStreamer sender (RFC 6184)', { timeout: 60_000 }, () => {
   let packets: Buffer[];
   before(async () => {
-    packets = await captureRtp('snow', 90);
+    packets = await captureRtp(90);
   });
 
   it('reassembles single NAL units, STAP-A (§5.7.1) and FU-A (§5.8) into access units that decode one picture each', () => {
@@ -135,6 +143,20 @@ describe('H264Depacketizer on RTP from a real GStreamer sender (RFC 6184)', { ti
     assert.deepEqual([config.codec, config.width, config.height], [sps.codec, 640, 360]);
     assert.throws(() => parseSps(aus[0]!.pps!), RangeError);
     assert.throws(() => parseSps(aus[0]!.sps!.subarray(0, 5)), RangeError);
+  });
+
+  it('reads a High profile SPS with cropping on both axes, and its avcC (with the §5.3.3.1 high-profile fields) decodes', async () => {
+    // 630×354: 40×23 macroblocks, cropped by 10 columns and 14 rows.
+    const high = await captureRtp(10, { width: 630, height: 354, profile: 'high' });
+    const { aus } = depacketize(high);
+    assert.equal(aus.length, 10);
+    const sps = parseSps(aus[0]!.sps!);
+    assert.equal(sps.profileIdc, 100);
+    assert.match(sps.codec, /^avc1\.64[0-9a-f]{4}$/);
+    assert.deepEqual([sps.width, sps.height], [630, 354]);
+    const { parsed, avcC } = onTheWire(aus);
+    assert.equal(avcC.length, 11 + aus[0]!.sps!.length + aus[0]!.pps!.length + 4);
+    assert.equal(decodeAnnexB(annexB(avcC, parsed), 630, 354).frames, 10);
   });
 
   it('a sequence gap (RFC 3550 §5.1) inside a picture drops it and everything to the next keyframe, which is flagged', () => {
