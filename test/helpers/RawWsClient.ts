@@ -34,6 +34,8 @@ export interface WsRefusal {
  */
 export class RawWsClient {
   readonly messages: WsMessage[] = [];
+  /** Headers of the 101 answer, names in lower case. */
+  headers: Record<string, string> = {};
   /** Bytes read from the socket after the 101. */
   bytesRead = 0;
   /** The close frame's code, or null until one came. */
@@ -99,7 +101,9 @@ export class RawWsClient {
         socket.pause();
         const rest = head.subarray(end + 4);
         if (status === 101) {
-          resolve(new RawWsClient(socket, options, rest));
+          const client = new RawWsClient(socket, options, rest);
+          client.headers = headers;
+          resolve(client);
           return;
         }
         const body: Buffer[] = [rest];

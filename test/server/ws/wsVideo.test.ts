@@ -62,6 +62,8 @@ describe('WebSocket video against the real server and camerad (docs/websocket-vi
 
   it('sends the configuration, then access units from a keyframe that GStreamer decodes to the camera’s size', async () => {
     const client = opened(await RawWsClient.open(wsUrl));
+    assert.equal(client.headers['x-content-type-options'], 'nosniff', 'the 101 carries the security headers');
+    assert.equal(client.headers['referrer-policy'], 'no-referrer');
     await waitFor(() => client.messages.length >= 91, 30_000, '90 access units');
     const status = (await (await fetch(`${ctx.url}/api/status?token=${TOKEN}`)).json()) as {
       cameras: { id: string; ws_viewers: number; viewers: number }[];
@@ -104,7 +106,7 @@ describe('WebSocket video against the real server and camerad (docs/websocket-vi
     await waitFor(() => ctx.server.wsVideo.viewers('cam').length === 0, 10_000, 'the closed viewer is gone');
   });
 
-  it('refuses before the upgrade, as plain HTTP with {error, field}: no token 401, wrong token 401, foreign Origin 403, unknown camera 404, camera not running 503, unknown path 404', async () => {
+  it('refuses before the upgrade, as plain HTTP with {error, field}: no token 401, wrong token 401, foreign Origin or Host 403, unknown camera 404, camera not running 503, unknown path 404', async () => {
     const noToken = refused(await RawWsClient.open(`${ctx.url}/api/cameras/cam/ws`));
     assert.equal(noToken.status, 401);
     assert.equal(noToken.headers['www-authenticate'], 'Bearer');
@@ -114,6 +116,8 @@ describe('WebSocket video against the real server and camerad (docs/websocket-vi
     assert.equal(wrong.status, 401);
     const foreign = refused(await RawWsClient.open(wsUrl, { headers: { Origin: 'https://evil.example' } }));
     assert.equal(foreign.status, 403, foreign.body);
+    const foreignHost = refused(await RawWsClient.open(wsUrl, { headers: { Host: 'evil.example' } }));
+    assert.equal(foreignHost.status, 403, foreignHost.body);
     const unknown = refused(await RawWsClient.open(`${ctx.url}/api/cameras/nope/ws?token=${TOKEN}`));
     assert.equal(unknown.status, 404);
     assert.deepEqual(JSON.parse(unknown.body), { error: 'unknown camera "nope"', field: 'camera' });
