@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import { withDiscontinuity } from './wsMessages.js';
+import { AuFlag, withDiscontinuity } from './wsMessages.js';
 import type { WsVideoFrame } from './WsVideoFrame.js';
 import type { WsViewerStats } from './WsVideoTypes.js';
 
@@ -35,8 +35,9 @@ interface Queued {
  * less than a small share of the bound (at most 64 KiB), so most of what a slow client would
  * pile up stays here, where it can be dropped. When an access unit does not fit, everything
  * waiting here is dropped, nothing is queued until the next keyframe, and that keyframe carries
- * the discontinuity flag. A client whose socket stays full for `stallTimeoutMs` after an
- * overflow is closed with 1008.
+ * the discontinuity flag. A client whose queue overflowed and whose socket then writes nothing
+ * for `stallTimeoutMs` (a client that stopped reading) is closed with 1008; a slow one that
+ * still reads keeps skipping.
  */
 export class WsVideoClient {
   readonly id: string;
@@ -54,7 +55,11 @@ export class WsVideoClient {
   #waitingStart = true;
   #skipping = false;
   #discontinuity = false;
-  /** When the queue overflowed with the socket full (performance.now() ms), until the socket drains. */
+  /**
+   * Since when (performance.now() ms) the queue is full and the socket has written nothing: set
+   * by an overflow, moved on by each message the socket writes, cleared once the queue is below
+   * half its bound.
+   */
   #stalledSince: number | undefined;
   /** The configuration text the socket was last given, and the one queued last. */
   #configSent: string | undefined;
@@ -106,18 +111,17 @@ export class WsVideoClient {
    */
   push(frame: WsVideoFrame, config: string): void {
     if (this.#closed) return;
-    // 1. a socket that has not drained since the overflow, for too long: the client is gone or too slow
-    if (this.#stalledSince !== undefined) {
-      if (this.#ws.bufferedAmount <= this.#handoff) this.#stalledSince = undefined;
-      else if (performance.now() - this.#stalledSince > this.#stallTimeoutMs) {
-        this.close(1008, 'too slow');
-        return;
-      }
+    // 1. a full queue and a socket that has written nothing for too long: the client is gone
+    if (this.#stalledSince !== undefined && performance.now() - this.#stalledSince > this.#stallTimeoutMs) {
+      this.close(1008, 'too slow');
+      return;
     }
-    // 2. start and skips end at a keyframe
+    // 2. start and skips end at a keyframe; nothing was skipped before a client's first one
+    let first = false;
     if (this.#waitingStart) {
       if (!frame.keyframe) return;
       this.#waitingStart = false;
+      first = true;
     }
     if (this.#skipping && !frame.keyframe) {
       this.#drop(frame.message.length);
@@ -140,15 +144,14 @@ export class WsVideoClient {
       this.#enqueue({ data: config, bytes: config.length + FRAME_OVERHEAD, au: false });
       this.#configQueued = config;
     }
-    let message = frame.message;
     if (this.#skipping) {
       this.#skipping = false;
       this.#discontinuity = true;
     }
-    if (this.#discontinuity) {
-      message = withDiscontinuity(message);
-      this.#discontinuity = false;
-    }
+    // The shared message says whether the camera's RTP lost something; this client adds its own skips.
+    const lost = (frame.message[1]! & AuFlag.discontinuity) !== 0;
+    const message = withDiscontinuity(frame.message, this.#discontinuity || (lost && !first));
+    this.#discontinuity = false;
     this.#enqueue({ data: message, bytes: message.length + FRAME_OVERHEAD, au: true });
     this.#maxQueueBytes = Math.max(this.#maxQueueBytes, this.queueBytes);
     this.#pump();
@@ -193,7 +196,7 @@ export class WsVideoClient {
       this.#skipping = true;
       this.#skips += 1;
     }
-    if (this.#ws.bufferedAmount > this.#handoff) this.#stalledSince ??= performance.now();
+    this.#stalledSince ??= performance.now();
   }
 
   #drop(bytes: number): void {
@@ -223,6 +226,10 @@ export class WsVideoClient {
           this.#logger.debug({ err: error, viewer: this.id }, 'WebSocket send failed');
           this.close(1011, 'send failed');
           return;
+        }
+        // The socket wrote a message: progress, however slow.
+        if (this.#stalledSince !== undefined) {
+          this.#stalledSince = this.queueBytes < this.#limit / 2 ? undefined : performance.now();
         }
         this.#pump();
       });

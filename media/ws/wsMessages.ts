@@ -25,10 +25,14 @@ export function encodeAccessUnit(au: AccessUnit): Buffer {
   return message;
 }
 
-/** A copy of an access-unit message with the discontinuity flag set (the first after a skip). */
-export function withDiscontinuity(message: Buffer): Buffer {
+/**
+ * The access-unit message with the discontinuity flag as this client needs it: the shared
+ * message itself when it already says so, else a copy with the flag set or cleared.
+ */
+export function withDiscontinuity(message: Buffer, discontinuity: boolean): Buffer {
+  if (((message[1]! & AuFlag.discontinuity) !== 0) === discontinuity) return message;
   const copy = Buffer.from(message);
-  copy[1] = copy[1]! | AuFlag.discontinuity;
+  copy[1] = discontinuity ? copy[1]! | AuFlag.discontinuity : copy[1]! & ~AuFlag.discontinuity;
   return copy;
 }
 

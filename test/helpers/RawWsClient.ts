@@ -34,6 +34,8 @@ export interface WsRefusal {
  */
 export class RawWsClient {
   readonly messages: WsMessage[] = [];
+  /** Headers of the 101 answer, names in lower case. */
+  headers: Record<string, string> = {};
   /** Bytes read from the socket after the 101. */
   bytesRead = 0;
   /** The close frame's code, or null until one came. */
@@ -47,7 +49,7 @@ export class RawWsClient {
 
   private constructor(socket: Socket, options: RawWsOptions, rest: Buffer) {
     this.#socket = socket;
-    this.#options = options;
+    this.#options = { ...options };
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.once('close', () => clearInterval(this.#timer));
     socket.on('error', () => {
@@ -99,7 +101,9 @@ export class RawWsClient {
         socket.pause();
         const rest = head.subarray(end + 4);
         if (status === 101) {
-          resolve(new RawWsClient(socket, options, rest));
+          const client = new RawWsClient(socket, options, rest);
+          client.headers = headers;
+          resolve(client);
           return;
         }
         const body: Buffer[] = [rest];
@@ -121,6 +125,14 @@ export class RawWsClient {
           '\r\n',
       );
     });
+  }
+
+  /** Stops throttling: reads at full speed from now on. */
+  unthrottle(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#options.readBytesPerS = undefined;
+    this.#socket.resume();
   }
 
   /** Starts reading a socket opened with `neverRead`, at full speed. */

@@ -63,11 +63,17 @@ export function annexB(avcC: Buffer, aus: readonly ParsedAccessUnit[]): Buffer {
 
 /**
  * Decodes an Annex B stream with GStreamer (`h264parse ! avdec_h264`) to raw I420 at
- * `width` × `height`.
+ * `width` × `height` (scaled to that size after decoding when `scale` is set: for counting
+ * frames of a large stream).
  * @returns the number of decoded frames and the I420 frames' bytes.
  * @throws Error with GStreamer's output when it fails.
  */
-export function decodeAnnexB(stream: Buffer, width: number, height: number): { frames: number; yuv: Buffer[] } {
+export function decodeAnnexB(
+  stream: Buffer,
+  width: number,
+  height: number,
+  scale = false,
+): { frames: number; yuv: Buffer[] } {
   const dir = mkdtempSync(join(tmpdir(), 'ws-decode-'));
   try {
     const input = join(dir, 'in.h264');
@@ -86,6 +92,7 @@ export function decodeAnnexB(stream: Buffer, width: number, height: number): { f
         '!',
         'videoconvert',
         '!',
+        ...(scale ? ['videoscale', '!'] : []),
         `video/x-raw,format=I420,width=${width},height=${height}`,
         '!',
         'filesink',

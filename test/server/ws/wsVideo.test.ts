@@ -48,8 +48,11 @@ describe('WebSocket video against the real server and camerad (docs/websocket-vi
       ECS_SERVER__TOKEN: TOKEN,
       ECS_SERVER__PUBLIC_URL: 'http://127.0.0.1/',
       ECS_CAMERAD__RTP_BASE_PORT: String(await freeUdpPort(true)),
+      ECS_WEBSOCKET__MAX_CLIENTS: '12',
       ECS_CAMERAS: JSON.stringify([
         { id: 'cam', source: 'test://', width: 320, height: 240, fps: 30, keyframeInterval: 30 },
+        // A second camera, whose camerad the test stops.
+        { id: 'spare', source: 'test://', width: 160, height: 120, fps: 5 },
       ]),
     });
     await ctx.server.cameras.get('cam')!.supervisor.waitRunning(30_000);
@@ -59,6 +62,8 @@ describe('WebSocket video against the real server and camerad (docs/websocket-vi
 
   it('sends the configuration, then access units from a keyframe that GStreamer decodes to the camera’s size', async () => {
     const client = opened(await RawWsClient.open(wsUrl));
+    assert.equal(client.headers['x-content-type-options'], 'nosniff', 'the 101 carries the security headers');
+    assert.equal(client.headers['referrer-policy'], 'no-referrer');
     await waitFor(() => client.messages.length >= 91, 30_000, '90 access units');
     const status = (await (await fetch(`${ctx.url}/api/status?token=${TOKEN}`)).json()) as {
       cameras: { id: string; ws_viewers: number; viewers: number }[];
@@ -101,7 +106,7 @@ describe('WebSocket video against the real server and camerad (docs/websocket-vi
     await waitFor(() => ctx.server.wsVideo.viewers('cam').length === 0, 10_000, 'the closed viewer is gone');
   });
 
-  it('refuses before the upgrade, as plain HTTP with {error, field}: no token 401, wrong token 401, foreign Origin 403, unknown camera 404, unknown path 404', async () => {
+  it('refuses before the upgrade, as plain HTTP with {error, field}: no token 401, wrong token 401, foreign Origin or Host 403, unknown camera 404, camera not running 503, unknown path 404', async () => {
     const noToken = refused(await RawWsClient.open(`${ctx.url}/api/cameras/cam/ws`));
     assert.equal(noToken.status, 401);
     assert.equal(noToken.headers['www-authenticate'], 'Bearer');
@@ -111,9 +116,15 @@ describe('WebSocket video against the real server and camerad (docs/websocket-vi
     assert.equal(wrong.status, 401);
     const foreign = refused(await RawWsClient.open(wsUrl, { headers: { Origin: 'https://evil.example' } }));
     assert.equal(foreign.status, 403, foreign.body);
+    const foreignHost = refused(await RawWsClient.open(wsUrl, { headers: { Host: 'evil.example' } }));
+    assert.equal(foreignHost.status, 403, foreignHost.body);
     const unknown = refused(await RawWsClient.open(`${ctx.url}/api/cameras/nope/ws?token=${TOKEN}`));
     assert.equal(unknown.status, 404);
     assert.deepEqual(JSON.parse(unknown.body), { error: 'unknown camera "nope"', field: 'camera' });
+    await ctx.server.cameras.get('spare')!.supervisor.close();
+    const notRunning = refused(await RawWsClient.open(`${ctx.url}/api/cameras/spare/ws?token=${TOKEN}`));
+    assert.equal(notRunning.status, 503, notRunning.body);
+    assert.match(notRunning.headers['retry-after'] ?? '', /^\d+$/);
     const elsewhere = refused(await RawWsClient.open(`${ctx.url}/api/elsewhere?token=${TOKEN}`));
     assert.equal(elsewhere.status, 404, 'an upgrade on another path is answered, not left hanging');
     // A plain GET of the endpoint says what it is.
@@ -159,5 +170,33 @@ describe('WebSocket video against the real server and camerad (docs/websocket-vi
     assert.ok(capped);
     assert.equal(capped.status, 429, capped.body);
     assert.equal(kept.length, ctx.config.limits.whepViewersPerAddress);
+  });
+
+  it('caps WebSocket viewers on the server (websocket.maxClients: 503 + Retry-After)', async () => {
+    const kept: RawWsClient[] = [];
+    let full: WsRefusal | undefined;
+    for (const address of ['127.0.0.4', '127.0.0.5']) {
+      for (let i = 0; i < 8 && !full; i += 1) {
+        const result = await RawWsClient.open(wsUrl, { localAddress: address });
+        if (result instanceof RawWsClient) kept.push(result);
+        else full = result;
+      }
+    }
+    for (const client of kept) client.close();
+    assert.ok(full, 'no refusal');
+    assert.equal(kept.length, 12);
+    assert.equal(full.status, 503, full.body);
+    assert.match(full.headers['retry-after'] ?? '', /^\d+$/);
+    await waitFor(() => ctx.server.wsVideo.clients === 0, 10_000, 'the closed viewers are gone');
+  });
+
+  it('on shutdown tells its viewers ({type: "close"}) and closes them with 1000', async () => {
+    const client = opened(await RawWsClient.open(wsUrl, { localAddress: '127.0.0.6' }));
+    await waitFor(() => client.messages.length > 3, 30_000, 'access units');
+    await ctx.close();
+    await client.closed;
+    const last = client.messages.at(-1);
+    assert.deepEqual(last, { kind: 'text', text: JSON.stringify({ type: 'close', reason: 'server closing' }) });
+    assert.equal(client.closeCode, 1000);
   });
 });
