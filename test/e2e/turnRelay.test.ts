@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import pino from 'pino';
 import { TurnCredentials } from '../../media/sfu/ice/TurnCredentials.js';
 import type { IceServer } from '../../media/sfu/ice/IceServer.js';
 import { parseIceServerLinks } from '../../media/whep/iceServerLinks.js';
@@ -48,6 +50,8 @@ interface PcStats {
   iceState: string;
   local: string | null;
   remote: string | null;
+  /** STUN round trip of the selected pair, ms (null before one). */
+  rttMs: number | null;
 }
 
 /**
@@ -130,6 +134,7 @@ async function pcStats(page: Page): Promise<PcStats> {
       iceState: pc.iceConnectionState,
       local: local?.candidateType ?? null,
       remote: remote?.candidateType ?? null,
+      rttMs: pair?.currentRoundTripTime !== undefined ? Number(pair.currentRoundTripTime) * 1000 : null,
     };
   });
 }
@@ -180,18 +185,25 @@ describe(
       await net?.close();
     });
 
+    /** Everything the servers log (debug level), to show the secret never appears in it. */
+    let logged = '';
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void (logged += line) });
+
     /** The real server on l2.a (reachable from the viewer for HTTP), minting for coturn. */
     async function server(env: Record<string, string>): Promise<Awaited<ReturnType<typeof startTestServer>>> {
-      return startTestServer({
-        ECS_SERVER__HOST: l2.a.address,
-        ECS_SERVER__TOKEN: VIEWER,
-        ECS_SERVER__PUBLIC_URL: `http://${l2.a.address}/`,
-        ECS_CAMERAS: JSON.stringify([{ id: CAMERA, source: 'test://', width: 640, height: 360, fps: 15 }]),
-        ECS_WEBRTC__TURN__SECRET: SECRET,
-        ECS_WEBRTC__TURN__URLS: JSON.stringify([coturn.url]),
-        ECS_WEBRTC__TURN__CREDENTIAL_TTL_S: String(TTL_S),
-        ...env,
-      });
+      return startTestServer(
+        {
+          ECS_SERVER__HOST: l2.a.address,
+          ECS_SERVER__TOKEN: VIEWER,
+          ECS_SERVER__PUBLIC_URL: `http://${l2.a.address}/`,
+          ECS_CAMERAS: JSON.stringify([{ id: CAMERA, source: 'test://', width: 640, height: 360, fps: 15 }]),
+          ECS_WEBRTC__TURN__SECRET: SECRET,
+          ECS_WEBRTC__TURN__URLS: JSON.stringify([coturn.url]),
+          ECS_WEBRTC__TURN__CREDENTIAL_TTL_S: String(TTL_S),
+          ...env,
+        },
+        logger,
+      );
     }
 
     async function openPage(port: number): Promise<Page> {
@@ -208,7 +220,7 @@ describe(
       });
       after(() => ctx?.close());
 
-      it('a relay-only WHEP player with the Link-header credentials plays through coturn', async () => {
+      it('a relay-only WHEP player with the Link-header credentials plays through coturn', async (t) => {
         const page = await openPage(ctx.server.port);
         // 1. ICE servers the standard way: Link headers of an OPTIONS by a viewer (RFC 9725 §4.6).
         const link = await page.evaluate(
@@ -235,6 +247,9 @@ describe(
           (s) => s.framesDecoded >= 30,
           60_000,
           '30 decoded frames',
+        );
+        t.diagnostic(
+          `selected pair ${stats.local}→${stats.remote}, STUN RTT ${stats.rttMs} ms (veths: not a network figure)`,
         );
         assert.equal(stats.local, 'relay', `selected pair's local candidate: ${JSON.stringify(stats)}`);
         assert.equal(stats.width, 640);
@@ -298,7 +313,7 @@ describe(
       });
       after(() => ctx?.close());
 
-      it('a viewer with no TURN server of its own plays through the box’s relay', async () => {
+      it('a viewer with no TURN server of its own plays through the box’s relay', async (t) => {
         const before = (await net.counters()).udp!.packets;
         const page = await openPage(ctx.server.port);
         const result = await whepInPage(page, { iceServers: [], policy: 'all', post: true });
@@ -309,6 +324,9 @@ describe(
           (s) => s.framesDecoded >= 30,
           60_000,
           '30 decoded frames',
+        );
+        t.diagnostic(
+          `selected pair ${stats.local}→${stats.remote}, STUN RTT ${stats.rttMs} ms (veths: not a network figure)`,
         );
         // The viewer's side of the selected pair is its host address; the box's is its relay.
         assert.equal(stats.remote, 'relay', `selected pair: ${JSON.stringify(stats)}`);
@@ -337,6 +355,13 @@ describe(
         assert.equal(counters.dns!.packets, 0, 'no DNS query crossed the box–viewer link');
         await page.close();
       });
+    });
+
+    it('the shared secret is in no log line and on no command line', () => {
+      assert.ok(logged.length > 0, 'the servers logged');
+      assert.ok(!logged.includes(SECRET), 'not in the server logs');
+      assert.ok(!coturn.log().includes(SECRET), "not in coturn's log");
+      assert.ok(!readFileSync(`/proc/${coturn.pid}/cmdline`, 'utf8').includes(SECRET), "not in turnserver's argv");
     });
 
     it('no DNS query and no packet left the machine', () => {

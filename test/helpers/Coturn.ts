@@ -80,6 +80,11 @@ export class Coturn {
     return coturn;
   }
 
+  /** The turnserver process id (`ip netns exec` execs it, so it keeps the spawned pid). */
+  get pid(): number {
+    return this.process.pid;
+  }
+
   /** `turn:<address>:<port>?transport=udp`. */
   get url(): string {
     return `turn:${this.address}:${this.port}?transport=udp`;
