@@ -304,6 +304,12 @@ export class TestNetwork {
    * keeps playwright's pipe and is killed by `browser.close()`. Its resolver rules also let it
    * reach 198.18.0.0/15 (IP literals only; names still resolve to nothing). The browser is closed by
    * {@link close} too.
+   *
+   * WebRTC: without a media permission Chromium signals only the host candidate of the default
+   * route's interface; in a namespace without a default route it gathers on unsignalled 0.0.0.0
+   * sockets only (relay candidates still work). Give the namespace a default route
+   * (`addRoute(ns, 'default', <a link's address>)`, towards a namespace that does not forward)
+   * when its offers must carry host candidates.
    */
   async launchChromium(ns: string): Promise<{ browser: Browser; close: () => Promise<void> }> {
     this.assertOpen();
