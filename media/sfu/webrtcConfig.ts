@@ -162,6 +162,12 @@ export const webrtcSchema = z
         path: ['serverRelay'],
         message: 'needs webrtc.turn (secret and urls): the relay is allocated on that server',
       });
+    } else if (w.serverRelay && !w.turn.urls.some((u) => u.startsWith('turn:'))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['serverRelay'],
+        message: "needs a turn: URI in webrtc.turn.urls (the box's TURN client speaks UDP and TCP, not TLS)",
+      });
     }
   });
 

@@ -55,6 +55,8 @@ interface InstalledFilter {
 let nextLink = 0;
 let nextNamespace = 0;
 let nextTable = 0;
+/** Instances holding the `unreachable 198.18.0.0/15` route of the test's own namespace. */
+let rangeRouteUsers = 0;
 
 /**
  * Network namespaces for one test, joined to the namespace the test runs in (scripts/netns-run.sh
@@ -63,7 +65,8 @@ let nextTable = 0;
  * `lo` (up) and the links made here: no default route, IPv6 off (no router solicitation or DAD
  * packets), and `/etc/netns/NAME/resolv.conf` naming 127.0.0.1, where nothing listens, so nothing
  * run inside through `ip netns exec` can resolve a name. Optional nftables filters on a veth end
- * drop and count packets ({@link filter}, {@link counters}).
+ * drop and count packets ({@link filter}, {@link counters}). In the test's own namespace the rest
+ * of 198.18.0.0/15 is made unreachable, so nothing for the range takes the default route.
  *
  * Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN for `ip netns`): check {@link skipReason} first and
  * pass its string to `t.skip`. {@link close} removes everything (idempotent); call it in `after`.
@@ -89,6 +92,8 @@ export class TestNetwork {
   private readonly browsers: Browser[] = [];
   private tempDir: string | undefined;
   private closing: Promise<void> | undefined;
+  /** This instance counts in {@link rangeRouteUsers}. */
+  private holdsRangeRoute = false;
 
   /**
    * @param label short name (letters, digits) put in the namespace names, e.g. `turn` gives
@@ -167,6 +172,7 @@ export class TestNetwork {
       { ns: a, ifname: `${base}a`, address: `${prefix}.1` },
       { ns: b, ifname: `${base}b`, address: `${prefix}.2` },
     ];
+    if (a === null || b === null) await this.holdRangeRoute();
     await run('ip', ['link', 'add', ends[0].ifname, 'type', 'veth', 'peer', 'name', ends[1].ifname]);
     for (const end of ends) {
       if (end.ns === null) this.hostLinks.push(end.ifname);
@@ -179,6 +185,18 @@ export class TestNetwork {
       await this.exec(end.ns, ['ip', 'link', 'set', end.ifname, 'up']);
     }
     return { subnet: `${prefix}.0/24`, a: ends[0], b: ends[1] };
+  }
+
+  /**
+   * Makes 198.18.0.0/15 unreachable in the test's own namespace, except the /24s of its links
+   * (more specific, so they win): a packet for an address of a link this side is not on fails
+   * here (EHOSTUNREACH) instead of leaving by the default route, e.g. a full-ICE agent trying
+   * every pair. Shared by the instances of this process; removed when the last one closes.
+   */
+  private async holdRangeRoute(): Promise<void> {
+    if (this.holdsRangeRoute) return;
+    this.holdsRangeRoute = true;
+    if (rangeRouteUsers++ === 0) await run('ip', ['route', 'replace', 'unreachable', '198.18.0.0/15']);
   }
 
   /**
@@ -286,6 +304,12 @@ export class TestNetwork {
    * keeps playwright's pipe and is killed by `browser.close()`. Its resolver rules also let it
    * reach 198.18.0.0/15 (IP literals only; names still resolve to nothing). The browser is closed by
    * {@link close} too. `extraArgs` are added to the flags (e.g. a certificate's SPKI allow-list).
+   *
+   * WebRTC: without a media permission Chromium signals only the host candidate of the default
+   * route's interface; in a namespace without a default route it gathers on unsignalled 0.0.0.0
+   * sockets only (relay candidates still work). Give the namespace a default route
+   * (`addRoute(ns, 'default', <a link's address>)`, towards a namespace that does not forward)
+   * when its offers must carry host candidates.
    */
   async launchChromium(
     ns: string,
@@ -329,6 +353,9 @@ export class TestNetwork {
     }
     // deleting one end deletes the pair; namespaces release theirs asynchronously, so delete here
     for (const ifname of this.hostLinks) spawnSync('ip', ['link', 'del', ifname], { stdio: 'ignore' });
+    if (this.holdsRangeRoute && --rangeRouteUsers === 0) {
+      spawnSync('ip', ['route', 'del', 'unreachable', '198.18.0.0/15'], { stdio: 'ignore' });
+    }
     for (const ns of this.namespaces) {
       spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
       rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });

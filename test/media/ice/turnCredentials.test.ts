@@ -179,6 +179,11 @@ describe('webrtc configuration errors name the field', () => {
     rejects({ ECS_WEBRTC__TURN__SECRET: SECRET, ECS_WEBRTC__TURN__URLS: '["stun:x"]' }, 'webrtc.turn.urls[0]', /turn:/);
     rejects({ ECS_WEBRTC__TURN__CREDENTIAL_TTL_S: '5' }, 'webrtc.turn.credentialTtlS', /60/);
     rejects({ ECS_WEBRTC__SERVER_RELAY: 'true' }, 'webrtc.serverRelay', /webrtc\.turn/);
+    rejects(
+      { ECS_WEBRTC__TURN__SECRET: SECRET, ECS_WEBRTC__TURN__URLS: '["turns:x"]', ECS_WEBRTC__SERVER_RELAY: 'true' },
+      'webrtc.serverRelay',
+      /turn: URI/,
+    );
     const short = join(dir, 'short');
     writeFileSync(short, 'short-secret\n');
     rejects(
