@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import pino from 'pino';
 import { TurnCredentials } from '../../media/sfu/ice/TurnCredentials.js';
 import type { IceServer } from '../../media/sfu/ice/IceServer.js';
 import { parseIceServerLinks } from '../../media/whep/iceServerLinks.js';
 import { pollUntil } from '../helpers/browser.js';
+import { collectPageErrors, readPlayer } from '../helpers/playerPage.js';
 import { Coturn } from '../helpers/Coturn.js';
 import { assertNoEgress } from '../helpers/egress.js';
 import { type Link, TestNetwork } from '../helpers/TestNetwork.js';
@@ -109,10 +110,17 @@ async function whepInPage(
   );
 }
 
-/** Frames decoded, ICE state and the selected pair's candidate types (getStats). */
-async function pcStats(page: Page): Promise<PcStats> {
-  return page.evaluate(async () => {
-    const pc = (window as unknown as { __pc: RTCPeerConnection }).__pc;
+/**
+ * Frames decoded, ICE state and the selected pair's candidate types (getStats) of the page's hand
+ * WHEP peer connection, or (`camera`) of the viewer page's player for that camera.
+ */
+async function pcStats(page: Page, camera?: string): Promise<PcStats> {
+  return page.evaluate(async (id) => {
+    const w = window as unknown as {
+      __pc: RTCPeerConnection;
+      __viewer?: { players: Map<string, { pc: RTCPeerConnection | null }> };
+    };
+    const pc = id === null ? w.__pc : w.__viewer!.players.get(id)!.pc!;
     const stats = await pc.getStats();
     let framesDecoded = 0;
     let width = 0;
@@ -136,7 +144,7 @@ async function pcStats(page: Page): Promise<PcStats> {
       remote: remote?.candidateType ?? null,
       rttMs: pair?.currentRoundTripTime !== undefined ? Number(pair.currentRoundTripTime) * 1000 : null,
     };
-  });
+  }, camera ?? null);
 }
 
 const reason =
@@ -298,6 +306,63 @@ describe(
           assert.ok(!coturn.linesOf(c.username).some((l) => /ALLOCATE processed, success/.test(l)));
           await page.evaluate(() => (window as unknown as { __pc: RTCPeerConnection }).__pc.close());
         }
+        await page.close();
+      });
+    });
+
+    describe('the viewer page forced to relay (?relay=1)', () => {
+      let ctx: Awaited<ReturnType<typeof startTestServer>> | undefined;
+      afterEach(async () => {
+        await ctx?.close();
+        ctx = undefined;
+      });
+
+      it('plays over WebRTC through coturn with the credentials of /api/webrtc/ice-servers', async () => {
+        ctx = await server({ ECS_WEBRTC__ANNOUNCED_ADDRESSES: JSON.stringify([l1.a.address]) });
+        const page = await browser.newPage();
+        const errors = collectPageErrors(page);
+        await page.goto(`http://${l2.a.address}:${ctx.server.port}/?token=${VIEWER}&relay=1`);
+        await pollUntil(
+          () => readPlayer(page, CAMERA),
+          (p) => p.path === 'webrtc' && p.state === 'connected' && p.framesDecoded >= 30,
+          60_000,
+          '30 frames over WebRTC',
+        );
+        const stats = await pcStats(page, CAMERA);
+        assert.equal(stats.local, 'relay', `selected pair's local candidate: ${JSON.stringify(stats)}`);
+        assert.deepEqual(errors, []);
+        await page.close();
+      });
+
+      it('falls back to the WebSocket path when coturn refuses the credentials (the box mints with another secret)', async () => {
+        ctx = await server({
+          ECS_WEBRTC__ANNOUNCED_ADDRESSES: JSON.stringify([l1.a.address]),
+          ECS_WEBRTC__TURN__SECRET: 'not-the-secret-coturn-knows-0123456789',
+        });
+        /** coturn's 401 answers to users minted for the default viewer token (`<expiry>:viewer.default`). */
+        const refusals = (): number =>
+          coturn
+            .log()
+            .split('\n')
+            .filter((l) => l.includes(':viewer.default>') && /error 401/.test(l)).length;
+        const refusedBefore = refusals();
+        const page = await browser.newPage();
+        const errors = collectPageErrors(page);
+        await page.goto(`http://${l2.a.address}:${ctx.server.port}/?token=${VIEWER}&relay=1`);
+        const r = await pollUntil(
+          () => readPlayer(page, CAMERA),
+          (p) => p.path !== null && p.path !== 'webrtc' && p.framesDecoded >= 30,
+          60_000,
+          '30 frames after the fallback',
+        );
+        // A page on plain HTTP off loopback is no secure context: the WebSocket path plays through MSE.
+        assert.ok(['websocket', 'mse'].includes(r.path!), `the WebSocket path plays (${r.path})`);
+        assert.ok(
+          r.attempts.some((a) => a.path === 'webrtc' && a.error !== null),
+          JSON.stringify(r.attempts),
+        );
+        assert.ok(refusals() > refusedBefore, 'coturn answered 401 to the minted credentials');
+        assert.deepEqual(errors, []);
         await page.close();
       });
     });
