@@ -17,15 +17,21 @@ command -v node >/dev/null || die "Node.js >= 20.19 is required (https://nodejs.
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
   || die "Node.js >= 20.19 is required, found $(node --version)"
 
-# 2. Debian packages: build tools, GStreamer, sample footage; for tests also Chromium and
-#    GStreamer's RTSP server and nginx's RTMP module (a local RTMP ingest; its service is never started). Only missing packages are installed.
+# 2. Debian packages: build tools, GStreamer, sample footage; for tests also Chromium,
+#    GStreamer's RTSP server, nginx's RTMP module (a local RTMP ingest), coturn (a local TURN
+#    server) and nftables (packet filters of test network namespaces). Test-only daemons are
+#    installed, never started or enabled: each test starts its own on a test address with its own
+#    config. Only missing packages are installed.
 packages=(cmake g++ pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev nlohmann-json3-dev libjpeg-dev glib-networking
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav opencv-doc)
 if [ "$with_tests" = 1 ]; then
   packages+=(chromium fonts-dejavu-core iproute2 shellcheck sqlite3 gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0
-    python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 nginx libnginx-mod-rtmp)
+    python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 nginx libnginx-mod-rtmp coturn nftables)
 fi
+# Services of test-only packages: Debian's postinst would enable and start them (nginx on port 80,
+# coturn's turnserver on 0.0.0.0:3478 under systemd).
+test_services=(nginx coturn)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -35,7 +41,28 @@ if [ "${#missing[@]}" -gt 0 ]; then
   [ "$(id -u)" -ne 0 ] && sudo=(sudo)
   say "installing Debian packages: ${missing[*]}"
   "${sudo[@]}" apt-get update -q
+  # policy-rc.d exit 101 ("action forbidden", read by invoke-rc.d and deb-systemd-invoke) keeps
+  # every postinst from starting a service during this install; one already there is left alone.
+  policy=/usr/sbin/policy-rc.d
+  policy_ours=0
+  if [ ! -e "$policy" ]; then
+    policy_ours=1
+    printf '#!/bin/sh\n# written by setup.sh for the length of one apt-get install\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+    "${sudo[@]}" chmod 755 "$policy"
+    trap '"${sudo[@]}" rm -f "$policy"' EXIT
+  fi
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+  if [ "$policy_ours" = 1 ]; then
+    "${sudo[@]}" rm -f "$policy"
+    trap - EXIT
+  fi
+  # ...and the ones this run installed are not enabled at boot either (a service the machine had
+  # before, e.g. an nginx of its own, is not touched).
+  for s in "${test_services[@]}"; do
+    if [[ " ${missing[*]} " == *" $s "* ]] && [ -d /run/systemd/system ]; then
+      "${sudo[@]}" systemctl disable --now "$s" >/dev/null 2>&1 || true
+    fi
+  done
 else
   say "Debian packages: all present"
 fi

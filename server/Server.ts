@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import { Camera } from '../media/camera/Camera.js';
 import type { Sfu } from '../media/sfu/SfuTypes.js';
 import { WeriftSfu } from '../media/sfu/werift/WeriftSfu.js';
+import { IceServers } from '../media/sfu/ice/IceServers.js';
+import { turnCredentialOptions } from '../media/sfu/webrtcConfig.js';
 import { cameradArgs, cameradSourceFile } from './config/cameradArgs.js';
 import { sourceUrlSecrets } from '../media/camerad/sourceCredentials.js';
 import { ensurePrivateDir } from '../media/core/privateFiles.js';
@@ -16,9 +18,12 @@ import { createHttpApp } from './http/createHttpApp.js';
 import { createFaces, type Faces } from './wiring/createFaces.js';
 import { createIdentity, type Identity } from './wiring/createIdentity.js';
 import { createOutputs, type Outputs } from './wiring/createOutputs.js';
+import { createWsVideo } from './wiring/createWsVideo.js';
+import type { WsVideoServer } from '../media/ws/WsVideoServer.js';
 import { createStreamKeyRedactor } from '../media/rtmp/createRtmp.js';
 import { AccessControl } from './access/AccessControl.js';
 import { accessSettings } from './access/accessSettings.js';
+import { basePathOf } from './access/accessConfig.js';
 
 /**
  * The running server: SFU, cameras and HTTP, created in dependency order and closed in
@@ -33,6 +38,7 @@ export class Server {
   readonly #hub: EventHub;
   readonly #faces: Faces;
   readonly #outputs: Outputs;
+  readonly #wsVideo: WsVideoServer;
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -44,6 +50,7 @@ export class Server {
     hub: EventHub,
     faces: Faces,
     outputs: Outputs,
+    wsVideo: WsVideoServer,
   ) {
     this.#logger = logger;
     this.#sfu = sfu;
@@ -53,6 +60,7 @@ export class Server {
     this.#hub = hub;
     this.#faces = faces;
     this.#outputs = outputs;
+    this.#wsVideo = wsVideo;
   }
 
   /**
@@ -78,6 +86,7 @@ export class Server {
         bindAddress: config.webrtc.bindAddress,
         portRange: [config.webrtc.udpPortMin, config.webrtc.udpPortMax],
         viewerTimeoutMs: config.webrtc.viewerTimeoutMs,
+        relay: config.webrtc.serverRelay ? turnCredentialOptions(config.webrtc) : undefined,
       },
       logger,
       {
@@ -167,12 +176,20 @@ export class Server {
     if (config.server.allowUnauthenticated && !config.server.token && config.server.viewerTokens.length === 0) {
       logger.warn('server.allowUnauthenticated: anyone who reaches this server may watch the cameras');
     }
+    // WebSocket video: built now for the status routes, attached to HTTP once it listens (7).
+    const wsVideo = createWsVideo(config, cameras, access, logger);
     const startedAt = Date.now();
     const app = createHttpApp({
       cameras,
       sfu,
+      iceServers: new IceServers({
+        iceServers: config.webrtc.iceServers,
+        turn: turnCredentialOptions(config.webrtc),
+      }),
       logger,
       access,
+      basePath: basePathOf(config.server),
+      publicUrl: config.server.publicUrl,
       webRoot: config.server.webRoot,
       startedAt,
       version,
@@ -193,6 +210,7 @@ export class Server {
       capture: outputs.capture.routes,
       stream: { rtmp: outputs.rtmp, cameraIds: [...cameras.keys()] },
       mjpeg: outputs.mjpeg,
+      wsVideo,
       player: config.player,
     });
     let http: HttpServer;
@@ -204,6 +222,7 @@ export class Server {
         );
       });
     } catch (error) {
+      await wsVideo.close();
       await outputs.close();
       await faces.close();
       await Promise.all([...cameras.values()].map((c) => c.close()));
@@ -221,6 +240,8 @@ export class Server {
       cameraIds: new Set(cameras.keys()),
       logger,
     });
+    // WebSocket video on the same server: socket.io leaves other upgrade paths to it (destroyUpgrade: false).
+    wsVideo.attach(http);
     identity.lifecycle.attachHub(hub);
     faces.faces?.attachHub(hub);
     outputs.rtmp.attachHub(hub);
@@ -233,7 +254,7 @@ export class Server {
       { cameras: [...cameras.keys()], sfu: sfu.name, mode: config.camerad.mode },
       `listening: open http://${shown}:${port}/${config.server.token ? '?token=<token>' : ''}`,
     );
-    return new Server(logger, sfu, cameras, http, identity, hub, faces, outputs);
+    return new Server(logger, sfu, cameras, http, identity, hub, faces, outputs, wsVideo);
   }
 
   /** The bound HTTP port. */
@@ -256,16 +277,23 @@ export class Server {
     return this.#outputs;
   }
 
+  /** The WebSocket video path (viewers and their counters), for tests and tools. */
+  get wsVideo(): WsVideoServer {
+    return this.#wsVideo;
+  }
+
   /** The identity services (sessions, vault, audit log, database), for tests and tools. */
   get identity(): Identity {
     return this.#identity;
   }
 
-  /** Stops events, HTTP, cameras (their camerads in spawn mode), the SFU and the store. Idempotent. */
+  /** Stops events, WebSocket video, HTTP, cameras (their camerads in spawn mode), the SFU and the store. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#logger.info('shutting down');
       await this.#hub.close();
+      // WebSocket viewers are told and closed with 1000 before their cameras stop.
+      await this.#wsVideo.close();
       await this.#faces.close();
       // Before HTTP closes: MJPEG responses end, recordings are finished, the RTMP branch stops.
       await this.#outputs.close();

@@ -14,8 +14,8 @@ import { CameradSupervisor } from '../camerad/CameradSupervisor.js';
 import type { AnalysisAck, CameradSupervisorOptions } from '../camerad/CameradSupervisorTypes.js';
 import { PictureFlag, type Picture } from '../camerad/PictureMessage.js';
 import { maskSourceUrl } from '../camerad/sourceCredentials.js';
-import { RtpIngest, type RtpIngestStats } from '../rtp/RtpIngest.js';
-import type { Sfu } from '../sfu/SfuTypes.js';
+import { RtpIngest, type RtpIngestStats, type RtpListener } from '../rtp/RtpIngest.js';
+import type { KeyframeReason, Sfu } from '../sfu/SfuTypes.js';
 import type {
   AnalysisFrame,
   AnalysisListener,
@@ -161,6 +161,28 @@ export class Camera {
   /** The RTP ingest's counters (packets taken, dropped, from foreign senders). */
   get ingestStats(): RtpIngestStats {
     return this.#ingest.stats;
+  }
+
+  /**
+   * Adds a listener of the camera's RTP as the SFU gets it (normalised by the ingest: one SSRC,
+   * continuous sequence numbers and timestamps). Each packet is the same Buffer for every
+   * listener, delivered synchronously: read it, never keep or change it.
+   * @param onRestart called when camerad restarted (a new RTP session begins).
+   * @returns a function that removes both listeners.
+   * @throws InvalidStateError when the camera is closed.
+   */
+  subscribeRtp(listener: RtpListener, onRestart?: () => void): () => void {
+    const removeRtp = this.#ingest.subscribe(listener);
+    const removeRestart = onRestart ? this.#ingest.onSourceRestart(onRestart) : undefined;
+    return () => {
+      removeRtp();
+      removeRestart?.();
+    };
+  }
+
+  /** Asks camerad for an IDR, rate-limited (`camerad.keyframeMinIntervalMs`); `reason` is logged. */
+  requestKeyframe(reason: KeyframeReason): void {
+    this.#keyframes.request(reason);
   }
 
   /** True when camerad is connected and can take viewers. */

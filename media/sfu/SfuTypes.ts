@@ -1,3 +1,5 @@
+import type { TurnCredentialOptions } from './ice/TurnCredentials.js';
+
 /**
  * The contract every SFU implementation meets (werift today, mediasoup later); one contract
  * test suite (test/media/sfu.contract.ts) runs against each.
@@ -14,7 +16,7 @@ export interface RtpSource {
  * (`viewer-join`), a viewer sent a PLI (`pli`), or a viewer thread fell behind and skipped
  * packets (`overrun`).
  */
-export type KeyframeReason = 'viewer-join' | 'pli' | 'overrun';
+export type KeyframeReason = 'viewer-join' | 'pli' | 'overrun' | 'ws-viewer-join';
 
 /** A camera as the SFU sees it. */
 export interface SfuCamera {
@@ -45,6 +47,12 @@ export interface ViewerInfo {
   plis: number;
   /** Viewer thread: 0 = main thread, n = worker n. */
   thread: number;
+  /**
+   * Local candidate type of the selected ICE pair (`host`; `relay` when the box's own TURN
+   * allocation carries it, `webrtc.serverRelay`), or null before a pair is selected. ICE-lite
+   * agents select the pair the browser nominates.
+   */
+  candidateType?: string | null;
 }
 
 /** Result of {@link Sfu.createViewer}. */
@@ -72,6 +80,12 @@ export interface SfuNetworkOptions {
   portRange: [number, number] | undefined;
   /** A viewer that sent no RTCP for this long is dropped (ICE-lite does no liveness checks), in ms. */
   viewerTimeoutMs: number;
+  /**
+   * `webrtc.serverRelay`: the TURN server (and its secret) on which each viewer's agent
+   * allocates its own relay, running full ICE instead of ICE-lite; undefined (the default):
+   * ICE-lite, host candidates only. Plain data: it is copied to worker threads.
+   */
+  relay?: TurnCredentialOptions | undefined;
 }
 
 /** How an SFU spreads its work. */

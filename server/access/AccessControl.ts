@@ -15,7 +15,7 @@ import { ViewerCaps } from './ViewerCaps.js';
 import type { AccessSettings } from './accessSettings.js';
 
 /** Response headers on every answer: no referrer (tokens may travel in `?token=`), no framing. */
-const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Referrer-Policy': 'no-referrer',
   'Content-Security-Policy': "frame-ancestors 'none'; object-src 'none'; base-uri 'none'",
   'X-Content-Type-Options': 'nosniff',
@@ -157,6 +157,24 @@ export class AccessControl {
     this.origins.check(req.headers.host, origin, 'GET', true);
     const caller = await this.resolver.resolve(req, credentials);
     await this.limits.consume('socket', caller.address);
+    return caller;
+  }
+
+  /**
+   * Admission of a WebSocket upgrade request for an access-table row (before the upgrade, so a
+   * refusal is an ordinary HTTP answer): {@link admitSocket} with the credentials of an HTTP
+   * request (`Authorization: Bearer`, or `?token=` for browsers, which cannot set headers on a
+   * WebSocket), then the row's requirement for the camera.
+   * @throws HttpError 403 (Host, Origin, insufficient credentials), 429 (rate), 401 (none).
+   */
+  async admitUpgrade(req: IncomingMessage, row: EntryPoint, camera?: string): Promise<Caller> {
+    const header = typeof req.headers.authorization === 'string' ? req.headers.authorization : '';
+    const query = new URL(req.url ?? '/', 'http://upgrade.invalid').searchParams.get('token') ?? '';
+    const caller = await this.admitSocket(req, {
+      bearer: header.startsWith('Bearer ') ? header.slice(7, 4096 + 7) : '',
+      queryToken: query.slice(0, 4096),
+    });
+    this.policy.check(caller, row, camera);
     return caller;
   }
 }

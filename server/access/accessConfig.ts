@@ -80,3 +80,14 @@ export const serverSchema = z
   .prefault({});
 
 export type ServerConfig = z.infer<typeof serverSchema>;
+
+/**
+ * The path prefix of `server.publicUrl` without its trailing slash: `/cam` for
+ * `https://name/cam/`, `''` for `https://name/` or no public URL. A reverse proxy strips it from
+ * requests; the server puts it before every URL it generates (WHEP `Location`, the cameras'
+ * `whep` field, media URLs, the OpenAPI `servers`).
+ */
+export function basePathOf(server: { publicUrl?: string | undefined }): string {
+  if (server.publicUrl === undefined) return '';
+  return new URL(server.publicUrl).pathname.replace(/\/+$/, '');
+}

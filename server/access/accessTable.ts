@@ -53,6 +53,8 @@ export const ACCESS_TABLE: readonly EntryPoint[] = [
   http('POST', '/whep/:camera', ['viewer'], 'whep'),
   http('PATCH', '/whep/:camera/:viewer', ['viewer']),
   http('DELETE', '/whep/:camera/:viewer', ['viewer']),
+  // Minted TURN credentials: the WHEP bucket, one fetch per offer.
+  http('GET', '/api/webrtc/ice-servers', ['viewer'], 'whep'),
   http('GET', '/stream', ['viewer']),
   http('GET', '/mjpeg-stream', ['viewer']),
   http('GET', '/mjpeg-stream-with-faces', ['viewer']),
@@ -94,6 +96,14 @@ export const ACCESS_TABLE: readonly EntryPoint[] = [
     method: 'CONNECT',
     path: '/socket.io/',
     anyOf: ['viewer', 'session'],
+    rate: 'socket',
+  },
+  // WebSocket video (docs/websocket-video.md): admitted before the upgrade, like WHEP.
+  {
+    transport: 'websocket',
+    method: 'GET',
+    path: '/api/cameras/:camera/ws',
+    anyOf: ['viewer'],
     rate: 'socket',
   },
 ];

@@ -31,7 +31,7 @@ export type Transport = 'http' | 'socket.io' | 'websocket';
  */
 export interface EntryPoint {
   transport: Transport;
-  /** HTTP method (`GET`, `POST`, …); `CONNECT` for socket.io and WebSocket entry points. */
+  /** HTTP method (`GET`, `POST`, …); `CONNECT` for socket.io; `GET` for a WebSocket upgrade. */
   method: string;
   /** Koa-router path with `:params` (as the routers register it). */
   path: string;

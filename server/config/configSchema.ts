@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isSolanaAddress } from '../solanaAddress.js';
 import { captureOutputsShape } from '../capture/captureConfig.js';
@@ -6,7 +5,9 @@ import { facesSchema } from '../vision/facesConfig.js';
 import { visionSchema } from '../vision/visionConfig.js';
 import { serverSchema } from '../access/accessConfig.js';
 import { limitsSchema } from '../access/limitsConfig.js';
+import { websocketSchema } from '../../media/ws/wsVideoConfig.js';
 import { playerSchema } from '../player/playerConfig.js';
+import { webrtcSchema } from '../../media/sfu/webrtcConfig.js';
 
 /**
  * The server's configuration, validated strictly at start (unknown keys are rejected with their
@@ -17,7 +18,6 @@ import { playerSchema } from '../player/playerConfig.js';
 const port = z.number().int().min(1).max(65535);
 /** A base58 Solana address (32-byte ed25519 public key). */
 const base58Address = z.string().refine(isSolanaAddress, 'a base58 Solana address (32 bytes)');
-const ipv4 = z.string().refine((s) => isIP(s) === 4, 'must be an IPv4 address');
 
 /** Source URIs camerad understands (native/README.md). */
 export const SOURCE_SCHEMES = ['test', 'file', 'v4l2', 'rtsp', 'dir', 'csi'] as const;
@@ -99,40 +99,8 @@ export const cameraSchema = z.strictObject({
 export const configSchema = z.strictObject({
   server: serverSchema.describe('HTTP listen address and who may call it (server/access/accessConfig.ts).'),
   limits: limitsSchema.describe('Request rates and caps per caller (server/access/limitsConfig.ts).'),
-  webrtc: z
-    .strictObject({
-      announcedAddresses: z
-        .array(ipv4)
-        .min(1)
-        .default(['127.0.0.1'])
-        .describe('IPv4 addresses put in ICE candidates: the box’s LAN/public address in deployments.'),
-      bindAddress: ipv4.default('0.0.0.0').describe('Local address the media sockets bind to.'),
-      udpPortMin: port.default(40000).describe('Lowest UDP port for WebRTC media.'),
-      udpPortMax: port.default(40999).describe('Highest UDP port for WebRTC media.'),
-      viewerTimeoutMs: z
-        .number()
-        .int()
-        .min(2000)
-        .max(300_000)
-        .default(15_000)
-        .describe('Drop a viewer silent (no RTCP) this long, ms.'),
-      workers: z
-        .union([z.literal('auto'), z.number().int().min(0).max(32)])
-        .default('auto')
-        .describe('Worker threads carrying viewers (0 = all on the main thread; auto = one per core, at most 4).'),
-      gopCachePackets: z
-        .number()
-        .int()
-        .min(256)
-        .max(65_536)
-        .default(4096)
-        .describe('Per-camera RTP ring (GOP cache and retransmissions), packets of up to 1500 bytes.'),
-    })
-    .prefault({})
-    .refine((w) => w.udpPortMax > w.udpPortMin, {
-      message: 'udpPortMax must be greater than udpPortMin',
-      path: ['udpPortMax'],
-    }),
+  webrtc: webrtcSchema.describe('WebRTC media sockets, STUN/TURN and the SFU relay (media/sfu/webrtcConfig.ts).'),
+  websocket: websocketSchema.describe('WebSocket video path: per-viewer queues and caps (media/ws/wsVideoConfig.ts).'),
   camerad: z
     .strictObject({
       mode: z

@@ -7,6 +7,7 @@ import { type CameraConfig, type Config, configSchema, SOURCE_SCHEMES } from './
 import { SAMPLE_FOOTAGE } from './projectRoot.js';
 import { firstZodIssue } from '../zodIssue.js';
 import { maskSourceUrl } from '../../media/camerad/sourceCredentials.js';
+import { TURN_SECRET_MIN_LENGTH } from '../../media/sfu/webrtcConfig.js';
 
 /** Prefix of environment overrides: `ECS_SERVER__PORT=8081` sets `server.port`. */
 export const ENV_PREFIX = 'ECS_';
@@ -141,6 +142,7 @@ function resolveConfig(config: Config, root: string, origin: string): ResolvedCo
       ...config.biometrics,
       masterKeyFile: abs(config.biometrics.masterKeyFile ?? join(dataDir, 'master.key')),
     },
+    webrtc: resolveWebrtc(config.webrtc, abs),
     cameras: resolved,
     root,
     origin,
@@ -184,6 +186,31 @@ function checkAccess(config: Config): void {
       'must differ from every viewer token (a viewer link must not open admin routes)',
     );
   }
+}
+
+/**
+ * Reads `webrtc.turn.secretFile` into `webrtc.turn.secret` (trailing newline dropped) with the
+ * same length rule as an inline secret; the secret itself never appears in a message.
+ */
+function resolveWebrtc(webrtc: Config['webrtc'], abs: (p: string) => string): Config['webrtc'] {
+  const { secretFile, ...turn } = webrtc.turn;
+  if (secretFile === undefined) return webrtc;
+  let secret: string;
+  try {
+    secret = readFileSync(abs(secretFile), 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    throw new ConfigError(
+      'webrtc.turn.secretFile',
+      `cannot read ${secretFile}: ${(error as NodeJS.ErrnoException).code}`,
+    );
+  }
+  if (secret.length < TURN_SECRET_MIN_LENGTH || secret.length > 256) {
+    throw new ConfigError(
+      'webrtc.turn.secretFile',
+      `${secretFile} must hold ${TURN_SECRET_MIN_LENGTH} to 256 characters (found ${secret.length})`,
+    );
+  }
+  return { ...webrtc, turn: { ...turn, secret } };
 }
 
 function sampleCamera(path: string): CameraConfig {

@@ -65,6 +65,9 @@ export class EventHub {
     if (!row) throw new Error('no access-table row for socket.io');
     this.#io = new SocketServer(opts.http, {
       serveClient: false,
+      // Other upgrade paths (WebSocket video) are answered by their own handler, which also
+      // answers 404 to unknown paths (media/ws/WsVideoServer.ts): engine.io must not end them.
+      destroyUpgrade: false,
       cors: { origin: (origin, callback) => callback(null, access.origins.corsGrant(origin) !== undefined) },
       allowRequest: (req, callback) => {
         try {

@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import type { AccessControl } from '../access/AccessControl.js';
 import type { Camera } from '../../media/camera/Camera.js';
 import type { Sfu } from '../../media/sfu/SfuTypes.js';
+import type { IceServers } from '../../media/sfu/ice/IceServers.js';
 import type { Mjpeg } from '../../media/mjpeg/createMjpeg.js';
+import type { WsVideoServer } from '../../media/ws/WsVideoServer.js';
 import type { CaptureRouterDeps } from './routers/captureRouter.js';
 import type { FaceRouterDeps } from './routers/faceRouter.js';
 import type { StreamRouterDeps } from './routers/streamRouter.js';
@@ -13,9 +15,18 @@ import type { PlayerConfig } from '../player/playerConfig.js';
 export interface HttpDeps {
   cameras: ReadonlyMap<string, Camera>;
   sfu: Sfu;
+  /** STUN/TURN servers for viewers (`webrtc.iceServers`, minted `webrtc.turn` credentials). */
+  iceServers: IceServers;
   logger: Logger;
   /** Who may call what (server/access): the gate, the route guards, the WHEP viewer caps. */
   access: AccessControl;
+  /**
+   * Path prefix of `server.publicUrl` (`''` or e.g. `/cam`; accessConfig.ts `basePathOf`), put
+   * before every URL the server generates; a reverse proxy strips it from requests.
+   */
+  basePath: string;
+  /** `server.publicUrl`, when set: the OpenAPI document's server. */
+  publicUrl: string | undefined;
   /** Folder of the built viewer app. */
   webRoot: string;
   /** Server start, ms since epoch. */
@@ -31,6 +42,8 @@ export interface HttpDeps {
   stream: StreamRouterDeps;
   /** MJPEG streams. */
   mjpeg: Mjpeg;
+  /** WebSocket video viewers per camera, with their counters (the upgrade itself is not Koa's). */
+  wsVideo: Pick<WsVideoServer, 'viewers'>;
   /** The viewer page's player settings, served in `GET /api/status` as `player`. */
   player: PlayerConfig;
 }

@@ -17,6 +17,7 @@ import { openapiRouter } from './routers/openapiRouter.js';
 import { sessionRouter } from './routers/sessionRouter.js';
 import { statusRouter } from './routers/statusRouter.js';
 import { whepRouter } from './routers/whepRouter.js';
+import { webrtcRouter } from './routers/webrtcRouter.js';
 
 /**
  * Builds the Koa app from its dependencies: error mapping, the access gate (Host, Origin,
@@ -33,7 +34,8 @@ export function createHttpApp(deps: HttpDeps): Koa {
   app.use(
     cors({
       origin: (ctx) => deps.access.origins.corsGrant(ctx.get('origin') || undefined) ?? '',
-      exposeHeaders: ['Location', 'ETag', 'Accept-Ranges', 'Content-Range', 'Content-Length'],
+      // Link: the ICE servers of a WHEP answer (RFC 9725 §4.6)
+      exposeHeaders: ['Location', 'ETag', 'Link', 'Accept-Ranges', 'Content-Range', 'Content-Length'],
       allowHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Range', 'If-Range'],
     }),
   );
@@ -73,11 +75,12 @@ export function buildRouters(deps: HttpDeps): Router[] {
     healthRouter(deps),
     statusRouter(deps),
     cameraRouter(deps),
-    openapiRouter(deps.version),
+    openapiRouter(deps.version, deps.publicUrl),
     sessionRouter(deps.identity),
     faceRouter(deps.faces),
     whepRouter(deps),
-    captureRouter(deps.capture),
+    webrtcRouter(deps),
+    captureRouter({ ...deps.capture, basePath: deps.basePath }),
     streamRouter(deps.stream),
     mjpegRouter({ mjpeg: deps.mjpeg }),
   ];

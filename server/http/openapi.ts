@@ -3,6 +3,8 @@ import { capturePaths, captureSchemas } from './openapiCapture.js';
 import { facePathsAll } from './openapiFaces.js';
 import { mjpegPaths } from './openapiMjpeg.js';
 import { streamPaths } from './openapiStream.js';
+import { wsVideoPaths, wsViewerSchema } from './openapiWsVideo.js';
+import { iceServerLinkHeader, webrtcPaths } from './openapiWebrtc.js';
 import { error } from './openapiParts.js';
 import { sessionComponents, sessionPaths } from './openapiSessions.js';
 
@@ -75,7 +77,8 @@ function document(version: string): Record<string, unknown> {
             keyframe_requests: { type: 'integer' },
             keyframes: { type: 'integer' },
             source_state: { enum: ['starting', 'live', 'lost', null] },
-            viewers: { type: 'integer' },
+            viewers: { type: 'integer', description: 'WebRTC viewers' },
+            ws_viewers: { type: 'integer', description: 'WebSocket video viewers (docs/websocket-video.md)' },
             restarts: { type: 'integer' },
             ingest_kbps: { type: 'number' },
             pid: { type: ['integer', 'null'], description: 'camerad process id' },
@@ -96,6 +99,8 @@ function document(version: string): Record<string, unknown> {
       ...capturePaths,
       ...streamPaths,
       ...mjpegPaths,
+      ...wsVideoPaths,
+      ...webrtcPaths,
       '/api/health': {
         get: {
           summary: 'Liveness (no authentication). Alias: /health',
@@ -172,8 +177,12 @@ function document(version: string): Record<string, unknown> {
           },
           responses: {
             201: {
-              description: 'SDP answer (ICE-lite, candidates included)',
-              headers: { Location: { schema: { type: 'string' }, description: '/whep/{camera}/{viewer}' } },
+              description:
+                'SDP answer, candidates included (ICE-lite; full ICE with a relay candidate when webrtc.serverRelay is set)',
+              headers: {
+                Location: { schema: { type: 'string' }, description: '/whep/{camera}/{viewer}' },
+                Link: iceServerLinkHeader,
+              },
               content: { 'application/sdp': { schema: { type: 'string' } } },
             },
             400: error,
@@ -184,7 +193,16 @@ function document(version: string): Record<string, unknown> {
             503: error,
           },
         },
-        options: { summary: 'WHEP capabilities (Accept-Post)', responses: { 204: { description: 'No content' } } },
+        options: {
+          summary:
+            'WHEP capabilities (Accept-Post); to a viewer that is not a CORS preflight also the ICE servers as Link headers',
+          responses: {
+            204: {
+              description: 'No content',
+              headers: { 'Accept-Post': { schema: { const: 'application/sdp' } }, Link: iceServerLinkHeader },
+            },
+          },
+        },
       },
       '/whep/{camera}/{viewer}': {
         parameters: [
@@ -244,7 +262,7 @@ function document(version: string): Record<string, unknown> {
       '/api/cameras/{camera}/viewers': {
         parameters: [{ name: 'camera', in: 'path', required: true, schema: { type: 'string' } }],
         get: {
-          summary: 'WebRTC viewers of a camera with their counters',
+          summary: 'WebRTC and WebSocket video viewers of a camera with their counters',
           security: bearer,
           responses: {
             200: {
@@ -269,9 +287,15 @@ function document(version: string): Record<string, unknown> {
                             skippedPackets: { type: 'integer', description: 'packets skipped by a lagging thread' },
                             plis: { type: 'integer' },
                             thread: { type: 'integer', description: '0 = main thread, n = worker n' },
+                            candidateType: {
+                              type: ['string', 'null'],
+                              description:
+                                'Local candidate type of the selected ICE pair (host; relay with webrtc.serverRelay), null before one',
+                            },
                           },
                         },
                       },
+                      ws_viewers: { type: 'array', items: wsViewerSchema },
                     },
                   },
                 },

@@ -59,7 +59,7 @@ describe('player fallback when WebRTC cannot connect (real server, Chromium)', {
     expected = probe.status === 404 ? 'mjpeg' : 'websocket';
     // Without the ICE-servers route the player reads its 404 as "none", which Chromium logs.
     iceRoute = (await fetch(`${ctx.url}/api/webrtc/ice-servers?token=${TOKEN}`)).status !== 404;
-    noUdp = await launchChromium(['--webrtc-ip-handling-policy=disable_non_proxied_udp']);
+    noUdp = await launchChromium({ extraArgs: ['--webrtc-ip-handling-policy=disable_non_proxied_udp'] });
     normal = await launchChromium();
   });
 

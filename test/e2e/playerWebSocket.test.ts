@@ -70,9 +70,10 @@ describe('WebSocket video path in Chromium (<edge-camera> on another origin)', {
       webRoot: join(dir, 'web'),
       corsOrigins: [embed.origin],
     });
-    browser = await launchChromium([
-      '--host-resolver-rules=MAP lan.test 127.0.0.1 , MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-    ]);
+    // A repeated switch's last value wins: lan.test (a LAN name on plain HTTP) maps to 127.0.0.1.
+    browser = await launchChromium({
+      extraArgs: ['--host-resolver-rules=MAP lan.test 127.0.0.1 , MAP * ~NOTFOUND , EXCLUDE 127.0.0.1'],
+    });
   });
 
   after(async () => {

@@ -1,36 +1,61 @@
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 /**
- * Debian's Chromium, headless, made unable to reach anything but 127.0.0.1: no background
- * networking, component updates or sync; every host name except 127.0.0.1 resolves to nothing;
- * no mDNS host candidates (which would send multicast). Flags from ../shared/design/MEDIA-NOTES.md.
- * playwright gives every launch a fresh temporary profile (the `--user-data-dir` of the notes).
- * @param extraArgs more switches, after these (a repeated switch's last value wins, e.g. another
- *   `--host-resolver-rules`).
+ * The flags every test Chromium runs with: headless use as root, and unable to reach anything but
+ * 127.0.0.1: no background networking, component updates or sync; no mDNS host candidates
+ * (which would send multicast). Flags from ../shared/design/MEDIA-NOTES.md. The host resolver
+ * rules (every host but 127.0.0.1 resolves to nothing, IP literals included) are added by
+ * {@link launchChromium}.
+ */
+export const chromiumArgs: readonly string[] = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-default-apps',
+  '--disable-domain-reliability',
+  '--disable-client-side-phishing-detection',
+  '--metrics-recording-only',
+  '--no-pings',
+  '--autoplay-policy=no-user-gesture-required',
+  '--disable-features=WebRtcHideLocalIpsWithMdns,OptimizationHints,MediaRouter,Translate',
+];
+
+/** Chromium's host resolver rules: every host (IP literals included) fails except 127.0.0.1 and `allow`. */
+function hostResolverRules(allow: readonly string[]): string {
+  return `--host-resolver-rules=${['MAP * ~NOTFOUND', ...['127.0.0.1', ...allow].map((h) => `EXCLUDE ${h}`)].join(' , ')}`;
+}
+
+/** Options of {@link launchChromium}. */
+export interface LaunchOptions {
+  /**
+   * Program playwright starts; default `CHROMIUM_PATH` or /usr/bin/chromium. TestNetwork passes a
+   * wrapper script that execs Chromium inside a network namespace.
+   */
+  executablePath?: string;
+  /** Flags added after {@link chromiumArgs}, e.g. `--disable-features=…` of a test. */
+  extraArgs?: string[];
+  /**
+   * Hosts (Chromium's `EXCLUDE` patterns, e.g. `198.18.*`) reachable besides 127.0.0.1; the
+   * resolver rules apply to IP literals too. TestNetwork adds its 198.18.0.0/15 range.
+   */
+  allowHosts?: string[];
+}
+
+/**
+ * Debian's Chromium, headless, with {@link chromiumArgs} and resolver rules that let it reach only
+ * 127.0.0.1 and `options.allowHosts`. playwright gives every launch a fresh
+ * temporary profile (the `--user-data-dir` of the notes).
  */
 export async function launchChromium(
-  extraArgs: string[] = [],
+  options: LaunchOptions = {},
 ): Promise<{ browser: Browser; close: () => Promise<void> }> {
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-default-apps',
-      '--disable-domain-reliability',
-      '--disable-client-side-phishing-detection',
-      '--metrics-recording-only',
-      '--no-pings',
-      '--autoplay-policy=no-user-gesture-required',
-      '--disable-features=WebRtcHideLocalIpsWithMdns,OptimizationHints,MediaRouter,Translate',
-      '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-      ...extraArgs,
-    ],
+    executablePath: options.executablePath ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [...chromiumArgs, hostResolverRules(options.allowHosts ?? []), ...(options.extraArgs ?? [])],
   });
   return {
     browser,

@@ -16,7 +16,7 @@ import { RtpRingReader } from '../../rtp/RtpRingReader.js';
 import { SrtpProtector } from '../../srtp/SrtpProtector.js';
 import type { KeyframeReason, RemoteCandidate, SfuNetworkOptions, ViewerInfo, ViewerState } from '../SfuTypes.js';
 import { localSrtpContext, srtpKeysOf } from './srtpKeys.js';
-import { announceCandidates, gatheringComplete, weriftPeerConfig } from './weriftConfig.js';
+import { announceCandidates, gatheringComplete, relayIceServers, weriftPeerConfig } from './weriftConfig.js';
 
 /**
  * Pace of the GOP-cache replay: packets per tick (plus those that arrived meanwhile) and tick
@@ -96,6 +96,8 @@ export class WeriftViewer {
   /** Pending step of the GOP-cache replay; undefined once live. */
   #replay: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Full ICE with a relay of our own (`network.relay`), else ICE-lite. */
+  readonly #fullIce: boolean;
 
   constructor(
     feed: ViewerFeed,
@@ -108,7 +110,10 @@ export class WeriftViewer {
     this.#thread = thread;
     this.#logger = logger.child({ viewer: this.id });
     this.#callbacks = callbacks;
-    this.#pc = new RTCPeerConnection(weriftPeerConfig(network));
+    // Full ICE with the box's own relay (webrtc.serverRelay): a credential minted for the box.
+    this.#fullIce = network.relay !== undefined;
+    const relay = network.relay ? relayIceServers(network.relay, 'box') : undefined;
+    this.#pc = new RTCPeerConnection(weriftPeerConfig(network, relay));
   }
 
   get info(): ViewerInfo {
@@ -123,7 +128,14 @@ export class WeriftViewer {
       skippedPackets: this.#skipped,
       plis: this.#plis,
       thread: this.#thread,
+      candidateType: this.#selectedCandidateType(),
     };
+  }
+
+  /** Type of the local candidate of the selected pair (`host`, `srflx`, `relay`), or null before one is selected. */
+  #selectedCandidateType(): string | null {
+    const connection = this.#sender?.dtlsTransport?.iceTransport.connection;
+    return connection?.nominated?.localCandidate.type ?? null;
   }
 
   /**
@@ -147,8 +159,9 @@ export class WeriftViewer {
       if (error instanceof BadRequestError) throw error;
       throw new BadRequestError(`offer rejected: ${(error as Error).message}`, 'sdp');
     }
-    // ICE-lite: no STUN, so gathering completes at once.
-    await gatheringComplete(this.#pc, 2000);
+    // ICE-lite: no STUN, so gathering completes at once. Full ICE waits for the relay
+    // allocation (werift gives up on STUN after 2 s, on the TURN connection after 3 s).
+    await gatheringComplete(this.#pc, this.#fullIce ? 6000 : 2000);
     this.#watch();
     const sdp = this.#pc.localDescription?.sdp ?? '';
     return announceCandidates(sdp, this.network.announcedAddresses);

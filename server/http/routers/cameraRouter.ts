@@ -12,9 +12,12 @@ const probeBody = z.strictObject({ enabled: z.boolean() });
  * session); the viewer listing is viewer level (server/access/accessTable.ts).
  * - `POST /api/cameras/:camera/probe` `{"enabled": bool}` → `{"enabled": bool}`: the latency
  *   probe strip (docs/latency-probe.md), kept across camerad restarts.
- * - `GET /api/cameras/:camera/viewers` → the camera's WebRTC viewers with their counters.
+ * - `GET /api/cameras/:camera/viewers` → the camera's WebRTC viewers with their counters, and its
+ *   WebSocket video viewers with theirs (`ws_viewers`).
+ * - `GET /api/cameras/:camera/ws` without `Upgrade: websocket` → 426: the WebSocket video path
+ *   (docs/websocket-video.md) is upgraded by media/ws/WsVideoServer.ts before Koa sees it.
  */
-export function cameraRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu'>): Router {
+export function cameraRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'wsVideo'>): Router {
   const router = new Router({ prefix: '/api/cameras' });
   const cameraOf = (id: string | undefined): Camera => {
     const camera = deps.cameras.get(id ?? '');
@@ -30,7 +33,19 @@ export function cameraRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu'>): Router {
 
   router.get('/:camera/viewers', (ctx) => {
     const camera = cameraOf(ctx.params.camera);
-    ctx.body = { camera: camera.id, viewers: deps.sfu.viewers(camera.id) };
+    ctx.body = { camera: camera.id, viewers: deps.sfu.viewers(camera.id), ws_viewers: deps.wsVideo.viewers(camera.id) };
+  });
+
+  router.get('/:camera/ws', (ctx) => {
+    cameraOf(ctx.params.camera);
+    throw new HttpError(
+      426,
+      'this is a WebSocket endpoint: send Upgrade: websocket (docs/websocket-video.md)',
+      'upgrade',
+      {
+        Upgrade: 'websocket',
+      },
+    );
   });
   return router;
 }

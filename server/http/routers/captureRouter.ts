@@ -77,7 +77,11 @@ interface Caller extends MediaCaller {
  * written when a request is refused.
  * An `:id` that is not 32 lowercase hex characters is a 400 before any lookup; an unknown one 404.
  */
-export function captureRouter(deps: CaptureRouterDeps): Router {
+/**
+ * @param deps.basePath path prefix of `server.publicUrl` (`''` or e.g. `/cam`) put before the
+ *   item URLs (HttpDeps.basePath).
+ */
+export function captureRouter(deps: CaptureRouterDeps & { basePath: string }): Router {
   const router = new Router();
 
   const callerOf = (ctx: Context): Caller => {
@@ -113,7 +117,7 @@ export function captureRouter(deps: CaptureRouterDeps): Router {
 
   const view = (item: MediaItem): Record<string, unknown> => {
     const { base, contentType } = KINDS[item.kind];
-    const url = `${base}/${item.id}`;
+    const url = `${deps.basePath}${base}/${item.id}`;
     return {
       id: item.id,
       kind: item.kind,

@@ -5,10 +5,16 @@ import type { HttpDeps } from '../HttpDeps.js';
  * `GET /api/status`: cameras, source, encoder, fps, bitrate, viewers, uptime, and the viewer page's
  * player settings (`player`, server/player/playerConfig.ts). Viewer access (server/access/accessTable.ts).
  */
-export function statusRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'startedAt' | 'version' | 'player'>): Router {
+export function statusRouter(
+  deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'startedAt' | 'version' | 'basePath' | 'wsVideo' | 'player'>,
+): Router {
   const router = new Router();
   router.get('/api/status', (ctx) => {
-    const cameras = [...deps.cameras.values()].map((camera) => camera.status());
+    // `ws_viewers`: WebSocket video viewers (docs/websocket-video.md); `viewers` stays WebRTC's.
+    const cameras = [...deps.cameras.values()].map((camera) => {
+      const status = camera.status();
+      return { ...status, whep: `${deps.basePath}${status.whep}`, ws_viewers: deps.wsVideo.viewers(camera.id).length };
+    });
     ctx.body = {
       version: deps.version,
       uptime_s: Math.round((Date.now() - deps.startedAt) / 1000),

@@ -1,4 +1,7 @@
 import Router from '@koa/router';
+import type { Context } from 'koa';
+import { iceServerLinks } from '../../../media/whep/iceServerLinks.js';
+import { viewerLabel } from '../../access/viewerLabel.js';
 import { parseTrickleFragment, validateWhepOffer } from '../../../media/whep/whepSdp.js';
 import { callerOf } from '../../access/AccessControl.js';
 import type { HttpDeps } from '../HttpDeps.js';
@@ -10,13 +13,27 @@ const SDPFRAG = 'application/trickle-ice-sdpfrag';
 /**
  * WHEP (RFC 9725 flow, draft-ietf-wish-whep): `POST /whep/:camera` with an SDP offer →
  * 201 + answer + Location; `PATCH` the Location with a trickle-ICE fragment (RFC 8840) → 204;
- * `DELETE` the Location → 200. Access: server/access/accessTable.ts (viewer).
+ * `DELETE` the Location → 200. The answer carries the STUN/TURN servers a viewer may use as
+ * `Link` headers (RFC 9725 §4.6), TURN credentials minted for the caller.
+ * Access: server/access/accessTable.ts (viewer).
  */
-export function whepRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'access'>): Router {
+export function whepRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'access' | 'basePath' | 'iceServers'>): Router {
   const router = new Router({ prefix: '/whep' });
 
+  /** RFC 9725 §4.6: one `Link: <uri>; rel="ice-server"; …` per STUN/TURN URI, credentials minted for the caller. */
+  const setIceServerLinks = (ctx: Context): void => {
+    const links = iceServerLinks(deps.iceServers.forViewer(viewerLabel(callerOf(ctx))).iceServers);
+    if (links.length > 0) ctx.set('Link', links);
+  };
+
+  // The OPTIONS row is open (CORS preflights carry no credential). The WHIP/WHEP drafts let an
+  // endpoint answer ICE servers to OPTIONS for clients that cannot change them after their
+  // offer, but not to a CORS preflight; here they also go only to a caller that may watch, so
+  // an anonymous OPTIONS never gets a TURN credential. The POST answer carries them always.
   router.options('/:camera', (ctx) => {
     ctx.set('Accept-Post', SDP);
+    const preflight = ctx.get('access-control-request-method') !== '';
+    if (!preflight && deps.access.policy.satisfies(callerOf(ctx), 'viewer')) setIceServerLinks(ctx);
     ctx.status = 204;
   });
 
@@ -40,8 +57,9 @@ export function whepRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'access'>): 
     deps.access.viewerCaps.added(camera.id, viewerId, address);
     ctx.status = 201;
     ctx.type = SDP;
-    ctx.set('Location', `/whep/${encodeURIComponent(camera.id)}/${viewerId}`);
+    ctx.set('Location', `${deps.basePath}/whep/${encodeURIComponent(camera.id)}/${viewerId}`);
     ctx.set('ETag', `"${viewerId}"`);
+    setIceServerLinks(ctx);
     ctx.body = answerSdp;
   });
 
