@@ -15,8 +15,8 @@ import { startTestServer } from '../helpers/testServer.js';
 /**
  * The viewer page served under a path prefix by a proxy that strips it (`/cam/x` → `/x`,
  * test/helpers/PrefixProxy.ts): every request the page makes (status, WHEP and its Location,
- * ICE servers, session and face panels, socket.io, MJPEG) stays under `/cam/`, and the video
- * plays over WebRTC and, forced, over the next paths.
+ * ICE servers, session and face panels, socket.io, the WebSocket video, MJPEG) stays under
+ * `/cam/`, and the video plays over WebRTC and, forced, over the next paths.
  */
 
 const TOKEN = 'viewer-token-path-prefix-test';
@@ -102,6 +102,24 @@ describe('the viewer page under a path prefix (proxy strips /cam)', { timeout: 3
       );
       assert.equal(r.path, 'mjpeg');
       assert.ok(proxy!.forwarded.some((p) => p.startsWith('/stream?camera=')));
+      assert.deepEqual(proxy!.outside, []);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('forced onto the WebSocket path, the upgrade goes through the prefix and WebCodecs plays', async () => {
+    const page = await browser!.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await page.goto(`${proxy!.url}?token=${TOKEN}&force=websocket`);
+      const r = await pollUntil(
+        () => readPlayer(page, CAMERA),
+        (p) => p.state === 'connected' && p.framesDecoded >= 30,
+        60_000,
+        'the WebSocket path through the prefix',
+      );
+      assert.equal(r.path, 'websocket');
+      assert.ok(proxy!.forwarded.some((p) => p.startsWith(`/api/cameras/${CAMERA}/ws?token=`)));
       assert.deepEqual(proxy!.outside, []);
     } finally {
       await page.close();
