@@ -95,8 +95,15 @@ const server = createServer((req, res) => {
           const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
           const file = join(values['web-root'], path.endsWith('/') ? `${path}index.html` : path);
           const type = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' }[extname(file)];
+          let body: Buffer;
+          try {
+            body = await readFile(file);
+          } catch {
+            res.writeHead(404).end(); // no such file (e.g. the player's api/webrtc/ice-servers: none here)
+            return;
+          }
           res.writeHead(200, { 'content-type': type ?? 'application/octet-stream' });
-          res.end(await readFile(file));
+          res.end(body);
         } else {
           res.writeHead(404).end();
         }

@@ -26,15 +26,21 @@ export interface WhepOptions {
 
 /**
  * `GET api/webrtc/ice-servers` (viewer level): the STUN/TURN servers (TURN credentials minted for
- * this viewer) to build the peer connection with. 404 (a server without it) means none.
+ * this viewer) to build the peer connection with. 404 (a server without it), or a 2xx that is not
+ * this API's JSON, means none.
  * Throws HttpError on another non-2xx (401 included), fetch's errors on a network failure.
  */
 async function fetchIceServers(api: ApiClient, timeoutMs: number): Promise<RTCIceServer[]> {
   const res = await api.fetch('api/webrtc/ice-servers', { headers: { Accept: 'application/json' } }, timeoutMs);
   if (res.status === 404) return [];
   if (!res.ok) throw await HttpError.fromResponse(res);
-  const body = (await res.json()) as { iceServers?: unknown };
-  return Array.isArray(body.iceServers) ? (body.iceServers as RTCIceServer[]) : [];
+  let body: { iceServers?: unknown };
+  try {
+    body = (await res.json()) as { iceServers?: unknown };
+  } catch {
+    return []; // not this API's answer (a plain server that serves something else): none
+  }
+  return Array.isArray(body?.iceServers) ? (body.iceServers as RTCIceServer[]) : [];
 }
 
 /** Longest wait for ICE gathering before the offer is POSTed anyway, in ms. */
