@@ -8,37 +8,33 @@ import { build } from 'vite';
 import { projectRoot } from '../../server/config/projectRoot.js';
 import { launchChromium, pollUntil, thumbDiff } from '../helpers/browser.js';
 import { assertNoEgress, egressSkip } from '../helpers/egress.js';
-import { encodeTestClip } from '../helpers/h264AccessUnits.js';
+import { freeUdpPort } from '../helpers/freePort.js';
 import { collectPageErrors, grabPlayer, readPlayer, startEmbedPageServer } from '../helpers/playerPage.js';
-import { TestVideoServer } from '../helpers/TestVideoServer.js';
+import { startTestServer } from '../helpers/testServer.js';
 
 /**
  * The WebSocket video path in real Chromium, through the `<edge-camera>` element embedded in a
- * page of another origin (web/src/embed/EdgeCamera.ts), against the TEST-ONLY protocol server
- * (test/helpers/TestVideoServer.ts: real x264 access units, docs/websocket-video.md). To run the
- * same checks against the real server, point `VIDEO_SERVER_URL` at it (a folder URL, e.g.
+ * page of another origin (web/src/embed/EdgeCamera.ts), against the real server and camerad
+ * (a `test://` camera with the latency probe strip, docs/websocket-video.md). To run the same
+ * checks against another server, point `VIDEO_SERVER_URL` at it (a folder URL, e.g.
  * `https://127.0.0.1:8443/cam/`, with `VIDEO_SERVER_TOKEN` and `VIDEO_SERVER_CAMERA`), and give
  * it `server.corsOrigins` with the embedding page's origin (printed by the test).
  */
 
-const TOKEN = 'viewer-token-for-ws-tests';
+const TOKEN = 'viewer-token-for-ws-tests-0123456789';
 /** Frames the WebCodecs path must decode. */
 const FRAMES = 300;
-/** Capture time of the probe clip's first frame, ms since the Unix epoch (a fixed past instant). */
-const PROBE_BASE_MS = 1_700_000_000_000;
-/** The probe clip's frame times: PROBE_BASE_MS + i × 1000 / 30 for i < 60. */
-const probeTimes = new Set(Array.from({ length: 60 }, (_, i) => Math.floor(PROBE_BASE_MS + (i * 1000) / 30)));
+/** A decoded probe time must be this close to now (camerad and the page share the clock), ms. */
+const PROBE_FRESH_MS = 10_000;
 
 describe('WebSocket video path in Chromium (<edge-camera> on another origin)', { timeout: 300_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'ecs-player-e2e-'));
   let embed: Awaited<ReturnType<typeof startEmbedPageServer>>;
-  let server: TestVideoServer | undefined;
+  let server: Awaited<ReturnType<typeof startTestServer>> | undefined;
   let serverUrl: string;
   let token: string;
   let camera: string;
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
-  /** A second test server whose clip carries the latency probe strip (times from PROBE_BASE_MS on). */
-  let probeServer: TestVideoServer | undefined;
 
   before(async () => {
     await build({
@@ -53,23 +49,21 @@ describe('WebSocket video path in Chromium (<edge-camera> on another origin)', {
       camera = process.env.VIDEO_SERVER_CAMERA ?? 'cam0';
       process.stderr.write(`embedding page origin (add to server.corsOrigins): ${embed.origin}\n`);
     } else {
-      const clip = await encodeTestClip({ frames: 150, keyframeInterval: 60 });
-      server = await TestVideoServer.start({
-        clip,
-        webRoot: join(dir, 'web'),
-        token: TOKEN,
-        corsOrigins: [embed.origin, embed.origin.replace('127.0.0.1', 'lan.test')],
+      server = await startTestServer({
+        ECS_SERVER__TOKEN: TOKEN,
+        ECS_SERVER__PUBLIC_URL: 'http://127.0.0.1/',
+        ECS_SERVER__WEB_ROOT: join(dir, 'web'),
+        ECS_SERVER__CORS_ORIGINS: JSON.stringify([embed.origin, embed.origin.replace('127.0.0.1', 'lan.test')]),
+        ECS_CAMERAD__RTP_BASE_PORT: String(await freeUdpPort(true)),
+        ECS_CAMERAS: JSON.stringify([
+          { id: 'cam', source: 'test://', width: 640, height: 360, fps: 30, bitrateKbps: 1200, latencyProbe: true },
+        ]),
       });
-      serverUrl = server.url;
+      await server.server.cameras.get('cam')!.supervisor.waitRunning(30_000);
+      serverUrl = `${server.url}/`;
       token = TOKEN;
-      camera = server.cameraId;
+      camera = 'cam';
     }
-    const probeClip = await encodeTestClip({ frames: 60, keyframeInterval: 30, probeBaseMs: PROBE_BASE_MS });
-    probeServer = await TestVideoServer.start({
-      clip: probeClip,
-      webRoot: join(dir, 'web'),
-      corsOrigins: [embed.origin],
-    });
     // A repeated switch's last value wins: lan.test (a LAN name on plain HTTP) maps to 127.0.0.1.
     browser = await launchChromium({
       extraArgs: ['--host-resolver-rules=MAP lan.test 127.0.0.1 , MAP * ~NOTFOUND , EXCLUDE 127.0.0.1'],
@@ -79,7 +73,6 @@ describe('WebSocket video path in Chromium (<edge-camera> on another origin)', {
   after(async () => {
     await browser?.close();
     await server?.close();
-    await probeServer?.close();
     await embed?.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -168,7 +161,7 @@ describe('WebSocket video path in Chromium (<edge-camera> on another origin)', {
       const page = await context.newPage();
       const errors = collectPageErrors(page);
       try {
-        await page.goto(embed.pageUrl({ server: probeServer!.url, camera: probeServer!.cameraId, force }));
+        await page.goto(embed.pageUrl({ server: serverUrl, camera, token, force }));
         const probe = await pollUntil(
           () =>
             page.evaluate(() => {
@@ -187,7 +180,8 @@ describe('WebSocket video path in Chromium (<edge-camera> on another origin)', {
           `30 probes decoded on the ${force} path`,
         );
         assert.equal(probe.path, force);
-        assert.ok(probeTimes.has(probe.captureMs!), `decoded time ${probe.captureMs} is one the clip carries`);
+        const age = Date.now() - probe.captureMs!;
+        assert.ok(age >= 0 && age < PROBE_FRESH_MS, `the decoded capture time is now's (${age} ms old)`);
         assert.deepEqual(errors, []);
       } finally {
         await context.close();

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { drawProbe } from '../../web/src/probeCodec.js';
+import { buildAvcC } from '../../media/ws/avcC.js';
+import { parseSps } from '../../media/ws/h264Sps.js';
 
 /**
  * Real H.264 for tests of the WebSocket video path: GStreamer's `x264enc` (constrained baseline,
@@ -42,28 +43,6 @@ export interface ClipOptions {
   /** `videotestsrc` pattern (default `smpte` moving sideways: detailed and changing). */
   pattern?: string;
   bitrateKbps?: number;
-  /**
-   * Draw the latency probe strip (docs/latency-probe.md) instead of `videotestsrc`: frame `i`
-   * carries capture time `probeBaseMs + i × 1000 / fps` over a moving gradient (frames made in
-   * node, piped raw to GStreamer).
-   */
-  probeBaseMs?: number;
-}
-
-/** RGBA frame `i` of the probe clip: a gradient moving sideways, the probe strip at the bottom. */
-function probeFrame(i: number, width: number, height: number, captureMs: number): Uint8Array {
-  const rgba = new Uint8Array(width * height * 4);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const p = (y * width + x) * 4;
-      rgba[p] = (x + i * 4) & 0xff;
-      rgba[p + 1] = (y * 2) & 0xff;
-      rgba[p + 2] = ((x >> 1) + y) & 0xff;
-      rgba[p + 3] = 255;
-    }
-  }
-  drawProbe(rgba, width, height, captureMs);
-  return rgba;
 }
 
 /** Splits an Annex B byte stream into NAL units (start codes 00 00 01 / 00 00 00 01 removed). */
@@ -81,18 +60,6 @@ export function splitAnnexB(bytes: Uint8Array): Uint8Array[] {
     }
   }
   return starts.map((s, k) => bytes.subarray(s.at + s.len, k + 1 < starts.length ? starts[k + 1]!.at : bytes.length));
-}
-
-/** avcC with one SPS and one PPS, NAL lengths of 4 bytes (ISO/IEC 14496-15 §5.3.3.1.2). */
-export function buildAvcC(sps: Uint8Array, pps: Uint8Array): Uint8Array {
-  const out = new Uint8Array(11 + sps.length + pps.length);
-  out.set([1, sps[1]!, sps[2]!, sps[3]!, 0xff, 0xe1, sps.length >> 8, sps.length & 0xff], 0);
-  out.set(sps, 8);
-  let p = 8 + sps.length;
-  out.set([1, pps.length >> 8, pps.length & 0xff], p);
-  out.set(pps, p + 3);
-  p += 3 + pps.length;
-  return out.subarray(0, p);
 }
 
 /** Groups NAL units into access units at each AUD and builds the clip. */
@@ -131,10 +98,9 @@ export function clipFromAnnexB(bytes: Uint8Array, width: number, height: number,
   }
   flush();
   if (!sps || !pps) throw new Error('no SPS/PPS in the stream');
-  const hex = (n: number): string => n.toString(16).padStart(2, '0');
   const s = sps as Uint8Array;
   return {
-    codec: `avc1.${hex(s[1]!)}${hex(s[2]!)}${hex(s[3]!)}`,
+    codec: parseSps(s).codec,
     width,
     height,
     fps,
@@ -152,30 +118,14 @@ export async function encodeTestClip(o: ClipOptions = {}): Promise<TestClip> {
   const file = join(dir, 'clip.h264');
   try {
     const frames = o.frames ?? 300;
-    const source =
-      o.probeBaseMs === undefined
-        ? [
-            'videotestsrc',
-            `num-buffers=${frames}`,
-            `pattern=${o.pattern ?? 'smpte'}`,
-            'horizontal-speed=4',
-            '!',
-            `video/x-raw,width=${width},height=${height},framerate=${fps}/1`,
-          ]
-        : [
-            'fdsrc',
-            'fd=0',
-            '!',
-            'rawvideoparse',
-            `width=${width}`,
-            `height=${height}`,
-            'format=rgba',
-            `framerate=${fps}/1`,
-            '!',
-            'videoconvert',
-            '!',
-            'video/x-raw,format=I420',
-          ];
+    const source = [
+      'videotestsrc',
+      `num-buffers=${frames}`,
+      `pattern=${o.pattern ?? 'smpte'}`,
+      'horizontal-speed=4',
+      '!',
+      `video/x-raw,width=${width},height=${height},framerate=${fps}/1`,
+    ];
     const args = [
       '-q',
       ...source,
@@ -194,17 +144,7 @@ export async function encodeTestClip(o: ClipOptions = {}): Promise<TestClip> {
     ];
     await new Promise<void>((resolve, reject) => {
       const child = spawn('gst-launch-1.0', args, { stdio: ['pipe', 'ignore', 'pipe'] });
-      if (o.probeBaseMs === undefined) child.stdin.end();
-      else {
-        const base = o.probeBaseMs;
-        void (async () => {
-          for (let i = 0; i < frames; i++) {
-            const ok = child.stdin.write(probeFrame(i, width, height, base + (i * 1000) / fps));
-            if (!ok) await new Promise((r) => child.stdin.once('drain', r));
-          }
-          child.stdin.end();
-        })().catch(reject);
-      }
+      child.stdin.end();
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       child.on('error', reject);
