@@ -5,8 +5,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Keypair, LAMPORTS_PER_SOL } from '@solana/web3.js';
 import type { Page } from 'playwright-core';
-import { build } from 'vite';
-import { projectRoot } from '../../server/config/projectRoot.js';
 import type { FaceRecognizedEvent } from '../../server/events/EventCatalogue.js';
 import { overlayThickness } from '../../server/vision/FacePipeline.js';
 import { launchChromium, pollUntil, videoState } from '../helpers/browser.js';
@@ -15,6 +13,7 @@ import { freeUdpPort } from '../helpers/freePort.js';
 import { boxEdgePixels, isOverlayGreen, PhotoCamera } from '../helpers/photoCamera.js';
 import { SvmRpcServer } from '../helpers/svm/SvmRpcServer.js';
 import { startTestServer } from '../helpers/testServer.js';
+import { builtViewerApp } from '../helpers/viewerApp.js';
 import { waitFor, WalletFlow } from '../helpers/walletFlow.js';
 import { approvedEnrolment } from '../helpers/faceEnrolment.js';
 import { assertFixturesInstalled, yaleSubject } from '../server/vision/faceFixtures.js';
@@ -59,19 +58,18 @@ describe('face overlays in the WebRTC stream, in Chromium', { timeout: 300_000 }
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   let flow: WalletFlow;
 
+  /** The viewer app as the code is now (test/helpers/viewerApp.ts). */
+  let webRoot = '';
+
   before(async () => {
     assertFixturesInstalled();
-    await build({
-      configFile: join(projectRoot(), 'web/vite.config.ts'),
-      build: { outDir: join(dataDir, 'web'), emptyOutDir: true },
-      logLevel: 'warn',
-    });
+    webRoot = await builtViewerApp();
     const yale = await yaleSubject();
     await photos.show(yale[0]!, 'a-enrol');
     svm = await SvmRpcServer.start();
     svm.airdrop(user.publicKey, LAMPORTS_PER_SOL);
     ctx = await startTestServer({
-      ECS_SERVER__WEB_ROOT: join(dataDir, 'web'),
+      ECS_SERVER__WEB_ROOT: webRoot,
       ECS_VISION__ENABLED: 'true',
       ECS_FACES__ANALYSIS_FPS: '4',
       ECS_CAMERAD__RTP_BASE_PORT: String(await freeUdpPort(true)),

@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { build } from 'vite';
-import { projectRoot } from '../../server/config/projectRoot.js';
 import { launchChromium, pollUntil } from '../helpers/browser.js';
 import { assertNoEgress, egressSkip } from '../helpers/egress.js';
 import { freeUdpPort } from '../helpers/freePort.js';
 import { collectPageErrors, readPlayer } from '../helpers/playerPage.js';
 import { PrefixProxy } from '../helpers/PrefixProxy.js';
 import { startTestServer } from '../helpers/testServer.js';
+import { builtViewerApp } from '../helpers/viewerApp.js';
 
 /**
  * The viewer page served under a path prefix by a proxy that strips it (`/cam/x` → `/x`,
@@ -23,19 +19,17 @@ const TOKEN = 'viewer-token-path-prefix-test';
 const CAMERA = 'cam';
 
 describe('the viewer page under a path prefix (proxy strips /cam)', { timeout: 300_000 }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ecs-prefix-e2e-'));
   let ctx: Awaited<ReturnType<typeof startTestServer>> | undefined;
   let proxy: PrefixProxy | undefined;
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 
+  /** The viewer app as the code is now (test/helpers/viewerApp.ts). */
+  let webRoot = '';
+
   before(async () => {
-    await build({
-      configFile: join(projectRoot(), 'web/vite.config.ts'),
-      build: { outDir: join(dir, 'web'), emptyOutDir: true },
-      logLevel: 'warn',
-    });
+    webRoot = await builtViewerApp();
     ctx = await startTestServer({
-      ECS_SERVER__WEB_ROOT: join(dir, 'web'),
+      ECS_SERVER__WEB_ROOT: webRoot,
       ECS_SERVER__TOKEN: TOKEN,
       ECS_SERVER__PUBLIC_URL: 'http://127.0.0.1/cam/',
       ECS_CAMERAD__RTP_BASE_PORT: String(await freeUdpPort(true)),
@@ -51,7 +45,6 @@ describe('the viewer page under a path prefix (proxy strips /cam)', { timeout: 3
     await browser?.close();
     await proxy?.close();
     await ctx?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('plays WebRTC, loads the panels and opens socket.io, all under /cam/', async () => {

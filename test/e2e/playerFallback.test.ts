@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { build } from 'vite';
-import { projectRoot } from '../../server/config/projectRoot.js';
-import { launchChromium, pollUntil, thumbDiff } from '../helpers/browser.js';
+import { launchChromium, pollUntil, thumbDiff, grabFrame } from '../helpers/browser.js';
 import { assertNoEgress, egressSkip } from '../helpers/egress.js';
 import { freeUdpPort } from '../helpers/freePort.js';
-import { collectPageErrors, grabPlayer, readPlayer, startEmbedPageServer } from '../helpers/playerPage.js';
+import { collectPageErrors, readPlayer, startEmbedPageServer } from '../helpers/playerPage.js';
 import { startTestServer } from '../helpers/testServer.js';
+import { builtViewerApp } from '../helpers/viewerApp.js';
 
 /**
  * The player that picks (web/src/player/PickingPlayer.ts) against the real server, in Chromium
@@ -26,7 +22,6 @@ const CAMERA = 'cam';
 const WEBRTC_TIMEOUT_MS = 2000;
 
 describe('player fallback when WebRTC cannot connect (real server, Chromium)', { timeout: 300_000 }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ecs-fallback-e2e-'));
   let ctx: Awaited<ReturnType<typeof startTestServer>> | undefined;
   let embed: Awaited<ReturnType<typeof startEmbedPageServer>> | undefined;
   let noUdp: Awaited<ReturnType<typeof launchChromium>> | undefined;
@@ -36,15 +31,14 @@ describe('player fallback when WebRTC cannot connect (real server, Chromium)', {
   /** Whether the server has `GET /api/webrtc/ice-servers`. */
   let iceRoute: boolean;
 
+  /** The viewer app as the code is now (test/helpers/viewerApp.ts). */
+  let webRoot = '';
+
   before(async () => {
-    await build({
-      configFile: join(projectRoot(), 'web/vite.config.ts'),
-      build: { outDir: join(dir, 'web'), emptyOutDir: true },
-      logLevel: 'warn',
-    });
+    webRoot = await builtViewerApp();
     embed = await startEmbedPageServer();
     ctx = await startTestServer({
-      ECS_SERVER__WEB_ROOT: join(dir, 'web'),
+      ECS_SERVER__WEB_ROOT: webRoot,
       ECS_SERVER__TOKEN: TOKEN,
       ECS_SERVER__PUBLIC_URL: 'http://127.0.0.1/',
       ECS_SERVER__CORS_ORIGINS: JSON.stringify([embed.origin]),
@@ -68,7 +62,6 @@ describe('player fallback when WebRTC cannot connect (real server, Chromium)', {
     await normal?.close();
     await ctx?.close();
     await embed?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   /**
@@ -115,9 +108,9 @@ describe('player fallback when WebRTC cannot connect (real server, Chromium)', {
       const tile = page.locator(`#tile-${CAMERA}`);
       assert.equal(await tile.getAttribute('data-path'), expected);
       assert.ok(await tile.locator('[data-role=path]').isVisible(), 'the path badge shows');
-      const a = await grabPlayer(page, CAMERA);
+      const a = await grabFrame(page, CAMERA);
       await new Promise((res) => setTimeout(res, 1500));
-      const b = await grabPlayer(page, CAMERA);
+      const b = await grabFrame(page, CAMERA);
       assert.ok(Math.max(...a.std) > 20, 'the picture is not flat');
       assert.ok(thumbDiff(a, b) > 0.5, 'the picture changes');
       assert.deepEqual(unexpected(errors), []);

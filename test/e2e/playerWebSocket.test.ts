@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { build } from 'vite';
-import { projectRoot } from '../../server/config/projectRoot.js';
-import { launchChromium, pollUntil, thumbDiff } from '../helpers/browser.js';
+import { launchChromium, pollUntil, thumbDiff, grabFrame } from '../helpers/browser.js';
 import { assertNoEgress, egressSkip } from '../helpers/egress.js';
 import { freeUdpPort } from '../helpers/freePort.js';
-import { collectPageErrors, grabPlayer, readPlayer, startEmbedPageServer } from '../helpers/playerPage.js';
+import { collectPageErrors, readPlayer, startEmbedPageServer } from '../helpers/playerPage.js';
 import { startTestServer } from '../helpers/testServer.js';
+import { builtViewerApp } from '../helpers/viewerApp.js';
 
 /**
  * The WebSocket video path in real Chromium, through the `<edge-camera>` element embedded in a
@@ -28,7 +24,6 @@ const FRAMES = 300;
 const PROBE_FRESH_MS = 10_000;
 
 describe('WebSocket video path in Chromium (<edge-camera> on another origin)', { timeout: 300_000 }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ecs-player-e2e-'));
   let embed: Awaited<ReturnType<typeof startEmbedPageServer>>;
   let server: Awaited<ReturnType<typeof startTestServer>> | undefined;
   let serverUrl: string;
@@ -36,12 +31,11 @@ describe('WebSocket video path in Chromium (<edge-camera> on another origin)', {
   let camera: string;
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 
+  /** The viewer app as the code is now (test/helpers/viewerApp.ts). */
+  let webRoot = '';
+
   before(async () => {
-    await build({
-      configFile: join(projectRoot(), 'web/vite.config.ts'),
-      build: { outDir: join(dir, 'web'), emptyOutDir: true },
-      logLevel: 'warn',
-    });
+    webRoot = await builtViewerApp();
     embed = await startEmbedPageServer();
     if (process.env.VIDEO_SERVER_URL) {
       serverUrl = process.env.VIDEO_SERVER_URL;
@@ -52,7 +46,7 @@ describe('WebSocket video path in Chromium (<edge-camera> on another origin)', {
       server = await startTestServer({
         ECS_SERVER__TOKEN: TOKEN,
         ECS_SERVER__PUBLIC_URL: 'http://127.0.0.1/',
-        ECS_SERVER__WEB_ROOT: join(dir, 'web'),
+        ECS_SERVER__WEB_ROOT: webRoot,
         ECS_SERVER__CORS_ORIGINS: JSON.stringify([embed.origin, embed.origin.replace('127.0.0.1', 'lan.test')]),
         ECS_CAMERAD__RTP_BASE_PORT: String(await freeUdpPort(true)),
         ECS_CAMERAS: JSON.stringify([
@@ -74,7 +68,6 @@ describe('WebSocket video path in Chromium (<edge-camera> on another origin)', {
     await browser?.close();
     await server?.close();
     await embed?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   /** Opens the embedding page in a fresh context; returns it with its error list. */
@@ -104,9 +97,9 @@ describe('WebSocket video path in Chromium (<edge-camera> on another origin)', {
         'websocket',
         'the element shows the path',
       );
-      const a = await grabPlayer(page);
+      const a = await grabFrame(page);
       await new Promise((r) => setTimeout(r, 1000));
-      const b = await grabPlayer(page);
+      const b = await grabFrame(page);
       for (const c of [0, 1, 2]) assert.ok(a.std[c]! > 20, `channel ${c} is not flat (std ${a.std[c]})`);
       assert.ok(thumbDiff(a, b) > 1, `the picture changes (${thumbDiff(a, b)})`);
       assert.deepEqual(errors, []);
@@ -126,9 +119,9 @@ describe('WebSocket video path in Chromium (<edge-camera> on another origin)', {
       );
       assert.equal(r.path, 'mse');
       assert.equal(r.state, 'connected');
-      const a = await grabPlayer(page);
+      const a = await grabFrame(page);
       await new Promise((r) => setTimeout(r, 1000));
-      const b = await grabPlayer(page);
+      const b = await grabFrame(page);
       for (const c of [0, 1, 2]) assert.ok(a.std[c]! > 20, `channel ${c} is not flat (std ${a.std[c]})`);
       assert.ok(thumbDiff(a, b) > 1, 'the picture changes');
       assert.deepEqual(errors, []);

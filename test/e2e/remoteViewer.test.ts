@@ -4,15 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { build } from 'vite';
 import { SAMPLE_FOOTAGE, projectRoot } from '../../server/config/projectRoot.js';
-import { pollUntil, thumbDiff } from '../helpers/browser.js';
+import { pollUntil, thumbDiff, grabFrame } from '../helpers/browser.js';
 import { assertNoEgress, egressSkip } from '../helpers/egress.js';
-import { collectPageErrors, grabPlayer, readPlayer } from '../helpers/playerPage.js';
+import { collectPageErrors, readPlayer } from '../helpers/playerPage.js';
 import { createTestKeypair } from '../helpers/testWallet/testKeypair.js';
 import { testWalletScript } from '../helpers/testWallet/testWalletScript.js';
 import { freeTcpPort, freeUdpPort } from '../helpers/freePort.js';
 import { startTestServer } from '../helpers/testServer.js';
+import { builtViewerApp } from '../helpers/viewerApp.js';
 import { TestNetwork, type Link } from '../helpers/TestNetwork.js';
 import { TlsProxy } from '../helpers/TlsProxy.js';
 
@@ -35,7 +35,7 @@ const skip = (TestNetwork.skipReason({ nft: true, chromium: true }) ?? TlsProxy.
  */
 describe('a viewer behind a UDP-blocking network, through a TLS reverse proxy', { skip, timeout: 600_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ecs-remote-e2e-'));
-  const webDir = join(dataDir, 'web');
+  let webRoot = '';
   const net = new TestNetwork('remote');
   let link: Link;
   let viewerNs: string;
@@ -59,20 +59,16 @@ describe('a viewer behind a UDP-blocking network, through a TLS reverse proxy', 
       120_000,
       `${FRAMES} frames decoded after the fallback`,
     );
-    const a = await grabPlayer(page, cameraId);
+    const a = await grabFrame(page, cameraId);
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const b = await grabPlayer(page, cameraId);
+    const b = await grabFrame(page, cameraId);
     for (const c of [0, 1, 2]) assert.ok(a.std[c]! > 10, `channel ${c} is not flat (std ${a.std[c]})`);
     assert.ok(thumbDiff(a, b) > 1, `the picture changes (${thumbDiff(a, b)})`);
     return r;
   };
 
   before(async () => {
-    await build({
-      configFile: join(root, 'web/vite.config.ts'),
-      build: { outDir: webDir, emptyOutDir: true },
-      logLevel: 'warn',
-    });
+    webRoot = await builtViewerApp();
     viewerNs = await net.addNamespace('viewer');
     link = await net.link(null, viewerNs);
     // On the box's end of the viewer's only link: count DNS, drop and count every UDP packet.
@@ -90,7 +86,7 @@ describe('a viewer behind a UDP-blocking network, through a TLS reverse proxy', 
       ECS_SERVER__PUBLIC_URL: publicUrl,
       ECS_SERVER__TRUST_PROXY: JSON.stringify(['127.0.0.1']),
       ECS_SERVER__CORS_ORIGINS: JSON.stringify([secondOrigin]),
-      ECS_SERVER__WEB_ROOT: webDir,
+      ECS_SERVER__WEB_ROOT: webRoot,
       ECS_WEBRTC__ANNOUNCED_ADDRESSES: JSON.stringify([link.a.address]),
       ECS_CAMERAD__RTP_BASE_PORT: String(await freeUdpPort(true)),
       ECS_STORAGE__DATA_DIR: join(dataDir, 'state'),

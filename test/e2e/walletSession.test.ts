@@ -5,18 +5,16 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LAMPORTS_PER_SOL, PublicKey } from '@solana/web3.js';
 import type { Page } from 'playwright-core';
-import { build } from 'vite';
-import { projectRoot } from '../../server/config/projectRoot.js';
 import type { SessionChainEvent } from '../../server/events/EventCatalogue.js';
 import { launchChromium, pollUntil } from '../helpers/browser.js';
 import { assertNoEgress, egressSkip } from '../helpers/egress.js';
 import { freeUdpPort } from '../helpers/freePort.js';
 import { SvmRpcServer } from '../helpers/svm/SvmRpcServer.js';
 import { startTestServer } from '../helpers/testServer.js';
+import { builtViewerApp } from '../helpers/viewerApp.js';
 import { createTestKeypair } from '../helpers/testWallet/testKeypair.js';
 import { testWalletScript } from '../helpers/testWallet/testWalletScript.js';
 
-const root = projectRoot();
 const WALLET_NAME = 'ECS Test Wallet';
 const NOTICE =
   'Checking in writes a public, permanent record on the Solana blockchain: your wallet address, this camera and the time.';
@@ -77,7 +75,7 @@ async function waitSession(page: Page, what: string, predicate: string, timeoutM
 describe('viewer page: connect a wallet, sign in, check in and out on chain', { timeout: 300_000 }, () => {
   const keypair = createTestKeypair();
   const dataDir = mkdtempSync(join(tmpdir(), 'ecs-wallet-e2e-'));
-  const webDir = join(dataDir, 'web');
+  let webRoot = '';
   let svm: SvmRpcServer | undefined;
   let ctx: Awaited<ReturnType<typeof startTestServer>> | undefined;
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
@@ -96,16 +94,11 @@ describe('viewer page: connect a wallet, sign in, check in and out on chain', { 
   };
 
   before(async () => {
-    // The page as it is now (web/dist may be stale): build it into the test's own folder.
-    await build({
-      configFile: join(root, 'web/vite.config.ts'),
-      build: { outDir: webDir, emptyOutDir: true },
-      logLevel: 'warn',
-    });
+    webRoot = await builtViewerApp();
     svm = await SvmRpcServer.start();
     svm.airdrop(new PublicKey(keypair.address), LAMPORTS_PER_SOL);
     ctx = await startTestServer({
-      ECS_SERVER__WEB_ROOT: webDir,
+      ECS_SERVER__WEB_ROOT: webRoot,
       ECS_CAMERAD__RTP_BASE_PORT: String(await freeUdpPort(true)),
       ECS_CAMERAS: JSON.stringify([
         { id: 'cam', source: 'test://', width: 320, height: 240, fps: 15, bitrateKbps: 300 },

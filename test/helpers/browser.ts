@@ -99,16 +99,29 @@ export interface FrameGrab {
   thumb: number[];
 }
 
-/** Draws the video's current frame on a canvas and measures it. */
-export async function grabFrame(page: Page, cameraId: string): Promise<FrameGrab> {
+/**
+ * Measures the picture of the element that plays (draws it on a canvas) (the visible video, canvas or img of the
+ * `<edge-camera>` shadow root, or of the viewer page's camera tile): per-channel mean and
+ * standard deviation, and a 32×18 thumbnail.
+ */
+export async function grabFrame(page: Page, cameraId?: string): Promise<FrameGrab> {
   return page.evaluate((id) => {
-    const video = document.getElementById(`video-${id}`) as HTMLVideoElement;
+    const root: ParentNode | null = id ? document : (document.querySelector('edge-camera')?.shadowRoot ?? null);
+    const sel = id ? `#video-${id}, #canvas-${id}, #img-${id}` : 'video, canvas, img';
+    const el = [...(root?.querySelectorAll<HTMLVideoElement | HTMLCanvasElement | HTMLImageElement>(sel) ?? [])].find(
+      (e) => !e.hidden,
+    );
+    if (!el) throw new Error('no visible player element');
+    const w =
+      el instanceof HTMLVideoElement ? el.videoWidth : el instanceof HTMLImageElement ? el.naturalWidth : el.width;
+    const h =
+      el instanceof HTMLVideoElement ? el.videoHeight : el instanceof HTMLImageElement ? el.naturalHeight : el.height;
     const canvas = document.createElement('canvas');
-    canvas.width = video.videoWidth;
-    canvas.height = video.videoHeight;
+    canvas.width = w;
+    canvas.height = h;
     const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-    ctx.drawImage(video, 0, 0);
-    const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    ctx.drawImage(el, 0, 0);
+    const data = ctx.getImageData(0, 0, w, h).data;
     const sum = [0, 0, 0];
     const sq = [0, 0, 0];
     const n = data.length / 4;
@@ -124,10 +137,9 @@ export async function grabFrame(page: Page, cameraId: string): Promise<FrameGrab
     small.width = 32;
     small.height = 18;
     const sctx = small.getContext('2d', { willReadFrequently: true })!;
-    sctx.drawImage(video, 0, 0, 32, 18);
-    const thumb = Array.from(sctx.getImageData(0, 0, 32, 18).data);
-    return { mean, std, thumb };
-  }, cameraId);
+    sctx.drawImage(el, 0, 0, 32, 18);
+    return { mean, std, thumb: Array.from(sctx.getImageData(0, 0, 32, 18).data) };
+  }, cameraId ?? null);
 }
 
 /** Mean absolute difference between two thumbnails (0–255). */

@@ -1,7 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
-import type { FrameGrab } from './browser.js';
 
 /**
  * Helpers for browser tests of the player that picks (web/src/player/): the custom element
@@ -97,49 +96,6 @@ export async function readPlayer(page: Page, cameraId?: string): Promise<PlayerR
       secure: window.isSecureContext,
       webCodecs: 'VideoDecoder' in window,
     };
-  }, cameraId ?? null);
-}
-
-/**
- * Measures the picture of the element that plays (the visible video, canvas or img of the
- * `<edge-camera>` shadow root, or of the viewer page's camera tile): per-channel mean and
- * standard deviation, and a 32×18 thumbnail.
- */
-export async function grabPlayer(page: Page, cameraId?: string): Promise<FrameGrab> {
-  return page.evaluate((id) => {
-    const root: ParentNode | null = id ? document : (document.querySelector('edge-camera')?.shadowRoot ?? null);
-    const sel = id ? `#video-${id}, #canvas-${id}, #img-${id}` : 'video, canvas, img';
-    const el = [...(root?.querySelectorAll<HTMLVideoElement | HTMLCanvasElement | HTMLImageElement>(sel) ?? [])].find(
-      (e) => !e.hidden,
-    );
-    if (!el) throw new Error('no visible player element');
-    const w =
-      el instanceof HTMLVideoElement ? el.videoWidth : el instanceof HTMLImageElement ? el.naturalWidth : el.width;
-    const h =
-      el instanceof HTMLVideoElement ? el.videoHeight : el instanceof HTMLImageElement ? el.naturalHeight : el.height;
-    const canvas = document.createElement('canvas');
-    canvas.width = w;
-    canvas.height = h;
-    const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-    ctx.drawImage(el, 0, 0);
-    const data = ctx.getImageData(0, 0, w, h).data;
-    const sum = [0, 0, 0];
-    const sq = [0, 0, 0];
-    const n = data.length / 4;
-    for (let i = 0; i < data.length; i += 4) {
-      for (let c = 0; c < 3; c++) {
-        sum[c]! += data[i + c]!;
-        sq[c]! += data[i + c]! * data[i + c]!;
-      }
-    }
-    const mean = sum.map((s) => s / n) as [number, number, number];
-    const std = sq.map((s, c) => Math.sqrt(Math.max(0, s / n - mean[c]! * mean[c]!))) as [number, number, number];
-    const small = document.createElement('canvas');
-    small.width = 32;
-    small.height = 18;
-    const sctx = small.getContext('2d', { willReadFrequently: true })!;
-    sctx.drawImage(el, 0, 0, 32, 18);
-    return { mean, std, thumb: Array.from(sctx.getImageData(0, 0, 32, 18).data) };
   }, cameraId ?? null);
 }
 
