@@ -5,6 +5,7 @@ import { RawWsClient, type WsRefusal } from '../../helpers/RawWsClient.js';
 import { startTestServer } from '../../helpers/testServer.js';
 import { waitFor } from '../../helpers/weriftClient.js';
 import { annexB, decodeAnnexB, nalTypes, parseAccessUnit, type ParsedAccessUnit } from '../../helpers/wsVideoStream.js';
+import type { WsViewerStats } from '../../../media/ws/WsVideoTypes.js';
 
 const TOKEN = 'a-ws-viewer-token-of-32-characters';
 
@@ -19,16 +20,8 @@ const CAMERA = {
   keyframeInterval: 30,
 };
 
-interface ViewerCounters {
-  id: string;
-  sent: number;
-  droppedAccessUnits: number;
-  droppedBytes: number;
-  skips: number;
-  maxQueueBytes: number;
-  queueBytes: number;
-  queueLimitBytes: number;
-}
+/** What `GET /api/cameras/:camera/viewers` says of each WebSocket viewer (JSON). */
+type ViewerCounters = WsViewerStats;
 
 function opened(result: RawWsClient | WsRefusal): RawWsClient {
   if (!(result instanceof RawWsClient)) assert.fail(`upgrade refused: ${result.status} ${result.body}`);
