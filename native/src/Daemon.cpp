@@ -267,6 +267,13 @@ json Daemon::statsJson() const {
     const StillBranch::Settings s = stills_->settings(v);
     return s.enabled ? s.fps : 0.0;
   };
+  json layers = json::object();
+  if (output_) {
+    for (const auto& [name, n] : output_->overlays().layerCounts(g_get_monotonic_time())) {
+      layers[name] = n;
+    }
+  }
+  stats["overlay_layers"] = layers;
   stats["stills_sent"] = stills_ ? stills_->sent() : 0;
   stats["stills_dropped"] = stills_ ? stills_->dropped() : 0;
   stats["stills_fps"] = json{{"clean", stills_ ? stillsFps(StillBranch::kClean) : 0.0},
@@ -403,8 +410,18 @@ json Daemon::handleAnalysisAck(uint32_t id, const json& params) {
 json Daemon::handleOverlays(uint32_t id, const json& params) {
   std::string error;
   const int64_t now = g_get_monotonic_time();
-  if (!output_->overlays().update(params, now, error)) return badRequest(id, error);
-  return okResponse(id, json{{"items", output_->overlays().count(now)}});
+  std::string layer;
+  if (!output_->overlays().update(params, now, error, &layer)) return badRequest(id, error);
+  json result{{"items", output_->overlays().count(now)}};
+  if (param(params, "layer") != nullptr) {  // a request without "layer" gets protocol 1's result
+    size_t inLayer = 0;
+    for (const auto& [name, n] : output_->overlays().layerCounts(now)) {
+      if (name == layer) inLayer = n;
+    }
+    result["layer"] = layer;
+    result["layer_items"] = inLayer;
+  }
+  return okResponse(id, result);
 }
 
 json Daemon::handleStills(uint32_t id, const json& params) {

@@ -178,9 +178,29 @@ void checkOverlaysAndConversion(int width, int height) {
     encodeJpeg(rgb.data(), width, height, full.stride(), 85, jpeg, jpegError);
   });
   const double overlayMs = timeMs(20, [&] { busy.draw(frame, many); });
+  // Two hand skeletons (layer "hands"): 21 keypoints and 5 finger chains each, with a label.
+  json hands = json{{"layer", "hands"}, {"items", json::array()}};
+  for (int h = 0; h < 2; ++h) {
+    const int ox = width / 4 + h * width / 3, oy = height / 3;
+    const int s = std::max(1, height / 180);
+    json kp = json::array();
+    for (int k = 0; k < 21; ++k) kp.push_back({ox + (k % 5) * 6 * s, oy + (k / 5) * 8 * s});
+    hands["items"].push_back(json{{"kind", "keypoints"}, {"points", kp}, {"color", "#ffffff"},
+                                  {"ttl_ms", 1000}, {"label", "open palm"}});
+    for (int f = 0; f < 5; ++f) {
+      json chain = json::array({{ox + 12 * s, oy + 40 * s}});
+      for (int j = 0; j < 4; ++j) chain.push_back({ox + f * 6 * s, oy + (3 - j) * 8 * s});
+      hands["items"].push_back(json{{"kind", "polyline"}, {"points", chain}, {"color", "#00e676"},
+                                    {"ttl_ms", 1000}});
+    }
+  }
+  OverlaySet skeletons(width, height);
+  check(skeletons.update(hands, 0, error), size + ": hand skeletons accepted (" + error + ")");
+  const std::vector<OverlayItem> skeletonItems = skeletons.live(0);
+  const double handsMs = timeMs(20, [&] { skeletons.draw(frame, skeletonItems); });
   std::printf("timing %s: analysis I420->RGB %dx%d %.2f ms; full-size RGB %.2f ms; JPEG q85 %.2f ms "
-              "(+ RGB); 64 labelled boxes %.3f ms\n",
-              size.c_str(), aw, ah, analysisMs, rgbMs, jpegMs, overlayMs);
+              "(+ RGB); 64 labelled boxes %.3f ms; 2 hand skeletons %.3f ms\n",
+              size.c_str(), aw, ah, analysisMs, rgbMs, jpegMs, overlayMs, handsMs);
   gst_buffer_unref(frame);
   gst_buffer_unref(black);
 }
@@ -232,6 +252,22 @@ void checkValidation() {
   accepted = o.update(utf8, 0, error);
   check(accepted && o.live(0).at(0).label == std::string(64, '?'),
         "a 64-character UTF-8 label is drawn as 64 '?'");
+  // Layers: each request touches its own layer; a layer holds at most kMaxLayerPoints points.
+  OverlaySet layered(1280, 720);
+  layered.update(json::parse(R"({"layer": "faces", "items": [{"box": [0, 0, 5, 5], "color": "#ffffff", "ttl_ms": 100}]})"), 0, error);
+  layered.update(json::parse(R"({"items": [{"kind": "keypoints", "points": [[1, 1], [2, 2]], "color": "#ffffff", "ttl_ms": 100}]})"), 0, error);
+  layered.update(json::parse(R"({"items": []})"), 0, error);
+  check(layered.count(0) == 1 && layered.layerCounts(0).at(0).first == "faces",
+        "clearing the default layer leaves the faces layer");
+  json manyPoints = json{{"layer", "hands"}, {"items", json::array()}};
+  for (int i = 0; i < 17; ++i) {
+    json pts = json::array();
+    for (int k = 0; k < 64; ++k) pts.push_back({k, i});
+    manyPoints["items"].push_back(json{{"kind", "polyline"}, {"points", pts}, {"color", "#ffffff"}, {"ttl_ms", 5}});
+  }
+  accepted = layered.update(manyPoints, 0, error);
+  check(!accepted && error.rfind("items:", 0) == 0 && layered.count(0) == 1,
+        "rejects 1088 points in one layer, changing nothing (" + error + ")");
   // Merging by id.
   OverlaySet m(1280, 720);
   m.update(json::parse(R"({"items": [{"id": "a", "box": [0, 0, 5, 5], "color": "#ffffff", "ttl_ms": 100}]})"), 0, error);

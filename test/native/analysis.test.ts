@@ -496,6 +496,258 @@ describe('overlays', () => {
     }
     assert.equal((await stats(client)).overlay_items, 0, 'a rejected request changes nothing');
   });
+
+  test('layers: replacing one layer leaves the others drawn; a request without layer is the "default" layer', async () => {
+    const { client } = cam!;
+    const A: [number, number, number, number] = [100, 100, 200, 200];
+    const B: [number, number, number, number] = [700, 100, 200, 200];
+    const C: [number, number, number, number] = [400, 400, 200, 150];
+    const faces = await client.request('overlays', {
+      layer: 'faces',
+      items: [{ box: A, color: '#ff0000', ttl_ms: 5000, thickness: 8 }],
+    });
+    assert.deepEqual(faces.result, { items: 1, layer: 'faces', layer_items: 1 });
+    // An old-style request (no layer): replaces the "default" layer only.
+    const old = await client.request('overlays', {
+      items: [{ box: C, color: '#ff0000', ttl_ms: 5000, thickness: 8 }],
+      replace: true,
+    });
+    assert.deepEqual(old.result, { items: 2 }, 'the result of protocol 1: no layer fields');
+    const hands = await client.request('overlays', {
+      layer: 'hands',
+      items: [{ box: B, color: '#ff0000', ttl_ms: 5000, thickness: 8 }],
+    });
+    assert.equal(hands.result!.items, 3);
+    await sleep(100);
+    const all = await grab(client, { format: 'rgb', overlays: true });
+    for (const [name, box] of [
+      ['faces', A],
+      ['hands', B],
+      ['default', C],
+    ] as const) {
+      assert.ok(redShare(all.picture, edgePixels(box, 8)) >= 0.8, `${name} box drawn`);
+    }
+    assert.deepEqual((await stats(client)).overlay_layers, { faces: 1, default: 1, hands: 1 });
+
+    // The hands producer replaces its layer with nothing: faces and default stay.
+    assert.deepEqual((await client.request('overlays', { layer: 'hands', items: [] })).result, {
+      items: 2,
+      layer: 'hands',
+      layer_items: 0,
+    });
+    // Faces replaces its box with another one: the old one goes, default's stays.
+    await client.request('overlays', {
+      layer: 'faces',
+      items: [{ box: B, color: '#ff0000', ttl_ms: 5000, thickness: 8 }],
+      replace: true,
+    });
+    await sleep(100);
+    const after = await grab(client, { format: 'rgb', overlays: true });
+    assert.ok(redShare(after.picture, edgePixels(A, 8)) < 0.2, "faces' old box replaced");
+    assert.ok(redShare(after.picture, edgePixels(B, 8)) >= 0.8, "faces' new box drawn");
+    assert.ok(redShare(after.picture, edgePixels(C, 8)) >= 0.8, "the default layer's box still drawn");
+    assert.equal((await stats(client)).overlay_items, 2);
+    // Clearing the default layer the old way leaves faces.
+    assert.equal((await client.request('overlays', { items: [] })).result!.items, 1);
+    await client.request('overlays', { layer: 'faces', items: [] });
+    assert.equal((await stats(client)).overlay_items, 0);
+    assert.deepEqual((await stats(client)).overlay_layers, {});
+  });
+
+  test('at most 8 layers hold items; more -> bad_request naming layer', async () => {
+    const { client } = cam!;
+    const item = { box: [0, 0, 10, 10], color: '#ff0000', ttl_ms: 5000 };
+    for (let i = 0; i < 8; i++) {
+      assert.equal((await client.request('overlays', { layer: `l${i}`, items: [item] })).ok, true);
+    }
+    const ninth = await client.request('overlays', { layer: 'l8', items: [item] });
+    assert.equal(ninth.error?.code, 'bad_request');
+    assert.match(ninth.error!.message, /^layer: at most 8 layers/);
+    // Freeing one makes room.
+    await client.request('overlays', { layer: 'l0', items: [] });
+    assert.equal((await client.request('overlays', { layer: 'l8', items: [item] })).ok, true);
+    for (let i = 1; i <= 8; i++) await client.request('overlays', { layer: `l${i}`, items: [] });
+    assert.equal((await stats(client)).overlay_items, 0);
+  });
+
+  test('a polyline and keypoints are drawn at the given positions, with their label', async () => {
+    const { client } = cam!;
+    const set = await client.request('overlays', { layer: 'hands', items: HAND });
+    assert.deepEqual(set.result, { items: 2, layer: 'hands', layer_items: 2 });
+    await sleep(100);
+    const program = await grab(client, { format: 'rgb', overlays: true });
+    const clean = await grab(client, { format: 'rgb', overlays: false });
+    const drawn = handShares(program.picture);
+    assert.ok(drawn.line >= 0.9, `polyline: ${(drawn.line * 100).toFixed(0)} % of sampled points green`);
+    assert.ok(drawn.dots >= 0.9, `keypoints: ${(drawn.dots * 100).toFixed(0)} % of sampled points blue`);
+    assert.deepEqual(handShares(clean.picture), { line: 0, dots: 0 }, 'the clean grab shows neither');
+    assert.ok(!isGreen(px(program.picture, 500, 200)), 'off the line: not drawn');
+    assert.ok(labelWhite(program.picture) > 40, 'the label is drawn');
+    await client.request('overlays', { layer: 'hands', items: [] });
+  });
+
+  test('bad keypoints / polyline items -> bad_request naming the field', async () => {
+    const { client } = cam!;
+    const kp = { kind: 'keypoints', points: [[1, 2]], color: '#00ff00', ttl_ms: 100 };
+    const pl = {
+      kind: 'polyline',
+      points: [
+        [1, 2],
+        [3, 4],
+      ],
+      color: '#00ff00',
+      ttl_ms: 100,
+    };
+    const cases: [Record<string, unknown>, string][] = [
+      [{ items: [kp], layer: '' }, 'layer'],
+      [{ items: [kp], layer: 'Faces!' }, 'layer'],
+      [{ items: [kp], layer: 'x'.repeat(33) }, 'layer'],
+      [{ items: [kp], layer: 3 }, 'layer'],
+      [{ items: [{ ...kp, kind: 'circle' }] }, 'items[0].kind'],
+      [{ items: [{ ...kp, points: [] }] }, 'items[0].points'],
+      [{ items: [{ ...kp, points: Array.from({ length: 65 }, () => [1, 1]) }] }, 'items[0].points'],
+      [{ items: [{ ...pl, points: [[1, 2]] }] }, 'items[0].points'],
+      [{ items: [kp, kp, kp, { ...kp, points: [[1, 2], [3, 4], [5]] }] }, 'items[3].points[2]'],
+      [
+        {
+          items: [
+            {
+              ...pl,
+              points: [
+                [1, 2],
+                [3, 'a'],
+              ],
+            },
+          ],
+        },
+        'items[0].points[1]',
+      ],
+      [
+        {
+          items: [
+            {
+              ...pl,
+              points: [
+                [1, 2],
+                [3, 1e6],
+              ],
+            },
+          ],
+        },
+        'items[0].points[1]',
+      ],
+      [{ items: [{ ...kp, radius: 0 }] }, 'items[0].radius'],
+      [{ items: [{ ...kp, radius: 33 }] }, 'items[0].radius'],
+      [{ items: [{ ...pl, thickness: 40 }] }, 'items[0].thickness'],
+      [{ items: [{ ...pl, closed: 'yes' }] }, 'items[0].closed'],
+      [{ items: [{ ...pl, radius: 3 }] }, 'items[0].radius'],
+      [{ items: [{ ...kp, box: [0, 0, 1, 1] }] }, 'items[0].box'],
+      [{ items: [{ ...kp, closed: true }] }, 'items[0].closed'],
+      [{ items: [{ ...kp, color: 'green' }] }, 'items[0].color'],
+      [{ items: [{ ...pl, ttl_ms: 0 }] }, 'items[0].ttl_ms'],
+      [{ items: [{ box: [0, 0, 1, 1], color: '#00ff00', ttl_ms: 100, points: [[1, 1]] }] }, 'items[0].points'],
+    ];
+    for (const [params, field] of cases) {
+      const r = await client.request('overlays', params);
+      assert.equal(r.error?.code, 'bad_request', JSON.stringify(params));
+      assert.ok(r.error!.message.startsWith(`${field}:`), `"${r.error!.message}" names ${field}`);
+    }
+    assert.equal((await stats(client)).overlay_items, 0, 'a rejected request changes nothing');
+  });
+});
+
+/** A hand-like drawing: a closed green polyline and white keypoints with a label (output px, 1280x720). */
+const POLYLINE: [number, number][] = [
+  [300, 300],
+  [700, 300],
+  [700, 500],
+];
+const KEYPOINTS: [number, number][] = [
+  [900, 200],
+  [1000, 260],
+  [950, 400],
+];
+const HAND = [
+  { kind: 'polyline', points: POLYLINE, closed: true, color: '#00ff00', ttl_ms: 5000, thickness: 6 },
+  { kind: 'keypoints', points: KEYPOINTS, radius: 6, color: '#0000ff', ttl_ms: 5000, label: 'open palm' },
+];
+const isGreen = ([r, g, b]: [number, number, number]): boolean => g >= 200 && r <= 80 && b <= 80;
+const isBlue = ([r, g, b]: [number, number, number]): boolean => b >= 200 && r <= 80 && g <= 80;
+
+/** Points on the three segments of POLYLINE, closed (the sampled positions). */
+function polylinePixels(): [number, number][] {
+  const points: [number, number][] = [];
+  for (let x = 310; x < 690; x += 10) points.push([x, 300]); // top
+  for (let y = 310; y < 490; y += 10) points.push([700, y]); // right
+  for (let x = 310; x < 690; x += 10) points.push([x, Math.round(300 + ((x - 300) * 200) / 400)]); // closing diagonal
+  return points;
+}
+
+/** Share of the sampled points of the polyline (green) and keypoints (blue, centre and 3 px off). */
+function handShares(p: Picture): { line: number; dots: number } {
+  const line = polylinePixels().filter(([x, y]) => isGreen(px(p, x, y))).length / polylinePixels().length;
+  const dotPoints = KEYPOINTS.flatMap(([x, y]) => [
+    [x, y],
+    [x + 3, y],
+    [x, y - 3],
+  ]);
+  const dots = dotPoints.filter(([x, y]) => isBlue(px(p, x!, y!))).length / dotPoints.length;
+  return { line, dots };
+}
+
+/** White text pixels of the keypoints' label, just above the points' bounds (x 900.., y 200). */
+function labelWhite(p: Picture): number {
+  let white = 0;
+  for (let y = 200 - 18; y < 200; y++) {
+    for (let x = 900; x < 900 + 120; x++) {
+      const c = px(p, x, y);
+      if (c[0] > 200 && c[1] > 200 && c[2] > 200) white += 1;
+    }
+  }
+  return white;
+}
+
+describe('overlay policy per item kind (keypoints and polylines are not identity)', () => {
+  let cam: Running | undefined;
+  afterEach(async () => {
+    await stopCamerad(cam);
+    cam = undefined;
+  });
+
+  const BOX: [number, number, number, number] = [100, 500, 200, 150];
+
+  for (const policy of ['boxes', 'none'] as const) {
+    test(`--overlays-private=${policy}: skeleton and its label ${policy === 'none' ? 'absent' : 'drawn'}, box label absent`, async () => {
+      cam = await startCamerad('test://black', [...HD, `--overlays-private=${policy}`]);
+      const { client } = cam;
+      await client.waitEvent('stats', 5000, (d) => d.source_state === 'live');
+      await client.request('overlays', { layer: 'hands', items: HAND });
+      await client.request('overlays', {
+        layer: 'faces',
+        items: [{ box: BOX, color: '#ff0000', ttl_ms: 5000, thickness: 8, label: 'Alice 0.93' }],
+      });
+      await sleep(100);
+      const program = await grab(client, { format: 'rgb', overlays: true });
+      const shares = handShares(program.picture);
+      let boxLabelWhite = 0;
+      for (let y = BOX[1] - 18; y < BOX[1]; y++) {
+        for (let x = BOX[0]; x < BOX[0] + 130; x++) {
+          const c = px(program.picture, x, y);
+          if (c[0] > 200 && c[1] > 200 && c[2] > 200) boxLabelWhite += 1;
+        }
+      }
+      assert.equal(boxLabelWhite, 0, 'the box label (identity) is never drawn under boxes or none');
+      if (policy === 'boxes') {
+        assert.ok(shares.line >= 0.9 && shares.dots >= 0.9, JSON.stringify(shares));
+        assert.ok(labelWhite(program.picture) > 40, 'the keypoints label (not identity) is drawn');
+        assert.ok(redShare(program.picture, edgePixels(BOX, 8)) >= 0.8, 'box drawn');
+      } else {
+        assert.deepEqual(shares, { line: 0, dots: 0 });
+        assert.equal(labelWhite(program.picture), 0);
+        assert.ok(redShare(program.picture, edgePixels(BOX, 8)) < 0.2, 'no box');
+      }
+    });
+  }
 });
 
 describe('through media/camera Camera', () => {
