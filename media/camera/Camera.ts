@@ -3,6 +3,7 @@ import { InvalidStateError } from '../core/errors.js';
 import type {
   HelloData,
   OverlayItem,
+  OverlayLayer,
   RecordingEvent,
   RecordingResult,
   RtmpEvent,
@@ -286,17 +287,26 @@ export class Camera {
   }
 
   /**
-   * Sets the boxes camerad draws into the video (boxes in output pixels; each disappears after
-   * its `ttl_ms`). With `replace: false` the items are merged: an item with an `id` replaces the
-   * one with the same id. Overlays are not restored after a camerad restart: they are short-lived
-   * and the next detection sends them again.
-   * @returns the number of items drawn now.
-   * @throws CameradError `bad_request` naming the field (e.g. `items[2].color`) when one is invalid.
+   * Sets the items (boxes, keypoints, polylines; output pixels) camerad draws into the video in
+   * one layer; each item disappears after its `ttl_ms`. A layer belongs to one producer (e.g.
+   * `faces`, `hands`): `replace` (the default) replaces that layer's items only (`[]` clears it),
+   * the other layers' items stay. With `replace: false` the items are merged into the layer: an
+   * item with an `id` replaces the layer's item with that id. Overlays are not restored after a
+   * camerad restart: they are short-lived and the next detection sends them again.
+   * @param options.layer the layer, 1..32 characters a-z 0-9 `_` `-`; default camerad's
+   *   `"default"` layer.
+   * @returns the number of items drawn now, all layers.
+   * @throws CameradError `bad_request` naming the field (e.g. `items[2].color`, `layer`) when one
+   *   is invalid or a bound (8 layers, 64 items and 1024 points per layer) is exceeded.
    * @throws InvalidStateError when camerad is not connected.
    */
-  async setOverlays(items: OverlayItem[], options: { replace?: boolean } = {}): Promise<number> {
+  async setOverlays(items: OverlayItem[], options: { replace?: boolean; layer?: OverlayLayer } = {}): Promise<number> {
     if (!Array.isArray(items)) throw new TypeError('items must be an array');
-    const result = await this.#supervisor.request('overlays', { items, replace: options.replace ?? true });
+    const result = await this.#supervisor.request('overlays', {
+      items,
+      replace: options.replace ?? true,
+      ...(options.layer === undefined ? {} : { layer: options.layer }),
+    });
     return result.items;
   }
 

@@ -71,8 +71,10 @@ export interface StatsData {
   analysis_dropped: number;
   /** Number of the analysis frame sent and not acknowledged yet; 0 when none. */
   analysis_in_flight: number;
-  /** Overlay items drawn now (not expired). */
+  /** Overlay items drawn now (not expired), all layers. */
   overlay_items: number;
+  /** Overlay items drawn now per layer holding any (camerad with layers; absent before). */
+  overlay_layers?: Record<OverlayLayer, number>;
   /** Grab requests answered with a picture, total. */
   grabs: number;
   /** H.264 encoders running now: 1, or 2 while a public output needs its own picture. */
@@ -151,21 +153,64 @@ export interface RtmpEvent {
   error?: string;
 }
 
-/** One overlay box (method `overlays`). */
-export interface OverlayItem {
-  /** Lets a later `replace: false` update replace this item alone; 1..64 bytes. */
+/** Fields every overlay item has (method `overlays`, native/PROTOCOL.md "Overlays"). */
+interface OverlayItemBase {
+  /** Lets a later `replace: false` update of the same layer replace this item alone; 1..64 bytes. */
   id?: string;
-  /** `[x, y, width, height]` in output pixels (camerad's `--width`/`--height`). */
-  box: [number, number, number, number];
   /** At most 64 characters; printable ASCII is drawn, other characters as `?`. */
   label?: string;
   /** `#rrggbb`. */
   color: string;
   /** The item disappears this long after camerad received it, ms (1..600000). */
   ttl_ms: number;
+}
+
+/**
+ * A box outline. Its label is identity (a name): drawn only where the overlay policy is `names`;
+ * the box itself where it is `boxes` or `names`.
+ */
+export interface OverlayBox extends OverlayItemBase {
+  kind?: 'box';
+  /** `[x, y, width, height]` in output pixels (camerad's `--width`/`--height`). */
+  box: [number, number, number, number];
   /** Stroke width in px, 1..32 (drawn rounded up to even); default 2 px per 360 output rows. */
   thickness?: number;
 }
+
+/**
+ * Filled discs at points (e.g. 21 hand landmarks). Not identity: the discs and the label are
+ * drawn where the overlay policy is `boxes` or `names`, never `none`.
+ */
+export interface OverlayKeypoints extends OverlayItemBase {
+  kind: 'keypoints';
+  /** 1..64 points `[x, y]` in output pixels. */
+  points: [number, number][];
+  /** Disc radius in px, 1..32; default max(2, 2 px per 360 output rows). */
+  radius?: number;
+}
+
+/**
+ * A chain of line segments (e.g. a finger's bones). Not identity: follows the `boxes` policy like
+ * keypoints.
+ */
+export interface OverlayPolyline extends OverlayItemBase {
+  kind: 'polyline';
+  /** 2..64 points `[x, y]` in output pixels. */
+  points: [number, number][];
+  /** Joins the last point to the first; default false. */
+  closed?: boolean;
+  /** Line width in px, 1..32; default 2 px per 360 output rows. */
+  thickness?: number;
+}
+
+/** One overlay item (method `overlays`): a box (the default kind), keypoints or a polyline. */
+export type OverlayItem = OverlayBox | OverlayKeypoints | OverlayPolyline;
+
+/**
+ * Name of an overlay layer: 1..32 characters a-z, 0-9, `_`, `-`. Each producer owns one; a request
+ * replaces or merges within its own layer only. camerad holds at most 8 layers with items.
+ */
+export type OverlayLayer = string;
 
 /** Result of `grab` (the picture itself comes in a kind-6 message). */
 export interface GrabResult {
@@ -213,8 +258,14 @@ export interface Methods {
   analysis_ack: [{ frame: number }, { acked: boolean }];
   /** The next full-size output frame; the picture comes in a kind-6 message before the response. */
   grab: [{ format: 'rgb' | 'jpeg'; overlays?: boolean; quality?: number }, GrabResult];
-  /** Sets (`replace`, the default) or merges the overlay boxes drawn into the video. */
-  overlays: [{ items: OverlayItem[]; replace?: boolean }, { items: number }];
+  /**
+   * Sets (`replace`, the default) or merges the overlay items of one layer (default `"default"`);
+   * `items` in the result counts all layers, `layer_items` (only when `layer` was sent) that one.
+   */
+  overlays: [
+    { items: OverlayItem[]; replace?: boolean; layer?: OverlayLayer },
+    { items: number; layer?: OverlayLayer; layer_items?: number },
+  ];
   /** Switches a JPEG still stream (kind 5) on or off; `fps` in (0, 30], `quality` 1..100. */
   stills: [{ variant: StillVariant; enabled: boolean; fps?: number; quality?: number }, StillsState];
   /** Starts writing a fragmented MP4 of the encoded stream to `path` (absolute, new file). */

@@ -15,6 +15,8 @@ import { VisionBusyError } from './VisionBusyError.js';
 export const EMBEDDING_KIND = 'face-embedding';
 /** Embeddings kept per wallet (several photographs make a sturdier gallery entry). */
 export const MAX_EMBEDDINGS_PER_WALLET = 5;
+/** camerad overlay layer of the face boxes: replacing it leaves other producers' items drawn. */
+export const FACE_OVERLAY_LAYER = 'faces';
 
 /** A face found in an image by `recognize`. */
 export interface RecognizedFace {
@@ -107,7 +109,7 @@ export class FaceService {
           sinks: {
             overlays: (items) => {
               if (!this.#overlays) return;
-              camera.setOverlays(items).catch((error: unknown) => {
+              camera.setOverlays(items, { layer: FACE_OVERLAY_LAYER }).catch((error: unknown) => {
                 this.#logger.debug({ camera: id, err: error }, 'overlays not sent');
               });
             },
@@ -160,7 +162,9 @@ export class FaceService {
   async setOverlays(enabled: boolean): Promise<boolean> {
     this.#overlays = enabled;
     if (!enabled) {
-      await Promise.all([...this.#opts.cameras.values()].map((c) => c.setOverlays([]).catch(() => 0)));
+      await Promise.all(
+        [...this.#opts.cameras.values()].map((c) => c.setOverlays([], { layer: FACE_OVERLAY_LAYER }).catch(() => 0)),
+      );
     }
     return enabled;
   }

@@ -849,6 +849,33 @@ describe('through media/camera Camera', () => {
       (error: unknown) =>
         error instanceof CameradError && error.code === 'bad_request' && /items\[0\]\.color/.test(error.message),
     );
+    // A second producer in its own layer adds to the default layer's box; clearing it leaves that box.
+    assert.equal(
+      await camera.setOverlays(
+        [
+          {
+            kind: 'polyline',
+            points: [
+              [10, 200],
+              [300, 200],
+            ],
+            color: '#00e676',
+            ttl_ms: 2000,
+          },
+        ],
+        { layer: 'hands' },
+      ),
+      2,
+    );
+    assert.equal(await camera.setOverlays([], { layer: 'hands' }), 1);
+    await assert.rejects(
+      camera.setOverlays(
+        [{ kind: 'keypoints', points: [[1, 2, 3] as unknown as [number, number]], color: '#00e676', ttl_ms: 2000 }],
+        { layer: 'hands' },
+      ),
+      (error: unknown) =>
+        error instanceof CameradError && error.code === 'bad_request' && /items\[0\]\.points\[0\]/.test(error.message),
+    );
     await assert.rejects(camera.setAnalysis(true, 0), TypeError);
 
     // A restarted camerad starts with analysis off (no --analysis-fps): the Camera turns it back on.
