@@ -140,6 +140,45 @@ describe('face enrolment and recognition on a camera of real photographs', { tim
     );
     assert.ok(share(clean) < 0.2, `clean picture: ${(share(clean) * 100).toFixed(1)} % green`);
 
+    // Overlay layers: another producer's item (a red line in its own layer) is drawn beside the face
+    // box, and stays while the face pipeline keeps replacing its "faces" layer (5 analysis
+    // frames/s: 1 s is several replacements; before layers each one wiped the line).
+    await camera.setOverlays(
+      [
+        {
+          kind: 'polyline',
+          points: [
+            [20, 470],
+            [620, 470],
+          ],
+          color: '#ff0000',
+          ttl_ms: 60_000,
+          thickness: 6,
+        },
+      ],
+      { layer: 'test' },
+    );
+    const line: [number, number][] = Array.from({ length: 59 }, (_, i) => [30 + i * 10, 470]);
+    const redLine = (p: typeof program): number =>
+      line.filter(([x, y]) => {
+        const [r, g, b] = px(p, x, y);
+        return r >= 200 && g <= 60 && b <= 60;
+      }).length / line.length;
+    const both = await camera.grab({ format: 'rgb', overlays: true });
+    assert.ok(redLine(both) >= 0.9, `the other layer's line: ${(redLine(both) * 100).toFixed(0)} % red`);
+    assert.ok(share(both) >= 0.8, `the face box beside it: ${(share(both) * 100).toFixed(1)} % green`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const later = await camera.grab({ format: 'rgb', overlays: true });
+    assert.ok(redLine(later) >= 0.9, `after 1 s of face updates: ${(redLine(later) * 100).toFixed(0)} % red`);
+    // The operator switching the face boxes off clears the faces layer only.
+    const off = await flow.call('POST', '/api/face/overlays', { enabled: false }, operatorToken);
+    assert.equal(off.status, 200, JSON.stringify(off.json));
+    const facesOff = await camera.grab({ format: 'rgb', overlays: true });
+    assert.ok(share(facesOff) < 0.2, `face boxes off: ${(share(facesOff) * 100).toFixed(1)} % green`);
+    assert.ok(redLine(facesOff) >= 0.9, 'the other layer is still drawn');
+    assert.equal((await flow.call('POST', '/api/face/overlays', { enabled: true }, operatorToken)).status, 200);
+    await camera.setOverlays([], { layer: 'test' });
+
     const found = await flow.call('POST', '/api/face/recognize', {}, userToken);
     assert.equal(found.status, 200, JSON.stringify(found.json));
     const faces = found.json.faces as { wallet: string | null; recognized: boolean }[];
