@@ -172,9 +172,7 @@ export class WsVideoClient {
   close(code: number, reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const item of this.#queue) if (item.au) this.#drop(item.data.length);
-    this.#queue = [];
-    this.#queuedBytes = 0;
+    this.#dropQueue();
     this.#logger.info({ viewer: this.id, code, reason, ...this.stats }, 'WebSocket viewer closed');
     this.#ws.close(code, reason);
     const terminate = setTimeout(() => this.#ws.terminate(), 1000);
@@ -188,15 +186,20 @@ export class WsVideoClient {
   }
 
   #overflow(): void {
-    for (const item of this.#queue) if (item.au) this.#drop(item.data.length);
-    this.#queue = [];
-    this.#queuedBytes = 0;
+    this.#dropQueue();
     this.#configQueued = undefined;
     if (!this.#skipping) {
       this.#skipping = true;
       this.#skips += 1;
     }
     this.#stalledSince ??= performance.now();
+  }
+
+  /** Drops everything waiting here (access units counted as dropped). */
+  #dropQueue(): void {
+    for (const item of this.#queue) if (item.au) this.#drop(item.data.length);
+    this.#queue = [];
+    this.#queuedBytes = 0;
   }
 
   #drop(bytes: number): void {
