@@ -7,6 +7,7 @@ import { ACCESS_TABLE, accessKey, accessRow } from '../../server/access/accessTa
 import { buildRouters } from '../../server/http/createHttpApp.js';
 import { freeUdpPort } from '../helpers/freePort.js';
 import { guardedApp } from '../helpers/guardedApp.js';
+import { RawWsClient } from '../helpers/RawWsClient.js';
 import { testLogger } from '../helpers/logger.js';
 import { dumpDatabase } from '../helpers/sqliteDump.js';
 import { startTestServer } from '../helpers/testServer.js';
@@ -103,7 +104,7 @@ describe('viewer and admin tokens against the real server', { timeout: 120_000 }
     assert.equal((await fetch(`${ctx.url}/api/status?token=${VIEWER}`)).status, 200);
   });
 
-  it('without a credential every entry point that is not open answers 401 (enumerated from the table), and nothing is stored', async () => {
+  it('without a credential every entry point that is not open answers 401 (enumerated from the table, WebSocket upgrades included), and nothing is stored', async () => {
     const guarded = ACCESS_TABLE.filter((r) => r.transport === 'http' && !r.anyOf.includes('open'));
     assert.ok(guarded.length >= 40, `only ${guarded.length} guarded rows`);
     const before = dumpDatabase(ctx.server.identity.database);
@@ -120,6 +121,15 @@ describe('viewer and admin tokens against the real server', { timeout: 120_000 }
         `${row.method} ${row.path} without a credential: ${res.status} ${JSON.stringify(body)}`,
       );
       assert.match(body.error ?? '', /this needs/);
+    }
+    // WebSocket entry points: refused before the upgrade, with the same answer.
+    const upgrades = ACCESS_TABLE.filter((r) => r.transport === 'websocket' && !r.anyOf.includes('open'));
+    assert.ok(upgrades.length >= 1, 'the WebSocket video path is in the table');
+    for (const row of upgrades) {
+      const answer = await RawWsClient.open(`ws://127.0.0.1:${ctx.server.port}${concrete(row.path)}`);
+      assert.ok(!(answer instanceof RawWsClient), `${row.path} upgraded without a credential`);
+      assert.equal(answer.status, 401, `${row.path} without a credential: ${answer.status} ${answer.body}`);
+      assert.match((JSON.parse(answer.body) as { error?: string }).error ?? '', /this needs/);
     }
     assert.equal(dumpDatabase(ctx.server.identity.database), before, 'a refused request changed the database');
   });
