@@ -1,5 +1,5 @@
 import type { PathSession, PlayerSurface } from './PlayerTypes';
-import { showOnly } from './WebCodecsSession';
+import { showOnly } from './createSurface';
 
 /** How often the picture is checked for its first frame, ms. */
 const POLL_MS = 100;

@@ -1,7 +1,7 @@
 import { Fmp4Fragmenter } from './Fmp4Fragmenter';
 import type { PathSession, PlayerSurface } from './PlayerTypes';
 import { VideoSocket } from './VideoSocket';
-import { showOnly } from './WebCodecsSession';
+import { showOnly } from './createSurface';
 import type { WsAccessUnit, WsConfig } from './wsProtocol';
 
 /** Bytes waiting to be appended beyond which access units are skipped up to the next keyframe. */

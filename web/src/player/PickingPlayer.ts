@@ -13,8 +13,9 @@ import {
   type PlayerState,
   type PlayerSurface,
 } from './PlayerTypes';
+import { showOnly } from './createSurface';
 import { videoSocketUrl } from './VideoSocket';
-import { WebCodecsSession, showOnly, webCodecsAvailable } from './WebCodecsSession';
+import { WebCodecsSession, webCodecsAvailable } from './WebCodecsSession';
 import { WhepSession } from './WhepSession';
 
 /** Default of `player.webrtcTimeoutMs` when the server does not say (server/player/playerConfig.ts owns it). */

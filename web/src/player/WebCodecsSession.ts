@@ -1,5 +1,6 @@
 import type { LatencyProbe } from '../LatencyProbe';
 import type { PathSession, PlayerSurface } from './PlayerTypes';
+import { showOnly } from './createSurface';
 import { VideoSocket } from './VideoSocket';
 import type { WsAccessUnit, WsConfig } from './wsProtocol';
 
@@ -157,11 +158,4 @@ export class WebCodecsSession implements PathSession {
       frame.close();
     }
   }
-}
-
-/** Shows one element of the surface and hides the others. */
-export function showOnly(surface: PlayerSurface, which: keyof PlayerSurface): void {
-  surface.video.hidden = which !== 'video';
-  surface.canvas.hidden = which !== 'canvas';
-  surface.img.hidden = which !== 'img';
 }

@@ -3,7 +3,7 @@ import type { LatencyProbe } from '../LatencyProbe';
 import type { StatsSample } from '../StatsSampler';
 import { WhepPlayer } from '../WhepPlayer';
 import type { PathSession, PlayerSurface } from './PlayerTypes';
-import { showOnly } from './WebCodecsSession';
+import { showOnly } from './createSurface';
 
 /**
  * The `webrtc` path: one `WhepPlayer` attempt without its own reconnects (`retry: false`, the

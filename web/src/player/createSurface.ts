@@ -32,3 +32,10 @@ export function createSurface(id: string, doc: Document = document): PlayerSurfa
   img.hidden = true;
   return { video, canvas, img };
 }
+
+/** Shows one element of the surface and hides the others. */
+export function showOnly(surface: PlayerSurface, which: keyof PlayerSurface): void {
+  surface.video.hidden = which !== 'video';
+  surface.canvas.hidden = which !== 'canvas';
+  surface.img.hidden = which !== 'img';
+}
