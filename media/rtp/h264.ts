@@ -3,8 +3,8 @@
  * a decodable access unit (SPS, or an IDR slice)?
  */
 
-/** NAL unit types (ITU-T H.264 Table 7-1). */
-export const NalType = { idr: 5, sps: 7, pps: 8, stapA: 24, fuA: 28 } as const;
+/** NAL unit types (ITU-T H.264 Table 7-1; RFC 6184 §5.2 for the aggregation and fragmentation units 24 and 28). */
+export const NalType = { idr: 5, sps: 7, pps: 8, aud: 9, stapA: 24, fuA: 28 } as const;
 
 /** Size of the fixed RTP header without CSRCs or extensions, in bytes (RFC 3550 §5.1). */
 const RTP_FIXED_HEADER = 12;

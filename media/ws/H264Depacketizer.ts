@@ -1,8 +1,5 @@
-import { rtpPayloadOffset } from '../rtp/h264.js';
+import { NalType as NAL, rtpPayloadOffset } from '../rtp/h264.js';
 import type { AccessUnit, DepacketizerStats } from './WsVideoTypes.js';
-
-/** NAL unit types used here (ITU-T H.264 Table 7-1; RFC 6184 §5.2 for 24 and 28). */
-const NAL = { idr: 5, sps: 7, pps: 8, aud: 9, stapA: 24, fuA: 28 } as const;
 
 /** Bounds of {@link H264Depacketizer}. */
 export interface DepacketizerLimits {
