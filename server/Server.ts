@@ -16,6 +16,8 @@ import { EventHub } from './events/EventHub.js';
 import type { FaceService } from './vision/FaceService.js';
 import { createHttpApp } from './http/createHttpApp.js';
 import { createFaces, type Faces } from './wiring/createFaces.js';
+import { createAnalysis } from './wiring/createAnalysis.js';
+import type { AnalysisService } from './analysis/AnalysisService.js';
 import { createIdentity, type Identity } from './wiring/createIdentity.js';
 import { createOutputs, type Outputs } from './wiring/createOutputs.js';
 import { createWsVideo } from './wiring/createWsVideo.js';
@@ -37,6 +39,7 @@ export class Server {
   readonly #identity: Identity;
   readonly #hub: EventHub;
   readonly #faces: Faces;
+  readonly #analysis: AnalysisService;
   readonly #outputs: Outputs;
   readonly #wsVideo: WsVideoServer;
   #closing: Promise<void> | undefined;
@@ -49,6 +52,7 @@ export class Server {
     identity: Identity,
     hub: EventHub,
     faces: Faces,
+    analysis: AnalysisService,
     outputs: Outputs,
     wsVideo: WsVideoServer,
   ) {
@@ -59,6 +63,7 @@ export class Server {
     this.#identity = identity;
     this.#hub = hub;
     this.#faces = faces;
+    this.#analysis = analysis;
     this.#outputs = outputs;
     this.#wsVideo = wsVideo;
   }
@@ -152,11 +157,23 @@ export class Server {
       await identity.close();
       throw error;
     }
+    // 4b. The analyzers of each camera (faces, hands, objects, sky) over camerad's analysis frames.
+    let analysis: AnalysisService;
+    try {
+      analysis = await createAnalysis(config, cameras, faces, logger);
+    } catch (error) {
+      await faces.close();
+      await Promise.all([...cameras.values()].map((c) => c.close()));
+      await sfu.close();
+      await identity.close();
+      throw error;
+    }
     // 5. Outputs besides WebRTC: photos and recordings, MJPEG, the Livepeer RTMP egress.
     let outputs: Outputs;
     try {
       outputs = createOutputs(config, cameras, identity, faces.faces, redactor, logger);
     } catch (error) {
+      await analysis.close();
       await faces.close();
       await Promise.all([...cameras.values()].map((c) => c.close()));
       await sfu.close();
@@ -224,6 +241,7 @@ export class Server {
     } catch (error) {
       await wsVideo.close();
       await outputs.close();
+      await analysis.close();
       await faces.close();
       await Promise.all([...cameras.values()].map((c) => c.close()));
       await sfu.close();
@@ -246,7 +264,7 @@ export class Server {
     faces.faces?.attachHub(hub);
     outputs.rtmp.attachHub(hub);
     identity.start();
-    await faces.faces?.start();
+    await analysis.start();
     const address = http.address();
     const port = typeof address === 'object' && address ? address.port : config.server.port;
     const shown = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
@@ -254,7 +272,7 @@ export class Server {
       { cameras: [...cameras.keys()], sfu: sfu.name, mode: config.camerad.mode },
       `listening: open http://${shown}:${port}/${config.server.token ? '?token=<token>' : ''}`,
     );
-    return new Server(logger, sfu, cameras, http, identity, hub, faces, outputs, wsVideo);
+    return new Server(logger, sfu, cameras, http, identity, hub, faces, analysis, outputs, wsVideo);
   }
 
   /** The bound HTTP port. */
@@ -270,6 +288,11 @@ export class Server {
   /** Face recognition (undefined when off). */
   get faces(): FaceService | undefined {
     return this.#faces.faces;
+  }
+
+  /** The cameras' analyzers (faces, hands, objects, sky), for tests and tools. */
+  get analysis(): AnalysisService {
+    return this.#analysis;
   }
 
   /** Photos and recordings, MJPEG and the RTMP egress, for tests and tools. */
@@ -294,6 +317,7 @@ export class Server {
       await this.#hub.close();
       // WebSocket viewers are told and closed with 1000 before their cameras stop.
       await this.#wsVideo.close();
+      await this.#analysis.close();
       await this.#faces.close();
       // Before HTTP closes: MJPEG responses end, recordings are finished, the RTMP branch stops.
       await this.#outputs.close();

@@ -11,7 +11,11 @@ import type { OverlayItem } from '../../media/camerad/CameradProtocol.js';
  * a slow analyzer skips frames instead of queueing them or delaying another analyzer or the video.
  */
 
-/** An analysis frame the analyzer may keep (a copy of camerad's, which is only valid during the callback). */
+/**
+ * An analysis frame the analyzer may keep until its `analyze` settles (a copy of camerad's, which
+ * is only valid during the callback). One copy is shared by every analyzer that takes the step:
+ * read it, never write it or transfer its buffer to a worker (posting it copies it).
+ */
 export type OwnedAnalysisFrame = Omit<AnalysisFrame, 'rgb' | 'data'> & { rgb: Buffer; data: Buffer };
 
 /** `[x, y, width, height]` in the camera's output pixels (camerad's `--width`/`--height`). */
@@ -129,6 +133,8 @@ export interface AnalyzerProvider<Entry = unknown> {
   readonly provider: string;
   /** The socket.io events this type may emit (documented in server/events/EventCatalogue.ts). */
   readonly events: readonly string[];
+  /** The entry's rate, frames/s, when it is not simply `entry.fps` (faces: `faces.analysisFps` by default). */
+  fpsOf?(entry: Entry): number;
   create(entry: Entry, context: AnalyzerContext): Analyzer;
   /** Stops the inference thread(s). Idempotent. */
   close(): Promise<void>;

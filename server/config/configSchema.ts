@@ -8,6 +8,7 @@ import { limitsSchema } from '../access/limitsConfig.js';
 import { websocketSchema } from '../../media/ws/wsVideoConfig.js';
 import { playerSchema } from '../player/playerConfig.js';
 import { webrtcSchema } from '../../media/sfu/webrtcConfig.js';
+import { analyzersSchema } from '../analysis/analyzersConfig.js';
 
 /**
  * The server's configuration, validated strictly at start (unknown keys are rejected with their
@@ -94,6 +95,7 @@ export const cameraSchema = z.strictObject({
     .multipleOf(2)
     .default(640)
     .describe('See analysisWidth; never larger than the output size (640×480 for 4:3).'),
+  analyzers: analyzersSchema,
 });
 
 export const configSchema = z.strictObject({

@@ -7,13 +7,14 @@ import {
   type FaceAnalyzerWorkerData,
   type FromWorker,
   type ToWorker,
+  type WireImage,
   type WorkerResults,
 } from './faceAnalyzerWorkerProtocol.js';
 import { VisionBusyError } from './VisionBusyError.js';
 import { PendingRequests } from '../../media/core/PendingRequests.js';
 import { forwardWorkerLog, fromWireError, startModuleWorker } from '../../media/core/workerWire.js';
 import type { VisionConfig } from './visionConfig.js';
-import type { AnalyzedFace, Box, DetectedFace, FaceToEmbed, Point, RgbImage } from './visionTypes.js';
+import type { AnalyzedFace, Box, DetectedFace, FaceToEmbed, KeptFrame, Point, RgbImage } from './visionTypes.js';
 
 /** How long `close()` waits for the thread to release its sessions before terminating it, ms. */
 const CLOSE_TIMEOUT_MS = 5000;
@@ -51,6 +52,8 @@ export class FaceAnalyzerWorker {
   readonly #pending = new PendingRequests();
   readonly #exited: Promise<void>;
   #closed = false;
+  /** The last kept frame's handle. */
+  #keptCount = 0;
   /** Set when the thread stopped without close(). */
   #exitError: Error | undefined;
   #onCrash: ((error: Error) => void) | undefined;
@@ -126,30 +129,56 @@ export class FaceAnalyzerWorker {
 
   /** {@link analyze} with the inference thread's stage timings. */
   analyzeTimed(image: RgbImage, options: AnalyzeOptions = {}): Promise<WorkerResults['analyze']> {
-    return this.#request('analyze', image, options, undefined);
+    return this.#request('analyze', image, options, (id, wire) => ({ op: 'analyze', id, image: wireImage(wire) }));
+  }
+
+  /**
+   * Sends `image` to the inference thread once and keeps it there: `detect`, `embed` and
+   * `landmarks` given the returned frame use it without sending the pixels again. The thread
+   * keeps at most 16 frames (the oldest goes first); {@link release} each when done. Does not
+   * count towards `maxPending` (it is a copy, not an inference).
+   * @throws TypeError for a malformed image; InvalidStateError when closed or crashed.
+   */
+  keep(image: RgbImage): KeptFrame {
+    if (this.#closed || this.#exitError) throw this.#exitError ?? new InvalidStateError('the vision worker is closed');
+    assertRgbImage(image);
+    const frame: KeptFrame = { kept: ++this.#keptCount, width: image.width, height: image.height };
+    const { width, height, stride, data } = image;
+    this.#worker.postMessage({
+      op: 'keep',
+      kept: frame.kept,
+      image: { width, height, stride, data },
+    } satisfies ToWorker);
+    return frame;
+  }
+
+  /** Forgets a frame kept by {@link keep}. Idempotent; does nothing once closed. */
+  release(frame: KeptFrame): void {
+    if (this.#closed || this.#exitError) return;
+    this.#worker.postMessage({ op: 'release', kept: frame.kept } satisfies ToWorker);
   }
 
   /** Only the detector (see FaceAnalyzer.detect). */
-  detect(image: RgbImage, options: AnalyzeOptions = {}): Promise<DetectedFace[]> {
-    return this.#request('detect', image, options, undefined);
+  detect(image: RgbImage | KeptFrame, options: AnalyzeOptions = {}): Promise<DetectedFace[]> {
+    return this.#request('detect', image, options, (id, wire) => ({ op: 'detect', id, ...wire }));
   }
 
   /** The embedding of one face of `image` (see FaceAnalyzer.embed). */
-  embed(image: RgbImage, face: FaceToEmbed, options: AnalyzeOptions = {}): Promise<Float32Array> {
+  embed(image: RgbImage | KeptFrame, face: FaceToEmbed, options: AnalyzeOptions = {}): Promise<Float32Array> {
     // Only the fields the thread needs cross it (a tracker's Track carries more).
-    const wire: FaceToEmbed = face.landmarks5 ? { box: face.box, landmarks5: face.landmarks5 } : { box: face.box };
-    return this.#request('embed', image, options, wire);
+    const wireFace: FaceToEmbed = face.landmarks5 ? { box: face.box, landmarks5: face.landmarks5 } : { box: face.box };
+    return this.#request('embed', image, options, (id, wire) => ({ op: 'embed', id, face: wireFace, ...wire }));
   }
 
   /** The 68 points of each face given by its box (see FaceAnalyzer.landmarks68). */
-  landmarks(image: RgbImage, boxes: readonly Box[], options: AnalyzeOptions = {}): Promise<Point[][]> {
-    return this.#request(
-      'landmarks',
-      image,
-      options,
-      undefined,
-      boxes.map((b) => [b[0], b[1], b[2], b[3]] as const),
-    );
+  landmarks(image: RgbImage | KeptFrame, boxes: readonly Box[], options: AnalyzeOptions = {}): Promise<Point[][]> {
+    const wireBoxes = boxes.map((b) => [b[0], b[1], b[2], b[3]] as const);
+    return this.#request('landmarks', image, options, (id, wire) => ({
+      op: 'landmarks',
+      id,
+      boxes: wireBoxes,
+      ...wire,
+    }));
   }
 
   /**
@@ -158,21 +187,28 @@ export class FaceAnalyzerWorker {
    */
   #request<K extends keyof WorkerResults>(
     op: K,
-    image: RgbImage,
+    image: RgbImage | KeptFrame,
     options: AnalyzeOptions,
-    face: FaceToEmbed | undefined,
-    boxes: Box[] = [],
+    message: (id: number, wire: WireImage) => ToWorker,
   ): Promise<WorkerResults[K]> {
     if (this.#closed || this.#exitError) {
       return Promise.reject(this.#exitError ?? new InvalidStateError('the vision worker is closed'));
     }
-    try {
-      assertRgbImage(image);
-    } catch (error) {
-      return Promise.reject(error);
+    if ('kept' in image) {
+      if (op === 'analyze') return Promise.reject(new TypeError('analyze needs the image itself'));
+    } else {
+      try {
+        assertRgbImage(image);
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
     if (this.#pending.size >= this.#maxPending) {
       return Promise.reject(new VisionBusyError(`${this.#pending.size} vision requests already pending`));
+    }
+    if ('kept' in image) {
+      const wire: WireImage = { kept: image.kept };
+      return this.#pending.add<WorkerResults[K]>((id) => this.#worker.postMessage(message(id, wire)));
     }
     const { data } = image;
     const transferable =
@@ -180,16 +216,9 @@ export class FaceAnalyzerWorker {
       data.buffer instanceof ArrayBuffer &&
       data.byteOffset === 0 &&
       data.byteLength === data.buffer.byteLength;
-    const wireImage: RgbImage = { width: image.width, height: image.height, stride: image.stride, data };
+    const wire: WireImage = { image: { width: image.width, height: image.height, stride: image.stride, data } };
     return this.#pending.add<WorkerResults[K]>((id) => {
-      const message = (
-        op === 'embed'
-          ? { op, id, image: wireImage, face: face! }
-          : op === 'landmarks'
-            ? { op, id, image: wireImage, boxes }
-            : { op, id, image: wireImage }
-      ) as ToWorker;
-      this.#worker.postMessage(message, transferable ? [data.buffer as ArrayBuffer] : []);
+      this.#worker.postMessage(message(id, wire), transferable ? [data.buffer as ArrayBuffer] : []);
     });
   }
 
@@ -237,4 +266,10 @@ export class FaceAnalyzerWorker {
       this.#onCrash?.(error);
     }
   }
+}
+
+/** The image of a request that carries its pixels. */
+function wireImage(wire: WireImage): RgbImage {
+  if ('image' in wire) return wire.image;
+  throw new TypeError('this request needs the image itself');
 }

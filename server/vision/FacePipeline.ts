@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { FaceGallery } from './FaceGallery.js';
 import { IdentityHysteresis } from './IdentityHysteresis.js';
 import { IouTracker, type Track } from './IouTracker.js';
-import type { AnalyzedFace, Box, DetectedFace, FaceToEmbed, Point, RgbImage } from './visionTypes.js';
+import type { AnalyzedFace, Box, DetectedFace, FaceToEmbed, KeptFrame, Point, RgbImage } from './visionTypes.js';
 import type { AnalysisFrame as CameraAnalysisFrame } from '../../media/camera/CameraTypes.js';
 import type { OverlayItem } from '../../media/camerad/CameradProtocol.js';
 
@@ -12,13 +12,17 @@ export type AnalysisFrame = CameraAnalysisFrame;
 /** The inference the pipeline needs (`FaceAnalyzerWorker` implements it). */
 export interface FaceModel {
   /** Faces in the image, boxes in its pixels. */
-  detect(image: RgbImage): Promise<DetectedFace[]>;
+  detect(image: RgbImage | KeptFrame): Promise<DetectedFace[]>;
   /** The L2-normalised embedding of one detected face (aligned by its landmarks). */
-  embed(image: RgbImage, face: FaceToEmbed): Promise<Float32Array>;
+  embed(image: RgbImage | KeptFrame, face: FaceToEmbed): Promise<Float32Array>;
   /** Every face with its embedding, in one pass (the image crosses to the inference thread once). */
   analyze(image: RgbImage): Promise<AnalyzedFace[]>;
   /** The 68 landmarks of each face given by its box (head pose); absent without a 68-point model. */
-  landmarks?(image: RgbImage, boxes: readonly Box[]): Promise<Point[][]>;
+  landmarks?(image: RgbImage | KeptFrame, boxes: readonly Box[]): Promise<Point[][]>;
+  /** Sends the frame to the inference thread once for the requests of one analysis step (FaceAnalyzerWorker.keep). */
+  keep?(image: RgbImage): KeptFrame;
+  /** Forgets a kept frame. */
+  release?(frame: KeptFrame): void;
 }
 
 /** Where the pipeline's results go. */
@@ -139,8 +143,12 @@ export class FacePipeline {
     return this.#tracker.tracks.filter((t) => t.missed === 0).map((t) => ({ trackId: t.id, box: t.box }));
   }
 
-  /** Analyses one frame. Resolves when its events and overlays are out. */
-  async process(frame: AnalysisFrame): Promise<void> {
+  /**
+   * Analyses one frame. Resolves when its events and overlays are out.
+   * @param image the frame's pixels as the model takes them: the frame itself, or the frame
+   *   already kept on the inference thread (so that embedding each track does not send it again).
+   */
+  async process(frame: AnalysisFrame, image: RgbImage | KeptFrame = frame): Promise<void> {
     const started = performance.now();
     this.#lastSize = { width: frame.width, height: frame.height };
     if (this.#lastFrameAt > 0) {
@@ -150,7 +158,7 @@ export class FacePipeline {
       if (gap > 0) this.#overlayTtlMs = Math.min(5000, Math.max(300, Math.round(gap * 2.5)));
     }
     this.#lastFrameAt = frame.captureTimeMs;
-    const faces = await this.#model.detect(frame);
+    const faces = await this.#model.detect(image);
     this.stats.lastDetectMs = performance.now() - started;
     const update = this.#tracker.update(faces, frame.captureTimeMs);
     for (const track of update.appeared) {
@@ -174,7 +182,7 @@ export class FacePipeline {
       // every frame).
       const settling = state === undefined || state.observations < SETTLE_OBSERVATIONS;
       if (!settling && frame.captureTimeMs - state.embeddedAt < this.#reembedMs) continue;
-      await this.#recognize(frame, track);
+      await this.#recognize(frame, image, track);
     }
     const items = this.#overlayItems(frame);
     // Frames without faces send nothing once the last boxes are cleared (no request per empty frame).
@@ -196,8 +204,8 @@ export class FacePipeline {
     this.#boxesShown = false;
   }
 
-  async #recognize(frame: AnalysisFrame, track: Track): Promise<void> {
-    const embedding = await this.#model.embed(frame, track);
+  async #recognize(frame: AnalysisFrame, image: RgbImage | KeptFrame, track: Track): Promise<void> {
+    const embedding = await this.#model.embed(image, track);
     this.stats.embeddings += 1;
     const identity = this.#hysteresis.observe(track.id, this.#gallery.best(embedding));
     this.#state.set(track.id, {

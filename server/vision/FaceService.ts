@@ -8,7 +8,8 @@ import { type FaceModel, FacePipeline } from './FacePipeline.js';
 import { yawRatio } from './headPose.js';
 import type { LivenessChallenges, LivenessChallengeView } from './LivenessChallenges.js';
 import type { AnalysisFrame } from './FacePipeline.js';
-import type { Box, RgbImage } from './visionTypes.js';
+import type { Box, KeptFrame, RgbImage } from './visionTypes.js';
+import type { FaceDetection } from '../analysis/analyzerTypes.js';
 import { VisionBusyError } from './VisionBusyError.js';
 
 /** The vault blob kind of a face embedding (`Float32Array` bytes, little-endian, L2-normalised). */
@@ -83,10 +84,8 @@ export class FaceService {
   readonly #logger: Logger;
   readonly #galleries = new Map<string, FaceGallery>();
   readonly #pipelines = new Map<string, FacePipeline>();
-  readonly #unsubscribe: (() => void)[] = [];
   #hub: EventHub | undefined;
   #threshold: number;
-  #started = false;
   #overlays = true;
 
   constructor(opts: FaceServiceOptions) {
@@ -127,30 +126,43 @@ export class FaceService {
     this.#hub = hub;
   }
 
-  /** Switches analysis on for every camera and starts feeding the pipelines. */
-  async start(): Promise<void> {
-    if (this.#started) return;
-    this.#started = true;
-    for (const [id, camera] of this.#opts.cameras) {
-      const pipeline = this.#pipelines.get(id)!;
-      this.#unsubscribe.push(
-        camera.onAnalysis(async (frame) => {
-          try {
-            await pipeline.process(frame);
-            await this.#observePoses(id, pipeline, frame);
-          } catch (error) {
-            if (!(error instanceof VisionBusyError)) this.#logger.warn({ camera: id, err: error }, 'analysis failed');
-          }
-        }),
-      );
-      try {
-        await camera.setAnalysis(true, this.#opts.analysisFps);
-      } catch (error) {
-        // camerad not up yet: Camera re-applies the setting when it connects.
-        this.#logger.debug({ camera: id, err: error }, 'analysis will start when camerad connects');
-      }
+  /**
+   * Analyses one analysis frame of `cameraId` (the `faces` analyzer calls this: the analysis
+   * scheduler decides which frames): detection, tracking, recognition, events, overlays, and
+   * head poses while a liveness challenge is pending. The frame crosses to the inference thread
+   * once for all of it.
+   * @returns the camera's face tracks now, boxes in output px, with identities (server side only).
+   * @throws NotFoundError for an unknown camera; VisionBusyError when the inference queue is full.
+   */
+  async analyzeFrame(cameraId: string, frame: AnalysisFrame): Promise<FaceDetection[]> {
+    const pipeline = this.#pipelines.get(cameraId);
+    if (!pipeline) throw new NotFoundError(`unknown camera "${cameraId}"`);
+    const { model } = this.#opts;
+    const kept = model.keep?.(frame);
+    try {
+      await pipeline.process(frame, kept ?? frame);
+      await this.#observePoses(cameraId, pipeline, kept ?? frame);
+    } finally {
+      if (kept) model.release?.(kept);
     }
-    this.#logger.info({ fps: this.#opts.analysisFps, threshold: this.#threshold }, 'face analysis started');
+    return pipeline.current().map((t) => ({
+      kind: 'face',
+      box: t.box,
+      score: 1,
+      trackId: t.trackId,
+      wallet: t.wallet,
+      similarity: t.similarity,
+    }));
+  }
+
+  /** Forgets the camera's face tracks (its analyzer was reset) and clears its face overlays. */
+  resetCamera(cameraId: string, atMs: number): void {
+    this.#pipelines.get(cameraId)?.reset(atMs);
+  }
+
+  /** The face models' execution providers (`{ detector: 'cpu', … }`), when the model says. */
+  get providers(): Partial<Record<string, string>> | undefined {
+    return this.#opts.model.providers as Partial<Record<string, string>> | undefined;
   }
 
   /** Whether face boxes are burned into the video (operator setting; on by default). */
@@ -325,7 +337,7 @@ export class FaceService {
   }
 
   /** Head poses of the tracked faces of one analysed frame, for the pending liveness challenges. */
-  async #observePoses(cameraId: string, pipeline: FacePipeline, frame: AnalysisFrame): Promise<void> {
+  async #observePoses(cameraId: string, pipeline: FacePipeline, frame: RgbImage | KeptFrame): Promise<void> {
     const { liveness, model } = this.#opts;
     if (!liveness || !model.landmarks || !liveness.active(cameraId)) return;
     const tracks = pipeline.matchedTracks();
@@ -397,14 +409,11 @@ export class FaceService {
     };
   }
 
-  /** Stops feeding the pipelines and clears overlays. Idempotent. */
-  async close(): Promise<void> {
-    for (const off of this.#unsubscribe.splice(0)) off();
-    for (const [id, camera] of this.#opts.cameras) {
-      this.#pipelines.get(id)?.reset(Date.now());
-      await camera.setAnalysis(false).catch(() => undefined);
-    }
+  /** Forgets every track, clears overlays and galleries. Idempotent. */
+  close(): Promise<void> {
+    for (const pipeline of this.#pipelines.values()) pipeline.reset(Date.now());
     for (const g of this.#galleries.values()) g.clear();
+    return Promise.resolve();
   }
 
   #galleryOf(cameraId: string): FaceGallery {

@@ -11,9 +11,12 @@ import { FaceAnalyzer } from './FaceAnalyzer.js';
 import {
   type FaceAnalyzerWorkerData,
   type FromWorker,
+  MAX_KEPT_FRAMES,
   type ToWorker,
+  type WireImage,
   type WorkerResults,
 } from './faceAnalyzerWorkerProtocol.js';
+import type { RgbImage } from './visionTypes.js';
 
 if (!parentPort) throw new Error('faceAnalyzerThread.ts must run in a worker thread');
 const port = parentPort;
@@ -29,6 +32,17 @@ try {
   post({ op: 'failed', error: toWireError(error) });
   port.close();
   throw error;
+}
+
+/** Frames kept by `keep`, oldest first (a Map keeps insertion order). */
+const kept = new Map<number, RgbImage>();
+
+/** The pixels a request names. @throws Error when its kept frame was released or dropped. */
+function imageOf(wire: WireImage): RgbImage {
+  if ('image' in wire) return wire.image;
+  const image = kept.get(wire.kept);
+  if (!image) throw new Error(`kept frame ${wire.kept} is gone (released, or more than ${MAX_KEPT_FRAMES} kept)`);
+  return image;
 }
 
 /** Requests are chained so that each runs after the previous one. */
@@ -60,16 +74,23 @@ async function handle(message: ToWorker): Promise<void> {
       });
       break;
     case 'detect':
-      await answer(message.id, async () => [await analyzer.detect(message.image), []]);
+      await answer(message.id, async () => [await analyzer.detect(imageOf(message)), []]);
       break;
     case 'embed':
       await answer(message.id, async () => {
-        const embedding = await analyzer.embed(message.image, message.face);
+        const embedding = await analyzer.embed(imageOf(message), message.face);
         return [embedding, [embedding.buffer as ArrayBuffer]];
       });
       break;
     case 'landmarks':
-      await answer(message.id, async () => [await analyzer.landmarks68(message.image, message.boxes), []]);
+      await answer(message.id, async () => [await analyzer.landmarks68(imageOf(message), message.boxes), []]);
+      break;
+    case 'keep':
+      kept.set(message.kept, message.image);
+      if (kept.size > MAX_KEPT_FRAMES) kept.delete(kept.keys().next().value!);
+      break;
+    case 'release':
+      kept.delete(message.kept);
       break;
     case 'close':
       await analyzer.close();

@@ -3,6 +3,12 @@ import type { ExecutionProvider } from './OnnxSessionFactory.js';
 import type { VisionConfig } from './visionConfig.js';
 import type { AnalysisTimings, AnalyzedFace, Box, DetectedFace, FaceToEmbed, Point, RgbImage } from './visionTypes.js';
 
+/** The pixels of a request: sent with it, or a frame kept on the thread by an earlier `keep`. */
+export type WireImage = { image: RgbImage } | { kept: number };
+
+/** Frames the thread keeps at once (`keep`); the oldest is dropped beyond it (about 0.7 MB each at 640 × 360). */
+export const MAX_KEPT_FRAMES = 16;
+
 /** `workerData` of the inference thread. */
 export interface FaceAnalyzerWorkerData {
   config: VisionConfig;
@@ -14,9 +20,12 @@ export interface FaceAnalyzerWorkerData {
 /** Requests from the main thread; `id` pairs a request with its `result`. */
 export type ToWorker =
   | { op: 'analyze'; id: number; image: RgbImage }
-  | { op: 'detect'; id: number; image: RgbImage }
-  | { op: 'embed'; id: number; image: RgbImage; face: FaceToEmbed }
-  | { op: 'landmarks'; id: number; image: RgbImage; boxes: Box[] }
+  | ({ op: 'detect'; id: number } & WireImage)
+  | ({ op: 'embed'; id: number; face: FaceToEmbed } & WireImage)
+  | ({ op: 'landmarks'; id: number; boxes: Box[] } & WireImage)
+  /** Keeps `image` as frame `kept` (no answer); `release` forgets it. */
+  | { op: 'keep'; kept: number; image: RgbImage }
+  | { op: 'release'; kept: number }
   | { op: 'close'; id: number };
 
 /** What each request answers. */

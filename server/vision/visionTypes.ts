@@ -17,6 +17,18 @@ export interface RgbImage {
   data: Uint8Array;
 }
 
+/**
+ * A frame already on the inference thread (`FaceAnalyzerWorker.keep`): requests that name it
+ * instead of sending pixels again, so a frame crosses to the thread once per analysis step
+ * however many faces are embedded in it. Valid until released.
+ */
+export interface KeptFrame {
+  /** The thread's handle of the frame. */
+  readonly kept: number;
+  readonly width: number;
+  readonly height: number;
+}
+
 /** What {@link FaceAnalyzer.embed} needs of a face: its box, and its five points when known. */
 export interface FaceToEmbed {
   box: Box;

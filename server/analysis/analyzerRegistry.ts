@@ -1,0 +1,38 @@
+import type { Logger } from 'pino';
+import type { ResolvedConfig } from '../config/loadConfig.js';
+import type { FaceService } from '../vision/FaceService.js';
+import type { AnalyzerEntry } from './analyzersConfig.js';
+import type { AnalyzerProvider } from './analyzerTypes.js';
+import { AnalyzerUnavailableError } from './AnalyzerUnavailableError.js';
+import { FacesProvider } from './faces/FacesProvider.js';
+import { SkyProvider } from './sky/SkyProvider.js';
+
+/** What an analyzer type's provider may be built from. */
+export interface ProviderDeps {
+  config: ResolvedConfig;
+  /** The face service, or undefined when face recognition is off (`facesOffReason` says why). */
+  faces: FaceService | undefined;
+  facesOffReason: string | undefined;
+  /** The face models' execution providers, e.g. `onnxruntime:cpu`. */
+  facesProvider: string;
+  logger: Logger;
+}
+
+/** Builds a type's provider (loading its models); rejects with AnalyzerUnavailableError or the load error. */
+export type ProviderFactory = (deps: ProviderDeps) => Promise<AnalyzerProvider<never>>;
+
+/**
+ * The analyzer types, keyed by the `type` of `cameras[].analyzers` entries: adding a type is a
+ * folder under server/analysis/, its entry schema in analyzersConfig.ts and one line here
+ * (docs/analyzers.md). A provider is built once per server, only when some camera uses its type.
+ */
+export const ANALYZER_REGISTRY: Record<AnalyzerEntry['type'], ProviderFactory> = {
+  faces: (deps) => {
+    if (!deps.faces)
+      return Promise.reject(new AnalyzerUnavailableError(deps.facesOffReason ?? 'face recognition is off'));
+    return Promise.resolve(new FacesProvider(deps.faces, deps.config.faces.analysisFps, deps.facesProvider));
+  },
+  sky: () => Promise.resolve(new SkyProvider()),
+  hands: () => Promise.reject(new AnalyzerUnavailableError('not built yet')),
+  objects: () => Promise.reject(new AnalyzerUnavailableError('not built yet')),
+};
