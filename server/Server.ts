@@ -224,6 +224,7 @@ export class Server {
         nft: identity.faceNft,
         disabledReason: faces.disabledReason,
       },
+      analysis,
       capture: outputs.capture.routes,
       stream: { rtmp: outputs.rtmp, cameraIds: [...cameras.keys()] },
       mjpeg: outputs.mjpeg,

@@ -74,6 +74,11 @@ export const ACCESS_TABLE: readonly EntryPoint[] = [
   admin('POST', '/api/face/overlays'),
   admin('POST', '/api/face/upload-enroll'),
   admin('POST', '/api/face/upload-recognize'),
+  // Analysis plugins: status and the hands in view (identity per caller in the handler).
+  http('GET', '/api/analysis/status', ['viewer']),
+  http('GET', '/api/gestures/current', ['viewer', 'session']),
+  http('GET', '/api/gesture/current', ['viewer', 'session']),
+  admin('POST', '/api/analysis/overlays'),
   // Photos and recordings: taking them needs a check-in; reading and deleting, the owner.
   http('POST', '/api/capture', ['checkedIn', 'operator'], 'capture'),
   http('POST', '/api/record/start', ['checkedIn', 'operator'], 'capture'),

@@ -12,7 +12,7 @@ export interface AnalysisSource {
 /**
  * Feeds one camera's analysis frames to its analyzers. camerad sends frames at the highest rate
  * any analyzer asks for; each frame is offered to every analyzer whose own interval has passed
- * (within half a frame interval, so 5 fps out of 15 takes every third frame). The listener
+ * (within half the gap between frames, so 5 fps out of 15 takes every third frame). The listener
  * returns at once, so camerad's next frame never waits for inference: each analyzer has at most
  * one frame in flight and a slow one skips frames (counted as `dropped`) without holding back
  * another analyzer or the video. The frame is copied once per step, for all analyzers that take it
@@ -27,6 +27,8 @@ export class AnalysisScheduler {
   readonly fps: number;
   #unsubscribe: (() => void) | undefined;
   #closed = false;
+  /** Capture time of the previous frame, ms (the slack of the due test is half a frame gap). */
+  #previousMs: number | undefined;
 
   constructor(opts: { cameraId: string; source: AnalysisSource; slots: readonly AnalyzerSlot[]; logger: Logger }) {
     this.cameraId = opts.cameraId;
@@ -80,7 +82,11 @@ export class AnalysisScheduler {
 
   #onFrame(frame: AnalysisFrame): void {
     if (this.#closed) return;
-    const slack = 500 / this.fps;
+    // Half the gap between frames (at most half of camerad's interval): a 5 fps analyzer fed
+    // 15 fps takes every third frame even when capture times jitter.
+    const gap = this.#previousMs === undefined ? 0 : frame.captureTimeMs - this.#previousMs;
+    this.#previousMs = frame.captureTimeMs;
+    const slack = Math.max(0, Math.min(gap / 2, 500 / this.fps));
     const due = this.#slots.filter((s) => s.due(frame.captureTimeMs, slack));
     if (due.length === 0) return;
     let owned: OwnedAnalysisFrame | undefined;

@@ -105,6 +105,7 @@ export class AnalyzerSlot {
       dropped: this.#dropped,
       msMedian: Math.round(median * 10) / 10,
       detections: this.#latest.length,
+      ...(this.analyzer.summary ? { summary: this.analyzer.summary() } : {}),
     };
   }
 }

@@ -108,6 +108,8 @@ export interface AnalyzerStatus {
   msMedian: number;
   /** Detections in the last analysed frame. */
   detections: number;
+  /** The analyzer's public summary of the last analysed frame (Analyzer.summary), when it gives one. */
+  summary?: Record<string, unknown>;
 }
 
 /** One camera's instance of an analyzer type. */
@@ -121,6 +123,11 @@ export interface Analyzer {
   analyze(frame: OwnedAnalysisFrame): Promise<Detection[]>;
   /** Forgets every track (source lost, analyzer stopped); clears its overlay layer. */
   reset(atMs: number): void;
+  /**
+   * A small public summary of the last analysed frame for `/api/analysis/status` (counts per
+   * class, a sky reading): never identity.
+   */
+  summary?(): Record<string, unknown>;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Mjpeg } from '../../media/mjpeg/createMjpeg.js';
 import type { WsVideoServer } from '../../media/ws/WsVideoServer.js';
 import type { CaptureRouterDeps } from './routers/captureRouter.js';
 import type { FaceRouterDeps } from './routers/faceRouter.js';
+import type { AnalysisRouterDeps } from './routers/analysisRouter.js';
 import type { StreamRouterDeps } from './routers/streamRouter.js';
 import type { SessionRouterDeps } from './routers/sessionRouter.js';
 import type { PlayerConfig } from '../player/playerConfig.js';
@@ -36,6 +37,8 @@ export interface HttpDeps {
   identity: SessionRouterDeps;
   /** Face enrolment and recognition. */
   faces: FaceRouterDeps;
+  /** The cameras' analyzers: status, gestures, overlay switches. */
+  analysis: AnalysisRouterDeps['analysis'];
   /** Photos and recordings. */
   capture: CaptureRouterDeps;
   /** The Livepeer (RTMP) broadcast. */

@@ -13,6 +13,7 @@ import { mjpegRouter } from './routers/mjpegRouter.js';
 import { streamRouter } from './routers/streamRouter.js';
 import { healthRouter } from './routers/healthRouter.js';
 import { faceRouter } from './routers/faceRouter.js';
+import { analysisRouter } from './routers/analysisRouter.js';
 import { openapiRouter } from './routers/openapiRouter.js';
 import { sessionRouter } from './routers/sessionRouter.js';
 import { statusRouter } from './routers/statusRouter.js';
@@ -78,6 +79,7 @@ export function buildRouters(deps: HttpDeps): Router[] {
     openapiRouter(deps.version, deps.publicUrl),
     sessionRouter(deps.identity),
     faceRouter(deps.faces),
+    analysisRouter(deps),
     whepRouter(deps),
     webrtcRouter(deps),
     captureRouter({ ...deps.capture, basePath: deps.basePath }),

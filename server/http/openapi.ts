@@ -1,6 +1,7 @@
 import { ACCESS_TABLE, accessRow } from '../access/accessTable.js';
 import { capturePaths, captureSchemas } from './openapiCapture.js';
 import { facePathsAll } from './openapiFaces.js';
+import { analysisPaths } from './openapiAnalysis.js';
 import { mjpegPaths } from './openapiMjpeg.js';
 import { streamPaths } from './openapiStream.js';
 import { wsVideoPaths, wsViewerSchema } from './openapiWsVideo.js';
@@ -96,6 +97,7 @@ function document(version: string): Record<string, unknown> {
     paths: {
       ...sessionPaths,
       ...facePathsAll,
+      ...analysisPaths,
       ...capturePaths,
       ...streamPaths,
       ...mjpegPaths,

@@ -22,6 +22,7 @@ export class SkyAnalyzer implements Analyzer {
   readonly type = 'sky';
   readonly #entry: SkyEntry;
   readonly #context: AnalyzerContext;
+  #last: SkyReading | null = null;
 
   constructor(entry: SkyEntry, context: AnalyzerContext) {
     this.#entry = entry;
@@ -31,6 +32,7 @@ export class SkyAnalyzer implements Analyzer {
   /** One reading of the region of `frame` (never throws for a well-formed frame). */
   analyze(frame: OwnedAnalysisFrame): Promise<SkyDetection[]> {
     const reading = measureSky(frame, this.#entry.region, this.#entry.redBlueRatio);
+    this.#last = reading;
     const { width, height } = this.#context.output;
     const [fx, fy, fw, fh] = this.#entry.region;
     const box: OutputBox = [
@@ -45,7 +47,13 @@ export class SkyAnalyzer implements Analyzer {
   }
 
   reset(): void {
+    this.#last = null;
     this.#context.overlays([]);
+  }
+
+  /** The last reading (brightness 0..255, colour, cloud cover 0..1), or `{}` before the first. */
+  summary(): Record<string, unknown> {
+    return this.#last ? { ...this.#last } : {};
   }
 }
 

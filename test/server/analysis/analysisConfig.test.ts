@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../../../server/config/ConfigError.js';
+import { loadConfig } from '../../../server/config/loadConfig.js';
+import { projectRoot } from '../../../server/config/projectRoot.js';
+
+const root = projectRoot();
+
+/** Loads a configuration with one test:// camera whose `analyzers` are these. */
+const withAnalyzers = (analyzers: unknown, env: Record<string, string> = {}) =>
+  loadConfig(root, undefined, {
+    ECS_CAMERAS: JSON.stringify([{ id: 'a', source: 'test://', analyzers }]),
+    ...env,
+  });
+
+function rejects(fn: () => unknown, setting: string, message: RegExp): void {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof ConfigError, `ConfigError, got ${String(error)}`);
+    assert.equal(error.setting, setting);
+    assert.match(error.message, message);
+    return true;
+  });
+}
+
+describe('cameras[].analyzers', () => {
+  it('defaults to faces alone; faces without fps runs at faces.analysisFps; each type has its defaults', () => {
+    const plain = loadConfig(root, undefined, { ECS_CAMERAS: '[{"id":"a","source":"test://"}]' });
+    assert.deepEqual(plain.cameras[0]!.analyzers, [{ type: 'faces' }]);
+    const all = withAnalyzers([{ type: 'faces', fps: 3 }, { type: 'sky' }]);
+    assert.deepEqual(all.cameras[0]!.analyzers[0], { type: 'faces', fps: 3 });
+    assert.deepEqual(all.cameras[0]!.analyzers[1], {
+      type: 'sky',
+      fps: 1,
+      region: [0, 0, 1, 1 / 3],
+      redBlueRatio: 0.6,
+      overlay: true,
+    });
+    assert.deepEqual(withAnalyzers([]).cameras[0]!.analyzers, [], 'an empty list: no analysis on this camera');
+  });
+
+  it('rejects an unknown type, a repeated type, a bad region and unknown keys, naming the setting', () => {
+    rejects(() => withAnalyzers([{ type: 'licence-plates' }]), 'cameras[0].analyzers[0].type', /.+/);
+    rejects(() => withAnalyzers([{ type: 'sky' }, { type: 'sky' }]), 'cameras[0].analyzers', /at most once/);
+    rejects(
+      () => withAnalyzers([{ type: 'sky', region: [0.5, 0, 0.6, 0.3] }]),
+      'cameras[0].analyzers[0].region',
+      /inside the picture/,
+    );
+    rejects(() => withAnalyzers([{ type: 'sky', fps: 0 }]), 'cameras[0].analyzers[0].fps', /.+/);
+    rejects(() => withAnalyzers([{ type: 'faces', threshold: 0.5 }]), 'cameras[0].analyzers[0].threshold', /unknown/);
+  });
+
+  it('the built server exits with code 2 naming the analyzer setting', () => {
+    const run = spawnSync('node', ['dist/server/main.js'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        ECS_CAMERAS: JSON.stringify([{ id: 'a', source: 'test://', analyzers: [{ type: 'x' }] }]),
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(run.stderr, /configuration error: cameras\[0\]\.analyzers\[0\]\.type/);
+  });
+});
