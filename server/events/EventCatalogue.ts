@@ -85,6 +85,68 @@ export interface StreamStateEvent {
   at: number;
 }
 
+/** A hand started showing a gesture (or changed to another one). Public: no identity. */
+export interface GestureDetectedEvent {
+  cameraId: string;
+  /** The hand's track, unique per camera while the server runs. */
+  trackId: number;
+  /** open_palm, fist, thumbs_up, thumbs_down, victory, pointing, ok. */
+  gesture: string;
+  /** The gesture shown before on this hand (`none` for a new one). */
+  previous: string;
+  /** Gesture confidence 0..1. */
+  score: number;
+  /** `[x, y, width, height]` of the hand, output px. */
+  box: [number, number, number, number];
+  /** Capture time, ms since the Unix epoch. */
+  at: number;
+}
+
+/** A hand stopped showing its gesture (no gesture any more, another one, or the hand left). Public. */
+export interface GestureEndedEvent {
+  cameraId: string;
+  trackId: number;
+  gesture: string;
+  /** When the gesture started, ms since the Unix epoch. */
+  since: number;
+  at: number;
+}
+
+/**
+ * Whose hand made a gesture: the recognised, checked-in person the hand belongs to (the nearest
+ * face above the wrist, docs/analyzers.md). Identity: only to that wallet and the operator.
+ */
+export interface GestureIdentifiedEvent {
+  cameraId: string;
+  trackId: number;
+  gesture: string;
+  wallet: string;
+  at: number;
+}
+
+/** A gesture action ran (gestures.actions): the user sees what their gesture did. Identity. */
+export interface GestureActionEvent {
+  cameraId: string;
+  wallet: string;
+  gesture: string;
+  action: 'capture' | 'record_start' | 'record_stop';
+  /** The photo or recording id, when it made one. */
+  id: string | null;
+  /** Why it did nothing (a quota, not checked in), or null when it ran. */
+  error: string | null;
+  at: number;
+}
+
+/** The count of a configured object class changed (people, vehicles). Public: classes and boxes only. */
+export interface ObjectCountsEvent {
+  cameraId: string;
+  /** Class name → objects in view, for every configured class. */
+  counts: Record<string, number>;
+  /** The objects in view, output px. */
+  boxes: { label: string; box: [number, number, number, number]; trackId: number | null }[];
+  at: number;
+}
+
 /** Server → client events. */
 export interface ServerToClientEvents {
   'session:checkin': (event: SessionChainEvent) => void;
@@ -94,13 +156,32 @@ export interface ServerToClientEvents {
   'face:recognized': (event: FaceRecognizedEvent) => void;
   'face:lost': (event: FaceLostEvent) => void;
   'stream:state': (event: StreamStateEvent) => void;
+  'gesture:detected': (event: GestureDetectedEvent) => void;
+  'gesture:ended': (event: GestureEndedEvent) => void;
+  'gesture:identified': (event: GestureIdentifiedEvent) => void;
+  'gesture:action': (event: GestureActionEvent) => void;
+  'object:counts': (event: ObjectCountsEvent) => void;
 }
 
 /** Client → server events (none yet: clients only listen). */
 export type ClientToServerEvents = Record<string, never>;
 
 /** The events that carry a wallet and so are scoped to that wallet and the operator. */
-export const IDENTITY_EVENTS = ['session:checkin', 'session:checkout', 'session:expired', 'face:recognized'] as const;
+export const IDENTITY_EVENTS = [
+  'session:checkin',
+  'session:checkout',
+  'session:expired',
+  'face:recognized',
+  'gesture:identified',
+  'gesture:action',
+] as const;
 
 /** Events every subscriber of the camera hears (no wallet in them). */
-export const PUBLIC_EVENTS = ['face:detected', 'face:lost', 'stream:state'] as const;
+export const PUBLIC_EVENTS = [
+  'face:detected',
+  'face:lost',
+  'stream:state',
+  'gesture:detected',
+  'gesture:ended',
+  'object:counts',
+] as const;
