@@ -16,7 +16,7 @@ import { EventHub } from './events/EventHub.js';
 import type { FaceService } from './vision/FaceService.js';
 import { createHttpApp } from './http/createHttpApp.js';
 import { createFaces, type Faces } from './wiring/createFaces.js';
-import { createAnalysis } from './wiring/createAnalysis.js';
+import { type Analysis, createAnalysis } from './wiring/createAnalysis.js';
 import type { AnalysisService } from './analysis/AnalysisService.js';
 import { createIdentity, type Identity } from './wiring/createIdentity.js';
 import { createOutputs, type Outputs } from './wiring/createOutputs.js';
@@ -39,7 +39,7 @@ export class Server {
   readonly #identity: Identity;
   readonly #hub: EventHub;
   readonly #faces: Faces;
-  readonly #analysis: AnalysisService;
+  readonly #analysis: Analysis;
   readonly #outputs: Outputs;
   readonly #wsVideo: WsVideoServer;
   #closing: Promise<void> | undefined;
@@ -52,7 +52,7 @@ export class Server {
     identity: Identity,
     hub: EventHub,
     faces: Faces,
-    analysis: AnalysisService,
+    analysis: Analysis,
     outputs: Outputs,
     wsVideo: WsVideoServer,
   ) {
@@ -158,9 +158,9 @@ export class Server {
       throw error;
     }
     // 4b. The analyzers of each camera (faces, hands, objects, sky) over camerad's analysis frames.
-    let analysis: AnalysisService;
+    let analysis: Analysis;
     try {
-      analysis = await createAnalysis(config, cameras, faces, logger);
+      analysis = await createAnalysis(config, cameras, faces, identity, logger);
     } catch (error) {
       await faces.close();
       await Promise.all([...cameras.values()].map((c) => c.close()));
@@ -173,13 +173,20 @@ export class Server {
     try {
       outputs = createOutputs(config, cameras, identity, faces.faces, redactor, logger);
     } catch (error) {
-      await analysis.close();
+      await analysis.service.close();
       await faces.close();
       await Promise.all([...cameras.values()].map((c) => c.close()));
       await sfu.close();
       await identity.close();
       throw error;
     }
+    const { photos, recordings } = outputs.capture;
+    analysis.gestures.attachCapture({
+      photo: (cameraId, caller) => photos.capture(cameraId, caller),
+      recordStart: (cameraId, caller) => recordings.start(cameraId, caller),
+      recordStop: (cameraId) => recordings.stop(cameraId),
+      recording: (cameraId) => recordings.current(cameraId),
+    });
     // 6. HTTP last, so that nothing is served before the cameras exist. Every entry point is
     //    guarded from the access table (server/access/accessTable.ts).
     const access = new AccessControl({
@@ -224,7 +231,7 @@ export class Server {
         nft: identity.faceNft,
         disabledReason: faces.disabledReason,
       },
-      analysis,
+      analysis: analysis.service,
       capture: outputs.capture.routes,
       stream: { rtmp: outputs.rtmp, cameraIds: [...cameras.keys()] },
       mjpeg: outputs.mjpeg,
@@ -242,7 +249,7 @@ export class Server {
     } catch (error) {
       await wsVideo.close();
       await outputs.close();
-      await analysis.close();
+      await analysis.service.close();
       await faces.close();
       await Promise.all([...cameras.values()].map((c) => c.close()));
       await sfu.close();
@@ -265,7 +272,9 @@ export class Server {
     faces.faces?.attachHub(hub);
     outputs.rtmp.attachHub(hub);
     identity.start();
-    await analysis.start();
+    analysis.gestures.attachHub(hub);
+    analysis.objectCounts.attachHub(hub);
+    await analysis.service.start();
     const address = http.address();
     const port = typeof address === 'object' && address ? address.port : config.server.port;
     const shown = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
@@ -293,7 +302,7 @@ export class Server {
 
   /** The cameras' analyzers (faces, hands, objects, sky), for tests and tools. */
   get analysis(): AnalysisService {
-    return this.#analysis;
+    return this.#analysis.service;
   }
 
   /** Photos and recordings, MJPEG and the RTMP egress, for tests and tools. */
@@ -318,7 +327,7 @@ export class Server {
       await this.#hub.close();
       // WebSocket viewers are told and closed with 1000 before their cameras stop.
       await this.#wsVideo.close();
-      await this.#analysis.close();
+      await this.#analysis.service.close();
       await this.#faces.close();
       // Before HTTP closes: MJPEG responses end, recordings are finished, the RTMP branch stops.
       await this.#outputs.close();

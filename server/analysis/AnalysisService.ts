@@ -65,6 +65,10 @@ export class AnalysisService {
     registry: Record<string, ProviderFactory>;
     deps: ProviderDeps;
     logger: Logger;
+    /** Each analysed frame's detections by camera and type (events and actions built on them). */
+    onResult?: (cameraId: string, type: string, detections: readonly Detection[], atMs: number) => void;
+    /** A camera's analyzer of `type` was reset (its tracks forgotten). */
+    onReset?: (cameraId: string, type: string, atMs: number) => void;
   }): Promise<AnalysisService> {
     const logger = opts.logger.child({ module: 'analysis' });
     const types = new Set([...opts.analyzers.values()].flatMap((list) => list.map((a) => a.type)));
@@ -104,7 +108,12 @@ export class AnalysisService {
           logger: cameraLogger.child({ analyzer: entry.type }),
         });
         const fps = provider.fpsOf?.(typed) ?? (entry as { fps: number }).fps;
-        slots.push(new AnalyzerSlot(analyzer, provider.provider, fps, cameraLogger));
+        slots.push(
+          new AnalyzerSlot(analyzer, provider.provider, fps, cameraLogger, {
+            onResult: (detections, at) => opts.onResult?.(cameraId, entry.type, detections, at),
+            onReset: (at) => opts.onReset?.(cameraId, entry.type, at),
+          }),
+        );
       }
       schedulers.set(cameraId, new AnalysisScheduler({ cameraId, source: camera, slots, logger: cameraLogger }));
     }
@@ -123,6 +132,12 @@ export class AnalysisService {
   /** The latest detections of `kind` on a camera ([] for an unknown camera or an analyzer it lacks). */
   detections(cameraId: string, kind: Detection['kind']): readonly Detection[] {
     return this.#schedulers.get(cameraId)?.detections(kind) ?? [];
+  }
+
+  /** The public summary of a camera's analyzer of `type` (e.g. object counts), or undefined when it does not run there. */
+  summary(cameraId: string, type: string): Record<string, unknown> | undefined {
+    const slot = this.#schedulers.get(cameraId)?.slots.find((s) => s.analyzer.type === type);
+    return slot ? (slot.analyzer.summary?.() ?? {}) : undefined;
   }
 
   /** Whether `type` runs on the camera. */

@@ -2,6 +2,14 @@ import type { Logger } from 'pino';
 import { VisionBusyError } from '../vision/VisionBusyError.js';
 import type { Analyzer, AnalyzerStatus, Detection, OwnedAnalysisFrame } from './analyzerTypes.js';
 
+/** Called by an {@link AnalyzerSlot} (errors thrown by a hook are the hook's: keep them from throwing). */
+export interface SlotHooks {
+  /** Each analysed frame's detections and its capture time, ms since the epoch. */
+  onResult?: (detections: readonly Detection[], atMs: number) => void;
+  /** After the analyzer was reset. */
+  onReset?: (atMs: number) => void;
+}
+
 /** The window `achievedFps` and `msMedian` are computed over, ms. */
 const WINDOW_MS = 5000;
 /** Completions remembered for the window (30 fps × 5 s, with room). */
@@ -28,11 +36,18 @@ export class AnalyzerSlot {
   readonly #samples: [number, number][] = [];
   #running: Promise<void> = Promise.resolve();
 
-  constructor(analyzer: Analyzer, provider: string, fps: number, logger: Logger) {
+  readonly #hooks: SlotHooks;
+
+  /**
+   * @param fps configured rate, frames/s.
+   * @param hooks what is built on the analyzer's results (GestureRelay, ObjectCountRelay).
+   */
+  constructor(analyzer: Analyzer, provider: string, fps: number, logger: Logger, hooks: SlotHooks = {}) {
     this.analyzer = analyzer;
     this.provider = provider;
     this.fps = fps;
     this.#logger = logger;
+    this.#hooks = hooks;
   }
 
   /** Detections of the last analysed frame, output px. */
@@ -65,6 +80,7 @@ export class AnalyzerSlot {
       .then((detections) => {
         this.#latest = detections;
         this.#frames += 1;
+        this.#hooks.onResult?.(detections, frame.captureTimeMs);
         const now = performance.now();
         this.#samples.push([now, now - started]);
         if (this.#samples.length > MAX_SAMPLES) this.#samples.shift();
@@ -88,6 +104,7 @@ export class AnalyzerSlot {
   reset(atMs: number): void {
     this.#latest = [];
     this.analyzer.reset(atMs);
+    this.#hooks.onReset?.(atMs);
   }
 
   /** Figures for `/api/analysis/status`. */

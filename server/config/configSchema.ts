@@ -9,6 +9,7 @@ import { websocketSchema } from '../../media/ws/wsVideoConfig.js';
 import { playerSchema } from '../player/playerConfig.js';
 import { webrtcSchema } from '../../media/sfu/webrtcConfig.js';
 import { analyzersSchema } from '../analysis/analyzersConfig.js';
+import { gesturesSchema } from '../analysis/gestures/gesturesConfig.js';
 
 /**
  * The server's configuration, validated strictly at start (unknown keys are rejected with their
@@ -321,6 +322,9 @@ export const configSchema = z.strictObject({
     .prefault({}),
   player: playerSchema.describe(
     'The viewer page’s player: WebRTC timeout before the fallback (server/player/playerConfig.ts).',
+  ),
+  gestures: gesturesSchema.describe(
+    'Actions a recognised, checked-in user triggers by holding a gesture (server/analysis/gestures/gesturesConfig.ts).',
   ),
   cameras: z.array(cameraSchema).max(64).default([]).describe('Cameras; empty = the bundled sample footage.'),
   log: z

@@ -99,6 +99,23 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv)
   }
 }
 
+/** Each gesture action names known cameras, and some camera it applies to runs the hands analyzer. */
+function checkGestureActions(config: Config, cameras: readonly ResolvedCamera[]): void {
+  const withHands = new Set(cameras.filter((c) => c.analyzers.some((a) => a.type === 'hands')).map((c) => c.id));
+  config.gestures.actions.forEach((action, i) => {
+    const at = `gestures.actions[${i}]`;
+    const unknown = action.cameras?.find((id) => !cameras.some((c) => c.id === id));
+    if (unknown !== undefined) throw new ConfigError(`${at}.cameras`, `unknown camera "${unknown}"`);
+    const applies = action.cameras ?? cameras.map((c) => c.id);
+    if (!applies.some((id) => withHands.has(id))) {
+      throw new ConfigError(
+        at,
+        'no camera it applies to runs the hands analyzer (cameras[].analyzers: [{type: hands}])',
+      );
+    }
+  });
+}
+
 function zodToConfigError(error: ZodError): ConfigError {
   const { path, message } = firstZodIssue(error, 'unknown setting');
   return new ConfigError(path || 'config', message);
@@ -131,6 +148,7 @@ function resolveConfig(config: Config, root: string, origin: string): ResolvedCo
       socketPath: resolve(runtimeDir, `camerad-${camera.id}.sock`),
     };
   });
+  checkGestureActions(config, resolved);
   return {
     ...config,
     server: { ...config.server, webRoot: abs(config.server.webRoot) },

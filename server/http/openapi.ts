@@ -66,6 +66,12 @@ function document(version: string): Record<string, unknown> {
         CameraStatus: {
           type: 'object',
           properties: {
+            objects: {
+              type: 'object',
+              additionalProperties: { type: 'integer' },
+              description:
+                'Where the objects analyzer runs: objects in view per configured class (e.g. { person: 2, car: 1 })',
+            },
             id: { type: 'string' },
             name: { type: 'string' },
             source: { type: 'string', description: 'Source URI' },

@@ -3,21 +3,55 @@ import type { Camera } from '../../media/camera/Camera.js';
 import type { ResolvedConfig } from '../config/loadConfig.js';
 import { AnalysisService } from '../analysis/AnalysisService.js';
 import { ANALYZER_REGISTRY } from '../analysis/analyzerRegistry.js';
+import type { FaceDetection, HandDetection, ObjectDetection } from '../analysis/analyzerTypes.js';
+import { GestureRelay } from '../analysis/gestures/GestureRelay.js';
+import { ObjectCountRelay } from '../analysis/objects/ObjectCountRelay.js';
 import type { Faces } from './createFaces.js';
+import type { Identity } from './createIdentity.js';
+
+/** The analyzers with the events and actions built on them. */
+export interface Analysis {
+  service: AnalysisService;
+  /** Gesture events and `gestures.actions` (attach the hub and the capture later). */
+  gestures: GestureRelay;
+  /** `object:counts` events. */
+  objectCounts: ObjectCountRelay;
+}
 
 /**
  * The analysis plugins of every camera (`cameras[].analyzers`): faces over the face service,
  * and the other types from the registry (server/analysis/analyzerRegistry.ts). A type whose
- * models cannot load is off with a warning; the server runs.
+ * models cannot load is off with a warning; the server runs. Hands feed the gesture events and
+ * actions, objects the count events.
  */
-export function createAnalysis(
+export async function createAnalysis(
   config: ResolvedConfig,
   cameras: ReadonlyMap<string, Camera>,
   faces: Faces,
+  identity: Identity,
   logger: Logger,
-): Promise<AnalysisService> {
+): Promise<Analysis> {
+  const gestures = new GestureRelay({
+    actions: config.gestures.actions,
+    isCheckedIn: (cameraId, wallet) => identity.sessions.openFor(cameraId, wallet)?.checkedIn === true,
+    draw: (cameraId, layer, items) => {
+      cameras
+        .get(cameraId)
+        ?.setOverlays(items, { layer })
+        .catch((error: unknown) => logger.debug({ camera: cameraId, err: error }, 'action label not drawn'));
+    },
+    logger,
+  });
+  const objectCounts = new ObjectCountRelay(
+    new Map(
+      config.cameras.map((c) => [
+        c.id,
+        c.analyzers.flatMap((a) => (a.type === 'objects' && 'classes' in a ? (a.classes as string[]) : [])),
+      ]),
+    ),
+  );
   const providers = faces.faces?.providers;
-  return AnalysisService.create({
+  const service: AnalysisService = await AnalysisService.create({
     cameras,
     analyzers: new Map(config.cameras.map((c) => [c.id, c.analyzers])),
     registry: ANALYZER_REGISTRY,
@@ -29,5 +63,17 @@ export function createAnalysis(
       logger,
     },
     logger,
+    onResult: (cameraId, type, detections, at) => {
+      if (type === 'hands') {
+        const inView = service.detections(cameraId, 'face') as FaceDetection[];
+        gestures.observe(cameraId, detections as HandDetection[], inView, at);
+      } else if (type === 'objects') {
+        objectCounts.observe(cameraId, detections as ObjectDetection[], at);
+      }
+    },
+    onReset: (cameraId, type, at) => {
+      if (type === 'hands') gestures.reset(cameraId, at);
+    },
   });
+  return { service, gestures, objectCounts };
 }

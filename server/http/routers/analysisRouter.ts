@@ -11,7 +11,7 @@ import { parseJsonBody } from '../parseJsonBody.js';
 
 /** What the analysis routes need. */
 export interface AnalysisRouterDeps {
-  analysis: Pick<AnalysisService, 'status' | 'detections' | 'runs' | 'overlays' | 'setOverlays'>;
+  analysis: Pick<AnalysisService, 'status' | 'detections' | 'runs' | 'overlays' | 'setOverlays' | 'summary'>;
   /** The cameras, by id (only the ids are read). */
   cameras: ReadonlyMap<string, unknown>;
 }

@@ -2,18 +2,25 @@ import Router from '@koa/router';
 import type { HttpDeps } from '../HttpDeps.js';
 
 /**
- * `GET /api/status`: cameras, source, encoder, fps, bitrate, viewers, uptime, and the viewer page's
- * player settings (`player`, server/player/playerConfig.ts). Viewer access (server/access/accessTable.ts).
+ * `GET /api/status`: cameras, source, encoder, fps, bitrate, viewers, uptime, the counts of the
+ * objects analyzer per camera (`objects`, where it runs), and the viewer page's player settings
+ * (`player`, server/player/playerConfig.ts). Viewer access (server/access/accessTable.ts).
  */
 export function statusRouter(
-  deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'startedAt' | 'version' | 'basePath' | 'wsVideo' | 'player'>,
+  deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'startedAt' | 'version' | 'basePath' | 'wsVideo' | 'player' | 'analysis'>,
 ): Router {
   const router = new Router();
   router.get('/api/status', (ctx) => {
     // `ws_viewers`: WebSocket video viewers (docs/websocket-video.md); `viewers` stays WebRTC's.
     const cameras = [...deps.cameras.values()].map((camera) => {
       const status = camera.status();
-      return { ...status, whep: `${deps.basePath}${status.whep}`, ws_viewers: deps.wsVideo.viewers(camera.id).length };
+      const objects = deps.analysis.summary(camera.id, 'objects')?.counts as Record<string, number> | undefined;
+      return {
+        ...status,
+        whep: `${deps.basePath}${status.whep}`,
+        ws_viewers: deps.wsVideo.viewers(camera.id).length,
+        ...(objects ? { objects } : {}),
+      };
     });
     ctx.body = {
       version: deps.version,
