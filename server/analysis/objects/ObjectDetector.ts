@@ -1,0 +1,120 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { TfjsGraphModel } from '../tfjs/TfjsGraphModel.js';
+import { resampleRegion, toPlanar } from '../../vision/imageResample.js';
+import { nonMaxSuppression } from '../../vision/nms.js';
+import type { Box, RgbImage } from '../../vision/visionTypes.js';
+import { COCO_CLASSES } from './cocoClasses.js';
+import type { ObjectCandidate, OutputArray } from './objectCandidates.js';
+import { OBJECT_MODELS, type ObjectModelName, type ObjectModelSpec } from './objectModels.js';
+
+/** One object found in an image. */
+export interface DetectedObject {
+  /** `[x, y, width, height]` in the image's pixels, clipped to the image. */
+  box: Box;
+  /** COCO class name (server/analysis/objects/cocoClasses.ts). */
+  label: string;
+  /** Detector score 0..1. */
+  score: number;
+}
+
+/** Options of {@link ObjectDetector.detect}. */
+export interface DetectOptions {
+  /** Least score kept, 0..1; default the model's (objectModels.ts). */
+  minScore?: number;
+  /** Only these class names (default all 80). */
+  classes?: readonly string[];
+}
+
+/**
+ * A COCO detector of the registry (objectModels.ts) on TF.js's WASM backend, in the thread that
+ * loads it: an RGB image in, boxes in image pixels out, after a per-class greedy NMS
+ * (server/vision/nms.ts). The image is stretched to the model's square input (area-averaged,
+ * server/vision/imageResample.ts), so boxes are scaled back per axis.
+ */
+export class ObjectDetector {
+  readonly model: ObjectModelName;
+  readonly #spec: ObjectModelSpec;
+  readonly #graph: TfjsGraphModel;
+
+  private constructor(model: ObjectModelName, graph: TfjsGraphModel) {
+    this.model = model;
+    this.#spec = OBJECT_MODELS[model];
+    this.#graph = graph;
+  }
+
+  /**
+   * Loads `model`'s files under `root` (checked against scripts/models.manifest.json).
+   * @throws ModelFileError when a file is missing or altered.
+   */
+  static async load(root: string, model: ObjectModelName): Promise<ObjectDetector> {
+    return new ObjectDetector(model, await TfjsGraphModel.load(root, OBJECT_MODELS[model].file));
+  }
+
+  /** The objects in `image`, best score first. @throws TypeError for a malformed image. */
+  async detect(image: RgbImage, options: DetectOptions = {}): Promise<DetectedObject[]> {
+    const spec = this.#spec;
+    const minScore = options.minScore ?? spec.minScore;
+    const size = spec.inputSize;
+    const hwc = resampleRegion(image, { x: 0, y: 0, width: image.width, height: image.height }, size, size);
+    const values =
+      spec.layout === 'nchw'
+        ? toPlanar(hwc, size * size, spec.mean, spec.std, spec.order)
+        : normaliseInterleaved(hwc, spec);
+    const shape: [number, number, number, number] = spec.layout === 'nchw' ? [1, 3, size, size] : [1, size, size, 3];
+    const input = tf.tensor4d(values, shape);
+    let outputs: tf.Tensor[] = [];
+    try {
+      const result = this.#graph.graph.execute(input, spec.outputs);
+      outputs = Array.isArray(result) ? result : [result];
+      const arrays: OutputArray[] = await Promise.all(
+        outputs.map(async (t) => ({ shape: t.shape, data: (await t.data()) as Float32Array })),
+      );
+      return this.#toObjects(spec.decode(arrays, minScore), image, options.classes);
+    } finally {
+      input.dispose();
+      tf.dispose(outputs);
+    }
+  }
+
+  #toObjects(candidates: ObjectCandidate[], image: RgbImage, classes?: readonly string[]): DetectedObject[] {
+    const wanted = classes ? new Set(classes) : undefined;
+    const byClass = new Map<number, ObjectCandidate[]>();
+    for (const c of candidates) {
+      if (wanted && !wanted.has(COCO_CLASSES[c.classIndex]!)) continue;
+      const list = byClass.get(c.classIndex) ?? [];
+      list.push(c);
+      byClass.set(c.classIndex, list);
+    }
+    const sx = image.width / this.#spec.inputSize;
+    const sy = image.height / this.#spec.inputSize;
+    const objects: DetectedObject[] = [];
+    for (const [classIndex, list] of byClass) {
+      for (const c of nonMaxSuppression(list, this.#spec.iouThreshold)) {
+        const x1 = clamp(c.x1 * sx, image.width);
+        const y1 = clamp(c.y1 * sy, image.height);
+        const x2 = clamp(c.x2 * sx, image.width);
+        const y2 = clamp(c.y2 * sy, image.height);
+        if (x2 <= x1 || y2 <= y1) continue;
+        objects.push({ box: [x1, y1, x2 - x1, y2 - y1], label: COCO_CLASSES[classIndex]!, score: c.score });
+      }
+    }
+    return objects.sort((a, b) => b.score - a.score);
+  }
+
+  /** Releases the model. Idempotent. */
+  close(): void {
+    this.#graph.dispose();
+  }
+}
+
+function clamp(v: number, max: number): number {
+  return v < 0 ? 0 : v > max ? max : v;
+}
+
+/** `(v - mean) / std` in place on interleaved values (channel order kept: both NHWC models are RGB). */
+function normaliseInterleaved(hwc: Float32Array, spec: ObjectModelSpec): Float32Array {
+  if (spec.mean === 0 && spec.std === 1) return hwc;
+  const inv = 1 / spec.std;
+  for (let i = 0; i < hwc.length; i++) hwc[i] = (hwc[i]! - spec.mean) * inv;
+  return hwc;
+}
