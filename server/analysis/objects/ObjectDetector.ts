@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TfjsGraphModel } from '../tfjs/TfjsGraphModel.js';
-import { resampleRegion, toPlanar } from '../../vision/imageResample.js';
+import { resampleRegion } from '../../vision/imageResample.js';
 import { nonMaxSuppression } from '../../vision/nms.js';
 import type { Box, RgbImage } from '../../vision/visionTypes.js';
 import { COCO_CLASSES } from './cocoClasses.js';
@@ -19,7 +19,7 @@ export interface DetectedObject {
 
 /** Options of {@link ObjectDetector.detect}. */
 export interface DetectOptions {
-  /** Least score kept, 0..1; default the model's (objectModels.ts). */
+  /** Least score kept for every class, 0..1; default the model's, per class where it has exceptions (objectModels.ts). */
   minScore?: number;
   /** Only these class names (default all 80). */
   classes?: readonly string[];
@@ -28,7 +28,7 @@ export interface DetectOptions {
 /**
  * A COCO detector of the registry (objectModels.ts) on TF.js's WASM backend, in the thread that
  * loads it: an RGB image in, boxes in image pixels out, after a per-class greedy NMS
- * (server/vision/nms.ts). The image is stretched to the model's square input (area-averaged,
+ * (server/vision/nms.ts) and a looser one across classes (`crossClassIou`). The image is stretched to the model's square input (area-averaged,
  * server/vision/imageResample.ts), so boxes are scaled back per axis.
  */
 export class ObjectDetector {
@@ -53,13 +53,13 @@ export class ObjectDetector {
   /** The objects in `image`, best score first. @throws TypeError for a malformed image. */
   async detect(image: RgbImage, options: DetectOptions = {}): Promise<DetectedObject[]> {
     const spec = this.#spec;
+    const perClass: Readonly<Partial<Record<string, number>>> =
+      options.minScore === undefined ? (spec.classMinScore ?? {}) : {};
     const minScore = options.minScore ?? spec.minScore;
+    const lowest = Math.min(minScore, ...Object.values(perClass).map((v) => v ?? 1));
     const size = spec.inputSize;
     const hwc = resampleRegion(image, { x: 0, y: 0, width: image.width, height: image.height }, size, size);
-    const values =
-      spec.layout === 'nchw'
-        ? toPlanar(hwc, size * size, spec.mean, spec.std, spec.order)
-        : normaliseInterleaved(hwc, spec);
+    const values = normalise(hwc, spec);
     const shape: [number, number, number, number] = spec.layout === 'nchw' ? [1, 3, size, size] : [1, size, size, 3];
     const input = tf.tensor4d(values, shape);
     let outputs: tf.Tensor[] = [];
@@ -69,7 +69,10 @@ export class ObjectDetector {
       const arrays: OutputArray[] = await Promise.all(
         outputs.map(async (t) => ({ shape: t.shape, data: (await t.data()) as Float32Array })),
       );
-      return this.#toObjects(spec.decode(arrays, minScore), image, options.classes);
+      const candidates = spec
+        .decode(arrays, lowest)
+        .filter((c) => c.score >= (perClass[COCO_CLASSES[c.classIndex]!] ?? minScore));
+      return this.#toObjects(candidates, image, options.classes);
     } finally {
       input.dispose();
       tf.dispose(outputs);
@@ -87,16 +90,16 @@ export class ObjectDetector {
     }
     const sx = image.width / this.#spec.inputSize;
     const sy = image.height / this.#spec.inputSize;
+    const perClass: ObjectCandidate[] = [];
+    for (const list of byClass.values()) perClass.push(...nonMaxSuppression(list, this.#spec.iouThreshold));
     const objects: DetectedObject[] = [];
-    for (const [classIndex, list] of byClass) {
-      for (const c of nonMaxSuppression(list, this.#spec.iouThreshold)) {
-        const x1 = clamp(c.x1 * sx, image.width);
-        const y1 = clamp(c.y1 * sy, image.height);
-        const x2 = clamp(c.x2 * sx, image.width);
-        const y2 = clamp(c.y2 * sy, image.height);
-        if (x2 <= x1 || y2 <= y1) continue;
-        objects.push({ box: [x1, y1, x2 - x1, y2 - y1], label: COCO_CLASSES[classIndex]!, score: c.score });
-      }
+    for (const c of nonMaxSuppression(perClass, this.#spec.crossClassIou)) {
+      const x1 = clamp(c.x1 * sx, image.width);
+      const y1 = clamp(c.y1 * sy, image.height);
+      const x2 = clamp(c.x2 * sx, image.width);
+      const y2 = clamp(c.y2 * sy, image.height);
+      if (x2 <= x1 || y2 <= y1) continue;
+      objects.push({ box: [x1, y1, x2 - x1, y2 - y1], label: COCO_CLASSES[c.classIndex]!, score: c.score });
     }
     return objects.sort((a, b) => b.score - a.score);
   }
@@ -111,10 +114,25 @@ function clamp(v: number, max: number): number {
   return v < 0 ? 0 : v > max ? max : v;
 }
 
-/** `(v - mean) / std` in place on interleaved values (channel order kept: both NHWC models are RGB). */
-function normaliseInterleaved(hwc: Float32Array, spec: ObjectModelSpec): Float32Array {
-  if (spec.mean === 0 && spec.std === 1) return hwc;
-  const inv = 1 / spec.std;
-  for (let i = 0; i < hwc.length; i++) hwc[i] = (hwc[i]! - spec.mean) * inv;
-  return hwc;
+/**
+ * Interleaved RGB floats (0..255) → the model's input values: channels in `spec.order`, each
+ * `(v - mean[c]) / std[c]`, planar for NCHW, interleaved (in place) for NHWC.
+ */
+function normalise(hwc: Float32Array, spec: ObjectModelSpec): Float32Array {
+  const pixels = hwc.length / 3;
+  const source = spec.order === 'rgb' ? [0, 1, 2] : [2, 1, 0];
+  const scale = spec.std.map((s) => 1 / s);
+  const out = spec.layout === 'nchw' ? new Float32Array(hwc.length) : hwc;
+  for (let c = 0; c < 3; c++) {
+    const from = source[c]!;
+    const mean = spec.mean[c]!;
+    const k = scale[c]!;
+    if (spec.layout === 'nchw') {
+      const plane = c * pixels;
+      for (let i = 0; i < pixels; i++) out[plane + i] = (hwc[i * 3 + from]! - mean) * k;
+    } else if (mean !== 0 || k !== 1 || from !== c) {
+      throw new Error('interleaved inputs are fed as RGB 0..255 (no model of the registry needs more)');
+    }
+  }
+  return out;
 }

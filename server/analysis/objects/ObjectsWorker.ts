@@ -18,8 +18,8 @@ export interface ObjectsWorkerOptions {
   logger: Logger;
   /** Requests of all cameras waiting at once; one more rejects with VisionBusyError (config `maxPending`). */
   maxPending: number;
-  /** Models to load before `create` resolves (others load on first use). Default `['centernet']`. */
-  models?: ObjectModelName[];
+  /** Models to load before `create` resolves (others load on first use); may be empty. */
+  models: ObjectModelName[];
   /** Called when the thread stops without `close()` (a crash); pending requests are rejected first. */
   onExit?: (error: Error) => void;
 }
@@ -63,7 +63,7 @@ export class ObjectsWorker {
     const logger = options.logger.child({ module: 'objects' });
     const workerData: ObjectsWorkerData = {
       root: options.root,
-      models: options.models ?? ['centernet'],
+      models: options.models,
       logLevel: logger.level,
     };
     const worker = startModuleWorker(import.meta.url, 'objectsThread', { workerData, name: 'objects' });

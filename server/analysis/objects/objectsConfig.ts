@@ -12,9 +12,9 @@ export const objectsEntrySchema = z.strictObject({
   overlay: z.boolean().default(true).describe('Draw the object boxes into the video.'),
   model: z
     .enum(OBJECT_MODEL_NAMES)
-    .default('centernet')
+    .default('nanodet')
     .describe(
-      'COCO detector of the registry (server/analysis/objects/objectModels.ts): `centernet` (MobileNetV3 CenterNet, 512 px input; finds more vehicles) or `nanodet` (NanoDet-m, 416 px input).',
+      'COCO detector of the registry (server/analysis/objects/objectModels.ts): `nanodet` (NanoDet-m, 416 px input; counts people best on the fixtures) or `centernet` (MobileNetV3 CenterNet, 512 px input).',
     ),
   classes: z
     .array(z.string())

@@ -4,12 +4,11 @@ import { readFile } from 'node:fs/promises';
 import type { RgbImage } from '../../../server/vision/visionTypes.js';
 
 /**
- * Frames of OpenCV's sample video `vtest.avi` (Debian opencv-doc, /usr/share/doc/opencv-doc/
- * examples/data/vtest.avi: 795 frames of 768 × 576 MJPEG, people walking on a square seen from
- * above), decoded with GStreamer's `gst-launch-1.0` to RGB24 at test time so no frame is
- * committed. The file is pinned by its SHA-256 (test/fixtures/objects/images.json `vtest`).
+ * Frames of OpenCV's sample video `vtest.avi` (Debian opencv-doc examples/data/vtest.avi: 795
+ * frames of 768 × 576, people walking across a square seen from a first floor), decoded with
+ * GStreamer's `gst-launch-1.0` to RGB24 at test time so no frame is committed. The file is
+ * installed and pinned by its SHA-256 through test/fixtures/objects/images.json (`vtest`).
  */
-export const VTEST_PATH = '/usr/share/doc/opencv-doc/examples/data/vtest.avi';
 export const VTEST_WIDTH = 768;
 export const VTEST_HEIGHT = 576;
 
@@ -22,10 +21,10 @@ export async function assertSha256(path: string, sha256: string): Promise<void> 
 }
 
 /**
- * Decodes `vtest.avi` and returns the frames numbered `indices` (0-based), in ascending order of
+ * Decodes `vtest.avi` at `path` and returns the frames numbered `indices` (0-based), in ascending order of
  * index. Stops GStreamer once the last wanted frame arrived.
  */
-export function vtestFrames(indices: readonly number[]): Promise<Map<number, RgbImage>> {
+export function vtestFrames(path: string, indices: readonly number[]): Promise<Map<number, RgbImage>> {
   const wanted = new Set(indices);
   const last = Math.max(...indices);
   const frameBytes = VTEST_WIDTH * VTEST_HEIGHT * 3;
@@ -35,7 +34,7 @@ export function vtestFrames(indices: readonly number[]): Promise<Map<number, Rgb
       [
         '-q',
         'filesrc',
-        `location=${VTEST_PATH}`,
+        `location=${path}`,
         '!',
         'decodebin',
         '!',
