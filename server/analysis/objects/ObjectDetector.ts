@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { InvalidStateError } from '../../../media/core/errors.js';
 import { TfjsGraphModel } from '../tfjs/TfjsGraphModel.js';
 import { resampleRegion } from '../../vision/imageResample.js';
 import { nonMaxSuppression } from '../../vision/nms.js';
@@ -35,6 +36,7 @@ export class ObjectDetector {
   readonly model: ObjectModelName;
   readonly #spec: ObjectModelSpec;
   readonly #graph: TfjsGraphModel;
+  #closed = false;
 
   private constructor(model: ObjectModelName, graph: TfjsGraphModel) {
     this.model = model;
@@ -50,8 +52,12 @@ export class ObjectDetector {
     return new ObjectDetector(model, await TfjsGraphModel.load(root, OBJECT_MODELS[model].file));
   }
 
-  /** The objects in `image`, best score first. @throws TypeError for a malformed image. */
+  /**
+   * The objects in `image`, best score first.
+   * @throws InvalidStateError after `close()`.
+   */
   async detect(image: RgbImage, options: DetectOptions = {}): Promise<DetectedObject[]> {
+    if (this.#closed) throw new InvalidStateError('the object detector is closed');
     const spec = this.#spec;
     const perClass: Readonly<Partial<Record<string, number>>> =
       options.minScore === undefined ? (spec.classMinScore ?? {}) : {};
@@ -106,6 +112,8 @@ export class ObjectDetector {
 
   /** Releases the model. Idempotent. */
   close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
     this.#graph.dispose();
   }
 }

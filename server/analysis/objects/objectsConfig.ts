@@ -61,7 +61,8 @@ export const objectsInferenceSchema = z
         'Frames of all cameras waiting for the objects inference thread; one more is dropped at once (VisionBusyError, counted as a drop).',
       ),
   })
-  .prefault({});
+  .prefault({})
+  .describe('The objects inference thread shared by every camera.');
 
 /** {@link objectsInferenceSchema} after defaults. */
 export type ObjectsInferenceConfig = z.infer<typeof objectsInferenceSchema>;
