@@ -20,7 +20,10 @@ export interface DetectedObject {
 
 /** Options of {@link ObjectDetector.detect}. */
 export interface DetectOptions {
-  /** Least score kept for every class, 0..1; default the model's, per class where it has exceptions (objectModels.ts). */
+  /**
+   * Least score kept for every class, 0..1; default the model's, with its per-class exceptions
+   * (objectModels.ts).
+   */
   minScore?: number;
   /** Only these class names (default all 80). */
   classes?: readonly string[];
@@ -29,8 +32,10 @@ export interface DetectOptions {
 /**
  * A COCO detector of the registry (objectModels.ts) on TF.js's WASM backend, in the thread that
  * loads it: an RGB image in, boxes in image pixels out, after a per-class greedy NMS
- * (server/vision/nms.ts) and a looser one across classes (`crossClassIou`). The image is stretched to the model's square input (area-averaged,
- * server/vision/imageResample.ts), so boxes are scaled back per axis.
+ * (server/vision/nms.ts) and a looser one across classes (`crossClassIou`). The image is
+ * stretched to the model's square input (area-averaged, server/vision/imageResample.ts), so boxes
+ * are scaled back per axis. About 200 ms per frame on one WASM thread (either model); the WASM
+ * backend's threaded build does not run under Node (tfjs#3830), so it is single-threaded.
  */
 export class ObjectDetector {
   readonly model: ObjectModelName;

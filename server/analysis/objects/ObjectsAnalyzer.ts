@@ -122,7 +122,7 @@ export class ObjectsAnalyzer implements Analyzer {
         detections.push({
           kind: 'object',
           label,
-          box: track.box.map((v) => Math.round(v)) as OutputBox,
+          box: roundBox(track.box),
           score: track.score,
           trackId: track.id,
         });
@@ -178,6 +178,13 @@ export class ObjectsAnalyzer implements Analyzer {
     }
     return items;
   }
+}
+
+/** Whole output px, rounding the corners (so the box stays inside the output). */
+function roundBox(box: readonly number[]): OutputBox {
+  const x = Math.round(box[0]!);
+  const y = Math.round(box[1]!);
+  return [x, y, Math.round(box[0]! + box[2]!) - x, Math.round(box[1]! + box[3]!) - y];
 }
 
 function zeroCounts(classes: readonly string[]): Record<string, number> {
