@@ -1,0 +1,192 @@
+import type { OverlayItem } from '../../../media/camerad/CameradProtocol.js';
+import { IouTracker } from '../../vision/IouTracker.js';
+import { VisionBusyError } from '../../vision/VisionBusyError.js';
+import type { Analyzer, AnalyzerContext, ObjectDetection, OutputBox, OwnedAnalysisFrame } from '../analyzerTypes.js';
+import type { ObjectsEntry } from './objectsConfig.js';
+import type { DetectRequest, DetectResult } from './objectsWorkerProtocol.js';
+import type { RgbImage } from '../../vision/visionTypes.js';
+
+/** What {@link ObjectsAnalyzer} calls `onCounts` with when the count of a class changed. */
+export interface ObjectCountsEvent {
+  cameraId: string;
+  /** Objects of each configured class in the last analysed frame (0 included). */
+  counts: Record<string, number>;
+  /** Every object of that frame: class, box in output px, track id. Public: no identity. */
+  boxes: { label: string; box: OutputBox; trackId: number }[];
+  /** Capture time of the frame, ms since the Unix epoch. */
+  at: number;
+}
+
+/** The inference the analyzer needs ({@link ObjectsWorker.detect}). */
+export type DetectObjects = (image: RgbImage, request: DetectRequest) => Promise<DetectResult>;
+
+export interface ObjectsAnalyzerOptions {
+  detect: DetectObjects;
+  /** Called when the count of a class changes (also to 0 on `reset`). Must not throw. */
+  onCounts?: (event: ObjectCountsEvent) => void;
+}
+
+/** Overlay colours: people, vehicles, anything else. */
+const COLORS: Record<string, string> = {
+  person: '#00c8ff',
+  bicycle: '#ffb000',
+  car: '#ffb000',
+  motorcycle: '#ffb000',
+  bus: '#ffb000',
+  truck: '#ffb000',
+};
+const OTHER_COLOR = '#a0ff60';
+
+/**
+ * One camera's `objects` analyzer: each analysed frame goes once to the shared inference thread,
+ * detections (configured classes, `minScore`) are scaled from the analysis frame to the camera's
+ * output px and tracked per class by an {@link IouTracker}, so a track id stays with an object
+ * while it is in view. Draws, per object, a box (no label: box labels are identity, shown only
+ * under the `names` policy) and a one-point `keypoints` item at the box's top-left corner carrying
+ * the class name (keypoints follow the `boxes` policy, native/PROTOCOL.md "Overlays").
+ * A full inference queue rejects the frame with VisionBusyError (counted in `dropped`, rethrown
+ * for the scheduler).
+ */
+export class ObjectsAnalyzer implements Analyzer {
+  readonly type = 'objects';
+  readonly #entry: ObjectsEntry;
+  readonly #context: AnalyzerContext;
+  readonly #detect: DetectObjects;
+  readonly #onCounts: ((event: ObjectCountsEvent) => void) | undefined;
+  readonly #trackers = new Map<string, IouTracker>();
+  #counts: Record<string, number>;
+  #dropped = 0;
+  #frames = 0;
+  #lastMs = 0;
+
+  constructor(entry: ObjectsEntry, context: AnalyzerContext, options: ObjectsAnalyzerOptions) {
+    this.#entry = entry;
+    this.#context = context;
+    this.#detect = options.detect;
+    this.#onCounts = options.onCounts;
+    this.#counts = zeroCounts(entry.classes);
+    for (const name of entry.classes) this.#trackers.set(name, new IouTracker({ minIou: 0.3, maxMissed: 2 }));
+  }
+
+  /** Objects per configured class in the last analysed frame (for `/api/status`). */
+  counts(): Record<string, number> {
+    return { ...this.#counts };
+  }
+
+  /** Frames rejected because the inference queue was full. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Frames analysed. */
+  get frames(): number {
+    return this.#frames;
+  }
+
+  /** Inference thread time of the last analysed frame, ms. */
+  get lastInferenceMs(): number {
+    return this.#lastMs;
+  }
+
+  /**
+   * Detects, tracks and draws the configured classes in `frame`.
+   * @returns the objects in output px with their track ids, best score first.
+   * @throws VisionBusyError when the inference queue is full (the frame is dropped).
+   */
+  async analyze(frame: OwnedAnalysisFrame): Promise<ObjectDetection[]> {
+    let result: DetectResult;
+    try {
+      result = await this.#detect(
+        { width: frame.width, height: frame.height, stride: frame.stride, data: frame.rgb },
+        { model: this.#entry.model, minScore: this.#entry.minScore, classes: this.#entry.classes },
+      );
+    } catch (error) {
+      if (error instanceof VisionBusyError) this.#dropped += 1;
+      throw error;
+    }
+    this.#frames += 1;
+    this.#lastMs = result.ms;
+    const sx = this.#context.output.width / frame.width;
+    const sy = this.#context.output.height / frame.height;
+    const detections: ObjectDetection[] = [];
+    for (const [label, tracker] of this.#trackers) {
+      const mine = result.objects
+        .filter((o) => o.label === label)
+        .map((o) => ({
+          box: [o.box[0] * sx, o.box[1] * sy, o.box[2] * sx, o.box[3] * sy] as OutputBox,
+          score: o.score,
+        }));
+      const update = tracker.update(mine, frame.captureTimeMs);
+      for (const track of update.tracks) {
+        if (track.missed > 0) continue;
+        detections.push({
+          kind: 'object',
+          label,
+          box: roundBox(track.box),
+          score: track.score,
+          trackId: track.id,
+        });
+      }
+    }
+    detections.sort((a, b) => b.score - a.score);
+    const counts = zeroCounts(this.#entry.classes);
+    for (const d of detections) counts[d.label] = (counts[d.label] ?? 0) + 1;
+    if (this.#entry.overlay) this.#context.overlays(this.#overlayItems(detections));
+    this.#setCounts(counts, detections, frame.captureTimeMs);
+    return detections;
+  }
+
+  /** Forgets every track, clears the overlay layer and sets every count to 0. */
+  reset(atMs: number): void {
+    for (const tracker of this.#trackers.values()) tracker.clear();
+    this.#context.overlays([]);
+    this.#setCounts(zeroCounts(this.#entry.classes), [], atMs);
+  }
+
+  #setCounts(counts: Record<string, number>, detections: ObjectDetection[], at: number): void {
+    const changed = Object.keys(counts).some((k) => counts[k] !== this.#counts[k]);
+    this.#counts = counts;
+    if (!changed || !this.#onCounts) return;
+    try {
+      this.#onCounts({
+        cameraId: this.#context.cameraId,
+        counts: { ...counts },
+        boxes: detections.map((d) => ({ label: d.label, box: d.box, trackId: d.trackId! })),
+        at,
+      });
+    } catch (error) {
+      this.#context.logger.warn({ err: error }, 'objects onCounts failed');
+    }
+  }
+
+  /** A box and a class label (one keypoint at the box's top-left corner) per object. */
+  #overlayItems(detections: readonly ObjectDetection[]): OverlayItem[] {
+    // Items outlive one analysis interval a little, so they do not flicker between frames.
+    const ttl = Math.min(600_000, Math.max(500, Math.round(2500 / this.#entry.fps)));
+    const items: OverlayItem[] = [];
+    for (const d of detections) {
+      const color = COLORS[d.label] ?? OTHER_COLOR;
+      items.push({ id: `o${d.trackId}`, box: d.box, color, ttl_ms: ttl });
+      items.push({
+        id: `o${d.trackId}-label`,
+        kind: 'keypoints',
+        points: [[d.box[0], d.box[1]]],
+        label: d.label.slice(0, 64),
+        color,
+        ttl_ms: ttl,
+      });
+    }
+    return items;
+  }
+}
+
+/** Whole output px, rounding the corners (so the box stays inside the output). */
+function roundBox(box: readonly number[]): OutputBox {
+  const x = Math.round(box[0]!);
+  const y = Math.round(box[1]!);
+  return [x, y, Math.round(box[0]! + box[2]!) - x, Math.round(box[1]! + box[3]!) - y];
+}
+
+function zeroCounts(classes: readonly string[]): Record<string, number> {
+  return Object.fromEntries(classes.map((c) => [c, 0]));
+}
