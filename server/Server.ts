@@ -272,8 +272,7 @@ export class Server {
     faces.faces?.attachHub(hub);
     outputs.rtmp.attachHub(hub);
     identity.start();
-    analysis.gestures.attachHub(hub);
-    analysis.objectCounts.attachHub(hub);
+    analysis.attachHub(hub);
     await analysis.service.start();
     const address = http.address();
     const port = typeof address === 'object' && address ? address.port : config.server.port;

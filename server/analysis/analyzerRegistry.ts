@@ -6,6 +6,9 @@ import type { AnalyzerProvider } from './analyzerTypes.js';
 import { AnalyzerUnavailableError } from './AnalyzerUnavailableError.js';
 import { FacesProvider } from './faces/FacesProvider.js';
 import { SkyProvider } from './sky/SkyProvider.js';
+import { ObjectsProvider } from './objects/ObjectsProvider.js';
+import type { ObjectCountsEvent } from './objects/ObjectsAnalyzer.js';
+import type { ObjectModelName } from './objects/objectModels.js';
 
 /** What an analyzer type's provider may be built from. */
 export interface ProviderDeps {
@@ -15,6 +18,8 @@ export interface ProviderDeps {
   facesOffReason: string | undefined;
   /** The face models' execution providers, e.g. `onnxruntime:cpu`. */
   facesProvider: string;
+  /** Called when an objects analyzer's count of a class changes (the `object:counts` event). */
+  onObjectCounts: (event: ObjectCountsEvent) => void;
   logger: Logger;
 }
 
@@ -34,5 +39,18 @@ export const ANALYZER_REGISTRY: Record<AnalyzerEntry['type'], ProviderFactory> =
   },
   sky: () => Promise.resolve(new SkyProvider()),
   hands: () => Promise.reject(new AnalyzerUnavailableError('not built yet')),
-  objects: () => Promise.reject(new AnalyzerUnavailableError('not built yet')),
+  objects: (deps) => {
+    const models = new Set<ObjectModelName>();
+    for (const camera of deps.config.cameras) {
+      for (const entry of camera.analyzers) if (entry.type === 'objects') models.add(entry.model);
+    }
+    return ObjectsProvider.create({
+      root: deps.config.root,
+      logger: deps.logger,
+      config: deps.config.analysis.objects,
+      models: [...models],
+      onCounts: deps.onObjectCounts,
+      onExit: (error) => deps.logger.error({ err: error }, 'objects inference thread stopped'),
+    });
+  },
 };

@@ -60,6 +60,12 @@ export interface ObjectDetection extends DetectionBase {
   kind: 'object';
   /** COCO class name, e.g. `person`, `car`. */
   label: string;
+  /**
+   * A person track's identity, carried between face looks: the wallet of the last recognised face
+   * seen inside this track's box (faces and objects on one camera), else null. Identity: the
+   * server's own use (hand owners); events and counts never carry it.
+   */
+  wallet?: string | null;
 }
 
 /** Sky measurements over the configured region (sky analyzer). */

@@ -1,4 +1,4 @@
-import type { FaceDetection, HandDetection } from './analyzerTypes.js';
+import type { FaceDetection, HandDetection, ObjectDetection } from './analyzerTypes.js';
 
 /**
  * How far from the face centre a wrist may be and still belong to that face's person, in face
@@ -17,6 +17,37 @@ export const HAND_REACH_FACE_HEIGHTS = 4.5;
  * @param faces the same camera's face tracks, output px.
  */
 export function handOwner(hand: HandDetection, faces: readonly FaceDetection[]): FaceDetection | null {
+  return nearestFaceAbove(hand, faces);
+}
+
+/**
+ * The wallet a hand belongs to: its {@link handOwner}'s, or, when no recognised face is near
+ * (a face turned away), that of the smallest identified person box (objects analyzer, identity
+ * carried between face looks) containing the wrist. Null when neither knows.
+ */
+export function handWallet(
+  hand: HandDetection,
+  faces: readonly FaceDetection[],
+  persons: readonly ObjectDetection[],
+): string | null {
+  const face = nearestFaceAbove(hand, faces);
+  if (face?.wallet) return face.wallet;
+  const wrist = hand.keypoints[0];
+  if (!wrist) return null;
+  let best: string | null = null;
+  let bestArea = Number.POSITIVE_INFINITY;
+  for (const p of persons) {
+    const [x, y, w, h] = p.box;
+    if (!p.wallet || wrist[0] < x || wrist[0] > x + w || wrist[1] < y || wrist[1] > y + h) continue;
+    if (w * h < bestArea) {
+      best = p.wallet;
+      bestArea = w * h;
+    }
+  }
+  return best;
+}
+
+function nearestFaceAbove(hand: HandDetection, faces: readonly FaceDetection[]): FaceDetection | null {
   const wrist = hand.keypoints[0];
   if (!wrist) return null;
   let best: FaceDetection | null = null;

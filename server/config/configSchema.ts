@@ -10,6 +10,7 @@ import { playerSchema } from '../player/playerConfig.js';
 import { webrtcSchema } from '../../media/sfu/webrtcConfig.js';
 import { analyzersSchema } from '../analysis/analyzersConfig.js';
 import { gesturesSchema } from '../analysis/gestures/gesturesConfig.js';
+import { analysisSchema } from '../analysis/analysisConfig.js';
 
 /**
  * The server's configuration, validated strictly at start (unknown keys are rejected with their
@@ -322,6 +323,9 @@ export const configSchema = z.strictObject({
     .prefault({}),
   player: playerSchema.describe(
     'The viewer page’s player: WebRTC timeout before the fallback (server/player/playerConfig.ts).',
+  ),
+  analysis: analysisSchema.describe(
+    'Inference threads of the analyzer types shared by all cameras (server/analysis/analysisConfig.ts).',
   ),
   gestures: gesturesSchema.describe(
     'Actions a recognised, checked-in user triggers by holding a gesture (server/analysis/gestures/gesturesConfig.ts).',

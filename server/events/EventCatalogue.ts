@@ -140,10 +140,10 @@ export interface GestureActionEvent {
 /** The count of a configured object class changed (people, vehicles). Public: classes and boxes only. */
 export interface ObjectCountsEvent {
   cameraId: string;
-  /** Class name → objects in view, for every configured class. */
+  /** Class name → objects in view in the last analysed frame, for every configured class (0 included). */
   counts: Record<string, number>;
-  /** The objects in view, output px. */
-  boxes: { label: string; box: [number, number, number, number]; trackId: number | null }[];
+  /** The objects in view: class, box in output px, track id. */
+  boxes: { label: string; box: [number, number, number, number]; trackId: number }[];
   at: number;
 }
 

@@ -5,24 +5,24 @@ import { AnalysisService } from '../analysis/AnalysisService.js';
 import { ANALYZER_REGISTRY } from '../analysis/analyzerRegistry.js';
 import type { FaceDetection, HandDetection, ObjectDetection } from '../analysis/analyzerTypes.js';
 import { GestureRelay } from '../analysis/gestures/GestureRelay.js';
-import { ObjectCountRelay } from '../analysis/objects/ObjectCountRelay.js';
+import type { EventHub } from '../events/EventHub.js';
 import type { Faces } from './createFaces.js';
 import type { Identity } from './createIdentity.js';
 
 /** The analyzers with the events and actions built on them. */
 export interface Analysis {
   service: AnalysisService;
-  /** Gesture events and `gestures.actions` (attach the hub and the capture later). */
+  /** Gesture events and `gestures.actions` (attach the capture later). */
   gestures: GestureRelay;
-  /** `object:counts` events. */
-  objectCounts: ObjectCountRelay;
+  /** Connects the event hub (created once HTTP listens) for gesture and object events. */
+  attachHub(hub: EventHub): void;
 }
 
 /**
  * The analysis plugins of every camera (`cameras[].analyzers`): faces over the face service,
  * and the other types from the registry (server/analysis/analyzerRegistry.ts). A type whose
  * models cannot load is off with a warning; the server runs. Hands feed the gesture events and
- * actions, objects the count events.
+ * actions; objects analyzers send `object:counts` when a count changes.
  */
 export async function createAnalysis(
   config: ResolvedConfig,
@@ -42,14 +42,7 @@ export async function createAnalysis(
     },
     logger,
   });
-  const objectCounts = new ObjectCountRelay(
-    new Map(
-      config.cameras.map((c) => [
-        c.id,
-        c.analyzers.flatMap((a) => (a.type === 'objects' && 'classes' in a ? (a.classes as string[]) : [])),
-      ]),
-    ),
-  );
+  let hub: EventHub | undefined;
   const providers = faces.faces?.providers;
   const service: AnalysisService = await AnalysisService.create({
     cameras,
@@ -60,20 +53,29 @@ export async function createAnalysis(
       faces: faces.faces,
       facesOffReason: faces.disabledReason,
       facesProvider: `onnxruntime:${providers?.detector ?? 'cpu'}`,
+      onObjectCounts: (event) => hub?.emitCamera('object:counts', event),
       logger,
     },
     logger,
     onResult: (cameraId, type, detections, at) => {
       if (type === 'hands') {
-        const inView = service.detections(cameraId, 'face') as FaceDetection[];
-        gestures.observe(cameraId, detections as HandDetection[], inView, at);
-      } else if (type === 'objects') {
-        objectCounts.observe(cameraId, detections as ObjectDetection[], at);
+        const faces = service.detections(cameraId, 'face') as FaceDetection[];
+        const people = (service.detections(cameraId, 'object') as ObjectDetection[]).filter(
+          (o) => o.label === 'person',
+        );
+        gestures.observe(cameraId, detections as HandDetection[], faces, people, at);
       }
     },
     onReset: (cameraId, type, at) => {
       if (type === 'hands') gestures.reset(cameraId, at);
     },
   });
-  return { service, gestures, objectCounts };
+  return {
+    service,
+    gestures,
+    attachHub(attached) {
+      hub = attached;
+      gestures.attachHub(attached);
+    },
+  };
 }

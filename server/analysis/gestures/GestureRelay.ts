@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import type { OverlayItem } from '../../../media/camerad/CameradProtocol.js';
 import type { MediaCaller, MediaItem } from '../../capture/captureTypes.js';
 import type { EventHub } from '../../events/EventHub.js';
-import type { FaceDetection, HandDetection } from '../analyzerTypes.js';
-import { handOwner } from '../handOwner.js';
+import type { FaceDetection, HandDetection, ObjectDetection } from '../analyzerTypes.js';
+import { handWallet } from '../handOwner.js';
 import type { GestureActionConfig } from './gesturesConfig.js';
 
 /** What gesture actions use of photos and recordings (server/capture/). */
@@ -34,8 +34,8 @@ interface HandState {
  * - `gesture:detected` when a hand starts or changes to a gesture, `gesture:ended` when it stops
  *   (another gesture, none, or the hand left): public, no identity;
  * - `gesture:identified` once per gesture of a hand that belongs to a recognised, checked-in
- *   person (the nearest face above the wrist, server/analysis/handOwner.ts): only to that wallet
- *   and the operator;
+ *   person (the nearest face above the wrist, else an identified person box around it;
+ *   server/analysis/handOwner.ts): only to that wallet and the operator;
  * - `gestures.actions`: a configured gesture held `holdMs` by such a person runs a photo or starts
  *   or stops their recording, once per hold and at most once per `cooldownMs` per user and
  *   action; they get `gesture:action` and see a label next to their hand in the video. Stopping
@@ -79,9 +79,16 @@ export class GestureRelay {
   /**
    * One analysed frame of a camera's hands analyzer.
    * @param faces the camera's face tracks now (with wallets), output px.
+   * @param people the camera's person tracks with the identity they carry (objects analyzer), output px.
    * @param at the frame's capture time, ms since the Unix epoch.
    */
-  observe(cameraId: string, hands: readonly HandDetection[], faces: readonly FaceDetection[], at: number): void {
+  observe(
+    cameraId: string,
+    hands: readonly HandDetection[],
+    faces: readonly FaceDetection[],
+    people: readonly ObjectDetection[],
+    at: number,
+  ): void {
     const previous = this.#hands.get(cameraId) ?? new Map<number, HandState>();
     const now = new Map<number, HandState>();
     for (const hand of hands) {
@@ -105,7 +112,7 @@ export class GestureRelay {
       }
       now.set(hand.trackId, state);
       if (hand.label === 'none') continue;
-      const wallet = handOwner(hand, faces)?.wallet ?? null;
+      const wallet = handWallet(hand, faces, people);
       if (wallet === null || !this.#isCheckedIn(cameraId, wallet)) continue;
       const key = `${hand.label}:${wallet}`;
       if (state.identified !== key) {

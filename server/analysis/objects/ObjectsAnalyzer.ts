@@ -1,21 +1,22 @@
 import type { OverlayItem } from '../../../media/camerad/CameradProtocol.js';
 import { IouTracker } from '../../vision/IouTracker.js';
 import { VisionBusyError } from '../../vision/VisionBusyError.js';
-import type { Analyzer, AnalyzerContext, ObjectDetection, OutputBox, OwnedAnalysisFrame } from '../analyzerTypes.js';
+import type {
+  Analyzer,
+  AnalyzerContext,
+  FaceDetection,
+  ObjectDetection,
+  OutputBox,
+  OwnedAnalysisFrame,
+} from '../analyzerTypes.js';
+import { personForFace } from './personForFace.js';
 import type { ObjectsEntry } from './objectsConfig.js';
 import type { DetectRequest, DetectResult } from './objectsWorkerProtocol.js';
 import type { RgbImage } from '../../vision/visionTypes.js';
+import type { ObjectCountsEvent } from '../../events/EventCatalogue.js';
 
-/** What {@link ObjectsAnalyzer} calls `onCounts` with when the count of a class changed. */
-export interface ObjectCountsEvent {
-  cameraId: string;
-  /** Objects of each configured class in the last analysed frame (0 included). */
-  counts: Record<string, number>;
-  /** Every object of that frame: class, box in output px, track id. Public: no identity. */
-  boxes: { label: string; box: OutputBox; trackId: number }[];
-  /** Capture time of the frame, ms since the Unix epoch. */
-  at: number;
-}
+/** What {@link ObjectsAnalyzer} calls `onCounts` with when the count of a class changed: the `object:counts` event. */
+export type { ObjectCountsEvent };
 
 /** The inference the analyzer needs ({@link ObjectsWorker.detect}). */
 export type DetectObjects = (image: RgbImage, request: DetectRequest) => Promise<DetectResult>;
@@ -58,6 +59,8 @@ export class ObjectsAnalyzer implements Analyzer {
   #dropped = 0;
   #frames = 0;
   #lastMs = 0;
+  /** Person track id → the wallet of the last recognised face seen in its box. */
+  readonly #identities = new Map<number, string>();
 
   constructor(entry: ObjectsEntry, context: AnalyzerContext, options: ObjectsAnalyzerOptions) {
     this.#entry = entry;
@@ -66,6 +69,11 @@ export class ObjectsAnalyzer implements Analyzer {
     this.#onCounts = options.onCounts;
     this.#counts = zeroCounts(entry.classes);
     for (const name of entry.classes) this.#trackers.set(name, new IouTracker({ minIou: 0.3, maxMissed: 2 }));
+  }
+
+  /** `{ counts }` (objects in view per configured class) for `/api/analysis/status` and `/api/status`. */
+  summary(): Record<string, unknown> {
+    return { counts: this.counts() };
   }
 
   /** Objects per configured class in the last analysed frame (for `/api/status`). */
@@ -128,6 +136,7 @@ export class ObjectsAnalyzer implements Analyzer {
         });
       }
     }
+    this.#carryIdentities(detections);
     detections.sort((a, b) => b.score - a.score);
     const counts = zeroCounts(this.#entry.classes);
     for (const d of detections) counts[d.label] = (counts[d.label] ?? 0) + 1;
@@ -136,8 +145,26 @@ export class ObjectsAnalyzer implements Analyzer {
     return detections;
   }
 
+  /**
+   * Where the camera also runs faces: a recognised face inside a person's box (personForFace)
+   * gives that person track its wallet, which the track keeps while it lives, so the person
+   * stays identified when the face turns away.
+   */
+  #carryIdentities(detections: ObjectDetection[]): void {
+    const persons = detections.filter((d) => d.label === 'person');
+    const faces = this.#context.peers('face').filter((f): f is FaceDetection => f.kind === 'face');
+    personForFace(faces, persons).forEach((index, i) => {
+      const wallet = faces[i]!.wallet;
+      if (index !== null && wallet !== null) this.#identities.set(persons[index]!.trackId!, wallet);
+    });
+    const alive = new Set(persons.map((p) => p.trackId));
+    for (const id of this.#identities.keys()) if (!alive.has(id)) this.#identities.delete(id);
+    for (const p of persons) p.wallet = this.#identities.get(p.trackId!) ?? null;
+  }
+
   /** Forgets every track, clears the overlay layer and sets every count to 0. */
   reset(atMs: number): void {
+    this.#identities.clear();
     for (const tracker of this.#trackers.values()) tracker.clear();
     this.#context.overlays([]);
     this.#setCounts(zeroCounts(this.#entry.classes), [], atMs);

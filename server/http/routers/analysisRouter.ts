@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { callerOf } from '../../access/AccessControl.js';
 import type { AnalysisService } from '../../analysis/AnalysisService.js';
 import { ANALYZER_TYPES } from '../../analysis/analyzersConfig.js';
-import type { FaceDetection, HandDetection } from '../../analysis/analyzerTypes.js';
-import { handOwner } from '../../analysis/handOwner.js';
+import type { FaceDetection, HandDetection, ObjectDetection } from '../../analysis/analyzerTypes.js';
+import { handWallet } from '../../analysis/handOwner.js';
 import { HttpError } from '../HttpError.js';
 import { parseJsonBody } from '../parseJsonBody.js';
 
@@ -77,8 +77,11 @@ export function analysisRouter(deps: AnalysisRouterDeps): Router {
       at: Date.now(),
       cameras: ids.map((id) => {
         const faces = deps.analysis.detections(id, 'face') as FaceDetection[];
+        const people = (deps.analysis.detections(id, 'object') as ObjectDetection[]).filter(
+          (o) => o.label === 'person',
+        );
         const hands = (deps.analysis.detections(id, 'hand') as HandDetection[]).map((hand): CurrentHand => {
-          const owner = handOwner(hand, faces)?.wallet ?? null;
+          const owner = handWallet(hand, faces, people);
           return {
             trackId: hand.trackId ?? null,
             gesture: hand.label,

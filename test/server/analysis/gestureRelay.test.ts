@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { FaceDetection, HandDetection } from '../../../server/analysis/analyzerTypes.js';
 import { GestureRelay, type GestureCapture } from '../../../server/analysis/gestures/GestureRelay.js';
 import { gesturesSchema } from '../../../server/analysis/gestures/gesturesConfig.js';
-import { handOwner } from '../../../server/analysis/handOwner.js';
+import { handOwner, handWallet } from '../../../server/analysis/handOwner.js';
 import type { MediaItem } from '../../../server/capture/captureTypes.js';
 import type { EventHub } from '../../../server/events/EventHub.js';
 import { testLogger } from '../../helpers/logger.js';
@@ -64,6 +64,26 @@ describe('hand owner', () => {
     assert.equal(handOwner(h, [face(ALICE, [400, 700])]), null, 'a face below the wrist is not its owner');
     assert.equal(handOwner(h, []), null);
   });
+
+  it('falls back to the identity a person track carries when no recognised face is near', () => {
+    const h = hand(1, 'fist', 0, [400, 500]);
+    const person = (wallet: string | null, box: [number, number, number, number]) => ({
+      kind: 'object' as const,
+      label: 'person',
+      box,
+      score: 0.9,
+      trackId: 3,
+      wallet,
+    });
+    assert.equal(handWallet(h, [], [person(ALICE, [300, 200, 250, 500])]), ALICE, 'the wrist is in Alice’s box');
+    assert.equal(handWallet(h, [], [person(ALICE, [0, 0, 100, 100])]), null, 'not in her box');
+    assert.equal(handWallet(h, [], [person(null, [300, 200, 250, 500])]), null, 'an unidentified person');
+    assert.equal(
+      handWallet(h, [face(BOB, [420, 300])], [person(ALICE, [300, 200, 250, 500])]),
+      BOB,
+      'a recognised face near the hand comes first',
+    );
+  });
 });
 
 describe('gesture relay', () => {
@@ -94,11 +114,11 @@ describe('gesture relay', () => {
   it('announces gestures publicly, their end, and whose hand only as an identity event', () => {
     const { relay, events } = setup();
     const alice = face(ALICE, [420, 300]);
-    relay.observe('cam', [hand(7, 'none', 0, [400, 500])], [alice], 0);
-    relay.observe('cam', [hand(7, 'thumbs_up', 100, [400, 500])], [alice], 100);
-    relay.observe('cam', [hand(7, 'thumbs_up', 100, [400, 500])], [alice], 200);
-    relay.observe('cam', [hand(7, 'fist', 300, [400, 500])], [alice], 300);
-    relay.observe('cam', [], [alice], 400);
+    relay.observe('cam', [hand(7, 'none', 0, [400, 500])], [alice], [], 0);
+    relay.observe('cam', [hand(7, 'thumbs_up', 100, [400, 500])], [alice], [], 100);
+    relay.observe('cam', [hand(7, 'thumbs_up', 100, [400, 500])], [alice], [], 200);
+    relay.observe('cam', [hand(7, 'fist', 300, [400, 500])], [alice], [], 300);
+    relay.observe('cam', [], [alice], [], 400);
     assert.deepEqual(events.names(), [
       'gesture:detected',
       'gesture:identified',
@@ -133,21 +153,24 @@ describe('gesture relay', () => {
     const alice = face(ALICE, [420, 300]);
     const stranger = face(null, [420, 300]);
     // A stranger's thumbs up does nothing.
-    for (let t = 0; t <= 2000; t += 200) relay.observe('cam', [hand(1, 'thumbs_up', 0, [400, 500])], [stranger], t);
-    relay.observe('cam', [], [], 2100);
+    for (let t = 0; t <= 2000; t += 200) relay.observe('cam', [hand(1, 'thumbs_up', 0, [400, 500])], [stranger], [], t);
+    relay.observe('cam', [], [], [], 2100);
     // Alice holds it: one photo at 1000 ms, not one per frame.
-    for (let t = 3000; t <= 5000; t += 200) relay.observe('cam', [hand(2, 'thumbs_up', 3000, [400, 500])], [alice], t);
+    for (let t = 3000; t <= 5000; t += 200)
+      relay.observe('cam', [hand(2, 'thumbs_up', 3000, [400, 500])], [alice], [], t);
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(photos, [ALICE]);
     // A new hold within the cooldown does nothing; after it, a new photo.
-    relay.observe('cam', [hand(2, 'fist', 5200, [400, 500])], [alice], 5200);
-    for (let t = 5400; t <= 7000; t += 200) relay.observe('cam', [hand(2, 'thumbs_up', 5400, [400, 500])], [alice], t);
+    relay.observe('cam', [hand(2, 'fist', 5200, [400, 500])], [alice], [], 5200);
+    for (let t = 5400; t <= 7000; t += 200)
+      relay.observe('cam', [hand(2, 'thumbs_up', 5400, [400, 500])], [alice], [], t);
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(photos.length, 1, 'within the cooldown');
-    for (let t = 7200; t <= 9400; t += 200) relay.observe('cam', [hand(2, 'thumbs_up', 5400, [400, 500])], [alice], t);
-    relay.observe('cam', [hand(2, 'fist', 9600, [400, 500])], [alice], 9600);
+    for (let t = 7200; t <= 9400; t += 200)
+      relay.observe('cam', [hand(2, 'thumbs_up', 5400, [400, 500])], [alice], [], t);
+    relay.observe('cam', [hand(2, 'fist', 9600, [400, 500])], [alice], [], 9600);
     for (let t = 9800; t <= 11_000; t += 200)
-      relay.observe('cam', [hand(2, 'thumbs_up', 9800, [400, 500])], [alice], t);
+      relay.observe('cam', [hand(2, 'thumbs_up', 9800, [400, 500])], [alice], [], t);
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(photos.length, 2, 'after the cooldown');
     const actions = events.events.filter((e) => e.event === 'gesture:action');
