@@ -23,8 +23,6 @@ export interface HandInferenceWorkerOptions {
   logger: Logger;
   /** Landmark variants to load at start (the cameras' `model`s); others load on first use. */
   models: HandLandmarkModelName[];
-  /** TF.js WASM threads inside the thread (handsRuntimeSchema `threads`). */
-  threads: number;
   /** Steps waiting, all cameras together; one more fails at once with VisionBusyError. */
   maxPending: number;
   /** Called when the thread stops without `close()` (a crash); pending steps are rejected first. */
@@ -68,7 +66,6 @@ export class HandInferenceWorker {
     const workerData: HandInferenceWorkerData = {
       root: options.root,
       models: options.models,
-      threads: options.threads,
       logLevel: logger.level,
     };
     const worker = startModuleWorker(import.meta.url, 'handInferenceThread', { workerData, name: 'hands' });

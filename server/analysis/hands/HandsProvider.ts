@@ -9,7 +9,7 @@ export interface HandsProviderOptions {
   /** Folder relative model paths are resolved against (the project root). */
   root: string;
   logger: Logger;
-  /** Server-wide settings (handsRuntimeSchema: TF.js threads, queue bound). */
+  /** Server-wide settings (handsRuntimeSchema: the queue bound). */
   runtime: HandsRuntimeConfig;
   /** Landmark variants the configured cameras use (loaded at start; others on first use). */
   models: HandLandmarkModelName[];
@@ -47,7 +47,6 @@ export class HandsProvider implements AnalyzerProvider<HandsEntry> {
       root: options.root,
       logger: options.logger,
       models: [...new Set(options.models)],
-      threads: options.runtime.threads,
       maxPending: options.runtime.maxPending,
       onExit: options.onExit,
     });

@@ -9,8 +9,6 @@ export interface HandInferenceWorkerData {
   root: string;
   /** Landmark variants loaded at start (others load on first use). */
   models: HandLandmarkModelName[];
-  /** TF.js WASM threads (1: SIMD build, no pool). */
-  threads: number;
   logLevel: string;
 }
 

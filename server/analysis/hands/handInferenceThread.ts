@@ -30,11 +30,10 @@ function landmarker(model: HandLandmarkModelName): Promise<HandLandmarker> {
 }
 
 try {
-  await initTfjsWasm(data.threads);
+  await initTfjsWasm();
   for (const model of data.models) await landmarker(model);
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
-  const threaded = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true && data.threads > 1;
-  const provider = `tfjs:wasm${simd ? '-simd' : ''}${threaded ? `-threads${data.threads}` : ''}`;
+  const provider = `tfjs:wasm${simd ? '-simd' : ''}`;
   logger.debug({ provider }, 'hands inference thread ready');
   post({ op: 'ready', provider });
 } catch (error) {

@@ -83,18 +83,12 @@ export type HandsEntry = z.infer<typeof handsEntrySchema>;
 
 /**
  * The server-wide part (one inference thread for every camera's hands). Suggested place:
- * `analysis.hands` in server/config/configSchema.ts.
+ * `analysis.hands` in server/config/configSchema.ts. No thread-count setting: TF.js turns its
+ * threaded WASM build off under Node (tensorflow/tfjs#3830) and forcing it fails (its pthreads
+ * start workers from `blob:` URLs, which Node's Worker refuses), so each inference thread runs
+ * the SIMD build on one core.
  */
 export const handsRuntimeSchema = z.strictObject({
-  threads: z
-    .number()
-    .int()
-    .min(1)
-    .max(16)
-    .default(1)
-    .describe(
-      'Threads of the TF.js WASM backend inside the hands inference thread (1 = SIMD build, no extra threads; measured no faster on 2 cores).',
-    ),
   maxPending: z
     .number()
     .int()
