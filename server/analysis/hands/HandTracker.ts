@@ -47,7 +47,7 @@ export interface HandTrackerOptions {
  * Keeps the hands of one camera across analysis steps: a tracked hand keeps its id as long as
  * the landmark model finds it in the ROI its previous landmarks give (MediaPipe's tracking); a
  * hand missed `lostAfterFrames` steps in a row ends. New hands from the palm detector get new
- * ids. Gestures (GestureClassifier) change only after `gestureFrames` consecutive frames agree,
+ * ids, unless one overlaps (IoU > 0.3) a track missed in the last frames, which it continues. Gestures (GestureClassifier) change only after `gestureFrames` consecutive frames agree,
  * so one odd frame does not flicker the label; `since` is the capture time of the first of them.
  */
 export class HandTracker {
@@ -101,6 +101,16 @@ export class HandTracker {
       kept.push(track);
     });
     for (const hand of result.fresh) {
+      // The detector found again a hand its track had just missed: same hand, same id.
+      const missed = kept.find((t) => t.missed > 0 && iou(t.hand.box, hand.box) > 0.3);
+      if (missed) {
+        missed.hand = hand;
+        missed.roi = roiFromLandmarks(hand.keypoints);
+        missed.missed = 0;
+        const change = this.#observe(missed, at);
+        if (change) changes.push(change);
+        continue;
+      }
       const { gesture, score } = this.#classifier.classify(hand.keypoints);
       const track: HandTrack = {
         id: this.#nextId++,

@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import { GESTURES } from './GestureClassifier.js';
+
+/** A gesture name as configuration may name it (e.g. `gestures.actions[].gesture`): one of GESTURES. */
+export const gestureNameSchema = z
+  .enum(GESTURES)
+  .describe(`A gesture the classifier knows: ${GESTURES.map((g) => `\`${g}\``).join(', ')}.`);
 
 /**
  * The hand landmark model variants, keyed by the name `cameras[].analyzers[].model` takes. Both
