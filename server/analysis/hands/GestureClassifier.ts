@@ -64,6 +64,8 @@ export const GESTURE_THRESHOLDS = {
   okPinchPalms: 0.35,
   /** victory: index and middle tips at least this many palm sizes apart. */
   victorySpreadPalms: 0.25,
+  /** open_palm: fingers fanned, index (MCP → tip) and pinky directions at least this far apart (a flat hand resting with its fingers together is not a sign). */
+  openSpreadDeg: 10,
 } as const;
 
 type Vec = readonly number[];
@@ -100,7 +102,8 @@ const FINGER_JOINTS = [
  *   not extended and at least three curled.
  * - `victory`: index and middle extended and spread; ring and pinky not extended; hand raised.
  * - `pointing`: index extended and within 60° of up; middle, ring, pinky not extended.
- * - `open_palm`: the four fingers extended, the thumb not curled, hand raised.
+ * - `open_palm`: the four fingers extended and fanned (index and pinky ≥ 10° apart), the thumb
+ *   not curled, hand raised.
  * - `fist`: the four fingers curled, the thumb not extended, wrist below the knuckles (45°).
  * - otherwise `none`.
  * "Raised": wrist → middle-finger MCP within 90° of up. Gestures are signs shown with a raised
@@ -157,7 +160,8 @@ export class GestureClassifier {
     if (ext(index) && !ext(middle) && !ext(ring) && !ext(pinky) && deg(pose.indexAngle) <= t.pointingUpDeg) {
       return { gesture: 'pointing', score: agree([null, 'up', 'down', 'down', 'down']), pose };
     }
-    if (ext(index) && ext(middle) && ext(ring) && ext(pinky) && thumb !== 'curled' && raised) {
+    const fanned = angleDeg(sub(keypoints[8]!, keypoints[5]!), sub(keypoints[20]!, keypoints[17]!)) >= t.openSpreadDeg;
+    if (ext(index) && ext(middle) && ext(ring) && ext(pinky) && thumb !== 'curled' && raised && fanned) {
       return { gesture: 'open_palm', score: agree(['up', 'up', 'up', 'up', 'up']), pose };
     }
     if (curled === 4 && !ext(thumb) && deg(pose.handAngle) <= t.fistRaisedDeg) {

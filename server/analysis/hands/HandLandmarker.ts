@@ -43,9 +43,9 @@ export interface FindHandsOptions {
   /** Landmark presence a hand needs, 0..1. */
   minPresenceScore: number;
   /**
-   * Also look at the whole picture (a centred square ROI, upright) when the palm detector finds
-   * fewer than `maxHands`: a close-up of one hand filling the picture, which the 256-pixel palm
-   * detector often misses (fists, a pointing finger). Default false.
+   * Also look at the whole picture (a centred square ROI, upright) besides the palms: a close-up
+   * of one hand filling the picture, which the 256-pixel palm detector often misses (fists, a
+   * pointing finger) or finds only in part. Default false.
    */
   wholePicture?: boolean;
 }
@@ -198,7 +198,7 @@ export class HandLandmarker {
   findHands(image: RgbImage, options: FindHandsOptions): HandLandmarks[] {
     const palms = this.detectPalms(image, options.minDetectionScore, options.maxHands * 2);
     const rois = palms.map(roiFromPalm);
-    if (options.wholePicture && palms.length < options.maxHands) {
+    if (options.wholePicture) {
       rois.push({ cx: image.width / 2, cy: image.height / 2, size: Math.max(image.width, image.height), rotation: 0 });
     }
     const found: HandLandmarks[] = [];

@@ -6,7 +6,7 @@ import { HandTracker } from '../../../server/analysis/hands/HandTracker.js';
 import type { HandLandmarks, Landmark3 } from '../../../server/analysis/hands/handTypes.js';
 import { syntheticHand } from './syntheticHands.js';
 
-const OPEN = syntheticHand('out', [true, true, true, true]);
+const OPEN = syntheticHand('out', [true, true, true, true], 30);
 const FIST = syntheticHand('folded', [false, false, false, false]);
 
 function hand(points: Landmark3[], dx = 0): HandLandmarks {

@@ -10,7 +10,10 @@ export type ThumbShape = 'out' | 'folded' | 'up';
 
 const MCP_X = [70, 95, 120, 142];
 
-/** A hand with `fingers` (index, middle, ring, pinky) extended (true) or curled (false). */
+/**
+ * A hand with `fingers` (index, middle, ring, pinky) extended (true) or curled (false); extended
+ * fingers fan out by `spread` px at the tip (index to the left, the others to the right).
+ */
 export function syntheticHand(thumb: ThumbShape, fingers: [boolean, boolean, boolean, boolean], spread = 0): P[] {
   const thumbs: Record<ThumbShape, P[]> = {
     out: [
@@ -35,7 +38,7 @@ export function syntheticHand(thumb: ThumbShape, fingers: [boolean, boolean, boo
   const points: P[] = [[100, 200, 0], ...thumbs[thumb]];
   fingers.forEach((extended, i) => {
     const x = MCP_X[i]!;
-    const lean = (i === 0 ? -spread : i === 1 ? spread : 0) / 3;
+    const lean = ([-1, 1, 1.5, 2][i]! * spread) / 3;
     points.push([x, 120, 0]);
     if (extended) points.push([x + lean, 90, 0], [x + 2 * lean, 70, 0], [x + 3 * lean, 52, 0]);
     else points.push([x, 95, -5], [x, 110, -10], [x, 125, -10]);
