@@ -64,9 +64,9 @@ export const handsEntrySchema = z.strictObject({
     .int()
     .min(0)
     .max(60000)
-    .default(500)
+    .default(1000)
     .describe(
-      'While fewer than maxHands hands are tracked, the palm detector (≈ 160 ms on 2 cores) runs at most this often, ms; tracked hands follow their landmarks in between.',
+      'While fewer than maxHands hands are tracked, the palm detector (≈ 150 ms on one core) runs at most this often (capture time, ms), and at once after a hand was lost; tracked hands follow their landmarks in between (≈ 40–65 ms per hand).',
     ),
   lostAfterFrames: z
     .number()
