@@ -116,5 +116,6 @@ say "models: all present and verified"
 if [ "$with_images" = 1 ]; then
   install_manifest test/fixtures/faces/images.json test/fixtures/faces
   install_manifest test/fixtures/objects/images.json test/fixtures/objects
+  install_manifest test/fixtures/hands/images.json test/fixtures/hands
   say "test images: all present and verified"
 fi

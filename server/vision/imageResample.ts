@@ -134,15 +134,21 @@ export function resampleRegion(image: RgbImage, region: Region, outWidth: number
 /**
  * Warps `image` into an `outWidth` × `outHeight` picture: output point p (continuous pixels) shows
  * source point `toSource(p)`. Bilinear, with n × n samples per output pixel where the map shrinks
- * by n (at most 4), so a large face is averaged rather than aliased.
+ * by n (at most `maxSamples`, default 4), so a large face is averaged rather than aliased.
  * @returns interleaved float RGB (0..255), `outWidth * outHeight * 3` values.
  */
-export function warpAffine(image: RgbImage, toSource: Affine, outWidth: number, outHeight: number): Float32Array {
+export function warpAffine(
+  image: RgbImage,
+  toSource: Affine,
+  outWidth: number,
+  outHeight: number,
+  maxSamples = 4,
+): Float32Array {
   const { width, height, data } = image;
   const stride = image.stride ?? width * 3;
   const [a, b, c, d, e, f] = toSource;
   const shrink = Math.sqrt(Math.abs(a * e - b * d));
-  const n = Math.min(4, Math.max(1, Math.ceil(shrink - 1e-6)));
+  const n = Math.min(maxSamples, Math.max(1, Math.ceil(shrink - 1e-6)));
   const out = new Float32Array(outWidth * outHeight * 3);
   const norm = 1 / (n * n);
   let o = 0;
