@@ -67,8 +67,6 @@ export class AnalysisService {
     logger: Logger;
     /** Each analysed frame's detections by camera and type (events and actions built on them). */
     onResult?: (cameraId: string, type: string, detections: readonly Detection[], atMs: number) => void;
-    /** A camera's analyzer of `type` was reset (its tracks forgotten). */
-    onReset?: (cameraId: string, type: string, atMs: number) => void;
   }): Promise<AnalysisService> {
     const logger = opts.logger.child({ module: 'analysis' });
     const types = new Set([...opts.analyzers.values()].flatMap((list) => list.map((a) => a.type)));
@@ -111,7 +109,6 @@ export class AnalysisService {
         slots.push(
           new AnalyzerSlot(analyzer, provider.provider, fps, cameraLogger, {
             onResult: (detections, at) => opts.onResult?.(cameraId, entry.type, detections, at),
-            onReset: (at) => opts.onReset?.(cameraId, entry.type, at),
           }),
         );
       }

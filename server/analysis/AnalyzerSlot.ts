@@ -6,8 +6,6 @@ import type { Analyzer, AnalyzerStatus, Detection, OwnedAnalysisFrame } from './
 export interface SlotHooks {
   /** Each analysed frame's detections and its capture time, ms since the epoch. */
   onResult?: (detections: readonly Detection[], atMs: number) => void;
-  /** After the analyzer was reset. */
-  onReset?: (atMs: number) => void;
 }
 
 /** The window `achievedFps` and `msMedian` are computed over, ms. */
@@ -104,7 +102,6 @@ export class AnalyzerSlot {
   reset(atMs: number): void {
     this.#latest = [];
     this.analyzer.reset(atMs);
-    this.#hooks.onReset?.(atMs);
   }
 
   /** Figures for `/api/analysis/status`. */

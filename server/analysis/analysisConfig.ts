@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { objectsInferenceSchema } from './objects/objectsConfig.js';
+import { handsRuntimeSchema } from './hands/handsConfig.js';
 
 /**
  * The `analysis` section: the server-wide parts of the analyzer types (their inference threads);
@@ -8,6 +9,7 @@ import { objectsInferenceSchema } from './objects/objectsConfig.js';
  */
 export const analysisSchema = z
   .strictObject({
+    hands: handsRuntimeSchema.prefault({}).describe('The hands inference thread shared by every camera.'),
     objects: objectsInferenceSchema,
   })
   .prefault({});

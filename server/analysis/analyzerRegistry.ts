@@ -9,6 +9,8 @@ import { SkyProvider } from './sky/SkyProvider.js';
 import { ObjectsProvider } from './objects/ObjectsProvider.js';
 import type { ObjectCountsEvent } from './objects/ObjectsAnalyzer.js';
 import type { ObjectModelName } from './objects/objectModels.js';
+import { HandsProvider } from './hands/HandsProvider.js';
+import type { GestureEvent } from './hands/HandsAnalyzer.js';
 
 /** What an analyzer type's provider may be built from. */
 export interface ProviderDeps {
@@ -18,6 +20,8 @@ export interface ProviderDeps {
   facesOffReason: string | undefined;
   /** The face models' execution providers, e.g. `onnxruntime:cpu`. */
   facesProvider: string;
+  /** A hands analyzer's gesture started, changed or ended (the `gesture:*` events). */
+  onGesture: (event: GestureEvent) => void;
   /** Called when an objects analyzer's count of a class changes (the `object:counts` event). */
   onObjectCounts: (event: ObjectCountsEvent) => void;
   logger: Logger;
@@ -38,7 +42,15 @@ export const ANALYZER_REGISTRY: Record<AnalyzerEntry['type'], ProviderFactory> =
     return Promise.resolve(new FacesProvider(deps.faces, deps.config.faces.analysisFps, deps.facesProvider));
   },
   sky: () => Promise.resolve(new SkyProvider()),
-  hands: () => Promise.reject(new AnalyzerUnavailableError('not built yet')),
+  hands: (deps) =>
+    HandsProvider.create({
+      root: deps.config.root,
+      logger: deps.logger,
+      runtime: deps.config.analysis.hands,
+      models: deps.config.cameras.flatMap((c) => c.analyzers.flatMap((a) => (a.type === 'hands' ? [a.model] : []))),
+      onGesture: deps.onGesture,
+      onExit: (error) => deps.logger.error({ err: error }, 'hands inference thread stopped'),
+    }),
   objects: (deps) => {
     const models = new Set<ObjectModelName>();
     for (const camera of deps.config.cameras) {

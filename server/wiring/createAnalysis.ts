@@ -54,6 +54,7 @@ export async function createAnalysis(
       facesOffReason: faces.disabledReason,
       facesProvider: `onnxruntime:${providers?.detector ?? 'cpu'}`,
       onObjectCounts: (event) => hub?.emitCamera('object:counts', event),
+      onGesture: (event) => gestures.gesture(event),
       logger,
     },
     logger,
@@ -65,9 +66,6 @@ export async function createAnalysis(
         );
         gestures.observe(cameraId, detections as HandDetection[], faces, people, at);
       }
-    },
-    onReset: (cameraId, type, at) => {
-      if (type === 'hands') gestures.reset(cameraId, at);
     },
   });
   return {

@@ -4,6 +4,7 @@ import type { MediaCaller, MediaItem } from '../../capture/captureTypes.js';
 import type { EventHub } from '../../events/EventHub.js';
 import type { FaceDetection, HandDetection, ObjectDetection } from '../analyzerTypes.js';
 import { handWallet } from '../handOwner.js';
+import type { GestureEvent } from '../hands/HandsAnalyzer.js';
 import type { GestureActionConfig } from './gesturesConfig.js';
 
 /** What gesture actions use of photos and recordings (server/capture/). */
@@ -21,32 +22,28 @@ export const GESTURE_ACTION_LAYER = 'actions';
 const ACTION_LABEL_MS = 2000;
 const ACTION_LABEL_COLOR = '#ffffff';
 
-/** One hand's state between analysed frames. */
-interface HandState {
-  gesture: string;
-  since: number;
-  /** `gesture:wallet` last announced by `gesture:identified`, so it is sent once per gesture. */
-  identified: string | null;
-}
-
 /**
- * Turns each analysed frame's hands into events and actions:
- * - `gesture:detected` when a hand starts or changes to a gesture, `gesture:ended` when it stops
- *   (another gesture, none, or the hand left): public, no identity;
- * - `gesture:identified` once per gesture of a hand that belongs to a recognised, checked-in
- *   person (the nearest face above the wrist, else an identified person box around it;
- *   server/analysis/handOwner.ts): only to that wallet and the operator;
- * - `gestures.actions`: a configured gesture held `holdMs` by such a person runs a photo or starts
- *   or stops their recording, once per hold and at most once per `cooldownMs` per user and
- *   action; they get `gesture:action` and see a label next to their hand in the video. Stopping
- *   stops only their own recording.
+ * Turns the hands analyzer's output into events and actions:
+ * - {@link gesture} gets the analyzer's gesture changes (HandsAnalyzer `onGesture`, after its
+ *   hysteresis) and sends `gesture:detected` when a hand starts or changes to a gesture and
+ *   `gesture:ended` when it stops (another gesture, none, or the hand left): public, no identity;
+ * - {@link observe} gets each analysed frame's hands: `gesture:identified` once per gesture of a
+ *   hand that belongs to a recognised, checked-in person (the nearest face above the wrist, else an
+ *   identified person box around it; server/analysis/handOwner.ts), only to that wallet and the
+ *   operator; and `gestures.actions`: a configured gesture held `holdMs` by such a person runs a
+ *   photo or starts or stops their recording, once per hold and at most once per `cooldownMs` per
+ *   user and action; they get `gesture:action` and see a label next to their hand in the video.
+ *   Stopping stops only their own recording.
  */
 export class GestureRelay {
   readonly #actions: readonly GestureActionConfig[];
   readonly #isCheckedIn: (cameraId: string, wallet: string) => boolean;
   readonly #draw: (cameraId: string, layer: string, items: OverlayItem[]) => void;
   readonly #logger: Logger;
-  readonly #hands = new Map<string, Map<number, HandState>>();
+  /** `camera:track` → since when its current gesture is shown (for `gesture:ended`), ms. */
+  readonly #since = new Map<string, number>();
+  /** `camera:track` → `gesture:wallet` last announced by `gesture:identified`. */
+  readonly #identified = new Map<string, string>();
   /** `camera:wallet:action index` → when it last ran, ms. */
   readonly #lastRun = new Map<string, number>();
   /** `camera:track:since:action index` of holds that already ran. */
@@ -76,8 +73,40 @@ export class GestureRelay {
     this.#capture = capture;
   }
 
+  /** A gesture started, changed or ended on a hand (the hands analyzer's `onGesture`). */
+  gesture(event: GestureEvent): void {
+    const { cameraId, trackId, gesture, previous, at } = event;
+    const key = `${cameraId}:${trackId}`;
+    const endedGesture = event.ended ? gesture : previous;
+    if (endedGesture !== null && endedGesture !== 'none') {
+      this.#hub?.emitCamera('gesture:ended', {
+        cameraId,
+        trackId,
+        gesture: endedGesture,
+        since: this.#since.get(key) ?? at,
+        at,
+      });
+    }
+    if (event.ended) {
+      this.#since.delete(key);
+      this.#identified.delete(key);
+      return;
+    }
+    this.#since.set(key, at);
+    if (gesture === 'none') return;
+    this.#hub?.emitCamera('gesture:detected', {
+      cameraId,
+      trackId,
+      gesture,
+      previous: previous ?? 'none',
+      score: event.score,
+      box: event.box,
+      at,
+    });
+  }
+
   /**
-   * One analysed frame of a camera's hands analyzer.
+   * One analysed frame of a camera's hands analyzer: whose hands they are, and the actions.
    * @param faces the camera's face tracks now (with wallets), output px.
    * @param people the camera's person tracks with the identity they carry (objects analyzer), output px.
    * @param at the frame's capture time, ms since the Unix epoch.
@@ -89,34 +118,17 @@ export class GestureRelay {
     people: readonly ObjectDetection[],
     at: number,
   ): void {
-    const previous = this.#hands.get(cameraId) ?? new Map<number, HandState>();
-    const now = new Map<number, HandState>();
+    const inView = new Set<number>();
     for (const hand of hands) {
       if (hand.trackId === undefined) continue;
-      const before = previous.get(hand.trackId);
-      const state: HandState =
-        before && before.gesture === hand.label ? before : { gesture: hand.label, since: hand.since, identified: null };
-      if (before && before.gesture !== hand.label && before.gesture !== 'none') {
-        this.#ended(cameraId, hand.trackId, before, at);
-      }
-      if (state !== before && hand.label !== 'none') {
-        this.#hub?.emitCamera('gesture:detected', {
-          cameraId,
-          trackId: hand.trackId,
-          gesture: hand.label,
-          previous: before?.gesture ?? 'none',
-          score: hand.gestureScore,
-          box: hand.box,
-          at,
-        });
-      }
-      now.set(hand.trackId, state);
+      inView.add(hand.trackId);
       if (hand.label === 'none') continue;
       const wallet = handWallet(hand, faces, people);
       if (wallet === null || !this.#isCheckedIn(cameraId, wallet)) continue;
-      const key = `${hand.label}:${wallet}`;
-      if (state.identified !== key) {
-        state.identified = key;
+      const key = `${cameraId}:${hand.trackId}`;
+      const identified = `${hand.label}:${wallet}:${hand.since}`;
+      if (this.#identified.get(key) !== identified) {
+        this.#identified.set(key, identified);
         this.#hub?.emitIdentity('gesture:identified', {
           cameraId,
           trackId: hand.trackId,
@@ -125,37 +137,21 @@ export class GestureRelay {
           at,
         });
       }
-      this.#act(cameraId, hand, state, wallet, at);
+      this.#act(cameraId, hand, wallet, at);
     }
-    for (const [trackId, state] of previous) {
-      if (!now.has(trackId) && state.gesture !== 'none') this.#ended(cameraId, trackId, state, at);
-    }
-    this.#hands.set(cameraId, now);
-    // Holds that ended can never run again: keep only those of hands still in view.
-    for (const key of this.#ran) {
-      const [camera, track] = key.split(':');
-      if (camera === cameraId && !now.has(Number(track))) this.#ran.delete(key);
+    // Holds of hands that left can never run again.
+    for (const hold of this.#ran) {
+      const [camera, track] = hold.split(':');
+      if (camera === cameraId && !inView.has(Number(track))) this.#ran.delete(hold);
     }
   }
 
-  /** Forgets a camera's hands (its analyzer was reset), ending their gestures. */
-  reset(cameraId: string, at: number): void {
-    for (const [trackId, state] of this.#hands.get(cameraId) ?? []) {
-      if (state.gesture !== 'none') this.#ended(cameraId, trackId, state, at);
-    }
-    this.#hands.delete(cameraId);
-  }
-
-  #ended(cameraId: string, trackId: number, state: HandState, at: number): void {
-    this.#hub?.emitCamera('gesture:ended', { cameraId, trackId, gesture: state.gesture, since: state.since, at });
-  }
-
-  #act(cameraId: string, hand: HandDetection, state: HandState, wallet: string, at: number): void {
+  #act(cameraId: string, hand: HandDetection, wallet: string, at: number): void {
     this.#actions.forEach((action, index) => {
       if (action.gesture !== hand.label) return;
       if (action.cameras && !action.cameras.includes(cameraId)) return;
-      if (at - state.since < action.holdMs) return;
-      const hold = `${cameraId}:${hand.trackId}:${state.since}:${index}`;
+      if (at - hand.since < action.holdMs) return;
+      const hold = `${cameraId}:${hand.trackId}:${hand.since}:${index}`;
       if (this.#ran.has(hold)) return;
       const userKey = `${cameraId}:${wallet}:${index}`;
       const last = this.#lastRun.get(userKey);

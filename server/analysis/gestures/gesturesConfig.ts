@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GESTURES } from './gestureNames.js';
+import { GESTURES } from '../hands/GestureClassifier.js';
 
 /** What a held gesture can do for the checked-in, recognised user who makes it. */
 export const GESTURE_ACTIONS = ['capture', 'record_start', 'record_stop'] as const;

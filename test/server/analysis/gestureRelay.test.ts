@@ -4,6 +4,8 @@ import type { FaceDetection, HandDetection } from '../../../server/analysis/anal
 import { GestureRelay, type GestureCapture } from '../../../server/analysis/gestures/GestureRelay.js';
 import { gesturesSchema } from '../../../server/analysis/gestures/gesturesConfig.js';
 import { handOwner, handWallet } from '../../../server/analysis/handOwner.js';
+import type { Gesture } from '../../../server/analysis/hands/GestureClassifier.js';
+import type { GestureEvent } from '../../../server/analysis/hands/HandsAnalyzer.js';
 import type { MediaItem } from '../../../server/capture/captureTypes.js';
 import type { EventHub } from '../../../server/events/EventHub.js';
 import { testLogger } from '../../helpers/logger.js';
@@ -12,7 +14,7 @@ const ALICE = 'A1iceWa11et1111111111111111111111111111111';
 const BOB = 'BobWa11et22222222222222222222222222222222222';
 
 /** A hand whose wrist is at (x, y), output px. */
-function hand(trackId: number, label: string, since: number, wrist: [number, number]): HandDetection {
+function hand(trackId: number, label: Gesture, since: number, wrist: [number, number]): HandDetection {
   const keypoints: [number, number][] = Array.from({ length: 21 }, (_, i) =>
     i === 0 ? wrist : [wrist[0] + (i % 5) * 4, wrist[1] - 10 - i * 3],
   );
@@ -111,14 +113,26 @@ describe('gesture relay', () => {
     return { relay, events, drawn, photos };
   };
 
-  it('announces gestures publicly, their end, and whose hand only as an identity event', () => {
+  it('announces the analyzer’s gesture changes publicly, their end, and whose hand only as an identity event', () => {
     const { relay, events } = setup();
     const alice = face(ALICE, [420, 300]);
-    relay.observe('cam', [hand(7, 'none', 0, [400, 500])], [alice], [], 0);
+    const change = (gesture: Gesture, previous: Gesture | null, at: number, ended = false): GestureEvent => ({
+      cameraId: 'cam',
+      trackId: 7,
+      gesture,
+      previous,
+      box: [380, 410, 60, 100],
+      score: 0.8,
+      at,
+      ended,
+    });
+    relay.gesture(change('none', null, 0));
+    relay.gesture(change('thumbs_up', 'none', 100));
     relay.observe('cam', [hand(7, 'thumbs_up', 100, [400, 500])], [alice], [], 100);
     relay.observe('cam', [hand(7, 'thumbs_up', 100, [400, 500])], [alice], [], 200);
+    relay.gesture(change('fist', 'thumbs_up', 300));
     relay.observe('cam', [hand(7, 'fist', 300, [400, 500])], [alice], [], 300);
-    relay.observe('cam', [], [alice], [], 400);
+    relay.gesture(change('fist', 'fist', 400, true));
     assert.deepEqual(events.names(), [
       'gesture:detected',
       'gesture:identified',
@@ -137,13 +151,20 @@ describe('gesture relay', () => {
         ['fist', ALICE],
       ],
     );
-    assert.equal(events.events[2]!.payload.since, 100);
+    assert.deepEqual(events.events[2]!.payload, {
+      cameraId: 'cam',
+      trackId: 7,
+      gesture: 'thumbs_up',
+      since: 100,
+      at: 300,
+    });
+    assert.equal(events.events[5]!.payload.since, 300);
   });
 
   it('a person who is not checked in is never identified', () => {
     const { relay, events } = setup([], new Set());
-    relay.observe('cam', [hand(1, 'victory', 0, [400, 500])], [face(ALICE, [420, 300])], 0);
-    assert.deepEqual(events.names(), ['gesture:detected']);
+    relay.observe('cam', [hand(1, 'victory', 0, [400, 500])], [face(ALICE, [420, 300])], [], 0);
+    assert.deepEqual(events.names(), []);
   });
 
   it('a held gesture runs its action once per hold, with the cooldown, for the recognised user only', async () => {
