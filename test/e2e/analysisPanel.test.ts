@@ -55,6 +55,8 @@ async function waitInPage(page: Page, what: string, expression: string, timeoutM
 describe('viewer page: analysis and gestures panels', { timeout: 300_000 }, () => {
   const photos = new PhotoCamera(WIDTH, HEIGHT);
   const operator = createTestKeypair();
+  /** A wallet that is not the page's. */
+  const someoneElse = createTestKeypair().address;
   let rewrite: NodeJS.Timeout | undefined;
   let ctx: Awaited<ReturnType<typeof startTestServer>> | undefined;
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
@@ -168,6 +170,42 @@ describe('viewer page: analysis and gestures panels', { timeout: 300_000 }, () =
     );
     assert.equal(await page.locator('#gestures li[data-hand]').count(), 0);
     assert.equal(await page.locator('#gestures ol[data-role=events]').getAttribute('aria-live'), 'polite');
+
+    // Events as the gesture relay sends them (server/analysis/gestures/GestureRelay.ts): the page
+    // hears the public ones of its camera, never another wallet's identity events.
+    await page.waitForFunction(() => window.__gestures.connected);
+    const hub = ctx!.server.events;
+    const at = Date.now();
+    hub.emitIdentity('gesture:action', {
+      cameraId: 'roof',
+      wallet: someoneElse,
+      gesture: 'victory',
+      action: 'capture',
+      id: 'not-for-you',
+      error: null,
+      at,
+    });
+    hub.emitCamera('gesture:detected', {
+      cameraId: 'roof',
+      trackId: 7,
+      gesture: 'thumbs_up',
+      previous: 'none',
+      score: 0.93,
+      box: [10, 20, 80, 90],
+      at,
+    });
+    hub.emitCamera('gesture:ended', { cameraId: 'roof', trackId: 7, gesture: 'thumbs_up', since: at, at: at + 1500 });
+    await page.locator('#gestures li[data-event="gesture:ended"]').waitFor();
+    const lines = await page.evaluate(() => window.__gestures.lines.map((l) => [l.name, l.text]));
+    assert.deepEqual(lines, [
+      ['gesture:ended', 'roof hand 7: 👍 thumbs up ended after 1.5 s'],
+      ['gesture:detected', 'roof hand 7: 👍 thumbs up 0.93'],
+    ]);
+    assert.equal(
+      await page.locator('#gestures [data-field=mine]').isVisible(),
+      false,
+      'no notice for an anonymous page',
+    );
     assert.deepEqual(pageErrors, []);
   });
 
@@ -206,6 +244,44 @@ describe('viewer page: analysis and gestures panels', { timeout: 300_000 }, () =
     await page.waitForFunction(() => window.__analysis.status?.overlays.sky === false);
     assert.equal(await skySwitch.isChecked(), false);
     assert.equal(await page.locator('#analysis [data-field=message]').textContent(), '');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('shows the signed-in wallet what its gestures did; the operator sees whose hand it was', async () => {
+    await page.waitForFunction(() => window.__gestures.connected);
+    const hub = ctx!.server.events;
+    const at = Date.now();
+    hub.emitIdentity('gesture:identified', { cameraId: 'roof', trackId: 9, gesture: 'ok', wallet: someoneElse, at });
+    const others = page.locator('#gestures li[data-event="gesture:identified"]');
+    await others.waitFor();
+    assert.match(
+      (await others.textContent()) ?? '',
+      new RegExp(`${someoneElse.slice(0, 4)}…${someoneElse.slice(-4)}’s hand 9: 👌 ok \\(roof\\)$`),
+    );
+    const mine = page.locator('#gestures [data-field=mine]');
+    assert.equal(await mine.isVisible(), false, 'another wallet’s gesture is not the operator’s own');
+
+    const action = { cameraId: 'roof', wallet: operator.address, gesture: 'thumbs_up', at } as const;
+    hub.emitIdentity('gesture:action', { ...action, action: 'capture', id: 'photo-1', error: null });
+    await pollUntil(
+      () => mine.textContent(),
+      (t) => t === '📸 Photo taken by your 👍 thumbs up (photo photo-1)',
+      10_000,
+      'the photo notice',
+    );
+    assert.equal(await mine.getAttribute('role'), 'status');
+    hub.emitIdentity('gesture:action', {
+      ...action,
+      action: 'record_start',
+      id: null,
+      error: 'recording quota reached',
+    });
+    await pollUntil(
+      () => mine.textContent(),
+      (t) => t === '⚠️ Your 👍 thumbs up did not start a recording: recording quota reached',
+      10_000,
+      'the error notice',
+    );
     assert.deepEqual(pageErrors, []);
   });
 

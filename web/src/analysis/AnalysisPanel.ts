@@ -106,6 +106,7 @@ export class AnalysisPanel {
         section.append(el('h3', `${camera.id} · ${formatFps(camera.fps)} frames/s analysed`));
         const list = document.createElement('ul');
         list.append(...camera.analyzers.map((a) => analyzerItem(a)));
+        if (camera.analyzers.length === 0) list.append(el('li', 'no analyzer'));
         section.append(list);
         return section;
       }),

@@ -57,7 +57,7 @@ export interface GestureEventLine {
  * when no camera runs the hands analyzer), `li[data-hand]` per hand with `data-camera`,
  * `data-gesture`, `[data-field=wallet]` when given; `ol[data-role=events]` with
  * `li[data-event=<name>]`; `[data-field=mine]`. `window.__gestures` exposes `lines`, `current`,
- * `notice`.
+ * `notice`, `connected`.
  */
 export class GesturePanel {
   readonly lines: GestureEventLine[] = [];
@@ -116,6 +116,11 @@ export class GesturePanel {
       this.#ensureSocket();
       this.#poller.kick(); // the wallets shown depend on who asks
     });
+  }
+
+  /** True while the panel's socket.io connection is up. */
+  get connected(): boolean {
+    return this.#socket?.connected ?? false;
   }
 
   /** Asks `GET /api/gestures/current` once and shows it; never rejects. */
