@@ -319,6 +319,11 @@ export class Server {
     return this.#identity;
   }
 
+  /** The socket.io event hub (public and identity events), for tests and tools. */
+  get events(): EventHub {
+    return this.#hub;
+  }
+
   /** Stops events, WebSocket video, HTTP, cameras (their camerads in spawn mode), the SFU and the store. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {

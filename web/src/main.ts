@@ -10,6 +10,10 @@ declare global {
     __faces: import('./faces/FacePanel').FacePanel;
     /** Test hook: the photos, videos and Livepeer panel. */
     __media: import('./media/MediaPanel').MediaPanel;
+    /** Test hook: the analysis panel (`status`: the last `GET /api/analysis/status` answer). */
+    __analysis: import('./analysis/AnalysisPanel').AnalysisPanel;
+    /** Test hook: the gestures panel (`lines` newest first, `current`, `notice`). */
+    __gestures: import('./analysis/GesturePanel').GesturePanel;
   }
 }
 
@@ -27,11 +31,19 @@ app.start();
 // adapters (a chunk of its own), which the video does not need.
 const sessionRoot = mustGet('session');
 const cameraIds = (): string[] => app.status?.cameras.map((c) => c.id) ?? [];
-Promise.all([import('./session/startSession'), import('./faces/FacePanel'), import('./media/MediaPanel')]).then(
-  ([{ startSession }, { FacePanel }, { MediaPanel }]) => {
+Promise.all([
+  import('./session/startSession'),
+  import('./faces/FacePanel'),
+  import('./media/MediaPanel'),
+  import('./analysis/AnalysisPanel'),
+  import('./analysis/GesturePanel'),
+]).then(
+  ([{ startSession }, { FacePanel }, { MediaPanel }, { AnalysisPanel }, { GesturePanel }]) => {
     const session = startSession(sessionRoot, cameraIds);
     window.__faces = new FacePanel(mustGet('faces'), session, () => cameraIds()[0]);
     window.__media = new MediaPanel(mustGet('media'), session);
+    window.__analysis = new AnalysisPanel(mustGet('analysis'), session);
+    window.__gestures = new GesturePanel(mustGet('gestures'), session, cameraIds);
   },
   (err: unknown) => {
     sessionRoot.textContent = `The wallet session panel failed to load: ${String(err)}`;
