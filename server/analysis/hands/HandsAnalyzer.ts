@@ -75,6 +75,8 @@ export class HandsAnalyzer implements Analyzer {
   #overlayTtlMs = 1000;
   #overlayShown = false;
   #scale = { x: 1, y: 1 };
+  /** The last analysed frame's hands. */
+  #last: HandDetection[] = [];
 
   constructor(options: HandsAnalyzerOptions) {
     this.#entry = options.entry;
@@ -141,6 +143,7 @@ export class HandsAnalyzer implements Analyzer {
         since: t.since,
       }));
     this.#draw(detections);
+    this.#last = detections;
     this.#emit(changes, frame.captureTimeMs);
     this.stats.frames++;
     this.stats.lastTimings = result.timings;
@@ -149,7 +152,15 @@ export class HandsAnalyzer implements Analyzer {
   }
 
   /** Forgets every hand (their gestures end) and clears the overlay layer. */
+  /** `{ hands, gestures }`: hands in view and how many show each gesture (no identity). */
+  summary(): Record<string, unknown> {
+    const gestures: Record<string, number> = {};
+    for (const hand of this.#last) gestures[hand.label] = (gestures[hand.label] ?? 0) + 1;
+    return { hands: this.#last.length, gestures };
+  }
+
   reset(atMs: number): void {
+    this.#last = [];
     this.#emit(this.#tracker.reset(atMs), atMs);
     this.#lastDetectAt = -Infinity;
     this.#lostSinceDetect = false;
