@@ -230,6 +230,7 @@ export class Server {
         requests: faces.requests,
         nft: identity.faceNft,
         disabledReason: faces.disabledReason,
+        analysisStatus: () => analysis.service.status(),
       },
       analysis: analysis.service,
       capture: outputs.capture.routes,

@@ -75,7 +75,8 @@ function facePaths(prefix: string): Record<string, unknown> {
   return {
     [`${prefix}/status`]: {
       get: {
-        summary: 'Models, execution provider, analysed fps and latency per camera, gallery sizes, threshold',
+        summary:
+          'Models, execution provider, analysed fps and latency per camera, gallery sizes, threshold, and `analysis`: every camera’s analyzers as GET /api/analysis/status gives them',
         responses: { 200: ok('Status', { type: 'object' }) },
       },
     },

@@ -5,9 +5,8 @@ import { FaceEmbedder } from './FaceEmbedder.js';
 import { FaceLandmarker68 } from './FaceLandmarker68.js';
 import { resolveModelFile } from './modelFiles.js';
 import { type ExecutionProvider, OnnxSessionFactory } from './OnnxSessionFactory.js';
-import { ScrfdDetector } from './ScrfdDetector.js';
 import { iou } from './nms.js';
-import { UltraFaceDetector } from './UltraFaceDetector.js';
+import { faceDetectorVariant } from './faceDetectors.js';
 import type { VisionConfig } from './visionConfig.js';
 import type {
   AnalysisTimings,
@@ -102,29 +101,14 @@ export class FaceAnalyzer {
       const det = await factory.create(await resolveModelFile(options.root, detectorConfig.path), 'detector');
       created.push(det.session);
       providers.detector = det.provider;
-      let detector: FaceDetector;
+      const variant = faceDetectorVariant(detectorConfig);
+      const detector: FaceDetector = variant.create(det.session, detectorConfig, detection);
       let landmarker: FaceLandmarker68 | undefined;
-      if (detectorConfig.architecture === 'ultraface') {
-        detector = new UltraFaceDetector(det.session, {
-          scoreThreshold: detection.scoreThreshold ?? 0.7,
-          iouThreshold: detection.iouThreshold ?? 0.3,
-          fit: detectorConfig.fit,
-          minFaceSize: detection.minFaceSize,
-          maxFaces: detection.maxFaces,
-        });
+      if (variant.needsLandmarks) {
         const lm = await factory.create(await resolveModelFile(options.root, landmarks.path), 'landmarks');
         created.push(lm.session);
         providers.landmarks = lm.provider;
         landmarker = new FaceLandmarker68(lm.session);
-      } else {
-        detector = new ScrfdDetector(det.session, {
-          scoreThreshold: detection.scoreThreshold ?? 0.5,
-          iouThreshold: detection.iouThreshold ?? 0.4,
-          inputWidth: detectorConfig.inputWidth,
-          inputHeight: detectorConfig.inputHeight,
-          minFaceSize: detection.minFaceSize,
-          maxFaces: detection.maxFaces,
-        });
       }
       const emb = await factory.create(await resolveModelFile(options.root, embedderConfig.path), 'embedder');
       created.push(emb.session);

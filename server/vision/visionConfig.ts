@@ -29,6 +29,18 @@ const detectorSchema = z
         .enum(['stretch', 'letterbox'])
         .default('stretch')
         .describe('stretch: the frame is resized to the 320×240 input (as UltraFace does); letterbox: aspect kept.'),
+      scoreThreshold: z
+        .number()
+        .min(0.05)
+        .max(0.99)
+        .default(0.7)
+        .describe('Minimum face probability (UltraFace’s own demo uses 0.7).'),
+      iouThreshold: z
+        .number()
+        .min(0.05)
+        .max(0.95)
+        .default(0.3)
+        .describe('NMS overlap above which the weaker box is dropped (UltraFace’s demo: 0.3).'),
     }),
     z.strictObject({
       architecture: z.literal('scrfd').describe('InsightFace SCRFD with keypoints (9 outputs), e.g. det_10g.onnx.'),
@@ -49,6 +61,18 @@ const detectorSchema = z
         .multipleOf(32)
         .default(640)
         .describe('Input height if dynamic, px.'),
+      scoreThreshold: z
+        .number()
+        .min(0.05)
+        .max(0.99)
+        .default(0.5)
+        .describe('Minimum face score (InsightFace `det_thresh` 0.5).'),
+      iouThreshold: z
+        .number()
+        .min(0.05)
+        .max(0.95)
+        .default(0.4)
+        .describe('NMS overlap above which the weaker box is dropped (InsightFace `nms_thresh` 0.4).'),
     }),
   ])
   .prefault({ architecture: 'ultraface' });
@@ -103,13 +127,15 @@ export const visionSchema = z
           .min(0.05)
           .max(0.99)
           .optional()
-          .describe('Minimum face score; default 0.7 for ultraface, 0.5 for scrfd (their reference values).'),
+          .describe(
+            'Minimum face score for any detector; unset: the detector entry’s own (models.detector.scoreThreshold).',
+          ),
         iouThreshold: z
           .number()
           .min(0.05)
           .max(0.95)
           .optional()
-          .describe('NMS overlap above which the weaker box is dropped; default 0.3 ultraface, 0.4 scrfd.'),
+          .describe('NMS overlap for any detector; unset: the detector entry’s own (models.detector.iouThreshold).'),
         minFaceSize: z
           .number()
           .int()

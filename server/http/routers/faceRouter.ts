@@ -12,6 +12,7 @@ import type { ImageDecoder } from '../../vision/ImageDecoder.js';
 import type { UploadQueue } from '../../vision/UploadQueue.js';
 import type { RgbImage } from '../../vision/visionTypes.js';
 import { callerOf as accessCallerOf } from '../../access/AccessControl.js';
+import type { AnalysisStatus } from '../../analysis/AnalysisService.js';
 import { HttpError } from '../HttpError.js';
 import { parseJsonBody } from '../parseJsonBody.js';
 import { readImageBody } from '../readImageBody.js';
@@ -47,6 +48,8 @@ export interface FaceRouterDeps {
   nft: { builder: FaceNftBuilder; transactions: CheckinTransactions } | undefined;
   /** Why vision is off, for the status route. */
   disabledReason: string | undefined;
+  /** Every camera's analyzers (faces, hands, objects, sky), shown by the status route as `analysis`. */
+  analysisStatus?: () => AnalysisStatus;
 }
 
 /**
@@ -105,8 +108,13 @@ export function faceRouter(deps: FaceRouterDeps): Router {
             uploadEnroll: deps.uploadEnroll.enabled,
             uploadRecognize: deps.uploadRecognize.enabled,
             enrolment: deps.enrolment,
+            ...(deps.analysisStatus ? { analysis: deps.analysisStatus() } : {}),
           }
-        : { enabled: false, reason: deps.disabledReason ?? 'disabled' };
+        : {
+            enabled: false,
+            reason: deps.disabledReason ?? 'disabled',
+            ...(deps.analysisStatus ? { analysis: deps.analysisStatus() } : {}),
+          };
     });
 
     router.post(`${prefix}/enroll`, async (ctx) => {

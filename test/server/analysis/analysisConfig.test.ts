@@ -51,6 +51,47 @@ describe('cameras[].analyzers', () => {
     rejects(() => withAnalyzers([{ type: 'faces', threshold: 0.5 }]), 'cameras[0].analyzers[0].threshold', /unknown/);
   });
 
+  it('gesture actions: a gesture or action the classifier does not know, an unknown camera, or no hands camera', () => {
+    const hands = [{ type: 'hands' }];
+    const actions = (list: unknown) => ({ ECS_GESTURES: JSON.stringify({ actions: list }) });
+    const ok = withAnalyzers(hands, actions([{ gesture: 'thumbs_up', action: 'capture' }]));
+    assert.deepEqual(ok.gestures.actions, [
+      { gesture: 'thumbs_up', action: 'capture', holdMs: 1000, cooldownMs: 10_000 },
+    ]);
+    assert.deepEqual(withAnalyzers(hands).gestures.actions, [], 'off by default');
+    rejects(
+      () => withAnalyzers(hands, actions([{ gesture: 'wave', action: 'capture' }])),
+      'gestures.actions[0].gesture',
+      /.+/,
+    );
+    rejects(
+      () => withAnalyzers(hands, actions([{ gesture: 'none', action: 'capture' }])),
+      'gestures.actions[0].gesture',
+      /.+/,
+    );
+    rejects(
+      () => withAnalyzers(hands, actions([{ gesture: 'ok', action: 'dance' }])),
+      'gestures.actions[0].action',
+      /.+/,
+    );
+    rejects(
+      () => withAnalyzers(hands, actions([{ gesture: 'ok', action: 'capture', cameras: ['b'] }])),
+      'gestures.actions[0].cameras',
+      /unknown camera "b"/,
+    );
+    rejects(
+      () => withAnalyzers([{ type: 'faces' }], actions([{ gesture: 'ok', action: 'capture' }])),
+      'gestures.actions[0]',
+      /hands analyzer/,
+    );
+    rejects(() => withAnalyzers([{ type: 'hands', model: 'huge' }]), 'cameras[0].analyzers[0].model', /.+/);
+    rejects(
+      () => withAnalyzers([{ type: 'objects', classes: ['person', 'unicorn'] }]),
+      'cameras[0].analyzers[0].classes[1]',
+      /unknown COCO class/,
+    );
+  });
+
   it('the built server exits with code 2 naming the analyzer setting', () => {
     const run = spawnSync('node', ['dist/server/main.js'], {
       cwd: root,
@@ -63,5 +104,17 @@ describe('cameras[].analyzers', () => {
     });
     assert.equal(run.status, 2, run.stderr);
     assert.match(run.stderr, /configuration error: cameras\[0\]\.analyzers\[0\]\.type/);
+    const gesture = spawnSync('node', ['dist/server/main.js'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        ECS_CAMERAS: JSON.stringify([{ id: 'a', source: 'test://', analyzers: [{ type: 'hands' }] }]),
+        ECS_GESTURES: JSON.stringify({ actions: [{ gesture: 'wave', action: 'capture' }] }),
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(gesture.status, 2, gesture.stderr);
+    assert.match(gesture.stderr, /configuration error: gestures\.actions\[0\]\.gesture/);
   });
 });

@@ -12,6 +12,8 @@ describe('vision configuration', () => {
       architecture: 'ultraface',
       path: 'models/faceplugin/fr_detect.onnx',
       fit: 'stretch',
+      scoreThreshold: 0.7,
+      iouThreshold: 0.3,
     });
     assert.deepEqual(config.models.landmarks, {
       architecture: 'faceplugin68',
@@ -19,7 +21,7 @@ describe('vision configuration', () => {
     });
     assert.deepEqual(config.models.embedder, { architecture: 'faceplugin', path: 'models/faceplugin/fr_feature.onnx' });
     assert.equal(config.recognition.threshold, DEFAULT_RECOGNITION_THRESHOLD);
-    assert.equal(config.detection.scoreThreshold, undefined, 'per-architecture default applies');
+    assert.equal(config.detection.scoreThreshold, undefined, 'no override: the detector entry’s own default applies');
     assert.equal(config.upload.maxBytes, 10 * 1024 * 1024);
   });
 
@@ -37,6 +39,8 @@ describe('vision configuration', () => {
       path: '/opt/models/det_10g.onnx',
       inputWidth: 640,
       inputHeight: 640,
+      scoreThreshold: 0.5,
+      iouThreshold: 0.4,
     });
     assert.equal(config.models.embedder.architecture, 'arcface');
   });
