@@ -573,7 +573,7 @@ const analyzersJson = Object.fromEntries(
 );
 const goals = {
   analyzers_alone_fps_at_least_10: Object.fromEntries(
-    Object.entries(analyzersJson).map(([t, a]) => [t, a.goal_fps_at_least_10]),
+    ALONE_TYPES.map((t) => [t, analyzersJson[t]?.goal_fps_at_least_10 ?? null]),
   ),
   video_fps_ratio_on_at_least_0_95: sampleResult?.goals.fps_ratio_on_at_least_0_95 ?? null,
   video_p95_ratio_on_vs_off_at_most_1_2: sampleResult?.goals.p95_on_within_20_pct_of_off ?? null,
