@@ -1,5 +1,6 @@
 /**
- * `npm run bench:vision`: cost of the face pipeline (server/vision) per execution provider.
+ * `npm run bench:vision`: cost of the face pipeline (server/vision) per execution provider, of
+ * each analyzer (faces, hands, objects) alone, and of all three on the video.
  *
  * For each provider of `--providers` (default tensorrt,cuda,cpu) that loads on this machine,
  * with the default models (scripts/models.manifest.json) and `--threads` intra-op threads (default the
@@ -19,13 +20,23 @@
  * `--via worker` runs the pipeline through FaceAnalyzerWorker (the server's path: adds the
  * frame's copy to the inference thread); default `direct` (FaceAnalyzer on this thread).
  *
- * Then (unless `--no-video`) the video part (videoPhase.ts): the real server with a dir://
- * camera of photographs of faces, 1280×720 at 30 fps, latency probe on, played in headless
- * Chromium for `--video-s` s, once with face analysis off and once on: delivered fps,
- * glass-to-glass p50/p95, frames analysed per second and faces tracked.
+ * Then each analyzer type alone (analyzerPhase.ts; `--analyzers`, default faces,hands,objects):
+ * faces (FacePipeline over FaceAnalyzerWorker, the first provider that loaded), hands and objects
+ * (their providers' analyzers on the TF.js WASM threads), through the server's analyzer path, on
+ * 0 / 1 / 3-subject frames for `--seconds` each: frames/s, ms per frame, the first frame of a
+ * fresh analyzer, and where the time goes.
  *
- * Output: progress on stderr, tables, then one JSON line (last line of stdout). Exit 1 when the
- * video part failed (`video.errors` says why), 2 on bad arguments. Needs the models and test
+ * Then (unless `--no-video`) the video part (videoPhase.ts), `--video-camera`:
+ * - `sample` (default): the server's sample camera (data/samples/Megamind.avi, 1280×720 at 30 fps,
+ *   latency probe on) played in headless Chromium for `--video-s` s, once with `analyzers: []`
+ *   and once with faces, hands and objects each asking 15 fps: delivered fps and glass-to-glass
+ *   on vs off, and each analyzer's achieved rate and shed frames (`/api/analysis/status`);
+ * - `photos`: the earlier face-only phase: a dir:// camera of photographs of faces, face
+ *   analysis off vs on (`video_photos` in the JSON);
+ * - `both`.
+ *
+ * Output: progress on stderr, tables, then one JSON line (last line of stdout). Exit 1 when a
+ * video part failed (`video.errors` / `video_photos.errors` say why), 2 on bad arguments. Needs the models and test
  * photographs (scripts/install-models.sh --with-test-images) and, for the video part, camerad
  * and Chromium (scripts/setup.sh --with-tests).
  */
@@ -51,7 +62,16 @@ import { gitRevision, machineInfo } from '../lib/machine.js';
 import { printJsonLine, printTable, progress } from '../lib/report.js';
 import { median, percentile, round } from '../lib/stats.js';
 import { ensureWebBuilt } from '../lib/webDist.js';
-import { GOAL_FPS_RATIO, GOAL_P95_RATIO, type VideoResult, runVideoPhase } from './videoPhase.js';
+import { ALONE_TYPES, type AloneResult, type AloneType, GOAL_ALONE_FPS, runAlonePhase } from './analyzerPhase.js';
+import {
+  GOAL_ALL_ON_FPS_RATIO,
+  GOAL_FPS_RATIO,
+  GOAL_P95_RATIO,
+  type SampleVideoResult,
+  type VideoResult,
+  runSampleVideoPhase,
+  runVideoPhase,
+} from './videoPhase.js';
 
 const BENCH = 'bench:vision';
 
@@ -60,7 +80,8 @@ function usage(message: string): never {
     `${BENCH}: ${message}\n` +
       'usage: npm run bench:vision -- [--providers tensorrt,cuda,cpu] [--threads N] [--seconds 5] [--warmup 3] ' +
       '[--width 1280] [--height 720] [--via direct|worker] [--no-video] [--video-s 20] [--video-warmup-s 3] ' +
-      '[--rewrite-hz 4] [--photos yale|a.jpg,b.jpg] [--verbose]\n',
+      '[--rewrite-hz 4] [--photos yale|a.jpg,b.jpg] [--analyzers faces,hands,objects|none] ' +
+      '[--video-camera sample|photos|both] [--verbose]\n',
   );
   process.exit(2);
 }
@@ -81,6 +102,8 @@ try {
       'video-warmup-s': { type: 'string', default: '3' },
       'rewrite-hz': { type: 'string', default: '4' },
       photos: { type: 'string', default: 'yale' },
+      analyzers: { type: 'string', default: ALONE_TYPES.join(',') },
+      'video-camera': { type: 'string', default: 'sample' },
       verbose: { type: 'boolean', default: false },
     },
   });
@@ -107,6 +130,13 @@ if (!(videoS > 0) || !(videoWarmupS >= 0)) usage('--video-s must be > 0 and --vi
 if (!(rewriteHz > 0 && rewriteHz <= 30)) usage('--rewrite-hz must be in (0, 30]');
 if (photos.some((p) => p === '' || p.includes('/')) || (photos.includes('yale') && photos.length > 1)) {
   usage('--photos is yale or a comma-separated list of files of test/fixtures/faces/images');
+}
+
+const aloneTypes = args.analyzers === 'none' ? [] : (args.analyzers.split(',').map((t) => t.trim()) as AloneType[]);
+for (const t of aloneTypes) if (!ALONE_TYPES.includes(t)) usage(`unknown analyzer ${t} (--analyzers)`);
+const videoCamera = args['video-camera'];
+if (videoCamera !== 'sample' && videoCamera !== 'photos' && videoCamera !== 'both') {
+  usage('--video-camera must be sample, photos or both');
 }
 
 const root = projectRoot();
@@ -275,6 +305,23 @@ progress(BENCH, `${width}×${height} frames, ${intraOpThreads} intra-op thread(s
 const results: ProviderResult[] = [];
 for (const provider of providers) results.push(await measureProvider(provider, frames));
 
+// Each analyzer alone (faces on the first provider that loaded, else the first asked for).
+const aloneProvider = results.find((r) => r.available)?.provider ?? providers[0]!;
+const alone: AloneResult[] = await runAlonePhase({
+  root,
+  logger,
+  width,
+  height,
+  seconds,
+  warmup,
+  types: aloneTypes,
+  vision: visionSchema.parse({
+    providers: [aloneProvider],
+    ...(threads === undefined ? {} : { intraOpThreads: threads }),
+  }),
+  bench: BENCH,
+});
+
 const rows: (string | number | null)[][] = [];
 for (const r of results) {
   if (!r.available) {
@@ -290,19 +337,30 @@ for (const r of results) {
 }
 
 let videoResult: VideoResult | null = null;
+let sampleResult: SampleVideoResult | null = null;
 if (video) {
   const { browser, close } = await launchChromium();
   const forget = onInterrupt(close);
   try {
-    videoResult = await runVideoPhase(browser, {
-      root,
-      durationS: videoS,
-      warmupS: videoWarmupS,
-      rewriteHz,
-      photos,
-      verbose: args.verbose,
-      bench: BENCH,
-    });
+    if (videoCamera !== 'photos') {
+      sampleResult = await runSampleVideoPhase(browser, {
+        root,
+        durationS: videoS,
+        warmupS: videoWarmupS,
+        verbose: args.verbose,
+        bench: BENCH,
+      });
+    }
+    if (videoCamera !== 'sample')
+      videoResult = await runVideoPhase(browser, {
+        root,
+        durationS: videoS,
+        warmupS: videoWarmupS,
+        rewriteHz,
+        photos,
+        verbose: args.verbose,
+        bench: BENCH,
+      });
   } finally {
     forget();
     await close();
@@ -310,7 +368,124 @@ if (video) {
 }
 
 printTable(['provider', 'case', 'faces', 'frames/s', 'ms/frame', 'detect ms', 'per-face ms'], rows);
+printAlone(alone);
+if (sampleResult) printSample(sampleResult);
 if (videoResult) printVideo(videoResult);
+
+/** The analyzers-alone table. */
+function printAlone(results: AloneResult[]): void {
+  if (results.length === 0) return;
+  process.stdout.write('\n');
+  const rows: (string | number | null)[][] = [];
+  for (const r of results) {
+    if (!r.available) {
+      rows.push([r.type, `unavailable: ${r.reason}`, null, null, null, null, null, null, null, null]);
+      continue;
+    }
+    for (const c of r.cases) {
+      const parts = Object.entries(c.breakdown)
+        .filter(([k]) => k.endsWith('_ms_median'))
+        .map(([k, v]) => `${k.replace(/_ms_median$/, '')} ${v}`)
+        .join(', ');
+      rows.push([
+        `${r.type} (${r.provider})`,
+        c.case,
+        c.subjects,
+        c.found,
+        c.fps,
+        c.ms_median,
+        c.ms_p95,
+        c.first_frame_ms,
+        c.steady_ms_median,
+        parts,
+      ]);
+    }
+  }
+  printTable(
+    [
+      'analyzer alone',
+      'picture',
+      'subjects',
+      'found',
+      'frames/s',
+      'ms median',
+      'ms p95',
+      'first frame ms',
+      'steady ms',
+      'medians, ms',
+    ],
+    rows,
+  );
+}
+
+/** The sample-camera video table, its analyzers and its verdict. */
+function printSample(v: SampleVideoResult): void {
+  process.stdout.write('\n');
+  const cpu = (r: SampleVideoResult['off']): string | null =>
+    r ? `server ${r.cpu_pct.server ?? '?'}%, camerad ${r.cpu_pct.camerad ?? '?'}%` : null;
+  const host = (r: SampleVideoResult['off']): string | null =>
+    r ? `${r.host.busy_pct}% of ${r.host.cores} (steal ${r.host.steal_pct}%)` : null;
+  const row = (name: string, r: SampleVideoResult['off']): (string | number | null)[] => [
+    name,
+    r?.fps ?? null,
+    r?.encoded_fps ?? null,
+    r?.p50_ms ?? null,
+    r?.p95_ms ?? null,
+    r?.frames_dropped ?? null,
+    cpu(r),
+    host(r),
+  ];
+  printTable(
+    [
+      'sample camera',
+      'fps',
+      'encoded fps',
+      'p50 ms',
+      'p95 ms',
+      'dropped (chromium)',
+      'cpu (one core = 100%)',
+      'host busy',
+    ],
+    [row('analyzers off', v.off), row('faces+hands+objects on', v.on)],
+  );
+  if (v.on) {
+    process.stdout.write('\n');
+    printTable(
+      [
+        'analyzer (all on)',
+        'asked fps',
+        'analysed/s',
+        'achieved (median)',
+        'frames',
+        'shed',
+        'shed share',
+        'ms median',
+      ],
+      Object.entries(v.on.analyzers).map(([type, a]) => [
+        `${type} (${a.provider})`,
+        a.fps,
+        a.analysed_fps,
+        a.achieved_fps_median,
+        a.frames,
+        a.dropped,
+        a.drop_ratio,
+        a.ms_median,
+      ]),
+    );
+  }
+  const verdict = (ok: boolean | null): string => (ok === null ? 'not measured' : ok ? 'ok' : 'MISSED');
+  process.stdout.write(
+    `sample camera, faces+hands+objects at 15 fps each vs none: ${v.on?.fps ?? '?'} vs ${v.off?.fps ?? '?'} fps = ` +
+      `${v.fps_ratio_on ?? '?'} (goal ≥ ${GOAL_ALL_ON_FPS_RATIO}: ${verdict(v.goals.fps_ratio_on_at_least_0_95)}); ` +
+      `p95 ${v.on?.p95_ms ?? '?'} vs ${v.off?.p95_ms ?? '?'} ms = ${v.p95_ratio_on_vs_off ?? '?'}× ` +
+      `(goal ≤ ${GOAL_P95_RATIO}: ${verdict(v.goals.p95_on_within_20_pct_of_off)}); analysed/s ` +
+      Object.entries(v.analysed_fps)
+        .map(([t, f]) => `${t} ${f ?? '?'}`)
+        .join(', ') +
+      (Object.keys(v.errors).length ? `; errors: ${JSON.stringify(v.errors)}` : '') +
+      '\n',
+  );
+}
 
 /** The video part's table and its one-line verdict. */
 function printVideo(v: VideoResult): void {
@@ -376,6 +551,33 @@ function printVideo(v: VideoResult): void {
 }
 
 const cpuCases = results.find((r) => r.available)?.cases ?? [];
+/** `analyzers.<type>`: the one-subject case's figures on top, every case under `by_subjects`. */
+const analyzersJson = Object.fromEntries(
+  alone.map((r) => {
+    const one = r.cases.find((c) => c.subjects === 1);
+    return [
+      r.type,
+      {
+        available: r.available,
+        ...(r.reason ? { reason: r.reason } : {}),
+        provider: r.provider,
+        settings: r.settings,
+        fps: one?.fps ?? null,
+        ms_median: one?.ms_median ?? null,
+        ms_p95: one?.ms_p95 ?? null,
+        goal_fps_at_least_10: one?.fps == null ? null : one.fps >= GOAL_ALONE_FPS,
+        by_subjects: Object.fromEntries(r.cases.map((c) => [String(c.subjects), c])),
+      },
+    ];
+  }),
+);
+const goals = {
+  analyzers_alone_fps_at_least_10: Object.fromEntries(
+    ALONE_TYPES.map((t) => [t, analyzersJson[t]?.goal_fps_at_least_10 ?? null]),
+  ),
+  video_fps_ratio_on_at_least_0_95: sampleResult?.goals.fps_ratio_on_at_least_0_95 ?? null,
+  video_p95_ratio_on_vs_off_at_most_1_2: sampleResult?.goals.p95_on_within_20_pct_of_off ?? null,
+};
 printJsonLine({
   bench: 'vision',
   git: gitRevision(root),
@@ -387,7 +589,20 @@ printJsonLine({
   models: { detector: 'faceplugin fr_detect.onnx (UltraFace RFB-320)', embedder: 'faceplugin fr_feature.onnx' },
   providers: results,
   all_faces_found: cpuCases.every((c) => c.faces_found === c.faces_expected),
-  not_measured: video ? [] : ['video with face analysis on vs off (--no-video)'],
-  video: videoResult,
+  not_measured: [
+    ...(video ? [] : ['video (--no-video)']),
+    ...(video && videoCamera === 'sample'
+      ? ['video_photos: the dir:// faces-photos camera (--video-camera photos|both)']
+      : []),
+    ...(video && videoCamera === 'photos'
+      ? ['video: the sample camera with all analyzers (--video-camera sample|both)']
+      : []),
+    ...ALONE_TYPES.filter((t) => !aloneTypes.includes(t)).map((t) => `analyzers.${t} (--analyzers)`),
+  ],
+  analyzers: analyzersJson,
+  goals,
+  video: sampleResult,
+  video_photos: videoResult,
 });
-process.exitCode = videoResult && Object.keys(videoResult.errors).length > 0 ? 1 : 0;
+const failed = [sampleResult, videoResult].some((v) => v && Object.keys(v.errors).length > 0);
+process.exitCode = failed ? 1 : 0;

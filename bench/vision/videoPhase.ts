@@ -24,6 +24,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
+import { configSchema } from '../../server/config/configSchema.js';
+import { SAMPLE_FOOTAGE } from '../../server/config/projectRoot.js';
 import type { RgbImage } from '../../server/vision/visionTypes.js';
 import { onInterrupt } from '../../test/helpers/cleanup.js';
 import { loadImage, yaleSubject } from '../../test/server/vision/faceFixtures.js';
@@ -358,6 +360,82 @@ function cpuWindow(pid: number | null | undefined): CpuWindow | null {
   }
 }
 
+/** What {@link measureWindow} reads besides the page and camerad. */
+interface WindowHooks {
+  /** Source pictures written so far (dir:// cameras); absent for other sources. */
+  writes?: () => number;
+  /** Called about once a second during the window (status readings). */
+  poll: () => Promise<void>;
+}
+
+/**
+ * Measures one window of `o.durationS` on a page already playing: delivered fps, glass-to-glass
+ * of new pictures and of every frame, camerad's encoded fps, CPU of the server and camerad.
+ */
+async function measureWindow(
+  page: Page,
+  server: BenchServer,
+  label: string,
+  o: { durationS: number; bench: string },
+  hooks: WindowHooks,
+): Promise<{ run: VideoRun; seconds: number }> {
+  const before = await read(page, Number.POSITIVE_INFINITY);
+  if (before.visibility !== 'visible') throw new Error(`the page is ${before.visibility}: no frame callbacks`);
+  const cameraBefore = await server.camera();
+  const writesBefore = hooks.writes?.() ?? 0;
+  const cpu = { server: cpuWindow(server.process.pid), camerad: cpuWindow(cameraBefore?.pid) };
+  const host = new HostCpuWindow();
+  const t0 = performance.now();
+  const end = Date.now() + o.durationS * 1000;
+  while (Date.now() < end) {
+    await sleep(Math.min(FACE_POLL_MS, end - Date.now()));
+    await hooks.poll();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const hostReport = host.finish();
+  const cpuReport = { server: cpuPct(cpu.server), camerad: cpuPct(cpu.camerad) };
+  const writes = hooks.writes ? hooks.writes() - writesBefore : null;
+  const cameraAfter = await server.camera();
+  // Samples from 3 s before the window: the first showing of the frames on screen at its start.
+  const after = await read(page, before.now - 3000);
+  server.assertRunning();
+
+  const inWindow = after.samples.filter((s) => s.displayAt >= before.now).map((s) => s.latencyMs);
+  const fresh = firstShowings(after.samples, before.now);
+  const delta = (a: number | null | undefined, b: number | null | undefined): number | null =>
+    typeof a === 'number' && typeof b === 'number' ? a - b : null;
+  const perSecond = (d: number | null): number | null => (d === null ? null : round(d / seconds, 2));
+  const pageSeconds = (after.now - before.now) / 1000;
+  const decoded = delta(after.framesDecoded, before.framesDecoded);
+  const run: VideoRun = {
+    fps: decoded === null ? null : round(decoded / pageSeconds, 2),
+    p50_ms: round(percentile(fresh, 50)),
+    p95_ms: round(percentile(fresh, 95)),
+    all_frames_p50_ms: round(percentile(inWindow, 50)),
+    all_frames_p95_ms: round(percentile(inWindow, 95)),
+    source_frames: fresh.length,
+    samples: inWindow.length,
+    decode_failures: after.decodeFailures - before.decodeFailures,
+    frames_dropped: delta(after.framesDropped, before.framesDropped),
+    freezes: delta(after.freezes, before.freezes),
+    width: after.width,
+    height: after.height,
+    encoded_fps:
+      cameraAfter?.pid === cameraBefore?.pid
+        ? perSecond(delta(cameraAfter?.frames_out, cameraBefore?.frames_out))
+        : null,
+    rewrite_hz: writes === null ? null : round(writes / seconds, 2),
+    cpu_pct: cpuReport,
+    host: { busy_pct: hostReport.busyPct, steal_pct: hostReport.stealPct, cores: hostReport.cores },
+  };
+  progress(
+    o.bench,
+    `video, ${label}: ${run.fps} fps, p50 ${run.p50_ms} ms, p95 ${run.p95_ms} ms over ${run.source_frames} ` +
+      `source frames (every frame: p95 ${run.all_frames_p95_ms} ms over ${run.samples})`,
+  );
+  return { run, seconds };
+}
+
 /** One run: starts the server, plays the camera in a fresh page, measures one window, stops. */
 async function measureRun(
   analysis: boolean,
@@ -400,63 +478,18 @@ async function measureRun(
     progress(o.bench, `video, ${label}: warming up ${o.warmupS} s, then measuring ${o.durationS} s`);
     await sleep(o.warmupS * 1000);
 
-    const before = await read(page, Number.POSITIVE_INFINITY);
-    if (before.visibility !== 'visible') throw new Error(`the page is ${before.visibility}: no frame callbacks`);
-    const cameraBefore = await server.camera();
-    const faceBefore = analysis ? await faceCamera(server) : null;
-    const writesBefore = rewriter.writes;
-    const cpu = { server: cpuWindow(server.process.pid), camerad: cpuWindow(cameraBefore?.pid) };
-    const host = new HostCpuWindow();
-    const t0 = performance.now();
     const tracks: number[] = [];
-    const end = Date.now() + o.durationS * 1000;
-    while (Date.now() < end) {
-      await sleep(Math.min(FACE_POLL_MS, end - Date.now()));
-      if (analysis) tracks.push((await faceCamera(server))?.tracks ?? 0);
-    }
-    const seconds = (performance.now() - t0) / 1000;
-    const hostReport = host.finish();
-    const cpuReport = { server: cpuPct(cpu.server), camerad: cpuPct(cpu.camerad) };
-    const writes = rewriter.writes - writesBefore;
-    const cameraAfter = await server.camera();
+    const faceBefore = analysis ? await faceCamera(server) : null;
+    const { run, seconds } = await measureWindow(page, server, label, o, {
+      writes: () => rewriter.writes,
+      poll: async () => {
+        if (analysis) tracks.push((await faceCamera(server))?.tracks ?? 0);
+      },
+    });
     const faceAfter = analysis ? await faceCamera(server) : null;
-    // Samples from 3 s before the window: the first showing of the frames on screen at its start.
-    const after = await read(page, before.now - 3000);
-    server.assertRunning();
-
-    const inWindow = after.samples.filter((s) => s.displayAt >= before.now).map((s) => s.latencyMs);
-    const fresh = firstShowings(after.samples, before.now);
     const delta = (a: number | null | undefined, b: number | null | undefined): number | null =>
       typeof a === 'number' && typeof b === 'number' ? a - b : null;
     const perSecond = (d: number | null): number | null => (d === null ? null : round(d / seconds, 2));
-    const pageSeconds = (after.now - before.now) / 1000;
-    const decoded = delta(after.framesDecoded, before.framesDecoded);
-    const run: VideoRun = {
-      fps: decoded === null ? null : round(decoded / pageSeconds, 2),
-      p50_ms: round(percentile(fresh, 50)),
-      p95_ms: round(percentile(fresh, 95)),
-      all_frames_p50_ms: round(percentile(inWindow, 50)),
-      all_frames_p95_ms: round(percentile(inWindow, 95)),
-      source_frames: fresh.length,
-      samples: inWindow.length,
-      decode_failures: after.decodeFailures - before.decodeFailures,
-      frames_dropped: delta(after.framesDropped, before.framesDropped),
-      freezes: delta(after.freezes, before.freezes),
-      width: after.width,
-      height: after.height,
-      encoded_fps:
-        cameraAfter?.pid === cameraBefore?.pid
-          ? perSecond(delta(cameraAfter?.frames_out, cameraBefore?.frames_out))
-          : null,
-      rewrite_hz: round(writes / seconds, 2),
-      cpu_pct: cpuReport,
-      host: { busy_pct: hostReport.busyPct, steal_pct: hostReport.stealPct, cores: hostReport.cores },
-    };
-    progress(
-      o.bench,
-      `video, ${label}: ${run.fps} fps, p50 ${run.p50_ms} ms, p95 ${run.p95_ms} ms over ${run.source_frames} ` +
-        `source frames (every frame: p95 ${run.all_frames_p95_ms} ms over ${run.samples})`,
-    );
     if (!analysis) return run;
     const analysed = delta(faceAfter?.framesAnalysed, faceBefore?.framesAnalysed);
     const on: VideoRunOn = {
@@ -543,6 +576,311 @@ export async function runVideoPhase(browser: Browser, o: VideoOptions): Promise<
       fps_on_at_least_0_9_configured: fpsRatio === null ? null : fpsRatio >= GOAL_FPS_RATIO,
       p95_on_within_20_pct_of_off: p95Ratio === null ? null : p95Ratio <= GOAL_P95_RATIO,
       faces_analysed: on ? (on.analysed_fps ?? 0) > 0 && (on.faces_max ?? 0) > 0 : null,
+    },
+    chromium: browser.version(),
+    errors,
+  };
+}
+
+/** Goal of the issue with every analyzer on: delivered fps at least this × with all off. */
+export const GOAL_ALL_ON_FPS_RATIO = 0.95;
+/** The analyzers of the "all on" run: each asks 15 frames/s (issue 14). */
+export const ALL_ON_ANALYZERS = [
+  { type: 'faces', fps: 15 },
+  { type: 'hands', fps: 15 },
+  { type: 'objects', fps: 15 },
+] as const;
+/** `/api/analysis/status` is read this often during the wait for the first analysed frames, ms. */
+const ANALYSIS_POLL_MS = 250;
+
+/** Options of {@link runSampleVideoPhase}. */
+export interface SampleVideoOptions {
+  root: string;
+  durationS: number;
+  warmupS: number;
+  verbose: boolean;
+  bench: string;
+}
+
+/** One analyzer of `/api/analysis/status` (server/analysis/analyzerTypes.ts `AnalyzerStatus`). */
+interface AnalyzerStatusReading {
+  type: string;
+  provider: string;
+  fps: number;
+  achievedFps: number;
+  frames: number;
+  dropped: number;
+  msMedian: number;
+  detections: number;
+  summary?: Record<string, unknown>;
+}
+
+interface AnalysisStatusReading {
+  cameras: { id: string; fps: number; analyzers: AnalyzerStatusReading[] }[];
+  unavailable?: { type: string; reason: string }[];
+}
+
+/** One analyzer over the window of the "all on" run. */
+export interface AnalyzerInVideo {
+  provider: string;
+  /** Configured rate, frames/s. */
+  fps: number;
+  /** Frames analysed per second over the window (Δ `frames` / window). */
+  analysed_fps: number | null;
+  /** Median of `achievedFps` read once a second during the window. */
+  achieved_fps_median: number | null;
+  /** Frames analysed / frames shed (busy) during the window. */
+  frames: number | null;
+  dropped: number | null;
+  /** Share of the frames offered to it that it shed, 0..1. */
+  drop_ratio: number | null;
+  /** `msMedian` at the end of the window (queue wait included), ms. */
+  ms_median: number | null;
+  /** Detections in the last analysed frame and the public summary. */
+  detections: number | null;
+  summary: Record<string, unknown> | null;
+}
+
+/** The run with every analyzer on. */
+export interface SampleRunOn extends VideoRun {
+  /** camerad's analysis frame rate (the highest analyzer's). */
+  analysis_frame_fps: number | null;
+  analyzers: Record<string, AnalyzerInVideo>;
+  unavailable: { type: string; reason: string }[];
+}
+
+/** What the sample-camera video phase adds to the JSON line (`video`). */
+export interface SampleVideoResult {
+  configured_fps: number;
+  camera: {
+    source: string;
+    width: number;
+    height: number;
+    bitrate_kbps: number;
+    keyframe_interval: number;
+    latency_probe: boolean;
+  };
+  analyzers_on: readonly { type: string; fps: number }[];
+  duration_s: number;
+  warmup_s: number;
+  off: VideoRun | null;
+  on: SampleRunOn | null;
+  /** Delivered fps with all on / with all off, `on.fps` / `off.fps` (goal ≥ 0.95). */
+  fps_ratio_on: number | null;
+  /** The same (named as the photos phase names it). */
+  fps_ratio_on_vs_off: number | null;
+  /** `on.fps` / `configured_fps` and `off.fps` / `configured_fps`. */
+  fps_ratio_on_vs_configured: number | null;
+  fps_ratio_off_vs_configured: number | null;
+  /** `on.p95_ms` / `off.p95_ms` (goal ≤ 1.2). */
+  p95_ratio_on_vs_off: number | null;
+  all_frames_p95_ratio_on_vs_off: number | null;
+  /** Per analyzer type: frames analysed per second during the "on" window. */
+  analysed_fps: Record<string, number | null>;
+  /** Per analyzer type: frames shed during the "on" window. */
+  dropped: Record<string, number | null>;
+  goals: {
+    fps_ratio_on_at_least_0_95: boolean | null;
+    fps_on_vs_configured_at_least_0_95: boolean | null;
+    p95_on_within_20_pct_of_off: boolean | null;
+    every_analyzer_ran: boolean | null;
+  };
+  chromium: string;
+  errors: { off?: string; on?: string };
+}
+
+/** `GET /api/analysis/status`. */
+async function analysisStatus(server: BenchServer): Promise<AnalysisStatusReading> {
+  const response = await fetch(`${server.url}/api/analysis/status`, { signal: AbortSignal.timeout(5000) });
+  if (!response.ok) throw new Error(`GET /api/analysis/status: ${response.status}`);
+  return (await response.json()) as AnalysisStatusReading;
+}
+
+/** The bench camera's analyzers, keyed by type. */
+async function analyzersOf(
+  server: BenchServer,
+): Promise<{ fps: number | null; byType: Map<string, AnalyzerStatusReading> }> {
+  const status = await analysisStatus(server);
+  const camera = status.cameras.find((c) => c.id === server.cameraId);
+  return { fps: camera?.fps ?? null, byType: new Map((camera?.analyzers ?? []).map((a) => [a.type, a])) };
+}
+
+/** The server's default sample camera (server/config/loadConfig.ts) with the latency probe and `analyzers`. */
+function sampleCameraConfig(root: string, analyzers: readonly { type: string; fps: number }[]) {
+  return configSchema.shape.cameras.unwrap().element.parse({
+    id: 'sample',
+    name: 'Sample footage (Megamind.avi)',
+    source: `file://${join(root, SAMPLE_FOOTAGE)}`,
+    latencyProbe: true,
+    analyzers,
+  });
+}
+
+/** One run of the sample camera with `analyzers` (`[]`: all off). */
+async function measureSampleRun(
+  analyzers: readonly { type: string; fps: number }[],
+  browser: Browser,
+  o: SampleVideoOptions,
+): Promise<VideoRun | SampleRunOn> {
+  const on = analyzers.length > 0;
+  const label = on ? `all on (${analyzers.map((a) => a.type).join(', ')})` : 'all off';
+  const camera = sampleCameraConfig(o.root, analyzers);
+  progress(o.bench, `video, ${label}: starting the server (camera ${camera.source})`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'ecs-bench-vision-state-'));
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  let server: BenchServer | null = null;
+  try {
+    server = await BenchServer.start({
+      root: o.root,
+      camera,
+      env: { ECS_VISION__ENABLED: 'true', ECS_STORAGE__DATA_DIR: dataDir },
+      echo: o.verbose,
+      timeoutMs: 60_000,
+    });
+    const s = server;
+    const page = await context.newPage();
+    try {
+      if (on) {
+        const deadline = Date.now() + ANALYSIS_TIMEOUT_MS;
+        for (;;) {
+          const { byType } = await analyzersOf(s);
+          const unavailable = (await analysisStatus(s)).unavailable ?? [];
+          if (unavailable.length > 0) throw new Error(`analyzers unavailable: ${JSON.stringify(unavailable)}`);
+          if (analyzers.every((a) => (byType.get(a.type)?.frames ?? 0) > 0)) break;
+          if (Date.now() > deadline) {
+            throw new Error(
+              `not every analyzer analysed a frame within ${ANALYSIS_TIMEOUT_MS / 1000} s: ` +
+                JSON.stringify([...byType.values()].map((a) => [a.type, a.frames])),
+            );
+          }
+          s.assertRunning();
+          await sleep(ANALYSIS_POLL_MS);
+        }
+      }
+      const capacity = Math.ceil((o.durationS + o.warmupS + 60) * camera.fps * 2);
+      await page.goto(`${s.url}/latency.html?whep=/whep/${camera.id}&capacity=${capacity}`);
+      await waitPage(page, (r) => r.firstFrameAt !== null, FIRST_FRAME_TIMEOUT_MS, 'no frame presented');
+      await waitPage(page, (r) => r.count > 0, PROBE_TIMEOUT_MS, 'probe never decoded');
+      progress(o.bench, `video, ${label}: warming up ${o.warmupS} s, then measuring ${o.durationS} s`);
+      await sleep(o.warmupS * 1000);
+      const before = on ? await analyzersOf(s) : null;
+      const achieved = new Map<string, number[]>();
+      const { run, seconds } = await measureWindow(page, s, label, o, {
+        poll: async () => {
+          if (!on) return;
+          for (const [type, a] of (await analyzersOf(s)).byType) {
+            achieved.set(type, [...(achieved.get(type) ?? []), a.achievedFps]);
+          }
+        },
+      });
+      if (!on || !before) return run;
+      const after = await analyzersOf(s);
+      const result: Record<string, AnalyzerInVideo> = {};
+      for (const { type } of analyzers) {
+        const a = before.byType.get(type);
+        const b = after.byType.get(type);
+        const frames = a && b ? b.frames - a.frames : null;
+        const dropped = a && b ? b.dropped - a.dropped : null;
+        result[type] = {
+          provider: b?.provider ?? '?',
+          fps: b?.fps ?? analyzers.find((x) => x.type === type)!.fps,
+          analysed_fps: frames === null ? null : round(frames / seconds, 2),
+          achieved_fps_median: round(median(achieved.get(type) ?? []), 2),
+          frames,
+          dropped,
+          drop_ratio:
+            frames !== null && dropped !== null && frames + dropped > 0 ? round(dropped / (frames + dropped), 3) : null,
+          ms_median: b ? round(b.msMedian, 1) : null,
+          detections: b?.detections ?? null,
+          summary: b?.summary ?? null,
+        };
+        progress(
+          o.bench,
+          `video, ${label}: ${type} ${result[type].analysed_fps} frames analysed/s of ${result[type].fps}, ` +
+            `${dropped} shed, ${result[type].ms_median} ms median`,
+        );
+      }
+      return {
+        ...run,
+        analysis_frame_fps: after.fps,
+        analyzers: result,
+        unavailable: (await analysisStatus(s)).unavailable ?? [],
+      };
+    } finally {
+      try {
+        await page.evaluate(() => window.__latency?.player?.stop());
+        await sleep(100); // let the WHEP DELETE leave
+      } catch {
+        // the page is gone or never loaded: nothing to stop
+      }
+    }
+  } finally {
+    await context.close();
+    await server?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The sample camera (server/config/loadConfig.ts's default, `Megamind.avi` 1280×720 at 30 fps)
+ * with the latency probe on, played in headless Chromium twice in the same run: `analyzers: []`,
+ * then {@link ALL_ON_ANALYZERS} (faces, hands and objects each asking 15 fps). Never throws for
+ * a failed run (its entry is null, `errors` says why).
+ */
+export async function runSampleVideoPhase(browser: Browser, o: SampleVideoOptions): Promise<SampleVideoResult> {
+  const runs: { off: VideoRun | null; on: SampleRunOn | null } = { off: null, on: null };
+  const errors: SampleVideoResult['errors'] = {};
+  for (const key of ['off', 'on'] as const) {
+    try {
+      const run = await measureSampleRun(key === 'on' ? ALL_ON_ANALYZERS : [], browser, o);
+      if (key === 'on') runs.on = run as SampleRunOn;
+      else runs.off = run;
+    } catch (error) {
+      errors[key] = (error as Error).message;
+      progress(o.bench, `video, all ${key}: FAILED: ${(error as Error).message}`);
+    }
+  }
+  const { off, on } = runs;
+  const camera = sampleCameraConfig(o.root, []);
+  const ratio = (a: number | null | undefined, b: number | null | undefined): number | null =>
+    typeof a === 'number' && typeof b === 'number' && b > 0 ? round(a / b, 3) : null;
+  const fpsOnVsOff = ratio(on?.fps, off?.fps);
+  const fpsOn = ratio(on?.fps, camera.fps);
+  const p95Ratio = ratio(on?.p95_ms, off?.p95_ms);
+  const analysed: Record<string, number | null> = {};
+  const dropped: Record<string, number | null> = {};
+  for (const { type } of ALL_ON_ANALYZERS) {
+    analysed[type] = on?.analyzers[type]?.analysed_fps ?? null;
+    dropped[type] = on?.analyzers[type]?.dropped ?? null;
+  }
+  return {
+    configured_fps: camera.fps,
+    camera: {
+      source: `file://${SAMPLE_FOOTAGE}`,
+      width: camera.width,
+      height: camera.height,
+      bitrate_kbps: camera.bitrateKbps,
+      keyframe_interval: camera.keyframeInterval,
+      latency_probe: camera.latencyProbe,
+    },
+    analyzers_on: ALL_ON_ANALYZERS,
+    duration_s: o.durationS,
+    warmup_s: o.warmupS,
+    off,
+    on,
+    fps_ratio_on: fpsOnVsOff,
+    fps_ratio_on_vs_off: fpsOnVsOff,
+    fps_ratio_on_vs_configured: fpsOn,
+    fps_ratio_off_vs_configured: ratio(off?.fps, camera.fps),
+    p95_ratio_on_vs_off: p95Ratio,
+    all_frames_p95_ratio_on_vs_off: ratio(on?.all_frames_p95_ms, off?.all_frames_p95_ms),
+    analysed_fps: analysed,
+    dropped,
+    goals: {
+      fps_ratio_on_at_least_0_95: fpsOnVsOff === null ? null : fpsOnVsOff >= GOAL_ALL_ON_FPS_RATIO,
+      fps_on_vs_configured_at_least_0_95: fpsOn === null ? null : fpsOn >= GOAL_ALL_ON_FPS_RATIO,
+      p95_on_within_20_pct_of_off: p95Ratio === null ? null : p95Ratio <= GOAL_P95_RATIO,
+      every_analyzer_ran: on ? Object.values(analysed).every((v) => (v ?? 0) > 0) : null,
     },
     chromium: browser.version(),
     errors,
