@@ -1,23 +1,16 @@
 import './ortTelemetryOff.js';
-import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { InvalidStateError } from '../../media/core/errors.js';
+import { InferenceThreadHost } from '../../media/core/InferenceThreadHost.js';
 import { assertRgbImage, type FaceAnalyzerParts } from './FaceAnalyzer.js';
 import {
   type FaceAnalyzerWorkerData,
-  type FromWorker,
   type ToWorker,
   type WireImage,
   type WorkerResults,
 } from './faceAnalyzerWorkerProtocol.js';
 import { VisionBusyError } from './VisionBusyError.js';
-import { PendingRequests } from '../../media/core/PendingRequests.js';
-import { forwardWorkerLog, fromWireError, startModuleWorker } from '../../media/core/workerWire.js';
 import type { VisionConfig } from './visionConfig.js';
 import type { AnalyzedFace, Box, DetectedFace, FaceToEmbed, KeptFrame, Point, RgbImage } from './visionTypes.js';
-
-/** How long `close()` waits for the thread to release its sessions before terminating it, ms. */
-const CLOSE_TIMEOUT_MS = 5000;
 
 export interface FaceAnalyzerWorkerOptions {
   /** Folder relative model paths are resolved against (the project root). */
@@ -46,32 +39,13 @@ export interface AnalyzeOptions {
  */
 export class FaceAnalyzerWorker {
   readonly providers: FaceAnalyzerParts['providers'];
-  readonly #worker: Worker;
-  readonly #logger: Logger;
-  readonly #maxPending: number;
-  readonly #pending = new PendingRequests();
-  readonly #exited: Promise<void>;
-  #closed = false;
+  readonly #host: InferenceThreadHost<{ providers: FaceAnalyzerParts['providers'] }>;
   /** The last kept frame's handle. */
   #keptCount = 0;
-  /** Set when the thread stopped without close(). */
-  #exitError: Error | undefined;
-  #onCrash: ((error: Error) => void) | undefined;
-  /** Resolves close()'s wait for the thread's 'closed'. */
-  #closeWaiter: (() => void) | undefined;
 
-  private constructor(
-    worker: Worker,
-    providers: FaceAnalyzerParts['providers'],
-    logger: Logger,
-    maxPending: number,
-    exited: Promise<void>,
-  ) {
-    this.#worker = worker;
-    this.providers = providers;
-    this.#logger = logger;
-    this.#maxPending = maxPending;
-    this.#exited = exited;
+  private constructor(host: InferenceThreadHost<{ providers: FaceAnalyzerParts['providers'] }>) {
+    this.#host = host;
+    this.providers = host.ready.providers;
   }
 
   /**
@@ -82,44 +56,22 @@ export class FaceAnalyzerWorker {
     const logger = options.logger.child({ module: 'vision' });
     const workerData: FaceAnalyzerWorkerData = { config, root: options.root, logLevel: logger.level };
     // Under tsx (tests, benches) this module is .ts and so is the worker; built, both are .js.
-    const worker = startModuleWorker(import.meta.url, 'faceAnalyzerThread', { workerData, name: 'vision' });
-
-    /** Set once the thread is ready; an exit before that fails the start instead. */
-    const started: { host?: FaceAnalyzerWorker } = {};
-    const log = (line: string): void => forwardWorkerLog(logger, line, 'the vision worker');
-    const exited = new Promise<void>((resolve) => {
-      worker.once('exit', (code) => {
-        if (started.host) started.host.#onExit(code);
-        resolve();
-      });
+    const host = await InferenceThreadHost.start<{ providers: FaceAnalyzerParts['providers'] }>({
+      from: import.meta.url,
+      entry: 'faceAnalyzerThread',
+      name: 'vision',
+      workerData,
+      logger,
+      maxPending: config.worker.maxPending,
+      busy: (pending) => new VisionBusyError(`${pending} vision requests already pending`),
+      onExit: options.onExit,
     });
-    const providers = await new Promise<FaceAnalyzerParts['providers']>((resolve, reject) => {
-      const onMessage = (message: FromWorker): void => {
-        if (message.op === 'log') log(message.line);
-        else if (message.op === 'ready') resolve(message.providers);
-        else if (message.op === 'failed') reject(fromWireError(message.error));
-      };
-      worker.on('message', onMessage);
-      worker.once('exit', (code) => reject(new Error(`vision worker exited during start (code ${code})`)));
-      // Errors thrown in the thread also arrive as 'failed' when they happen while loading.
-      worker.on('error', (error) => reject(error));
-    }).catch(async (error: unknown) => {
-      await worker.terminate();
-      throw error;
-    });
-    worker.removeAllListeners('message');
-    worker.removeAllListeners('error');
-    const host = new FaceAnalyzerWorker(worker, providers, logger, config.worker.maxPending, exited);
-    started.host = host;
-    worker.on('message', (message: FromWorker) => host.#onMessage(message));
-    worker.on('error', (error) => logger.error({ err: error }, 'vision worker failed'));
-    host.#onCrash = options.onExit;
-    return host;
+    return new FaceAnalyzerWorker(host);
   }
 
   /** Analyses sent and not yet answered. */
   get pending(): number {
-    return this.#pending.size;
+    return this.#host.pending;
   }
 
   /** Every face in `image` with its embedding (see FaceAnalyzer.analyze). */
@@ -140,11 +92,10 @@ export class FaceAnalyzerWorker {
    * @throws TypeError for a malformed image; InvalidStateError when closed or crashed.
    */
   keep(image: RgbImage): KeptFrame {
-    if (this.#closed || this.#exitError) throw this.#exitError ?? new InvalidStateError('the vision worker is closed');
     assertRgbImage(image);
     const frame: KeptFrame = { kept: ++this.#keptCount, width: image.width, height: image.height };
     const { width, height, stride, data } = image;
-    this.#worker.postMessage({
+    this.#host.post({
       op: 'keep',
       kept: frame.kept,
       image: { width, height, stride, data },
@@ -154,8 +105,7 @@ export class FaceAnalyzerWorker {
 
   /** Forgets a frame kept by {@link keep}. Idempotent; does nothing once closed. */
   release(frame: KeptFrame): void {
-    if (this.#closed || this.#exitError) return;
-    this.#worker.postMessage({ op: 'release', kept: frame.kept } satisfies ToWorker);
+    if (!this.#host.stopped) this.#host.post({ op: 'release', kept: frame.kept } satisfies ToWorker);
   }
 
   /** Only the detector (see FaceAnalyzer.detect). */
@@ -191,24 +141,15 @@ export class FaceAnalyzerWorker {
     options: AnalyzeOptions,
     message: (id: number, wire: WireImage) => ToWorker,
   ): Promise<WorkerResults[K]> {
-    if (this.#closed || this.#exitError) {
-      return Promise.reject(this.#exitError ?? new InvalidStateError('the vision worker is closed'));
-    }
     if ('kept' in image) {
       if (op === 'analyze') return Promise.reject(new TypeError('analyze needs the image itself'));
-    } else {
-      try {
-        assertRgbImage(image);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    if (this.#pending.size >= this.#maxPending) {
-      return Promise.reject(new VisionBusyError(`${this.#pending.size} vision requests already pending`));
-    }
-    if ('kept' in image) {
       const wire: WireImage = { kept: image.kept };
-      return this.#pending.add<WorkerResults[K]>((id) => this.#worker.postMessage(message(id, wire)));
+      return this.#host.request<WorkerResults[K]>((id) => message(id, wire));
+    }
+    try {
+      assertRgbImage(image);
+    } catch (error) {
+      return Promise.reject(error);
     }
     const { data } = image;
     const transferable =
@@ -217,54 +158,15 @@ export class FaceAnalyzerWorker {
       data.byteOffset === 0 &&
       data.byteLength === data.buffer.byteLength;
     const wire: WireImage = { image: { width: image.width, height: image.height, stride: image.stride, data } };
-    return this.#pending.add<WorkerResults[K]>((id) => {
-      this.#worker.postMessage(message(id, wire), transferable ? [data.buffer as ArrayBuffer] : []);
-    });
+    return this.#host.request<WorkerResults[K]>(
+      (id) => message(id, wire),
+      transferable ? [data.buffer as ArrayBuffer] : [],
+    );
   }
 
   /** Lets queued analyses finish, releases the models and stops the thread. Idempotent. */
-  async close(): Promise<void> {
-    if (this.#closed) return this.#exited;
-    this.#closed = true;
-    if (!this.#exitError) {
-      const closed = new Promise<void>((resolve) => {
-        this.#closeWaiter = resolve;
-        // Answered by a 'closed' message, not a result: the id only names it in the thread's log.
-        this.#worker.postMessage({ op: 'close', id: 0 } satisfies ToWorker);
-      });
-      const timeout = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref());
-      await Promise.race([closed, timeout]);
-    }
-    await this.#worker.terminate();
-    await this.#exited;
-  }
-
-  #onMessage(message: FromWorker): void {
-    switch (message.op) {
-      case 'result':
-        this.#pending.settle(message);
-        break;
-      case 'closed':
-        this.#closeWaiter?.();
-        break;
-      case 'log':
-        forwardWorkerLog(this.#logger, message.line, 'the vision worker');
-        break;
-      case 'ready':
-      case 'failed':
-        break;
-    }
-  }
-
-  #onExit(code: number): void {
-    const error = new InvalidStateError(`the vision worker exited (code ${code})`);
-    this.#pending.failAll(error);
-    this.#closeWaiter?.();
-    if (!this.#closed) {
-      this.#exitError = error;
-      this.#logger.error({ code }, 'vision worker exited');
-      this.#onCrash?.(error);
-    }
+  close(): Promise<void> {
+    return this.#host.close();
   }
 }
 
