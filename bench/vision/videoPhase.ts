@@ -35,6 +35,7 @@ import { HostCpuWindow } from '../lib/HostCpuWindow.js';
 import { progress } from '../lib/report.js';
 import { median, percentile, round } from '../lib/stats.js';
 import { LATENCY_CAMERA, VIEWPORT } from '../latency/pageMeasure.js';
+import type { AnalyzerStatus } from '../../server/analysis/analyzerTypes.js';
 
 /** The camera of both runs: the latency bench's 720p30 (x264 2500 kbit/s, IDR every 60 frames). */
 export const VIDEO_CAMERA = {
@@ -602,18 +603,8 @@ export interface SampleVideoOptions {
   bench: string;
 }
 
-/** One analyzer of `/api/analysis/status` (server/analysis/analyzerTypes.ts `AnalyzerStatus`). */
-interface AnalyzerStatusReading {
-  type: string;
-  provider: string;
-  fps: number;
-  achievedFps: number;
-  frames: number;
-  dropped: number;
-  msMedian: number;
-  detections: number;
-  summary?: Record<string, unknown>;
-}
+/** One analyzer of `/api/analysis/status`. */
+type AnalyzerStatusReading = AnalyzerStatus;
 
 interface AnalysisStatusReading {
   cameras: { id: string; fps: number; analyzers: AnalyzerStatusReading[] }[];

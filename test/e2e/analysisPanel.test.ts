@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
-import { renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import sharp from 'sharp';
 import { launchChromium, pollUntil } from '../helpers/browser.js';
 import { assertNoEgress, egressSkip } from '../helpers/egress.js';
 import { freeUdpPort } from '../helpers/freePort.js';
@@ -12,27 +9,12 @@ import { startTestServer } from '../helpers/testServer.js';
 import { createTestKeypair } from '../helpers/testWallet/testKeypair.js';
 import { testWalletScript } from '../helpers/testWallet/testWalletScript.js';
 import { builtViewerApp } from '../helpers/viewerApp.js';
-import { assertObjectFixturesInstalled, fixturePath } from '../server/analysis/objectFixtures.js';
+import { assertObjectFixturesInstalled, vtestCamera } from '../server/analysis/objectFixtures.js';
+import { skyScene } from '../server/analysis/skyScene.js';
 
 const WIDTH = 640;
 const HEIGHT = 360;
 const WALLET_NAME = 'ECS Test Wallet';
-
-/** The sky test's scene (test/server/analysis/sky.test.ts): top 30 % sky, left half clear, right half cloud. */
-async function skyScene(): Promise<Buffer> {
-  const skyH = Math.round(HEIGHT * 0.3);
-  const half = (background: { r: number; g: number; b: number }) =>
-    sharp({ create: { width: WIDTH / 2, height: skyH, channels: 3, background } })
-      .png()
-      .toBuffer();
-  return sharp({ create: { width: WIDTH, height: HEIGHT, channels: 3, background: { r: 40, g: 90, b: 30 } } })
-    .composite([
-      { input: await half({ r: 74, g: 144, b: 226 }), left: 0, top: 0 },
-      { input: await half({ r: 220, g: 220, b: 225 }), left: WIDTH / 2, top: 0 },
-    ])
-    .jpeg({ quality: 95 })
-    .toBuffer();
-}
 
 /** Waits in the page for `expression` (over the DOM) to hold: a hang guard, not a speed bound. */
 async function waitInPage(page: Page, what: string, expression: string, timeoutMs: number): Promise<void> {
@@ -57,7 +39,6 @@ describe('viewer page: analysis and gestures panels', { timeout: 300_000 }, () =
   const operator = createTestKeypair();
   /** A wallet that is not the page's. */
   const someoneElse = createTestKeypair().address;
-  let rewrite: NodeJS.Timeout | undefined;
   let ctx: Awaited<ReturnType<typeof startTestServer>> | undefined;
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   let page: Page;
@@ -68,31 +49,14 @@ describe('viewer page: analysis and gestures panels', { timeout: 300_000 }, () =
   before(async () => {
     assertObjectFixturesInstalled();
     const webRoot = await builtViewerApp();
-    // The scene is rewritten 5×/s so the dir:// source keeps sending analysis frames.
-    const jpeg = await skyScene();
-    let n = 0;
-    const write = (): void => {
-      const tmp = join(photos.dir, '.scene.tmp');
-      writeFileSync(tmp, jpeg);
-      renameSync(tmp, join(photos.dir, `scene-${n++ % 2}.jpg`));
-    };
-    write();
-    rewrite = setInterval(write, 200);
+    photos.showRepeatedly(await skyScene(WIDTH, HEIGHT));
     ctx = await startTestServer({
       ECS_SERVER__WEB_ROOT: webRoot,
       ECS_CAMERAD__RTP_BASE_PORT: String(await freeUdpPort(true)),
       ECS_AUTH__OPERATOR_WALLET: operator.address,
       ECS_CAMERAS: JSON.stringify([
         { ...photos.camera('roof'), analyzers: [{ type: 'sky', fps: 4, region: [0, 0, 1, 0.3] }] },
-        {
-          id: 'square',
-          source: `file://${fixturePath('vtest')}`,
-          width: 768,
-          height: 576,
-          fps: 10,
-          bitrateKbps: 800,
-          analyzers: [{ type: 'objects', fps: 2, classes: ['person', 'car'] }],
-        },
+        vtestCamera('square', [{ type: 'objects', fps: 2, classes: ['person', 'car'] }]),
       ]),
     });
     walletScript = await testWalletScript(operator.seed, WALLET_NAME);
@@ -105,7 +69,6 @@ describe('viewer page: analysis and gestures panels', { timeout: 300_000 }, () =
   });
 
   after(async () => {
-    clearInterval(rewrite);
     await browser?.close();
     await ctx?.close();
     photos.close();

@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Keypair, LAMPORTS_PER_SOL } from '@solana/web3.js';
-import type { Page } from 'playwright-core';
 import type { FaceRecognizedEvent } from '../../server/events/EventCatalogue.js';
 import { overlayThickness } from '../../server/vision/FacePipeline.js';
-import { launchChromium, pollUntil, videoState } from '../helpers/browser.js';
+import { launchChromium, pollUntil, videoPixels, videoState } from '../helpers/browser.js';
 import { assertNoEgress, egressSkip } from '../helpers/egress.js';
 import { freeUdpPort } from '../helpers/freePort.js';
 import { boxEdgePixels, isOverlayGreen, PhotoCamera } from '../helpers/photoCamera.js';
@@ -20,26 +19,6 @@ import { assertFixturesInstalled, yaleSubject } from '../server/vision/faceFixtu
 
 const WIDTH = 640;
 const HEIGHT = 480;
-
-/** RGB of each point of the `<video>`'s current frame, drawn on a canvas in the page. */
-function videoPixels(page: Page, cameraId: string, points: [number, number][]): Promise<number[][]> {
-  return page.evaluate(
-    ([id, pts]) => {
-      const video = document.getElementById(`video-${id}`) as HTMLVideoElement;
-      const canvas = document.createElement('canvas');
-      canvas.width = video.videoWidth;
-      canvas.height = video.videoHeight;
-      const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-      ctx.drawImage(video, 0, 0);
-      const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
-      return pts.map(([x, y]) => {
-        const i = (y * canvas.width + x) * 4;
-        return [data[i]!, data[i + 1]!, data[i + 2]!];
-      });
-    },
-    [cameraId, points] as const,
-  );
-}
 
 /**
  * Face boxes and names burned into the WebRTC stream, seen in a real browser: a dir:// camera

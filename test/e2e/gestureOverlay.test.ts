@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Keypair, LAMPORTS_PER_SOL } from '@solana/web3.js';
-import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import type {
   GestureActionEvent,
@@ -13,7 +12,7 @@ import type {
 } from '../../server/events/EventCatalogue.js';
 import type { CurrentHand } from '../../server/http/routers/analysisRouter.js';
 import type { RgbImage } from '../../server/vision/visionTypes.js';
-import { launchChromium, pollUntil, videoState } from '../helpers/browser.js';
+import { launchChromium, pollUntil, videoPixels, videoState } from '../helpers/browser.js';
 import { assertNoEgress, egressSkip } from '../helpers/egress.js';
 import { approvedEnrolment } from '../helpers/faceEnrolment.js';
 import { freeUdpPort } from '../helpers/freePort.js';
@@ -30,26 +29,6 @@ const HEIGHT = 720;
 
 /** Skeleton cyan `#00b8ff` (server/analysis/hands/handOverlay.ts) after YUV 4:2:0 and H.264, on skin. */
 const isSkeletonCyan = ([r, g, b]: readonly number[]): boolean => r! < 110 && g! > 110 && g! < 230 && b! > 170;
-
-/** RGB of each point of the `<video>`'s current frame, drawn on a canvas in the page. */
-function videoPixels(page: Page, cameraId: string, points: readonly [number, number][]): Promise<number[][]> {
-  return page.evaluate(
-    ([id, pts]) => {
-      const video = document.getElementById(`video-${id}`) as HTMLVideoElement;
-      const canvas = document.createElement('canvas');
-      canvas.width = video.videoWidth;
-      canvas.height = video.videoHeight;
-      const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-      ctx.drawImage(video, 0, 0);
-      const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
-      return pts.map(([x, y]) => {
-        const i = (Math.round(y) * canvas.width + Math.round(x)) * 4;
-        return [data[i]!, data[i + 1]!, data[i + 2]!];
-      });
-    },
-    [cameraId, points] as const,
-  );
-}
 
 /** A JPEG of the whole camera picture: mid-grey, `face` top left, the hand photograph bottom right. */
 async function scene(face: RgbImage | null, hand: Buffer): Promise<Buffer> {
@@ -88,17 +67,6 @@ describe('hand skeletons and gestures in the WebRTC stream, in Chromium', { time
   let ctx: Awaited<ReturnType<typeof startTestServer>>;
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   let flow: WalletFlow;
-  let rewrite: NodeJS.Timeout | undefined;
-  let current = Buffer.alloc(0);
-  let written = 0;
-
-  /** Shows `jpeg` from now on (rewritten every 200 ms so analysis frames keep coming). */
-  const show = (jpeg: Buffer): void => {
-    current = jpeg;
-    const tmp = join(photos.dir, '.scene.tmp');
-    writeFileSync(tmp, current);
-    renameSync(tmp, join(photos.dir, `scene-${written++ % 2}.jpg`));
-  };
 
   before(async () => {
     assertFixturesInstalled();
@@ -137,7 +105,6 @@ describe('hand skeletons and gestures in the WebRTC stream, in Chromium', { time
   });
 
   after(async () => {
-    clearInterval(rewrite);
     flow?.close();
     await browser?.close();
     await ctx?.close();
@@ -183,8 +150,7 @@ describe('hand skeletons and gestures in the WebRTC stream, in Chromium', { time
     // The user's face (another photograph of them) with the open hand below and to its right.
     const yale = await yaleSubject();
     const hand = await sharp(join(ctx.config.root, 'test/fixtures/hands/images/handSrc.jpg')).toBuffer();
-    show(await scene(yale[2]!, hand));
-    rewrite = setInterval(() => show(current), 200);
+    photos.showRepeatedly(await scene(yale[2]!, hand));
 
     type Current = { cameras: { id: string; running: boolean; hands: CurrentHand[] }[] };
     const gesturesNow = async (bearer?: string): Promise<Current> =>

@@ -169,3 +169,26 @@ export async function pollUntil<T>(
   }
   throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
 }
+
+/**
+ * RGB of each point `[x, y]` (video px, rounded) of the current frame of the viewer page's
+ * `<video id="video-<cameraId>">`, read by drawing it on a canvas in the page.
+ */
+export function videoPixels(page: Page, cameraId: string, points: readonly [number, number][]): Promise<number[][]> {
+  return page.evaluate(
+    ([id, pts]) => {
+      const video = document.getElementById(`video-${id}`) as HTMLVideoElement;
+      const canvas = document.createElement('canvas');
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+      ctx.drawImage(video, 0, 0);
+      const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+      return pts.map(([x, y]) => {
+        const i = (Math.round(y) * canvas.width + Math.round(x)) * 4;
+        return [data[i]!, data[i + 1]!, data[i + 2]!];
+      });
+    },
+    [cameraId, points] as const,
+  );
+}

@@ -52,7 +52,27 @@ export class PhotoCamera {
     renameSync(tmp, join(this.dir, `${name}.jpg`));
   }
 
+  #rewrite: NodeJS.Timeout | undefined;
+  #written = 0;
+
+  /**
+   * Shows a JPEG of the whole picture as it is (no scaling) and writes it again every `everyMs`:
+   * camerad sends analysis frames only for new source frames, as a capture folder gets them.
+   * Replaces what was shown and any earlier repetition; `close()` stops it.
+   */
+  showRepeatedly(jpeg: Buffer, everyMs = 200): void {
+    clearInterval(this.#rewrite);
+    const write = (): void => {
+      const tmp = join(this.dir, '.repeated.tmp');
+      writeFileSync(tmp, jpeg);
+      renameSync(tmp, join(this.dir, `repeated-${this.#written++ % 2}.jpg`));
+    };
+    write();
+    this.#rewrite = setInterval(write, everyMs);
+  }
+
   close(): void {
+    clearInterval(this.#rewrite);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { cameradArgs } from '../../server/config/cameradArgs.js';
-import { ConfigError } from '../../server/config/ConfigError.js';
+import { rejectsConfig } from '../helpers/configRejects.js';
 import { loadConfig } from '../../server/config/loadConfig.js';
 import { projectRoot } from '../../server/config/projectRoot.js';
 
@@ -17,15 +17,6 @@ function file(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
-}
-
-function rejects(fn: () => unknown, setting: string, message: RegExp): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof ConfigError, `ConfigError, got ${String(error)}`);
-    assert.equal(error.setting, setting);
-    assert.match(error.message, message);
-    return true;
-  });
 }
 
 describe('configuration', () => {
@@ -61,17 +52,21 @@ describe('configuration', () => {
   });
 
   it('rejects unknown keys, naming them', () => {
-    rejects(() => loadConfig(root, file('b.json', '{"server":{"prot":1}}'), {}), 'server.prot', /unknown setting/);
-    rejects(() => loadConfig(root, undefined, { ECS_WEBRTC__STUN: 'x' }), 'webrtc.stun', /unknown setting/);
+    rejectsConfig(
+      () => loadConfig(root, file('b.json', '{"server":{"prot":1}}'), {}),
+      'server.prot',
+      /unknown setting/,
+    );
+    rejectsConfig(() => loadConfig(root, undefined, { ECS_WEBRTC__STUN: 'x' }), 'webrtc.stun', /unknown setting/);
   });
 
   it('rejects out-of-range values, naming the setting', () => {
-    rejects(
+    rejectsConfig(
       () => loadConfig(root, undefined, { ECS_CAMERAS: '[{"id":"a","source":"test://","fps":0}]' }),
       'cameras[0].fps',
       /.+/,
     );
-    rejects(
+    rejectsConfig(
       () => loadConfig(root, undefined, { ECS_WEBRTC__UDP_PORT_MIN: '5000', ECS_WEBRTC__UDP_PORT_MAX: '4000' }),
       'webrtc.udpPortMax',
       /greater/,
@@ -89,22 +84,26 @@ describe('configuration', () => {
     });
     assert.equal(probed.webrtc.workers, 2);
     assert.ok(cameradArgs(probed.cameras[0]!, probed).includes('--latency-probe'));
-    rejects(() => loadConfig(root, undefined, { ECS_WEBRTC__WORKERS: '99' }), 'webrtc.workers', /.+/);
-    rejects(() => loadConfig(root, undefined, { ECS_WEBRTC__GOP_CACHE_PACKETS: '10' }), 'webrtc.gopCachePackets', /.+/);
+    rejectsConfig(() => loadConfig(root, undefined, { ECS_WEBRTC__WORKERS: '99' }), 'webrtc.workers', /.+/);
+    rejectsConfig(
+      () => loadConfig(root, undefined, { ECS_WEBRTC__GOP_CACHE_PACKETS: '10' }),
+      'webrtc.gopCachePackets',
+      /.+/,
+    );
   });
 
   it('rejects an unknown source scheme and a missing file, naming the camera', () => {
-    rejects(
+    rejectsConfig(
       () => loadConfig(root, undefined, { ECS_CAMERAS: '[{"id":"a","source":"foo://x"}]' }),
       'cameras[0].source',
       /unknown scheme "foo"/,
     );
-    rejects(
+    rejectsConfig(
       () => loadConfig(root, undefined, { ECS_CAMERAS: '[{"id":"a","source":"file:///nonexistent/x.mp4"}]' }),
       'cameras[0].source',
       /file not found: \/nonexistent\/x\.mp4/,
     );
-    rejects(
+    rejectsConfig(
       () =>
         loadConfig(root, undefined, { ECS_CAMERAS: '[{"id":"a","source":"test://"},{"id":"a","source":"test://"}]' }),
       'cameras[1].id',
@@ -113,13 +112,13 @@ describe('configuration', () => {
   });
 
   it('requires a token and the public URL when listening beyond loopback', () => {
-    rejects(() => loadConfig(root, undefined, { ECS_SERVER__HOST: '0.0.0.0' }), 'server.token', /required/);
-    rejects(
+    rejectsConfig(() => loadConfig(root, undefined, { ECS_SERVER__HOST: '0.0.0.0' }), 'server.token', /required/);
+    rejectsConfig(
       () => loadConfig(root, undefined, { ECS_SERVER__HOST: '0.0.0.0', ECS_SERVER__TOKEN: 'x'.repeat(16) }),
       'server.publicUrl',
       /required/,
     );
-    rejects(
+    rejectsConfig(
       () => loadConfig(root, undefined, { ECS_SERVER__TOKEN: 'x'.repeat(16) }),
       'server.publicUrl',
       /viewer token/,
@@ -136,17 +135,17 @@ describe('configuration', () => {
 
   it('refuses access settings that would mix viewers and admins', () => {
     const base = { ECS_SERVER__PUBLIC_URL: 'https://cam.example.org', ECS_SERVER__TOKEN: 'v'.repeat(32) };
-    rejects(
+    rejectsConfig(
       () => loadConfig(root, undefined, { ...base, ECS_SERVER__ADMIN_TOKEN: 'v'.repeat(32) }),
       'server.adminToken',
       /differ/,
     );
-    rejects(
+    rejectsConfig(
       () => loadConfig(root, undefined, { ...base, ECS_SERVER__ADMIN_TOKEN: 'short' }),
       'server.adminToken',
       /32/,
     );
-    rejects(
+    rejectsConfig(
       () =>
         loadConfig(root, undefined, {
           ...base,
@@ -158,7 +157,7 @@ describe('configuration', () => {
       'server.viewerTokens[1].name',
       /taken/,
     );
-    rejects(
+    rejectsConfig(
       () =>
         loadConfig(root, undefined, {
           ...base,
@@ -167,12 +166,12 @@ describe('configuration', () => {
       'server.viewerTokens',
       /same/,
     );
-    rejects(
+    rejectsConfig(
       () => loadConfig(root, undefined, { ECS_SERVER__CORS_ORIGINS: '["https://app.example.org/"]' }),
       'server.corsOrigins[0]',
       /origin/,
     );
-    rejects(
+    rejectsConfig(
       () => loadConfig(root, undefined, { ECS_SERVER__TRUST_PROXY: '["proxy.local"]' }),
       'server.trustProxy[0]',
       /IP/,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../../../server/config/ConfigError.js';
+import { rejectsConfig } from '../../helpers/configRejects.js';
 import { loadConfig } from '../../../server/config/loadConfig.js';
 import { projectRoot } from '../../../server/config/projectRoot.js';
 
@@ -13,15 +13,6 @@ const withAnalyzers = (analyzers: unknown, env: Record<string, string> = {}) =>
     ECS_CAMERAS: JSON.stringify([{ id: 'a', source: 'test://', analyzers }]),
     ...env,
   });
-
-function rejects(fn: () => unknown, setting: string, message: RegExp): void {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof ConfigError, `ConfigError, got ${String(error)}`);
-    assert.equal(error.setting, setting);
-    assert.match(error.message, message);
-    return true;
-  });
-}
 
 describe('cameras[].analyzers', () => {
   it('defaults to faces alone; faces without fps runs at faces.analysisFps; each type has its defaults', () => {
@@ -40,15 +31,19 @@ describe('cameras[].analyzers', () => {
   });
 
   it('rejects an unknown type, a repeated type, a bad region and unknown keys, naming the setting', () => {
-    rejects(() => withAnalyzers([{ type: 'licence-plates' }]), 'cameras[0].analyzers[0].type', /.+/);
-    rejects(() => withAnalyzers([{ type: 'sky' }, { type: 'sky' }]), 'cameras[0].analyzers', /at most once/);
-    rejects(
+    rejectsConfig(() => withAnalyzers([{ type: 'licence-plates' }]), 'cameras[0].analyzers[0].type', /.+/);
+    rejectsConfig(() => withAnalyzers([{ type: 'sky' }, { type: 'sky' }]), 'cameras[0].analyzers', /at most once/);
+    rejectsConfig(
       () => withAnalyzers([{ type: 'sky', region: [0.5, 0, 0.6, 0.3] }]),
       'cameras[0].analyzers[0].region',
       /inside the picture/,
     );
-    rejects(() => withAnalyzers([{ type: 'sky', fps: 0 }]), 'cameras[0].analyzers[0].fps', /.+/);
-    rejects(() => withAnalyzers([{ type: 'faces', threshold: 0.5 }]), 'cameras[0].analyzers[0].threshold', /unknown/);
+    rejectsConfig(() => withAnalyzers([{ type: 'sky', fps: 0 }]), 'cameras[0].analyzers[0].fps', /.+/);
+    rejectsConfig(
+      () => withAnalyzers([{ type: 'faces', threshold: 0.5 }]),
+      'cameras[0].analyzers[0].threshold',
+      /unknown/,
+    );
   });
 
   it('gesture actions: a gesture or action the classifier does not know, an unknown camera, or no hands camera', () => {
@@ -59,33 +54,33 @@ describe('cameras[].analyzers', () => {
       { gesture: 'thumbs_up', action: 'capture', holdMs: 1000, cooldownMs: 10_000 },
     ]);
     assert.deepEqual(withAnalyzers(hands).gestures.actions, [], 'off by default');
-    rejects(
+    rejectsConfig(
       () => withAnalyzers(hands, actions([{ gesture: 'wave', action: 'capture' }])),
       'gestures.actions[0].gesture',
       /.+/,
     );
-    rejects(
+    rejectsConfig(
       () => withAnalyzers(hands, actions([{ gesture: 'none', action: 'capture' }])),
       'gestures.actions[0].gesture',
       /.+/,
     );
-    rejects(
+    rejectsConfig(
       () => withAnalyzers(hands, actions([{ gesture: 'ok', action: 'dance' }])),
       'gestures.actions[0].action',
       /.+/,
     );
-    rejects(
+    rejectsConfig(
       () => withAnalyzers(hands, actions([{ gesture: 'ok', action: 'capture', cameras: ['b'] }])),
       'gestures.actions[0].cameras',
       /unknown camera "b"/,
     );
-    rejects(
+    rejectsConfig(
       () => withAnalyzers([{ type: 'faces' }], actions([{ gesture: 'ok', action: 'capture' }])),
       'gestures.actions[0]',
       /hands analyzer/,
     );
-    rejects(() => withAnalyzers([{ type: 'hands', model: 'huge' }]), 'cameras[0].analyzers[0].model', /.+/);
-    rejects(
+    rejectsConfig(() => withAnalyzers([{ type: 'hands', model: 'huge' }]), 'cameras[0].analyzers[0].model', /.+/);
+    rejectsConfig(
       () => withAnalyzers([{ type: 'objects', classes: ['person', 'unicorn'] }]),
       'cameras[0].analyzers[0].classes[1]',
       /unknown COCO class/,

@@ -84,3 +84,19 @@ export async function countedPictures(): Promise<CountedPicture[]> {
   }
   return pictures;
 }
+
+/**
+ * A camera entry for `ECS_CAMERAS` playing the installed `vtest.avi` (768 × 576, people walking
+ * in a square) at 10 fps with `analyzers`.
+ */
+export function vtestCamera(id: string, analyzers: unknown[]): Record<string, unknown> {
+  return {
+    id,
+    source: `file://${fixturePath('vtest')}`,
+    width: 768,
+    height: 576,
+    fps: 10,
+    bitrateKbps: 800,
+    analyzers,
+  };
+}

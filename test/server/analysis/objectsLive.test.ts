@@ -5,7 +5,7 @@ import type { ObjectCountsEvent, ServerToClientEvents } from '../../../server/ev
 import { pollUntil } from '../../helpers/browser.js';
 import { freeUdpPort } from '../../helpers/freePort.js';
 import { startTestServer } from '../../helpers/testServer.js';
-import { assertObjectFixturesInstalled, fixturePath } from './objectFixtures.js';
+import { assertObjectFixturesInstalled, vtestCamera } from './objectFixtures.js';
 
 /**
  * People counted live: the real server plays OpenCV's `vtest.avi` (people walking in a square)
@@ -20,17 +20,7 @@ describe('objects analyzer on a live camera', { timeout: 180_000 }, () => {
     assertObjectFixturesInstalled();
     ctx = await startTestServer({
       ECS_CAMERAD__RTP_BASE_PORT: String(await freeUdpPort(true)),
-      ECS_CAMERAS: JSON.stringify([
-        {
-          id: 'square',
-          source: `file://${fixturePath('vtest')}`,
-          width: 768,
-          height: 576,
-          fps: 10,
-          bitrateKbps: 800,
-          analyzers: [{ type: 'objects', fps: 2, classes: ['person', 'car'] }],
-        },
-      ]),
+      ECS_CAMERAS: JSON.stringify([vtestCamera('square', [{ type: 'objects', fps: 2, classes: ['person', 'car'] }])]),
     });
   });
   after(async () => {

@@ -1,44 +1,24 @@
 import assert from 'node:assert/strict';
-import { renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import sharp from 'sharp';
 import { measureSky } from '../../../server/analysis/sky/SkyAnalyzer.js';
 import type { AnalyzerStatus } from '../../../server/analysis/analyzerTypes.js';
 import { pollUntil } from '../../helpers/browser.js';
 import { freeUdpPort } from '../../helpers/freePort.js';
 import { PhotoCamera } from '../../helpers/photoCamera.js';
 import { startTestServer } from '../../helpers/testServer.js';
+import { SKY_BLUE, SKY_CLOUD, skyScene } from './skyScene.js';
 
 const WIDTH = 640;
 const HEIGHT = 360;
 const ADMIN = 'sky-test-admin-token-0123456789abcdef';
-/** A clear afternoon sky (R/B 0.33) and a bright cloud (R/B 0.98). */
-const BLUE = { r: 74, g: 144, b: 226 };
-const CLOUD = { r: 220, g: 220, b: 225 };
-const GROUND = { r: 40, g: 90, b: 30 };
+const BLUE = SKY_BLUE;
+const CLOUD = SKY_CLOUD;
 
 /** A solid packed RGB image. */
 function solid(width: number, height: number, [r, g, b]: [number, number, number]) {
   const data = new Uint8Array(width * height * 3);
   for (let i = 0; i < data.length; i += 3) data.set([r, g, b], i);
   return { width, height, stride: width * 3, data };
-}
-
-/** The test scene: the top 30 % sky, its left half clear and its right half cloud; ground below. */
-async function scene(): Promise<Buffer> {
-  const skyH = Math.round(HEIGHT * 0.3);
-  const half = (c: { r: number; g: number; b: number }) =>
-    sharp({ create: { width: WIDTH / 2, height: skyH, channels: 3, background: c } })
-      .png()
-      .toBuffer();
-  return sharp({ create: { width: WIDTH, height: HEIGHT, channels: 3, background: GROUND } })
-    .composite([
-      { input: await half(BLUE), left: 0, top: 0 },
-      { input: await half(CLOUD), left: WIDTH / 2, top: 0 },
-    ])
-    .jpeg({ quality: 95 })
-    .toBuffer();
 }
 
 /** Overlay blue `#40c4ff` (server/analysis/sky/SkyAnalyzer.ts) after YUV 4:2:0, over the white cloud. */
@@ -69,20 +49,9 @@ describe('sky analyzer (the worked example of docs/analyzers.md)', () => {
   describe('on a live camera', { timeout: 120_000 }, () => {
     const photos = new PhotoCamera(WIDTH, HEIGHT);
     let ctx: Awaited<ReturnType<typeof startTestServer>>;
-    let rewrite: NodeJS.Timeout | undefined;
 
     before(async () => {
-      // camerad sends analysis frames for new source frames only: the scene is written again
-      // five times a second, as a host-capture folder would get new images.
-      const jpeg = await scene();
-      let n = 0;
-      const write = (): void => {
-        const tmp = join(photos.dir, '.scene.tmp');
-        writeFileSync(tmp, jpeg);
-        renameSync(tmp, join(photos.dir, `scene-${n++ % 2}.jpg`));
-      };
-      write();
-      rewrite = setInterval(write, 200);
+      photos.showRepeatedly(await skyScene(WIDTH, HEIGHT));
       ctx = await startTestServer({
         ECS_SERVER__ADMIN_TOKEN: ADMIN,
         ECS_CAMERAD__RTP_BASE_PORT: String(await freeUdpPort(true)),
@@ -92,7 +61,6 @@ describe('sky analyzer (the worked example of docs/analyzers.md)', () => {
       });
     });
     after(async () => {
-      clearInterval(rewrite);
       await ctx?.close();
       photos.close();
     });
