@@ -54,6 +54,7 @@ export class AccessControl {
     this.resolver = new CallerResolver({
       viewerTokens: settings.viewerTokens,
       adminToken: settings.adminToken,
+      metricsToken: settings.metricsToken,
       trustProxy: settings.trustProxy,
       roleOf: deps.roleOf,
       tokens: deps.tokens,

@@ -19,6 +19,7 @@ const WANTS: Record<AccessLevel, string> = {
   checkedIn: 'a wallet session (sign in first) checked in at this camera',
   owner: 'the owner’s wallet session (sign in first)',
   operator: 'the operator (the operator wallet’s session or the admin token)',
+  metrics: 'the metrics token (Authorization: Bearer <server.metricsToken>)',
 };
 
 /**
@@ -58,6 +59,8 @@ export class AccessPolicy {
         return session !== null || caller.admin;
       case 'operator':
         return caller.admin || (operator && (camera === undefined || camera === session?.claims.cameraId));
+      case 'metrics':
+        return caller.metrics;
     }
   }
 
@@ -68,7 +71,7 @@ export class AccessPolicy {
   check(caller: Caller, entry: EntryPoint, camera?: string): void {
     if (entry.anyOf.some((level) => this.satisfies(caller, level, camera))) return;
     const wants = entry.anyOf.map((level) => WANTS[level]).join(', or ');
-    const anonymous = caller.session === null && caller.viewer === null && !caller.admin;
+    const anonymous = caller.session === null && caller.viewer === null && !caller.admin && !caller.metrics;
     if (anonymous) {
       throw new HttpError(401, `this needs ${wants}`, 'authorization', { 'WWW-Authenticate': 'Bearer' });
     }

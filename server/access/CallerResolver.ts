@@ -24,6 +24,8 @@ export interface CallerResolverOptions {
   viewerTokens: ReadonlyMap<string, string>;
   /** `server.adminToken`, or undefined. */
   adminToken: string | undefined;
+  /** `server.metricsToken`, or undefined. */
+  metricsToken?: string | undefined;
   /** `server.trustProxy`: addresses whose `X-Forwarded-For` / `X-Forwarded-Proto` are read. */
   trustProxy: readonly string[];
   /** The role of a wallet at a camera now (from `auth.operatorWallet`): computed on every request, never read from the JWT. */
@@ -79,15 +81,17 @@ export class CallerResolver {
     const bearer = credentials.bearer.trim();
     let session: RequestSession | null = null;
     let admin = false;
+    let metrics = false;
     let viewer: string | null = null;
     if (JWT_SHAPE.test(bearer)) {
       session = await this.#session(bearer);
     } else if (bearer !== '') {
       admin = this.#options.adminToken !== undefined && same(bearer, this.#options.adminToken);
-      if (!admin) viewer = this.#viewerName(bearer);
+      metrics = !admin && this.#options.metricsToken !== undefined && same(bearer, this.#options.metricsToken);
+      if (!admin && !metrics) viewer = this.#viewerName(bearer);
     }
     if (viewer === null && credentials.queryToken !== '') viewer = this.#viewerName(credentials.queryToken);
-    return { address, secure, viewer, admin, session, local: isLocal(req, peerTrusted) };
+    return { address, secure, viewer, admin, metrics, session, local: isLocal(req, peerTrusted) };
   }
 
   async #session(jwt: string): Promise<RequestSession> {

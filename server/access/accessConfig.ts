@@ -54,6 +54,14 @@ export const serverSchema = z
       .max(256)
       .optional()
       .describe('Admin token for operator routes (beside the operator wallet session); unset = wallet only.'),
+    metricsToken: z
+      .string()
+      .min(32, 'use at least 32 characters')
+      .max(256)
+      .optional()
+      .describe(
+        'Token a Prometheus scraper sends (Authorization: Bearer) to read /metrics and nothing else; a viewer token also reads it.',
+      ),
     allowUnauthenticated: z
       .boolean()
       .default(false)

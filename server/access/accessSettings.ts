@@ -6,6 +6,8 @@ export interface AccessSettings {
   /** Viewer tokens by name: `server.token` as `default`, then `server.viewerTokens`. */
   viewerTokens: ReadonlyMap<string, string>;
   adminToken: string | undefined;
+  /** `server.metricsToken`: opens `/metrics` only. */
+  metricsToken: string | undefined;
   allowUnauthenticated: boolean;
   /** `server.allowedHosts`, default `server.publicUrl`'s host (loopback names are always accepted). */
   allowedHosts: readonly string[];
@@ -32,6 +34,7 @@ export function accessSettings(config: Pick<Config, 'server' | 'auth' | 'chain' 
   return {
     viewerTokens,
     adminToken: server.adminToken,
+    metricsToken: server.metricsToken,
     allowUnauthenticated: server.allowUnauthenticated,
     allowedHosts: server.allowedHosts ?? (publicUrl ? [publicUrl.host] : []),
     allowedOrigins: [...server.corsOrigins, ...(publicUrl ? [publicUrl.origin] : [])],

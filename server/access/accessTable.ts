@@ -79,6 +79,8 @@ export const ACCESS_TABLE: readonly EntryPoint[] = [
   http('GET', '/api/gestures/current', ['viewer', 'session']),
   http('GET', '/api/gesture/current', ['viewer', 'session']),
   admin('POST', '/api/analysis/overlays'),
+  // Prometheus metrics: a viewer token, or the metrics token that opens nothing else.
+  http('GET', '/metrics', ['viewer', 'metrics']),
   // Photos and recordings: taking them needs a check-in; reading and deleting, the owner.
   http('POST', '/api/capture', ['checkedIn', 'operator'], 'capture'),
   http('POST', '/api/record/start', ['checkedIn', 'operator'], 'capture'),

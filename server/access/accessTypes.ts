@@ -14,8 +14,10 @@ import type { RequestSession } from '../http/sessionAuth.js';
  * - `owner`: a session acting on its own data; the handler checks ownership (the operator
  *   and the admin token pass it).
  * - `operator`: the admin token (`server.adminToken`) or the operator wallet's session.
+ * - `metrics`: the metrics token (`server.metricsToken`, header only): a scraper that may read
+ *   `/metrics` and nothing else.
  */
-export const ACCESS_LEVELS = ['open', 'viewer', 'session', 'checkedIn', 'owner', 'operator'] as const;
+export const ACCESS_LEVELS = ['open', 'viewer', 'session', 'checkedIn', 'owner', 'operator', 'metrics'] as const;
 export type AccessLevel = (typeof ACCESS_LEVELS)[number];
 
 /** Rate-limit buckets (`limits.*` in server/access/limitsConfig.ts). */
@@ -55,6 +57,8 @@ export interface Caller {
   viewer: string | null;
   /** The admin token was presented (`Authorization: Bearer`, never the query). */
   admin: boolean;
+  /** The metrics token was presented (`Authorization: Bearer`, never the query). */
+  metrics: boolean;
   /** The wallet session, its role computed from the configuration on this request. */
   session: RequestSession | null;
   /**

@@ -204,6 +204,12 @@ function checkAccess(config: Config): void {
       'must differ from every viewer token (a viewer link must not open admin routes)',
     );
   }
+  if (
+    server.metricsToken !== undefined &&
+    (viewerTokens.includes(server.metricsToken) || server.metricsToken === server.adminToken)
+  ) {
+    throw new ConfigError('server.metricsToken', 'must differ from the viewer and admin tokens');
+  }
 }
 
 /**
