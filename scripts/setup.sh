@@ -27,11 +27,11 @@ packages=(cmake g++ pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-
   gstreamer1.0-plugins-ugly gstreamer1.0-libav opencv-doc)
 if [ "$with_tests" = 1 ]; then
   packages+=(chromium fonts-dejavu-core iproute2 shellcheck sqlite3 gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0
-    python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 nginx libnginx-mod-rtmp coturn nftables)
+    python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 nginx libnginx-mod-rtmp coturn nftables prometheus)
 fi
 # Services of test-only packages: Debian's postinst would enable and start them (nginx on port 80,
-# coturn's turnserver on 0.0.0.0:3478 under systemd).
-test_services=(nginx coturn)
+# coturn's turnserver on 0.0.0.0:3478, Prometheus on 0.0.0.0:9090 under systemd).
+test_services=(nginx coturn prometheus)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -21,6 +21,7 @@ import type { AnalysisService } from './analysis/AnalysisService.js';
 import { createIdentity, type Identity } from './wiring/createIdentity.js';
 import { createOutputs, type Outputs } from './wiring/createOutputs.js';
 import { createWsVideo } from './wiring/createWsVideo.js';
+import { createMetrics } from './wiring/createMetrics.js';
 import type { WsVideoServer } from '../media/ws/WsVideoServer.js';
 import { createStreamKeyRedactor } from '../media/rtmp/createRtmp.js';
 import { AccessControl } from './access/AccessControl.js';
@@ -233,6 +234,7 @@ export class Server {
         analysisStatus: () => analysis.service.status(),
       },
       analysis: analysis.service,
+      metrics: createMetrics(config, { cameras, sfu, wsVideo, analysis, outputs }),
       capture: outputs.capture.routes,
       stream: { rtmp: outputs.rtmp, cameraIds: [...cameras.keys()] },
       mjpeg: outputs.mjpeg,

@@ -11,6 +11,7 @@ import { webrtcSchema } from '../../media/sfu/webrtcConfig.js';
 import { analyzersSchema } from '../analysis/analyzersConfig.js';
 import { gesturesSchema } from '../analysis/gestures/gesturesConfig.js';
 import { analysisSchema } from '../analysis/analysisConfig.js';
+import { metricsSchema } from '../metrics/metricsConfig.js';
 
 /**
  * The server's configuration, validated strictly at start (unknown keys are rejected with their
@@ -327,6 +328,7 @@ export const configSchema = z.strictObject({
   analysis: analysisSchema.describe(
     'Inference threads of the analyzer types shared by all cameras (server/analysis/analysisConfig.ts).',
   ),
+  metrics: metricsSchema.describe('Prometheus metrics at GET /metrics (server/metrics/metricsConfig.ts).'),
   gestures: gesturesSchema.describe(
     'Actions a recognised, checked-in user triggers by holding a gesture (server/analysis/gestures/gesturesConfig.ts).',
   ),

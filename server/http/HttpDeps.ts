@@ -8,6 +8,7 @@ import type { WsVideoServer } from '../../media/ws/WsVideoServer.js';
 import type { CaptureRouterDeps } from './routers/captureRouter.js';
 import type { FaceRouterDeps } from './routers/faceRouter.js';
 import type { AnalysisRouterDeps } from './routers/analysisRouter.js';
+import type { MetricsService } from '../metrics/MetricsService.js';
 import type { StreamRouterDeps } from './routers/streamRouter.js';
 import type { SessionRouterDeps } from './routers/sessionRouter.js';
 import type { PlayerConfig } from '../player/playerConfig.js';
@@ -39,6 +40,8 @@ export interface HttpDeps {
   faces: FaceRouterDeps;
   /** The cameras' analyzers: status, gestures, overlay switches. */
   analysis: AnalysisRouterDeps['analysis'];
+  /** Prometheus metrics (`GET /metrics` and the HTTP counters); undefined when `metrics.enabled` is false. */
+  metrics: MetricsService | undefined;
   /** Photos and recordings. */
   capture: CaptureRouterDeps;
   /** The Livepeer (RTMP) broadcast. */

@@ -14,6 +14,7 @@ import { streamRouter } from './routers/streamRouter.js';
 import { healthRouter } from './routers/healthRouter.js';
 import { faceRouter } from './routers/faceRouter.js';
 import { analysisRouter } from './routers/analysisRouter.js';
+import { metricsRouter } from './routers/metricsRouter.js';
 import { openapiRouter } from './routers/openapiRouter.js';
 import { sessionRouter } from './routers/sessionRouter.js';
 import { statusRouter } from './routers/statusRouter.js';
@@ -30,6 +31,20 @@ import { webrtcRouter } from './routers/webrtcRouter.js';
 export function createHttpApp(deps: HttpDeps): Koa {
   const app = new Koa();
   const logger = deps.logger.child({ module: 'http' });
+  const { metrics } = deps;
+  if (metrics) {
+    // Outermost, so the status is the final one; the route label is the router's template.
+    app.use(async (ctx, next) => {
+      const started = process.hrtime.bigint();
+      try {
+        await next();
+      } finally {
+        const route = (ctx as unknown as { _matchedRoute?: unknown })._matchedRoute;
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        metrics.observeHttp(ctx.method, typeof route === 'string' ? route : undefined, ctx.status, seconds);
+      }
+    });
+  }
   app.use(errorMiddleware(logger));
   app.use(deps.access.gate());
   app.use(
@@ -80,6 +95,7 @@ export function buildRouters(deps: HttpDeps): Router[] {
     sessionRouter(deps.identity),
     faceRouter(deps.faces),
     analysisRouter(deps),
+    metricsRouter(deps),
     whepRouter(deps),
     webrtcRouter(deps),
     captureRouter({ ...deps.capture, basePath: deps.basePath }),

@@ -139,6 +139,22 @@ export const analysisPaths = {
   },
   '/api/gestures/current': gestures('The hands in view with their gestures'),
   '/api/gesture/current': gestures('The hands in view with their gestures (the original system’s path)'),
+  '/metrics': {
+    get: {
+      summary:
+        'Prometheus metrics (text exposition 0.0.4): cameras, viewers by transport, analyzers, RTMP, HTTP by route template, process. Labels are bounded: camera ids, fixed sets, route templates or `unmatched`',
+      security: [{ bearer: [] }, { queryToken: [] }, {}],
+      responses: {
+        200: {
+          description: 'The metrics',
+          content: { 'text/plain': { schema: { type: 'string' } } },
+        },
+        401: error,
+        404: error,
+        429: error,
+      },
+    },
+  },
   '/api/analysis/overlays': {
     post: {
       summary: 'Switch an analyzer type’s overlays on or off (operator; audited)',
