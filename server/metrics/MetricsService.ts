@@ -20,6 +20,9 @@ export interface MetricsSources {
 /** Buckets of the HTTP latency histogram, seconds (5 ms to 10 s). */
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** Methods counted by name; any other is `OTHER` (a caller chooses the method too). */
+const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
 /** The `route` label of a request no route matched (a caller chooses paths: they are never labels). */
 export const UNMATCHED_ROUTE = 'unmatched';
 
@@ -28,194 +31,138 @@ export const UNMATCHED_ROUTE = 'unmatched';
  * seconds and bytes, `_total` counters). Labels are bounded: `camera` takes configured ids,
  * `analyzer` and `transport` fixed sets, `route` the router's templates (`/whep/:camera`) or
  * `unmatched`, `status` the HTTP status; none carries a wallet, an address or an id a caller
- * chooses. Figures kept elsewhere are read at each scrape (`collect`).
+ * chooses. Figures kept elsewhere are read once at each scrape, before any is written out.
  */
 export class MetricsService {
   readonly registry = new Registry();
   readonly #httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly #httpDuration: Histogram<'method' | 'route'>;
+  /** Reads the sources into the metrics; runs before each scrape, so no figure is a scrape behind. */
+  readonly #refresh: () => void;
 
   constructor(sources: MetricsSources, options: { processMetrics: boolean }) {
     const registers = [this.registry];
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+      new Gauge<L>({ name, help, labelNames, registers });
+    const total = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+      new TotalCounter(new Counter<L>({ name, help, labelNames, registers }));
 
     const camera = ['camera'] as const;
-    const framesOut = new TotalCounter(
-      new Counter({
-        name: 'camera_frames_out_total',
-        help: 'Frames encoded by camerad.',
-        labelNames: camera,
-        registers,
-      }),
+    const info = gauge('camera_info', 'Cameras as configured (value 1), with their encoder.', [
+      'camera',
+      'encoder',
+    ] as const);
+    const framesOut = total('camera_frames_out_total', 'Frames encoded by camerad.', camera);
+    const keyframes = total('camera_keyframes_total', 'Keyframes (IDR) encoded.', camera);
+    const keyframeRequests = total(
+      'camera_keyframe_requests_total',
+      'Keyframes requested of camerad (viewer PLIs, new viewers).',
+      camera,
     );
-    const keyframes = new TotalCounter(
-      new Counter({ name: 'camera_keyframes_total', help: 'Keyframes (IDR) encoded.', labelNames: camera, registers }),
+    const restarts = total('camera_camerad_restarts_total', 'camerad restarts (spawn) or reconnects (attach).', camera);
+    const fps = gauge('camera_fps', 'Encoded frames per second.', camera);
+    const bitrate = gauge(
+      'camera_bitrate_bits_per_second',
+      'Encoder output bitrate over the last stats interval.',
+      camera,
     );
-    const keyframeRequests = new TotalCounter(
-      new Counter({
-        name: 'camera_keyframe_requests_total',
-        help: 'Keyframes requested of camerad (viewer PLIs, new viewers).',
-        labelNames: camera,
-        registers,
-      }),
-    );
-    const restarts = new TotalCounter(
-      new Counter({
-        name: 'camera_camerad_restarts_total',
-        help: 'camerad restarts (spawn) or reconnects (attach).',
-        labelNames: camera,
-        registers,
-      }),
-    );
-    const fps = new Gauge({ name: 'camera_fps', help: 'Encoded frames per second.', labelNames: camera, registers });
-    const bitrate = new Gauge({
-      name: 'camera_bitrate_bits_per_second',
-      help: 'Encoder output bitrate over the last stats interval.',
-      labelNames: camera,
-      registers,
-    });
-    const sourceLive = new Gauge({
-      name: 'camera_source_live',
-      help: '1 while the camera’s source delivers frames, else 0.',
-      labelNames: camera,
-      registers,
-    });
-    const viewers = new Gauge({
-      name: 'camera_viewers',
-      help: 'Viewers now, by transport (webrtc, websocket).',
-      labelNames: ['camera', 'transport'] as const,
-      registers,
-    });
-    const viewerCounter = (name: string, help: string) =>
-      new TotalCounter(new Counter({ name, help, labelNames: camera, registers }));
-    const rtpPackets = viewerCounter('webrtc_packets_sent_total', 'RTP packets sent to WebRTC viewers.');
-    const retransmits = viewerCounter('webrtc_retransmits_total', 'Packets sent again on NACK (RFC 4585 §6.2.1).');
-    const skipped = viewerCounter('webrtc_skipped_packets_total', 'Packets skipped by viewers that fell behind.');
-    const plis = viewerCounter('webrtc_plis_total', 'PLI requests received from WebRTC viewers.');
-    const wsBytes = viewerCounter('websocket_video_sent_bytes_total', 'Bytes sent to WebSocket video viewers.');
-    const wsSkips = viewerCounter(
+    const sourceLive = gauge('camera_source_live', '1 while the camera’s source delivers frames, else 0.', camera);
+    const viewers = gauge('camera_viewers', 'Viewers now, by transport (webrtc, websocket).', [
+      'camera',
+      'transport',
+    ] as const);
+    const rtpPackets = total('webrtc_packets_sent_total', 'RTP packets sent to WebRTC viewers.', camera);
+    const retransmits = total('webrtc_retransmits_total', 'Packets sent again on NACK (RFC 4585 §6.2.1).', camera);
+    const skipped = total('webrtc_skipped_packets_total', 'Packets skipped by viewers that fell behind.', camera);
+    const plis = total('webrtc_plis_total', 'PLI requests received from WebRTC viewers.', camera);
+    const wsBytes = total('websocket_video_sent_bytes_total', 'Bytes sent to WebSocket video viewers.', camera);
+    const wsSkips = total(
       'websocket_video_skips_total',
       'WebSocket viewer queue overflows (skip to keyframe).',
+      camera,
     );
-
-    new Gauge({
-      name: 'camera_info',
-      help: 'Cameras as configured (value 1), with their encoder.',
-      labelNames: ['camera', 'encoder'] as const,
-      registers,
-      collect() {
-        this.reset();
-        for (const id of sources.cameraIds) {
-          const s = sources.cameraStatus(id);
-          this.set({ camera: id, encoder: s.encoder ?? 'none' }, 1);
-          framesOut.observe({ camera: id }, s.frames_out);
-          keyframes.observe({ camera: id }, s.keyframes);
-          keyframeRequests.observe({ camera: id }, s.keyframe_requests);
-          restarts.observe({ camera: id }, s.restarts);
-          fps.set({ camera: id }, s.fps ?? 0);
-          bitrate.set({ camera: id }, (s.bitrate_kbps ?? 0) * 1000);
-          sourceLive.set({ camera: id }, s.source_state === 'live' ? 1 : 0);
-          const webrtc = sources.webrtcViewers(id);
-          const ws = sources.websocketViewers(id);
-          viewers.set({ camera: id, transport: 'webrtc' }, webrtc.length);
-          viewers.set({ camera: id, transport: 'websocket' }, ws.length);
-          const sum = <T>(list: T[], f: (v: T) => number): number => list.reduce((n, v) => n + f(v), 0);
-          rtpPackets.observe(
-            { camera: id },
-            sum(webrtc, (v) => v.packetsSent),
-          );
-          retransmits.observe(
-            { camera: id },
-            sum(webrtc, (v) => v.retransmits),
-          );
-          skipped.observe(
-            { camera: id },
-            sum(webrtc, (v) => v.skippedPackets),
-          );
-          plis.observe(
-            { camera: id },
-            sum(webrtc, (v) => v.plis),
-          );
-          wsBytes.observe(
-            { camera: id },
-            sum(ws, (v) => v.sentBytes),
-          );
-          wsSkips.observe(
-            { camera: id },
-            sum(ws, (v) => v.skips),
-          );
-        }
-      },
-    });
 
     const analyzer = ['camera', 'analyzer'] as const;
-    const analysed = new TotalCounter(
-      new Counter({ name: 'analysis_frames_total', help: 'Frames analysed.', labelNames: analyzer, registers }),
+    const analysed = total('analysis_frames_total', 'Frames analysed.', analyzer);
+    const dropped = total(
+      'analysis_dropped_frames_total',
+      'Frames an analyzer skipped because it was busy (the video never waits).',
+      analyzer,
     );
-    const dropped = new TotalCounter(
-      new Counter({
-        name: 'analysis_dropped_frames_total',
-        help: 'Frames an analyzer skipped because it was busy (the video never waits).',
-        labelNames: analyzer,
-        registers,
-      }),
+    const analysedFps = gauge('analysis_fps', 'Frames analysed per second over the last 5 s.', analyzer);
+    const frameSeconds = gauge(
+      'analysis_frame_seconds',
+      'Median time per analysed frame over the last 5 s (queue wait included).',
+      analyzer,
     );
-    const analysedFps = new Gauge({
-      name: 'analysis_fps',
-      help: 'Frames analysed per second over the last 5 s.',
-      labelNames: analyzer,
-      registers,
-    });
-    new Gauge({
-      name: 'analysis_frame_seconds',
-      help: 'Median time per analysed frame over the last 5 s (queue wait included).',
-      labelNames: analyzer,
-      registers,
-      collect() {
-        this.reset();
-        for (const cam of sources.analysis().cameras) {
-          for (const a of cam.analyzers) {
-            const labels = { camera: cam.id, analyzer: a.type };
-            this.set(labels, a.msMedian / 1000);
-            analysedFps.set(labels, a.achievedFps);
-            analysed.observe(labels, a.frames);
-            dropped.observe(labels, a.dropped);
-          }
-        }
-      },
-    });
 
-    const rtmpSent = new TotalCounter(
-      new Counter({
-        name: 'rtmp_sent_bytes_total',
-        help: 'FLV bytes handed to the RTMP ingest.',
-        labelNames: camera,
-        registers,
-      }),
-    );
-    const rtmpReconnects = new TotalCounter(
-      new Counter({
-        name: 'rtmp_reconnects_total',
-        help: 'RTMP connection attempts after a failure.',
-        labelNames: camera,
-        registers,
-      }),
-    );
-    new Gauge({
-      name: 'rtmp_live',
-      help: '1 while the camera’s RTMP broadcast is live, else 0.',
-      labelNames: camera,
-      registers,
-      collect() {
-        this.reset();
-        for (const s of sources.rtmp()) {
-          if (!sources.cameraIds.includes(s.camera)) continue;
-          this.set({ camera: s.camera }, s.state === 'live' ? 1 : 0);
-          rtmpSent.observe({ camera: s.camera }, s.bytes_sent);
-          rtmpReconnects.observe({ camera: s.camera }, s.reconnects);
+    const rtmpLive = gauge('rtmp_live', '1 while the camera’s RTMP broadcast is live, else 0.', camera);
+    const rtmpSent = total('rtmp_sent_bytes_total', 'FLV bytes handed to the RTMP ingest.', camera);
+    const rtmpReconnects = total('rtmp_reconnects_total', 'RTMP connection attempts after a failure.', camera);
+
+    this.#refresh = () => {
+      info.reset();
+      const sum = <T>(list: T[], f: (v: T) => number): number => list.reduce((n, v) => n + f(v), 0);
+      for (const id of sources.cameraIds) {
+        const labels = { camera: id };
+        const s = sources.cameraStatus(id);
+        info.set({ camera: id, encoder: s.encoder ?? 'none' }, 1);
+        framesOut.observe(labels, s.frames_out);
+        keyframes.observe(labels, s.keyframes);
+        keyframeRequests.observe(labels, s.keyframe_requests);
+        restarts.observe(labels, s.restarts);
+        fps.set(labels, s.fps ?? 0);
+        bitrate.set(labels, (s.bitrate_kbps ?? 0) * 1000);
+        sourceLive.set(labels, s.source_state === 'live' ? 1 : 0);
+        const webrtc = sources.webrtcViewers(id);
+        const ws = sources.websocketViewers(id);
+        viewers.set({ camera: id, transport: 'webrtc' }, webrtc.length);
+        viewers.set({ camera: id, transport: 'websocket' }, ws.length);
+        rtpPackets.observe(
+          labels,
+          sum(webrtc, (v) => v.packetsSent),
+        );
+        retransmits.observe(
+          labels,
+          sum(webrtc, (v) => v.retransmits),
+        );
+        skipped.observe(
+          labels,
+          sum(webrtc, (v) => v.skippedPackets),
+        );
+        plis.observe(
+          labels,
+          sum(webrtc, (v) => v.plis),
+        );
+        wsBytes.observe(
+          labels,
+          sum(ws, (v) => v.sentBytes),
+        );
+        wsSkips.observe(
+          labels,
+          sum(ws, (v) => v.skips),
+        );
+      }
+      frameSeconds.reset();
+      analysedFps.reset();
+      for (const cam of sources.analysis().cameras) {
+        for (const a of cam.analyzers) {
+          const labels = { camera: cam.id, analyzer: a.type };
+          frameSeconds.set(labels, a.msMedian / 1000);
+          analysedFps.set(labels, a.achievedFps);
+          analysed.observe(labels, a.frames);
+          dropped.observe(labels, a.dropped);
         }
-      },
-    });
+      }
+      rtmpLive.reset();
+      for (const s of sources.rtmp()) {
+        if (!sources.cameraIds.includes(s.camera)) continue;
+        rtmpLive.set({ camera: s.camera }, s.state === 'live' ? 1 : 0);
+        rtmpSent.observe({ camera: s.camera }, s.bytes_sent);
+        rtmpReconnects.observe({ camera: s.camera }, s.reconnects);
+      }
+    };
 
     this.#httpRequests = new Counter({
       name: 'http_requests_total',
@@ -237,15 +184,15 @@ export class MetricsService {
    * @param route the router's template (e.g. `/whep/:camera`), or undefined when none matched.
    */
   observeHttp(method: string, route: string | undefined, status: number, seconds: number): void {
-    const known = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
-    const m = known.includes(method) ? method : 'OTHER';
+    const m = HTTP_METHODS.includes(method) ? method : 'OTHER';
     const r = route ?? UNMATCHED_ROUTE;
     this.#httpRequests.inc({ method: m, route: r, status: String(status) });
     this.#httpDuration.observe({ method: m, route: r }, seconds);
   }
 
-  /** The exposition text and its content type. */
+  /** Reads every source once, then the exposition text and its content type. */
   async scrape(): Promise<{ body: string; contentType: string }> {
+    this.#refresh();
     return { body: await this.registry.metrics(), contentType: this.registry.contentType };
   }
 }

@@ -83,6 +83,11 @@ describe('Prometheus metrics at /metrics', { timeout: 120_000 }, () => {
     assert.match(text, /route="unmatched",status="404"/);
     assert.doesNotMatch(text, /secret-looking-id|0123456789abcdef/, 'no path a caller chose');
     assert.match(text, /process_resident_memory_bytes \d+/);
+    // Each scrape reads the sources before writing anything: no figure is a scrape behind.
+    const before = ctx.server.cameras.get('cam')!.status().frames_out;
+    const fresh = await (await get('/metrics', METRICS)).text();
+    const scraped = Number(/camera_frames_out_total\{camera="cam"\} (\d+)/.exec(fresh)?.[1]);
+    assert.ok(scraped >= before, `scraped ${scraped} frames out, the camera said ${before} just before`);
     assert.match(text, /nodejs_eventloop_lag_seconds /);
     for (const line of text.split('\n').filter((l) => l.startsWith('camera_frames_out_total'))) {
       assert.match(line, /^camera_frames_out_total\{camera="cam"\} \d+$/);
