@@ -11,9 +11,9 @@ import type {
 } from '../../../server/events/EventCatalogue';
 import type { CurrentGesturesView } from './analysisTypes';
 import { VisiblePoller } from './VisiblePoller';
+import { EventLog, type EventLine } from '../EventLog';
 
 /** Gesture events kept in the list, newest first. */
-const EVENT_LIST_LENGTH = 20;
 /** Hands listed at most (the rest are counted). */
 const HANDS_SHOWN = 12;
 /** `GET /api/gestures/current` while some camera runs the hands analyzer, ms (about 2 Hz). */
@@ -33,11 +33,9 @@ const GESTURE_ICONS: Record<string, string> = {
 };
 
 /** One line of the event list. */
-export interface GestureEventLine {
-  name: 'gesture:detected' | 'gesture:ended' | 'gesture:identified' | 'gesture:action';
-  text: string;
-  at: number;
-}
+export type GestureEventLine = EventLine<
+  'gesture:detected' | 'gesture:ended' | 'gesture:identified' | 'gesture:action'
+>;
 
 /**
  * The gestures panel beside the players:
@@ -60,7 +58,11 @@ export interface GestureEventLine {
  * `notice`, `connected`.
  */
 export class GesturePanel {
-  readonly lines: GestureEventLine[] = [];
+  readonly #events = new EventLog<GestureEventLine['name']>('face-events');
+  /** The event lines, newest first. */
+  get lines(): GestureEventLine[] {
+    return this.#events.lines;
+  }
   /** The last answer of `GET /api/gestures/current`. */
   current: CurrentGesturesView | null = null;
   /** What the user's own last gesture did, or null. */
@@ -69,7 +71,6 @@ export class GesturePanel {
   readonly #currentLine: HTMLElement;
   readonly #hands: HTMLUListElement;
   readonly #mine: HTMLElement;
-  readonly #list: HTMLOListElement;
   readonly #poller: VisiblePoller;
   #socket: Socket<ServerToClientEvents, ClientToServerEvents> | undefined;
   /** The token and camera the socket was opened with. */
@@ -99,12 +100,11 @@ export class GesturePanel {
     this.#mine.dataset.field = 'mine';
     this.#mine.setAttribute('role', 'status');
     this.#mine.hidden = true;
-    this.#list = document.createElement('ol');
-    this.#list.className = 'face-events';
-    this.#list.dataset.role = 'events';
-    this.#list.setAttribute('aria-live', 'polite');
-    this.#list.setAttribute('aria-label', 'Gesture events, newest first');
-    this.#details.append(summary, this.#currentLine, this.#hands, this.#mine, el('h3', 'Events'), this.#list);
+    const list = this.#events.element;
+    list.dataset.role = 'events';
+    list.setAttribute('aria-live', 'polite');
+    list.setAttribute('aria-label', 'Gesture events, newest first');
+    this.#details.append(summary, this.#currentLine, this.#hands, this.#mine, el('h3', 'Events'), list);
     root.append(this.#details);
     this.#poller = new VisiblePoller(
       (signal) => this.refresh(signal),
@@ -253,14 +253,7 @@ export class GesturePanel {
   }
 
   #add(name: GestureEventLine['name'], text: string): void {
-    const line = { name, text, at: Date.now() };
-    this.lines.unshift(line);
-    this.lines.splice(EVENT_LIST_LENGTH);
-    const item = document.createElement('li');
-    item.dataset.event = name;
-    item.textContent = `${new Date(line.at).toLocaleTimeString()} ${text}`;
-    this.#list.prepend(item);
-    while (this.#list.children.length > EVENT_LIST_LENGTH) this.#list.lastElementChild?.remove();
+    this.#events.add(name, text);
     if (name === 'gesture:detected' || name === 'gesture:ended') this.#poller.kick();
   }
 }

@@ -2,9 +2,9 @@ import { io, type Socket } from 'socket.io-client';
 import { socketIoPath } from '../basePath';
 import { pageViewerToken, withViewerToken } from '../api.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../../server/events/EventCatalogue';
+import { EventLog, type EventLine } from '../EventLog';
 
 /** Face events kept in the list, newest first. */
-const EVENT_LIST_LENGTH = 20;
 
 /** What the panel needs of the wallet session. */
 export interface FaceSessionSource {
@@ -16,11 +16,7 @@ export interface FaceSessionSource {
 }
 
 /** One line of the event list. */
-export interface FaceEventLine {
-  name: 'face:detected' | 'face:recognized' | 'face:lost';
-  text: string;
-  at: number;
-}
+export type FaceEventLine = EventLine<'face:detected' | 'face:recognized' | 'face:lost'>;
 
 /** What each liveness step asks, in the words shown to the user. */
 const STEP_TEXT: Record<string, string> = {
@@ -43,7 +39,11 @@ const CHALLENGE_POLL_MS = 400;
  * `window.__faces` exposes the event lines for tests.
  */
 export class FacePanel {
-  readonly lines: FaceEventLine[] = [];
+  readonly #events = new EventLog<FaceEventLine['name']>('face-events');
+  /** The event lines, newest first. */
+  get lines(): FaceEventLine[] {
+    return this.#events.lines;
+  }
   #socket: Socket<ServerToClientEvents, ClientToServerEvents> | undefined;
   #socketToken: string | null | undefined;
   readonly #status: HTMLElement;
@@ -51,7 +51,6 @@ export class FacePanel {
   readonly #message: HTMLElement;
   readonly #overlays: HTMLInputElement;
   readonly #overlaysLabel: HTMLElement;
-  readonly #list: HTMLOListElement;
 
   constructor(
     root: HTMLElement,
@@ -75,9 +74,15 @@ export class FacePanel {
     this.#overlays.name = 'overlays';
     this.#overlays.addEventListener('change', () => void this.#setOverlays(this.#overlays.checked));
     this.#overlaysLabel.append(this.#overlays, ' Burn face boxes into the video');
-    this.#list = document.createElement('ol');
-    this.#list.className = 'face-events';
-    root.append(title, this.#status, this.#enrol, this.#message, this.#overlaysLabel, el('h3', 'Events'), this.#list);
+    root.append(
+      title,
+      this.#status,
+      this.#enrol,
+      this.#message,
+      this.#overlaysLabel,
+      el('h3', 'Events'),
+      this.#events.element,
+    );
     source.onChange(() => this.#render());
     this.#render();
     void this.#refreshStatus();
@@ -116,14 +121,7 @@ export class FacePanel {
   }
 
   #add(name: FaceEventLine['name'], text: string): void {
-    const line = { name, text, at: Date.now() };
-    this.lines.unshift(line);
-    this.lines.splice(EVENT_LIST_LENGTH);
-    const item = document.createElement('li');
-    item.dataset.event = name;
-    item.textContent = `${new Date(line.at).toLocaleTimeString()} ${text}`;
-    this.#list.prepend(item);
-    while (this.#list.children.length > EVENT_LIST_LENGTH) this.#list.lastElementChild?.remove();
+    this.#events.add(name, text);
   }
 
   async #refreshStatus(): Promise<void> {
