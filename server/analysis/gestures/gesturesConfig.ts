@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { GESTURES } from '../hands/GestureClassifier.js';
+import { gestureNameSchema } from '../hands/handsConfig.js';
 
 /** What a held gesture can do for the checked-in, recognised user who makes it. */
 export const GESTURE_ACTIONS = ['capture', 'record_start', 'record_stop'] as const;
 
 const actionSchema = z.strictObject({
-  gesture: z
-    .enum(GESTURES.filter((g) => g !== 'none') as [string, ...string[]])
+  gesture: gestureNameSchema
+    .exclude(['none'])
     .describe('The gesture: open_palm, fist, thumbs_up, thumbs_down, victory, pointing, ok.'),
   action: z
     .enum(GESTURE_ACTIONS)
