@@ -1,5 +1,4 @@
 import type { Analyzer, AnalyzerContext, HandDetection, OutputBox, OwnedAnalysisFrame } from '../analyzerTypes.js';
-import { VisionBusyError } from '../../vision/VisionBusyError.js';
 import type { Gesture } from './GestureClassifier.js';
 import type { HandStepRequest, HandStepResult } from './handInferenceProtocol.js';
 import { handOverlayItems } from './handOverlay.js';
@@ -40,11 +39,11 @@ export interface HandsAnalyzerOptions {
 }
 
 /** Counters for status and benches. */
+/**
+ * What the analyzer measures beyond what its scheduler slot counts (frames analysed and dropped
+ * are the slot's: AnalyzerSlot, `/api/analysis/status`).
+ */
 export interface HandsAnalyzerStats {
-  /** Steps answered. */
-  frames: number;
-  /** Frames refused because the inference queue was full. */
-  dropped: number;
   /** Palm detector runs. */
   detections: number;
   /** The last step's times on the inference thread, ms. */
@@ -63,7 +62,7 @@ export interface HandsAnalyzerStats {
  */
 export class HandsAnalyzer implements Analyzer {
   readonly type = 'hands';
-  readonly stats: HandsAnalyzerStats = { frames: 0, dropped: 0, detections: 0, lastTimings: null, lastStepMs: 0 };
+  readonly stats: HandsAnalyzerStats = { detections: 0, lastTimings: null, lastStepMs: 0 };
   readonly #entry: HandsEntry;
   readonly #context: AnalyzerContext;
   readonly #inference: HandStepRunner;
@@ -91,7 +90,7 @@ export class HandsAnalyzer implements Analyzer {
 
   /**
    * Analyses one frame.
-   * @throws VisionBusyError when the inference queue is full (counted in `stats.dropped`).
+   * @throws VisionBusyError when the inference queue is full (the scheduler counts the drop).
    */
   async analyze(frame: OwnedAnalysisFrame): Promise<HandDetection[]> {
     const started = performance.now();
@@ -100,21 +99,15 @@ export class HandsAnalyzer implements Analyzer {
     const tracked = this.#tracker.tracks.length;
     const detect =
       tracked < entry.maxHands && (this.#lostSinceDetect || at - this.#lastDetectAt >= entry.detectEveryMs);
-    let result: HandStepResult;
-    try {
-      result = await this.#inference.step({
-        image: { width: frame.width, height: frame.height, stride: frame.stride, data: frame.rgb },
-        model: entry.model,
-        rois: this.#tracker.rois(),
-        detect,
-        maxHands: entry.maxHands - tracked,
-        minDetectionScore: entry.minDetectionScore,
-        minPresenceScore: entry.minPresenceScore,
-      });
-    } catch (error) {
-      if (error instanceof VisionBusyError) this.stats.dropped++;
-      throw error;
-    }
+    const result: HandStepResult = await this.#inference.step({
+      image: { width: frame.width, height: frame.height, stride: frame.stride, data: frame.rgb },
+      model: entry.model,
+      rois: this.#tracker.rois(),
+      detect,
+      maxHands: entry.maxHands - tracked,
+      minDetectionScore: entry.minDetectionScore,
+      minPresenceScore: entry.minPresenceScore,
+    });
     if (detect) {
       this.#lastDetectAt = at;
       this.#lostSinceDetect = false;
@@ -145,7 +138,6 @@ export class HandsAnalyzer implements Analyzer {
     this.#draw(detections);
     this.#last = detections;
     this.#emit(changes, frame.captureTimeMs);
-    this.stats.frames++;
     this.stats.lastTimings = result.timings;
     this.stats.lastStepMs = performance.now() - started;
     return detections;

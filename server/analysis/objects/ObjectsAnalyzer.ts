@@ -1,6 +1,5 @@
 import type { OverlayItem } from '../../../media/camerad/CameradProtocol.js';
 import { IouTracker } from '../../vision/IouTracker.js';
-import { VisionBusyError } from '../../vision/VisionBusyError.js';
 import type {
   Analyzer,
   AnalyzerContext,
@@ -56,8 +55,6 @@ export class ObjectsAnalyzer implements Analyzer {
   readonly #onCounts: ((event: ObjectCountsEvent) => void) | undefined;
   readonly #trackers = new Map<string, IouTracker>();
   #counts: Record<string, number>;
-  #dropped = 0;
-  #frames = 0;
   #lastMs = 0;
   /** Person track id → the wallet of the last recognised face seen in its box. */
   readonly #identities = new Map<number, string>();
@@ -81,16 +78,6 @@ export class ObjectsAnalyzer implements Analyzer {
     return { ...this.#counts };
   }
 
-  /** Frames rejected because the inference queue was full. */
-  get dropped(): number {
-    return this.#dropped;
-  }
-
-  /** Frames analysed. */
-  get frames(): number {
-    return this.#frames;
-  }
-
   /** Inference thread time of the last analysed frame, ms. */
   get lastInferenceMs(): number {
     return this.#lastMs;
@@ -102,17 +89,10 @@ export class ObjectsAnalyzer implements Analyzer {
    * @throws VisionBusyError when the inference queue is full (the frame is dropped).
    */
   async analyze(frame: OwnedAnalysisFrame): Promise<ObjectDetection[]> {
-    let result: DetectResult;
-    try {
-      result = await this.#detect(
-        { width: frame.width, height: frame.height, stride: frame.stride, data: frame.rgb },
-        { model: this.#entry.model, minScore: this.#entry.minScore, classes: this.#entry.classes },
-      );
-    } catch (error) {
-      if (error instanceof VisionBusyError) this.#dropped += 1;
-      throw error;
-    }
-    this.#frames += 1;
+    const result: DetectResult = await this.#detect(
+      { width: frame.width, height: frame.height, stride: frame.stride, data: frame.rgb },
+      { model: this.#entry.model, minScore: this.#entry.minScore, classes: this.#entry.classes },
+    );
     this.#lastMs = result.ms;
     const sx = this.#context.output.width / frame.width;
     const sy = this.#context.output.height / frame.height;
