@@ -126,7 +126,11 @@ export class GesturePanel {
   /** Asks `GET /api/gestures/current` once and shows it; never rejects. */
   async refresh(signal?: AbortSignal): Promise<void> {
     try {
-      const token = this.source.sessionToken;
+      // The session token can only reveal whose hand is in view: without hands in the last
+      // answer the poll goes as a plain viewer, so an idle page never races a session that the
+      // server just ended (a check-out) with its stale token.
+      const handsInView = this.current?.cameras.some((c) => c.hands.length > 0) ?? false;
+      const token = handsInView ? this.source.sessionToken : null;
       const res = await fetch(withViewerToken('api/gestures/current'), {
         cache: 'no-store',
         headers: token ? { authorization: `Bearer ${token}` } : {},
