@@ -17,6 +17,15 @@ export interface MetricsSources {
   rtmp(): RtmpStatus[];
 }
 
+/**
+ * Metrics of one more part (an output, a store), kept in that part's own file: `register` creates
+ * its metrics in `registry` once and returns the function that reads the part's figures into them,
+ * called before each scrape like the built-in sources.
+ */
+export interface MetricsModule {
+  register(registry: Registry): () => void;
+}
+
 /** Buckets of the HTTP latency histogram, seconds (5 ms to 10 s). */
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -40,7 +49,7 @@ export class MetricsService {
   /** Reads the sources into the metrics; runs before each scrape, so no figure is a scrape behind. */
   readonly #refresh: () => void;
 
-  constructor(sources: MetricsSources, options: { processMetrics: boolean }) {
+  constructor(sources: MetricsSources, options: { processMetrics: boolean }, modules: readonly MetricsModule[] = []) {
     const registers = [this.registry];
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
     const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
@@ -101,7 +110,9 @@ export class MetricsService {
     const rtmpSent = total('rtmp_sent_bytes_total', 'FLV bytes handed to the RTMP ingest.', camera);
     const rtmpReconnects = total('rtmp_reconnects_total', 'RTMP connection attempts after a failure.', camera);
 
+    const moduleRefreshes = modules.map((m) => m.register(this.registry));
     this.#refresh = () => {
+      for (const refresh of moduleRefreshes) refresh();
       info.reset();
       const sum = <T>(list: T[], f: (v: T) => number): number => list.reduce((n, v) => n + f(v), 0);
       for (const id of sources.cameraIds) {
