@@ -45,6 +45,8 @@ export class MjpegHub {
   readonly #unsubscribe: () => void;
   #nextClient = 1;
   #stills = 0;
+  /** Parts dropped by clients that have left (the connected ones count their own). */
+  #droppedByGone = 0;
   /** What camerad should do: encode this variant or not. */
   #wanted = false;
   /** The wish last handed to the camera (which re-applies it after a camerad restart). */
@@ -87,6 +89,13 @@ export class MjpegHub {
   /** Clients connected now. */
   get clients(): number {
     return this.#clients.size;
+  }
+
+  /** Parts dropped for slow clients since the hub was created, clients that left included. */
+  get dropped(): number {
+    let dropped = this.#droppedByGone;
+    for (const client of this.#clients.values()) dropped += client.dropped;
+    return dropped;
   }
 
   /** camerad's variant is switched on (or will be as soon as camerad is connected). */
@@ -133,6 +142,7 @@ export class MjpegHub {
       quality: this.quality,
       stills: this.#stills,
       clients: this.#clients.size,
+      dropped: this.dropped,
       clientStats: [...this.#clients.values()].map((c) => c.stats()),
     };
   }
@@ -164,7 +174,10 @@ export class MjpegHub {
   }
 
   #removeClient(id: string): void {
-    if (!this.#clients.delete(id)) return;
+    const client = this.#clients.get(id);
+    if (!client) return;
+    this.#clients.delete(id);
+    this.#droppedByGone += client.dropped;
     this.#logger.debug({ client: id, clients: this.#clients.size }, 'MJPEG client left');
     if (this.#clients.size > 0 || this.#closed) return;
     clearTimeout(this.#disableTimer);

@@ -107,6 +107,8 @@ export interface MjpegHubStats {
   stills: number;
   /** Clients connected now. */
   clients: number;
+  /** Parts dropped for slow clients since the hub was created (clients that left included). */
+  dropped: number;
   /** Every client's counters. */
   clientStats: MjpegClientStats[];
 }

@@ -30,6 +30,8 @@ export interface MjpegStats {
   maxClients: number;
   /** Clients connected now, all hubs. */
   clients: number;
+  /** Clients turned away because `maxClients` were connected, since the server started. */
+  refused: number;
   hubs: MjpegHubStats[];
 }
 
@@ -42,6 +44,11 @@ export interface Mjpeg {
   hub(camera: string | undefined, variant: StillVariant): MjpegHub | undefined;
   /** Clients connected now, all hubs. */
   readonly clients: number;
+  /**
+   * Whether one more client may connect now (fewer than `maxClients` are connected). A `false`
+   * counts one refusal (`stats().refused`).
+   */
+  admit(): boolean;
   stats(): MjpegStats;
   /** Closes every hub (their clients, and camerad's stills). Idempotent. */
   close(): Promise<void>;
@@ -81,6 +88,8 @@ export function createMjpeg(options: CreateMjpegOptions): Mjpeg {
   }
   const all = (): MjpegHub[] => [...hubs.values()].flatMap((h) => [h.clean, h.overlays]);
   let closing: Promise<void> | undefined;
+  let refused = 0;
+  const clients = (): number => all().reduce((sum, hub) => sum + hub.clients, 0);
   return {
     config,
     hubs,
@@ -89,11 +98,21 @@ export function createMjpeg(options: CreateMjpegOptions): Mjpeg {
       return pair?.[variant];
     },
     get clients() {
-      return all().reduce((sum, hub) => sum + hub.clients, 0);
+      return clients();
+    },
+    admit() {
+      if (clients() < config.maxClients) return true;
+      refused += 1;
+      return false;
     },
     stats() {
       const stats = all().map((hub) => hub.stats());
-      return { maxClients: config.maxClients, clients: stats.reduce((s, h) => s + h.clients, 0), hubs: stats };
+      return {
+        maxClients: config.maxClients,
+        clients: stats.reduce((s, h) => s + h.clients, 0),
+        refused,
+        hubs: stats,
+      };
     },
     close() {
       closing ??= Promise.all(all().map((hub) => hub.close())).then(() => undefined);

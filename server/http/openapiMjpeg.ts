@@ -80,6 +80,7 @@ export const mjpegPaths: Record<string, unknown> = {
           properties: {
             maxClients: { type: 'integer' },
             clients: { type: 'integer' },
+            refused: { type: 'integer', description: 'clients turned away at maxClients since the server started' },
             hubs: {
               type: 'array',
               items: {
@@ -92,6 +93,10 @@ export const mjpegPaths: Record<string, unknown> = {
                   quality: { type: 'integer' },
                   stills: { type: 'integer', description: 'stills received from camerad' },
                   clients: { type: 'integer' },
+                  dropped: {
+                    type: 'integer',
+                    description: 'frames dropped for slow clients since the server started, clients that left included',
+                  },
                   clientStats: { type: 'array', items: clientStats },
                 },
               },

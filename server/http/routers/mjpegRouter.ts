@@ -52,7 +52,7 @@ export function mjpegRouter(deps: MjpegRouterDeps): Router {
       unavailable(ctx, 'MJPEG is shutting down');
     }
     const { maxClients } = deps.mjpeg.config;
-    if (deps.mjpeg.clients >= maxClients) {
+    if (!deps.mjpeg.admit()) {
       unavailable(ctx, `too many MJPEG clients (${maxClients}): try again later`);
     }
     // 3. the stream: the response is the client's from here on (Koa leaves it alone)

@@ -153,6 +153,26 @@ describe('MjpegHub with a fake camera over real HTTP connections', () => {
     assert.throws(() => hub.addClient({} as never), InvalidStateError);
   });
 
+  it('counts the frames a slow client lost, and keeps the count after it left (the drops metric)', async () => {
+    const camera = new FakeStillCamera('cam');
+    newHub(camera);
+    const slow = await join();
+    await waitFor(() => hub.enabled, 2000, 'stills on');
+    slow.pause();
+    // 25 MiB of stills to a client that does not read: far more than the kernel's socket buffers.
+    for (let i = 0; i < 400 && hub.dropped === 0; i += 1) {
+      camera.emit('clean', 64 * 1024);
+      if (i % 20 === 19) await sleep(2);
+    }
+    const dropped = hub.dropped;
+    assert.ok(dropped > 0, 'drops counted while the client is connected');
+    assert.equal(hub.stats().dropped, dropped);
+    slow.close();
+    await waitFor(() => hub.clients === 0, 2000, 'the slow client gone');
+    assert.ok(hub.stats().dropped >= dropped, `drops kept after the client left: ${hub.stats().dropped}`);
+    await hub.close();
+  });
+
   it('rejects settings out of range', () => {
     const camera = new FakeStillCamera('cam');
     const make = (o: object) => new MjpegHub({ camera, variant: 'clean', logger: testLogger, ...o });

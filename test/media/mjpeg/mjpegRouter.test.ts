@@ -124,8 +124,10 @@ describe('mjpegRouter (Koa, fake cameras)', () => {
     await open('/stream');
     await open('/stream?camera=back');
     const third = await open('/mjpeg-stream-with-faces?camera=back');
+    const refused = mjpeg.stats().refused;
     const res = await fetch(`${base}/stream`, { headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(res.status, 503);
+    assert.equal(mjpeg.stats().refused, refused + 1, 'the refusal counted (the metric)');
     assert.equal(res.headers.get('retry-after'), '5');
     assert.match(((await res.json()) as { error: string }).error, /too many MJPEG clients \(3\)/);
     third.close();
