@@ -6,7 +6,7 @@ import { CameradError, InvalidStateError, NotFoundError } from '../../media/core
 import { CaptureError } from './CaptureError.js';
 import type { CaptureQuota } from './CaptureQuota.js';
 import type { RecordingEvent, RecordingResult } from '../../media/camerad/CameradProtocol.js';
-import type { CaptureCamera, MediaCaller, MediaItem } from './captureTypes.js';
+import type { CaptureCamera, MediaCaller, MediaItem, MediaStatus } from './captureTypes.js';
 import type { MediaPatch, MediaStore } from './MediaStore.js';
 import { newMediaId } from './mediaId.js';
 
@@ -30,6 +30,22 @@ interface ActiveRecording {
   quotaTimer: NodeJS.Timeout | undefined;
   /** Why the server stopped it before its owner did (kept as the item's `error`). */
   stopReason: string | undefined;
+}
+
+/**
+ * What the recordings did since the server started (read by server/metrics/RecordingMetrics.ts
+ * before each scrape).
+ */
+export interface RecordingTotals {
+  /** Cameras recording now. */
+  recording: string[];
+  /** Recordings ended since the server started, by final status. */
+  ended: Record<Exclude<MediaStatus, 'recording'>, number>;
+  /**
+   * Bytes written to recordings since the server started: the final size of those ended plus the
+   * current size of those running, bytes.
+   */
+  bytes: number;
 }
 
 /** How often a recording's size is checked against its wallet's byte quota, ms. */
@@ -79,6 +95,9 @@ export class RecordingManager {
   readonly #logger: Logger;
   readonly #active = new Map<string, ActiveRecording>();
   readonly #unsubscribe: (() => void)[] = [];
+  /** Recordings ended by this manager, by final status, and their bytes. */
+  readonly #ended = { complete: 0, interrupted: 0, failed: 0 };
+  #endedBytes = 0;
   #closing: Promise<void> | undefined;
 
   /**
@@ -145,6 +164,20 @@ export class RecordingManager {
   current(cameraId: string): MediaItem | undefined {
     const active = this.#active.get(cameraId);
     return active && !active.done ? this.#store.get(active.id) : undefined;
+  }
+
+  /**
+   * Recordings running now, ended so far and bytes written (the sizes of running files are read
+   * from disk: one `stat` per running recording).
+   */
+  totals(): RecordingTotals {
+    const running = [...this.#active.values()].filter((a) => !a.done);
+    const bytes = running.reduce((sum, a) => sum + (this.#store.fileSize({ file: this.#fileOf(a) }) ?? 0), 0);
+    return {
+      recording: running.map((a) => a.cameraId),
+      ended: { ...this.#ended },
+      bytes: this.#endedBytes + bytes,
+    };
   }
 
   /**
@@ -392,6 +425,10 @@ export class RecordingManager {
     clearInterval(active.quotaTimer);
     if (this.#active.get(active.cameraId) === active) this.#active.delete(active.cameraId);
     const item = this.#safeUpdate(active.id, patch);
+    if (patch.status === 'complete' || patch.status === 'interrupted' || patch.status === 'failed') {
+      this.#ended[patch.status] += 1;
+    }
+    this.#endedBytes += patch.bytes ?? 0;
     if (patch.status === 'complete') {
       this.#logger.info({ camera: active.cameraId, id: active.id, frames: patch.frames }, 'recording finished');
     }

@@ -285,10 +285,13 @@ describe('photos and recordings over HTTP', { timeout: 300_000 }, () => {
   });
 
   it('records: start, start twice 409, others cannot stop or delete it; stop gives a file whose frames match stop − start', async (t) => {
+    const recordings = ctx.server.outputs.capture.recordings;
+    const before = recordings.totals();
     const started = await call('POST', '/api/record/start', userToken);
     assert.equal(started.status, 201, JSON.stringify(started.json));
     const video = started.json as unknown as Item;
     assert.equal(video.status, 'recording');
+    assert.deepEqual(recordings.totals().recording, ['cam'], 'in progress (the metrics gauge)');
     assert.equal(video.kind, 'video');
     assert.equal(video.wallet, user.publicKey.toBase58());
     refused(await call('POST', '/api/record/start', userToken), 409, /already recording/);
@@ -313,6 +316,10 @@ describe('photos and recordings over HTTP', { timeout: 300_000 }, () => {
     const path = fileOf(done);
     const onDisk = readFileSync(path);
     assert.equal(done.bytes, onDisk.length);
+    const totals = recordings.totals();
+    assert.deepEqual(totals.recording, []);
+    assert.equal(totals.ended.complete, before.ended.complete + 1, 'one more complete (the metrics counter)');
+    assert.equal(totals.bytes, before.bytes + onDisk.length, 'its bytes written');
     const decoded = readBackMp4(path);
     assert.ok(decoded.frames > 0, decoded.log);
     t.diagnostic(
@@ -350,6 +357,7 @@ describe('photos and recordings over HTTP', { timeout: 300_000 }, () => {
 
   it('a camerad SIGKILLed 6 s into a recording leaves an interrupted item whose file demuxes ≥ 4 s', async (t) => {
     const camera = ctx.server.cameras.get('cam')!;
+    const interruptedBefore = ctx.server.outputs.capture.recordings.totals().ended.interrupted;
     const started = await call('POST', '/api/record/start', userToken);
     assert.equal(started.status, 201, JSON.stringify(started.json));
     const video = started.json as unknown as Item;
@@ -359,6 +367,7 @@ describe('photos and recordings over HTTP', { timeout: 300_000 }, () => {
     process.kill(pid, 'SIGKILL');
     const interrupted = await waitStatus(video.id, 'interrupted', 15_000);
     assert.match(interrupted.error!, /camerad/);
+    assert.equal(ctx.server.outputs.capture.recordings.totals().ended.interrupted, interruptedBefore + 1);
     const path = fileOf(interrupted);
     assert.equal(interrupted.bytes, readFileSync(path).length);
     const decoded = readBackMp4(path);
@@ -387,11 +396,13 @@ describe('photos and recordings over HTTP', { timeout: 300_000 }, () => {
       const free = stat.bavail * stat.bsize;
       writeFileSync(filler, Buffer.alloc(Math.max(0, free - 150 * 1024)));
       try {
+        const failedBefore = ctx.server.outputs.capture.recordings.totals().ended.failed;
         const started = await call('POST', '/api/record/start', userToken);
         assert.equal(started.status, 201, JSON.stringify(started.json));
         const video = started.json as unknown as Item;
         const failed = await waitStatus(video.id, 'failed', 60_000);
         assert.match(failed.error!, /space/i);
+        assert.equal(ctx.server.outputs.capture.recordings.totals().ended.failed, failedBefore + 1, 'counted failed');
         const decoded = readBackMp4(fileOf(failed));
         assert.ok(decoded.frames > 0, `a playable file: ${decoded.log}`);
         t.diagnostic(`disk full after ${decoded.frames} frames: ${failed.error}`);
