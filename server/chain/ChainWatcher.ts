@@ -65,6 +65,27 @@ export interface ChainPollResult {
   accepted: number;
 }
 
+/** Where the watcher stands (read by server/metrics/ChainMetrics.ts before each scrape). */
+export interface ChainWatcherStats {
+  /** Polls that failed (an RPC or database error; the next one backs off), since creation. */
+  failedPolls: number;
+  /** Signatures whose handler threw (rolled back, retried on the next poll), since creation. */
+  handlerErrors: number;
+  /** When a poll last completed without error, Unix ms; null before the first. */
+  lastSuccessAt: number | null;
+  /** When the watcher was created, Unix ms. */
+  createdAt: number;
+  /** Slot of the last signature processed (the position); null when none was yet. */
+  positionSlot: number | null;
+  /**
+   * Signatures the node listed at the last poll that are not processed yet (waiting behind a
+   * transaction the node does not return yet, or a failed handler); 0 when caught up.
+   */
+  behindSignatures: number;
+  /** Slots from the position to the newest signature the node listed at the last poll; 0 when caught up. */
+  behindSlots: number;
+}
+
 type Verdict = { event: ChainSessionEvent } | { ignored: string } | 'retry';
 
 /**
@@ -102,6 +123,11 @@ export class ChainWatcher {
   #failures = 0;
   /** Signature → polls on which its transaction was missing. */
   readonly #missing = new Map<string, number>();
+  readonly #createdAt: number;
+  #failedPolls = 0;
+  #handlerErrors = 0;
+  #lastSuccessAt: number | null = null;
+  #behind = { signatures: 0, slots: 0 };
 
   constructor(opts: ChainWatcherOptions) {
     if (!Number.isInteger(opts.pageSize) || opts.pageSize < 1 || opts.pageSize > 1000) {
@@ -122,6 +148,23 @@ export class ChainWatcher {
     this.#handler = opts.handler;
     this.#now = opts.now ?? Date.now;
     this.#logger = opts.logger.child({ module: 'chain-watcher', address: this.#addressText });
+    this.#createdAt = this.#now();
+  }
+
+  /** Errors, the last successful poll, the position and how far the last poll left it behind. */
+  stats(): ChainWatcherStats {
+    const position = this.#db
+      .prepare('SELECT slot FROM chain_watcher_position WHERE camera_address = ?')
+      .get(this.#addressText) as { slot: number } | undefined;
+    return {
+      failedPolls: this.#failedPolls,
+      handlerErrors: this.#handlerErrors,
+      lastSuccessAt: this.#lastSuccessAt,
+      createdAt: this.#createdAt,
+      positionSlot: position?.slot ?? null,
+      behindSignatures: this.#behind.signatures,
+      behindSlots: this.#behind.slots,
+    };
   }
 
   /**
@@ -143,6 +186,10 @@ export class ChainWatcher {
   pollNow(): Promise<ChainPollResult> {
     if (this.#closed) return Promise.reject(new InvalidStateError('chain watcher closed'));
     const run = this.#queue.then(() => this.#poll());
+    run.then(
+      () => (this.#lastSuccessAt = this.#now()),
+      () => (this.#failedPolls += 1),
+    );
     // The queue only orders polls; `run`'s outcome, errors included, goes to this call's caller.
     this.#queue = run.then(
       () => undefined,
@@ -183,11 +230,10 @@ export class ChainWatcher {
   async #poll(): Promise<ChainPollResult> {
     if (this.#closed) return { fetched: 0, accepted: 0 };
     // 1. List every signature newer than the position, newest first.
-    const position = (
-      this.#db
-        .prepare('SELECT signature FROM chain_watcher_position WHERE camera_address = ?')
-        .get(this.#addressText) as { signature: string } | undefined
-    )?.signature;
+    const stored = this.#db
+      .prepare('SELECT signature, slot FROM chain_watcher_position WHERE camera_address = ?')
+      .get(this.#addressText) as { signature: string; slot: number } | undefined;
+    const position = stored?.signature;
     const listed: ConfirmedSignatureInfo[] = [];
     let before: string | undefined;
     for (;;) {
@@ -205,6 +251,7 @@ export class ChainWatcher {
     // 2. Process them oldest first, one SQLite transaction each.
     listed.reverse();
     let accepted = 0;
+    let processed = 0;
     for (const info of listed) {
       if (this.#closed) break;
       const known = this.#db.prepare('SELECT 1 FROM chain_signatures WHERE signature = ?').get(info.signature);
@@ -224,6 +271,7 @@ export class ChainWatcher {
         })();
       } catch (error) {
         // Rolled back: this signature and the later ones are listed again on the next poll.
+        this.#handlerErrors += 1;
         this.#logger.error(
           { err: error, signature: info.signature },
           'session event handler failed; retrying next poll',
@@ -231,6 +279,7 @@ export class ChainWatcher {
         break;
       }
       this.#missing.delete(info.signature);
+      processed += 1;
       if ('event' in verdict) {
         accepted += 1;
         const { event } = verdict;
@@ -248,6 +297,13 @@ export class ChainWatcher {
         this.#logger.debug({ signature: info.signature, reason: verdict.ignored }, 'chain signature ignored');
       }
     }
+    // 3. How far this poll left the position behind what the node listed.
+    const left = listed.slice(processed);
+    const reached = listed[processed - 1]?.slot ?? stored?.slot ?? left[0]?.slot ?? 0;
+    this.#behind = {
+      signatures: left.length,
+      slots: left.length === 0 ? 0 : Math.max(0, left.at(-1)!.slot - reached),
+    };
     return { fetched: listed.length, accepted };
   }
 

@@ -239,13 +239,24 @@ describe('ChainWatcher on the SVM', () => {
       }
       events.push(event);
     });
+    assert.equal(watcher.stats().lastSuccessAt, null, 'no poll yet');
     assert.deepEqual(await watcher.pollNow(), { fetched: 3, accepted: 1 });
     assert.equal(threw, 1);
+    // The metrics' view: one handler error, two signatures left behind the position.
+    const stuck = watcher.stats();
+    assert.equal(stuck.handlerErrors, 1);
+    assert.equal(stuck.failedPolls, 0);
+    assert.equal(stuck.behindSignatures, 2);
+    assert.ok(stuck.behindSlots >= 0);
+    assert.ok(stuck.lastSuccessAt !== null && stuck.lastSuccessAt >= stuck.createdAt);
     const recorded = temp.database.db.prepare('SELECT 1 FROM chain_signatures WHERE signature = ?').get(failing);
     assert.equal(recorded, undefined, 'the failed event was rolled back');
     assert.deepEqual(await watcher.pollNow(), { fetched: 2, accepted: 2 });
     assertExactlyOnceInOrder();
     assert.equal(landed.length, 300);
+    const caughtUp = watcher.stats();
+    assert.deepEqual([caughtUp.behindSignatures, caughtUp.behindSlots], [0, 0]);
+    assert.equal(caughtUp.positionSlot, events.at(-1)!.slot);
     await watcher.close();
   });
 
@@ -269,6 +280,7 @@ describe('ChainWatcher on the SVM', () => {
     }
     assert.equal(failures, 3);
     assertExactlyOnceInOrder();
+    assert.equal(watcher.stats().failedPolls, 3, 'each failed poll counted (the errors metric)');
     await watcher.close();
   });
 });
