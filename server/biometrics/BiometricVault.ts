@@ -8,6 +8,7 @@ import { KEY_BYTES, open, seal } from './aesGcm.js';
 import type { AuditLog } from './AuditLog.js';
 import { BiometricIntegrityError } from './BiometricIntegrityError.js';
 import {
+  type BiometricVaultStats,
   type BiometricVaultOptions,
   type BlobInfo,
   type EmbeddingPackage,
@@ -92,6 +93,8 @@ export class BiometricVault {
   readonly #maxPayloadBytes: number;
   readonly #logger: Logger;
   #pendingScrub: Promise<void> | undefined;
+  readonly #purges = { wallet: 0, expired: 0 };
+  readonly #purged = { blob: 0, key: 0, package: 0 };
 
   /**
    * @throws TypeError when the master key is not 32 bytes or `maxPayloadBytes` is not a positive integer.
@@ -232,6 +235,23 @@ export class BiometricVault {
   }
 
   /**
+   * Purges since the vault was created and items held now, over every wallet (two `COUNT(*)`
+   * queries and a listing of the package folders). No content, no audit entry.
+   */
+  stats(): BiometricVaultStats {
+    const db = this.#database.db;
+    const count = (table: string): number =>
+      (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const wallets = existsSync(this.#packagesDir) ? readdirSync(this.#packagesDir) : [];
+    const packages = wallets.reduce((n, wallet) => n + this.#packageFiles(wallet).length, 0);
+    return {
+      purges: { ...this.#purges },
+      purged: { ...this.#purged },
+      held: { blob: count('biometric_blobs'), key: count('biometric_keys'), package: packages },
+    };
+  }
+
+  /**
    * Crypto-shredding of one wallet: deletes its blobs, its wrapped data key and its package
    * files, then truncates the WAL (`database.scrubWal()`), so that neither ciphertext nor wrapped
    * key remains anywhere in the data directory (`.db`, `-wal`, `-shm`). Purging a wallet with
@@ -260,6 +280,10 @@ export class BiometricVault {
       return { value, detail: { reason, ...value } };
     });
     this.#logger.info({ wallet, ...result }, 'biometric data purged');
+    this.#purges.wallet += 1;
+    this.#purged.blob += result.blobs;
+    this.#purged.key += result.key ? 1 : 0;
+    this.#purged.package += result.packages;
     this.#scrub();
     return result;
   }
@@ -278,7 +302,7 @@ export class BiometricVault {
       .all(now) as { wallet: string }[];
     let total = 0;
     for (const { wallet } of wallets) {
-      total += this.#audited(EXPIRY_ACTOR, wallet, 'biometrics.purge-expired', {}, () => {
+      const { blobs, key } = this.#audited(EXPIRY_ACTOR, wallet, 'biometrics.purge-expired', {}, () => {
         const blobs = db
           .prepare('DELETE FROM biometric_blobs WHERE wallet = ? AND expires_at IS NOT NULL AND expires_at <= ?')
           .run(wallet, now).changes;
@@ -287,8 +311,12 @@ export class BiometricVault {
           !left &&
           this.#packageFiles(wallet).length === 0 &&
           db.prepare('DELETE FROM biometric_keys WHERE wallet = ?').run(wallet).changes > 0;
-        return { value: blobs, detail: { blobs, key } };
+        return { value: { blobs, key }, detail: { blobs, key } };
       });
+      total += blobs;
+      this.#purges.expired += 1;
+      this.#purged.blob += blobs;
+      this.#purged.key += key ? 1 : 0;
     }
     if (wallets.length > 0) {
       this.#logger.info({ blobs: total, wallets: wallets.length }, 'expired biometric data purged');

@@ -61,6 +61,26 @@ export interface PurgeResult {
   packages: number;
 }
 
+/** Kinds of item the vault holds: encrypted blobs, wrapped data keys (one per wallet), package files. */
+export type VaultItemKind = 'blob' | 'key' | 'package';
+
+/**
+ * What `BiometricVault.stats` reports (server/metrics/BiometricsMetrics.ts): counts over every
+ * wallet, never per wallet.
+ */
+export interface BiometricVaultStats {
+  /**
+   * Wallets purged since the vault was created: `wallet` by `purge` (check-out, the owner's or the
+   * operator's request), `expired` by `purgeExpired` (a wallet whose temporary data expired). A
+   * purge inside a caller's transaction counts even if that transaction rolls back later.
+   */
+  purges: { wallet: number; expired: number };
+  /** Items deleted by those purges, by kind. */
+  purged: Record<VaultItemKind, number>;
+  /** Items held now, by kind (expired blobs awaiting the sweep included). */
+  held: Record<VaultItemKind, number>;
+}
+
 /** Metadata of `BiometricVault.createPackage`. */
 export interface PackageMeta {
   /** What the payload is, e.g. `face-embedding`: 1 to 64 letters, digits, `.`, `_`, `-`, `:`. */

@@ -256,8 +256,19 @@ describe('BiometricVault: purge (crypto-shredding)', () => {
   test("purge deletes A's blobs, key and packages from every file in the data dir; B is untouched", async () => {
     store = openStore();
     const seeded = seed(store);
+    assert.deepEqual(store.vault.stats(), {
+      purges: { wallet: 0, expired: 0 },
+      purged: { blob: 0, key: 0, package: 0 },
+      held: { blob: 4, key: 2, package: 1 },
+    });
     const result = store.vault.purge(seeded.a, { actor: 'user:a', reason: 'request' });
     assert.deepEqual(result, { blobs: 3, key: true, packages: 1 });
+    // The metrics' view: one purge, A's items counted by kind, B's still held.
+    assert.deepEqual(store.vault.stats(), {
+      purges: { wallet: 1, expired: 0 },
+      purged: { blob: 3, key: 1, package: 1 },
+      held: { blob: 1, key: 1, package: 0 },
+    });
     await store.vault.whenScrubbed();
     assert.equal(existsSync(seeded.pkgPath), false);
     assert.equal(store.vault.hasData(seeded.a), false);
@@ -316,6 +327,11 @@ describe('BiometricVault: temporary data', () => {
     assert.equal(store.vault.hasData(b), true, 'expired data is still held until the sweep');
 
     assert.equal(store.vault.purgeExpired(), 2);
+    assert.deepEqual(store.vault.stats(), {
+      purges: { wallet: 0, expired: 2 },
+      purged: { blob: 2, key: 1, package: 0 },
+      held: { blob: 1, key: 1, package: 0 },
+    });
     assert.equal(store.vault.get(a, keptA, 'system:test').length, 100);
     assert.throws(() => store!.vault.get(b, tempB, 'system:test'), NotFoundError);
     assert.equal(store.vault.hasData(b), false, "B's data key went with its last blob");
