@@ -234,7 +234,7 @@ export class Server {
         analysisStatus: () => analysis.service.status(),
       },
       analysis: analysis.service,
-      metrics: createMetrics(config, { cameras, sfu, wsVideo, analysis, outputs }),
+      metrics: createMetrics(config, { cameras, sfu, wsVideo, analysis, outputs, identity }),
       capture: outputs.capture.routes,
       stream: { rtmp: outputs.rtmp, cameraIds: [...cameras.keys()] },
       mjpeg: outputs.mjpeg,

@@ -83,6 +83,8 @@ export interface StatsData {
   stills_sent?: number;
   /** Stills that fell due while the previous one of their variant was still encoding, total. */
   stills_dropped?: number;
+  /** Mean time to make one still (I420 → RGB → JPEG) since camerad started, ms; 0 before the first. */
+  stills_encode_ms?: number;
   /** Stills per second asked for now, per variant; 0 when off. */
   stills_fps?: { clean: number; overlays: number };
   /** A recording is being written. */

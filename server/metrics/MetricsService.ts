@@ -32,6 +32,13 @@ const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Methods counted by name; any other is `OTHER` (a caller chooses the method too). */
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 
+/** prom-client default gauges whose names end in `_total`, left out (see the constructor). */
+const DEFAULT_GAUGES_NAMED_TOTAL = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
 /** The `route` label of a request no route matched (a caller chooses paths: they are never labels). */
 export const UNMATCHED_ROUTE = 'unmatched';
 
@@ -51,7 +58,12 @@ export class MetricsService {
 
   constructor(sources: MetricsSources, options: { processMetrics: boolean }, modules: readonly MetricsModule[] = []) {
     const registers = [this.registry];
-    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics) {
+      collectDefaultMetrics({ register: this.registry });
+      // Gauges named like counters (promtool: "non-counter metrics should not have _total"):
+      // their sums are `sum(nodejs_active_handles)` etc. over the per-type gauges kept.
+      for (const name of DEFAULT_GAUGES_NAMED_TOTAL) this.registry.removeSingleMetric(name);
+    }
     const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
       new Gauge<L>({ name, help, labelNames, registers });
     const total = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
@@ -72,8 +84,8 @@ export class MetricsService {
     const restarts = total('camera_camerad_restarts_total', 'camerad restarts (spawn) or reconnects (attach).', camera);
     const fps = gauge('camera_fps', 'Encoded frames per second.', camera);
     const bitrate = gauge(
-      'camera_bitrate_bits_per_second',
-      'Encoder output bitrate over the last stats interval.',
+      'camera_bitrate_bytes_per_second',
+      'Encoder output bitrate over the last stats interval (bytes, as Prometheus base units are; ×8 for bit/s).',
       camera,
     );
     const sourceLive = gauge('camera_source_live', '1 while the camera’s source delivers frames, else 0.', camera);
@@ -124,7 +136,7 @@ export class MetricsService {
         keyframeRequests.observe(labels, s.keyframe_requests);
         restarts.observe(labels, s.restarts);
         fps.set(labels, s.fps ?? 0);
-        bitrate.set(labels, (s.bitrate_kbps ?? 0) * 1000);
+        bitrate.set(labels, ((s.bitrate_kbps ?? 0) * 1000) / 8);
         sourceLive.set(labels, s.source_state === 'live' ? 1 : 0);
         const webrtc = sources.webrtcViewers(id);
         const ws = sources.websocketViewers(id);
