@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { pollUntil } from '../helpers/browser.js';
 import { freeUdpPort } from '../helpers/freePort.js';
@@ -8,8 +9,20 @@ import { loadConfig } from '../../server/config/loadConfig.js';
 import { projectRoot } from '../../server/config/projectRoot.js';
 import { startTestServer } from '../helpers/testServer.js';
 import { MetricsService } from '../../server/metrics/MetricsService.js';
+import { ChainMetrics } from '../../server/metrics/ChainMetrics.js';
+import { RecordingMetrics } from '../../server/metrics/RecordingMetrics.js';
+import type { ChainWatcherStats } from '../../server/chain/ChainWatcher.js';
+import { Keypair } from '@solana/web3.js';
+import { WeriftTestClient, waitFor } from '../helpers/weriftClient.js';
+import { MjpegTestClient } from '../media/mjpeg/MjpegTestClient.js';
 
 const VIEWER = 'metrics-test-viewer-token-0123456789';
+
+/** `promtool check metrics` (Debian's prometheus package) over an exposition text: its exit status and output. */
+function promtool(text: string): { status: number | null; output: string } {
+  const run = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 30_000 });
+  return { status: run.status, output: `${run.stdout ?? ''}${run.stderr ?? ''}`.trim() };
+}
 const METRICS = 'metrics-test-scraper-token-0123456789abcdef';
 
 /**
@@ -17,9 +30,11 @@ const METRICS = 'metrics-test-scraper-token-0123456789abcdef';
  * analyzers, HTTP by route template), bounded labels, and Debian's Prometheus scraping it with
  * the metrics token.
  */
-describe('Prometheus metrics at /metrics', { timeout: 120_000 }, () => {
+describe('Prometheus metrics at /metrics', { timeout: 180_000 }, () => {
   let ctx: Awaited<ReturnType<typeof startTestServer>>;
   let prometheus: Prometheus | undefined;
+  let viewer: WeriftTestClient | undefined;
+  let mjpeg: MjpegTestClient | undefined;
 
   before(async () => {
     ctx = await startTestServer({
@@ -33,6 +48,8 @@ describe('Prometheus metrics at /metrics', { timeout: 120_000 }, () => {
     });
   });
   after(async () => {
+    mjpeg?.close();
+    await viewer?.close();
     await prometheus?.close();
     await ctx?.close();
   });
@@ -151,23 +168,135 @@ describe('Prometheus metrics at /metrics', { timeout: 120_000 }, () => {
     assert.match((await service.scrape()).body, /camera_frames_out_total\{camera="cam"\} 1244/);
   });
 
-  it('Debian’s Prometheus scrapes it with the metrics token', async () => {
+  it('Debian’s Prometheus scrapes it for 30 s while a viewer plays: fps, viewers, HTTP rate, the outputs; no token, no scrape; promtool finds no problem', async (t) => {
+    const camera = ctx.server.cameras.get('cam')!;
+    await camera.supervisor.waitRunning(30_000);
+    // 1. A WebRTC viewer, an MJPEG client, a recording in progress and a biometric purge: real parts.
+    viewer = new WeriftTestClient();
+    const offer = await viewer.createOffer();
+    const answer = await fetch(`${ctx.url}/whep/cam`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/sdp', authorization: `Bearer ${VIEWER}` },
+      body: offer,
+    });
+    assert.equal(answer.status, 201);
+    await viewer.setAnswer(await answer.text());
+    await waitFor(() => viewer!.packets.length > 10, 30_000, 'RTP at the viewer');
+    mjpeg = new MjpegTestClient(`${ctx.url}/mjpeg-stream?camera=cam`, {
+      headers: { authorization: `Bearer ${VIEWER}` },
+      keepParts: false,
+    });
+    await mjpeg.responded();
+    assert.equal(mjpeg.status, 200);
+    const recordings = ctx.server.outputs.capture.recordings;
+    await recordings.start('cam', { wallet: null, operator: true });
+    const vault = ctx.server.identity.vault;
+    const wallet = Keypair.generate().publicKey.toBase58();
+    vault.put(wallet, 'embedding', new Uint8Array(2048).fill(7), { actor: 'system:metrics-test' });
+    vault.purge(wallet, { actor: 'system:metrics-test', reason: 'metrics test' });
+
+    // 2. Prometheus: one job with the metrics token, one without credentials.
     const address = new URL(ctx.url).host;
-    prometheus = await Prometheus.start([{ job: 'camserver', target: address, bearer: METRICS }]);
-    const up = await pollUntil(
-      () => prometheus!.query('up{job="camserver"}'),
-      (r) => r[0]?.value === 1,
-      30_000,
-      'the target up',
+    prometheus = await Prometheus.start([
+      { job: 'camserver', target: address, bearer: METRICS },
+      { job: 'anonymous', target: address },
+    ]);
+    // 3. 30 scrapes (one a second) while the viewer plays; /api/status read meanwhile (its fps, and HTTP traffic).
+    const statusFps: number[] = [];
+    await pollUntil(
+      async () => {
+        const status = (await (await get('/api/status', VIEWER)).json()) as { cameras: { id: string; fps: number }[] };
+        statusFps.push(status.cameras.find((c) => c.id === 'cam')!.fps);
+        return prometheus!.query('count_over_time(up{job="camserver"}[1m])');
+      },
+      (r) => (r[0]?.value ?? 0) >= 31,
+      90_000,
+      '30 s of scrapes',
     );
-    assert.equal(up[0]!.metric.instance, address);
-    const rate = await pollUntil(
-      () => prometheus!.query('rate(camera_frames_out_total{camera="cam"}[10s])'),
-      (r) => (r[0]?.value ?? 0) > 1,
-      30_000,
-      'a frame rate from two scrapes',
+    const one = async (expr: string): Promise<number> => {
+      const result = await prometheus!.query(expr);
+      assert.equal(result.length, 1, `${expr}: ${JSON.stringify(result)}`);
+      return result[0]!.value;
+    };
+    assert.equal(await one('min_over_time(up{job="camserver"}[30s])'), 1, 'every scrape with the token succeeded');
+    assert.equal(await one('max_over_time(up{job="anonymous"}[30s])'), 0, 'no scrape without the token succeeded');
+    assert.equal((await get('/metrics')).status, 401);
+
+    const promFps = await one('avg_over_time(camera_fps{camera="cam"}[30s])');
+    const apiFps = statusFps.reduce((a, b) => a + b, 0) / statusFps.length;
+    const frameRate = await one('rate(camera_frames_out_total{camera="cam"}[30s])');
+    const httpRate = await one('sum(rate(http_requests_total[30s]))');
+    const statusRate = await one('sum(rate(http_requests_total{route="/api/status",status="200"}[30s]))');
+    t.diagnostic(JSON.stringify({ promFps, apiFps, statusSamples: statusFps.length, frameRate, httpRate, statusRate }));
+    assert.ok(Math.abs(promFps - apiFps) <= 0.05 * apiFps, `fps in Prometheus ${promFps}, in /api/status ${apiFps}`);
+    assert.ok(promFps > 10, `a 15 fps camera at ${promFps} fps`);
+    assert.ok(httpRate > 0 && statusRate > 0, `HTTP request rates ${httpRate}, ${statusRate} /s`);
+    assert.equal(await one('camera_viewers{camera="cam",transport="webrtc"}'), 1);
+    assert.ok((await one('webrtc_packets_sent_total{camera="cam"}')) > 0);
+
+    // 4. The outputs' and stores' modules, through Prometheus.
+    assert.equal(await one('mjpeg_clients{camera="cam",variant="clean"}'), 1);
+    assert.equal(await one('mjpeg_clients{camera="cam",variant="overlays"}'), 0);
+    assert.ok((await one('mjpeg_stills_received_total{camera="cam",variant="clean"}')) > 0);
+    assert.equal(await one('recording_in_progress{camera="cam"}'), 1);
+    assert.ok((await one('recording_written_bytes_total')) > 0, 'the running recording’s bytes');
+    assert.equal(await one('biometrics_purges_total{reason="wallet"}'), 1);
+    assert.equal(await one('biometrics_purged_items_total{kind="blob"}'), 1);
+    assert.equal(await one('biometrics_purged_items_total{kind="key"}'), 1);
+    assert.equal(await one('biometrics_held_items{kind="blob"}'), 0);
+    assert.ok(mjpeg.count > 0, 'the MJPEG client got frames');
+
+    // 5. promtool on what Prometheus read: no naming problems (it prints nothing and exits 0).
+    const text = await (await get('/metrics', METRICS)).text();
+    assert.match(text, /^mjpeg_clients\{camera="cam",variant="clean"\} 1$/m);
+    const checked = promtool(text);
+    assert.deepEqual(checked, { status: 0, output: '' });
+    await recordings.stop('cam');
+  });
+
+  it('the outputs’ and stores’ modules read their figures at the first scrape; promtool finds no problem in any of them', async () => {
+    const now = 1_800_000_000_000;
+    const chain: ChainWatcherStats = {
+      failedPolls: 3,
+      handlerErrors: 1,
+      lastSuccessAt: now - 4500,
+      createdAt: now - 60_000,
+      positionSlot: 1234,
+      behindSignatures: 2,
+      behindSlots: 7,
+    };
+    const service = new MetricsService(
+      {
+        cameraIds: [],
+        cameraStatus: () => assert.fail('no camera'),
+        webrtcViewers: () => [],
+        websocketViewers: () => [],
+        analysis: () => ({ cameras: [], unavailable: [] }),
+        rtmp: () => [],
+      },
+      { processMetrics: false },
+      [
+        new ChainMetrics(
+          () => chain,
+          () => now,
+        ),
+        new RecordingMetrics(['cam'], () => ({
+          recording: [],
+          ended: { complete: 4, interrupted: 1, failed: 2 },
+          bytes: 5000,
+        })),
+      ],
     );
-    console.log({ framesPerSecond: rate[0]!.value });
-    assert.ok(rate[0]!.value < 30, `rate ${rate[0]!.value} frames/s for a 15 fps camera`);
+    const { body } = await service.scrape();
+    assert.match(body, /^chain_watcher_errors_total\{kind="poll"\} 3$/m);
+    assert.match(body, /^chain_watcher_errors_total\{kind="handler"\} 1$/m);
+    assert.match(body, /^chain_watcher_last_success_age_seconds 4.5$/m);
+    assert.match(body, /^chain_watcher_position_slot 1234$/m);
+    assert.match(body, /^chain_watcher_behind_signatures 2$/m);
+    assert.match(body, /^chain_watcher_behind_slots 7$/m);
+    assert.match(body, /^recording_in_progress\{camera="cam"\} 0$/m);
+    assert.match(body, /^recordings_ended_total\{status="failed"\} 2$/m);
+    assert.match(body, /^recording_written_bytes_total 5000$/m);
+    assert.deepEqual(promtool(body), { status: 0, output: '' });
   });
 });
