@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pollUntil } from '../helpers/browser.js';
 import { freeUdpPort } from '../helpers/freePort.js';
@@ -251,6 +253,25 @@ describe('Prometheus metrics at /metrics', { timeout: 180_000 }, () => {
     assert.match(text, /^mjpeg_clients\{camera="cam",variant="clean"\} 1$/m);
     const checked = promtool(text);
     assert.deepEqual(checked, { status: 0, output: '' });
+    assert.ok((await one('mjpeg_still_encode_seconds{camera="cam"}')) > 0, 'camerad’s still encode time');
+
+    // 6. The Grafana dashboard: every query parses in Prometheus, and names metrics this server
+    //    exposes (for families it exposes: a part switched off here, like the chain, is skipped).
+    const dashboard = JSON.parse(readFileSync(join(projectRoot(), 'docs/grafana-dashboard.json'), 'utf8')) as {
+      panels: { title: string; targets?: { expr: string }[] }[];
+    };
+    const exposed = new Set([...text.matchAll(/^# TYPE (\S+) \w+$/gm)].map((m) => m[1]!));
+    for (const panel of dashboard.panels) {
+      for (const { expr } of panel.targets ?? []) {
+        await prometheus.query(expr.replaceAll('$camera', '.*'));
+        for (const [name] of expr.matchAll(/\b[a-z]+_[a-z0-9_]+\b(?!\s*\()/g)) {
+          const base = name.replace(/_(bucket|sum|count)$/, '');
+          const family = name.split('_')[0]!;
+          if (![...exposed].some((e) => e.startsWith(`${family}_`))) continue;
+          assert.ok(exposed.has(name) || exposed.has(base), `panel "${panel.title}": ${name} is not exposed`);
+        }
+      }
+    }
     await recordings.stop('cam');
   });
 
