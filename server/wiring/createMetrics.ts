@@ -5,6 +5,7 @@ import type { ResolvedConfig } from '../config/loadConfig.js';
 import { MetricsService } from '../metrics/MetricsService.js';
 import type { Analysis } from './createAnalysis.js';
 import type { Outputs } from './createOutputs.js';
+import { janusMetrics } from '../metrics/janusMetrics.js';
 
 /** The Prometheus metrics over the running parts, or undefined when `metrics.enabled` is false. */
 export function createMetrics(
@@ -29,5 +30,6 @@ export function createMetrics(
       rtmp: () => outputs.rtmp.status(),
     },
     { processMetrics: config.metrics.processMetrics },
+    [...(outputs.janus ? [janusMetrics(() => outputs.janus!.status())] : [])],
   );
 }
