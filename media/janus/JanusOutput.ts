@@ -226,7 +226,9 @@ export class JanusOutput {
           if (this.#api !== api || this.#state !== 'up') return;
           this.#api = undefined;
           void api.close();
-          this.#fail(error);
+          // 458: no such session; 403: Janus no longer knows the server's token. Both: it restarted.
+          const restarted = error instanceof JanusError && (error.sessionGone || error.code === 403);
+          this.#fail(restarted ? new JanusError(`Janus lost the session (restarted?): ${error.message}`, 458) : error);
         },
       );
     }, this.#options.config.keepaliveMs);
@@ -237,9 +239,8 @@ export class JanusOutput {
     if (this.#state === 'closed') return;
     for (const f of this.#forwarders.values()) f.forget();
     const delay = this.#backoff.next();
-    const gone = error instanceof JanusError && error.sessionGone;
     this.#state = 'retrying';
-    this.#error = gone ? `Janus lost the session (restarted?): ${error.message}` : error.message;
+    this.#error = error.message;
     this.#retryAt = Date.now() + delay;
     this.#logger.warn({ error: this.#error, retryMs: delay }, 'janus forward down; retrying');
     this.#schedule(delay);

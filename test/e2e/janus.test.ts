@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { pollUntil } from '../helpers/browser.js';
+import type { Page } from 'playwright-core';
+import { grabFrame, launchChromium, pollUntil, thumbDiff } from '../helpers/browser.js';
+import { readPlayer } from '../helpers/playerPage.js';
+import { builtViewerApp } from '../helpers/viewerApp.js';
 import { freeTcpPort, freeUdpPort } from '../helpers/freePort.js';
 import { Janus } from '../helpers/Janus.js';
 import { TestNetwork } from '../helpers/TestNetwork.js';
@@ -38,6 +41,8 @@ describe('Janus output (real Janus, real server)', { timeout: 300_000, skip }, (
   let net: TestNetwork;
   let janus: Janus;
   let ctx: Awaited<ReturnType<typeof startTestServer>> | undefined;
+  let chromium: Awaited<ReturnType<typeof launchChromium>> | undefined;
+  let page: Page | undefined;
 
   const status = async (url: string): Promise<JanusStatusBody> =>
     (await (await fetch(`${url}/api/status?token=${TOKEN}`)).json()) as JanusStatusBody;
@@ -60,9 +65,11 @@ describe('Janus output (real Janus, real server)', { timeout: 300_000, skip }, (
     // Janus answers ICE checks of the test namespace's own addresses through the link.
     await net.addRoute(ns, 'default', link.a.address);
     janus = await Janus.start(net, ns, { address: link.b.address });
+    const webRoot = await builtViewerApp();
     ctx = await startTestServer({
       ECS_SERVER__TOKEN: TOKEN,
       ECS_SERVER__PUBLIC_URL: 'http://127.0.0.1/',
+      ECS_SERVER__WEB_ROOT: webRoot,
       ECS_CAMERAD__RTP_BASE_PORT: String(await freeUdpPort(true)),
       ECS_CAMERAS: JSON.stringify([
         {
@@ -87,6 +94,7 @@ describe('Janus output (real Janus, real server)', { timeout: 300_000, skip }, (
   });
 
   after(async () => {
+    await chromium?.close();
     await ctx?.close();
     await janus?.close();
     await net?.close();
@@ -134,10 +142,37 @@ describe('Janus output (real Janus, real server)', { timeout: 300_000, skip }, (
     assert.equal(watch.error_code, undefined, JSON.stringify(watch));
   });
 
+  it('Chromium plays the camera through janus.js with a token the server minted: frames decoded, picture changing', async () => {
+    // The test namespace's Chromium reaches Janus's link address (its ICE host candidate).
+    chromium = await launchChromium({ allowHosts: ['198.18.*'] });
+    page = await (await chromium.browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    await page.goto(`${ctx!.url}/?token=${TOKEN}`);
+    const r = await pollUntil(
+      () => readPlayer(page!, CAMERA),
+      (p) => p.state === 'connected' && p.framesDecoded >= 10,
+      60_000,
+      'playing from Janus',
+    );
+    assert.equal(r.path, 'janus', JSON.stringify(r));
+    assert.equal(r.attempts[0]?.path, 'janus');
+    const a = await grabFrame(page, CAMERA);
+    await new Promise((res) => setTimeout(res, 1500));
+    const b = await grabFrame(page, CAMERA);
+    assert.ok(Math.max(...a.std) > 20, 'the picture is not flat');
+    assert.ok(thumbDiff(a, b) > 0.5, 'the picture changes');
+    // The viewer is Janus's, not the box's: no WebRTC viewer on the server.
+    const viewers = (await (await fetch(`${ctx!.url}/api/cameras/${CAMERA}/viewers?token=${TOKEN}`)).json()) as {
+      viewers: unknown[];
+    };
+    assert.equal(viewers.viewers.length, 0);
+  });
+
   it('Janus killed and restarted: the server creates the mountpoint again and mints tokens for it', async () => {
     const before = (await status(ctx!.url)).outputs!.janus!.recreations;
     const old = (await mint()).body;
+    const reconnects = (await readPlayer(page!, CAMERA)).reconnects;
     await janus.restart();
+    const restartedAt = Date.now();
     const again = await pollUntil(
       () => status(ctx!.url),
       (s) => s.outputs?.janus?.state === 'up' && s.outputs.janus.recreations > before,
@@ -157,6 +192,13 @@ describe('Janus output (real Janus, real server)', { timeout: 300_000, skip }, (
     // The token minted before the restart was added again (Janus forgets tokens).
     const reused = await janus.streaming(old.token, { request: 'list' });
     assert.equal(reused.error_code, undefined, JSON.stringify(reused));
+    // The page lost its Janus session; it fetches a token and plays from Janus again, no reload.
+    await pollUntil(
+      () => readPlayer(page!, CAMERA),
+      (p) => p.reconnects > reconnects && p.state === 'connected' && p.path === 'janus' && p.framesDecoded >= 10,
+      Math.max(0, 10_000 - (Date.now() - restartedAt)),
+      'the page playing from Janus again within 10 s of the restart',
+    );
   });
 });
 
