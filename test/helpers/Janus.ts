@@ -67,6 +67,11 @@ export class Janus {
     return `http://${this.address}:${this.adminPort}/admin`;
   }
 
+  /** The janus process id (`ip netns exec` execs it, so it keeps the spawned pid); 0 when not running. */
+  get pid(): number {
+    return this.#process?.pid ?? 0;
+  }
+
   /** Its output so far. */
   output(): string {
     return this.#process?.output() ?? '';
