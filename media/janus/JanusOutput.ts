@@ -76,7 +76,7 @@ export class JanusOutput {
     const c = options.config;
     this.#options = options;
     this.#logger = logger.child({ output: 'janus' });
-    this.#admin = new JanusAdminClient(c.adminUrl ?? c.apiUrl, c.adminSecret, c.requestTimeoutMs);
+    this.#admin = new JanusAdminClient(c.adminUrl!, c.adminSecret, c.requestTimeoutMs);
     this.#backoff = new Backoff({ initialMs: c.backoffInitialMs, maxMs: Math.max(c.backoffMaxMs, c.backoffInitialMs) });
     this.#tokens = new JanusTokens(c.maxTokens, c.tokenTtlS * 1000, (t) => {
       if (this.#state === 'up') this.#admin.removeToken(t.token).catch(() => undefined);

@@ -93,6 +93,12 @@ export const janusSchema = z
       .describe('First retry delay after a failure, ms.'),
     backoffMaxMs: z.number().int().min(100).max(600_000).default(30_000).describe('Largest retry delay, ms.'),
   })
+  .superRefine((c, ctx) => {
+    // token_auth: every viewer token goes through the Admin API.
+    if (c.apiUrl !== undefined && c.adminUrl === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['adminUrl'], message: 'required when apiUrl is set (token_auth)' });
+    }
+  })
   .prefault({});
 
 /** The `outputs.janus` section after defaults. */
