@@ -12,6 +12,7 @@
  * (`{"steps": [{"viewers", "box_cpu_pct", "janus_cpu_pct", "packets_lost", "valid"}, …]}`);
  * progress on stderr. Exit 1 when something fails, 2 on bad arguments.
  */
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -21,6 +22,7 @@ import { TestNetwork } from '../../test/helpers/TestNetwork.js';
 import { BenchServer } from '../lib/BenchServer.js';
 import { CpuWindow } from '../lib/CpuWindow.js';
 import { HostCpuWindow } from '../lib/HostCpuWindow.js';
+import { udpDrops } from '../lib/udpDrops.js';
 import { gitRevision, machineInfo } from '../lib/machine.js';
 import { printJsonLine, printTable, progress as benchProgress } from '../lib/report.js';
 import { LoadgenProcess } from '../fanout/LoadgenProcess.js';
@@ -82,6 +84,12 @@ interface Step {
   loadgen_cpu_pct: number;
   packets_lost: number;
   packets_received: number;
+  /** Datagrams the kernel dropped on full load-generator sockets in the window (the viewers' machine was too slow). */
+  loadgen_udp_drops: number;
+  /** Datagrams the kernel dropped on full sockets in Janus's namespace in the window (Janus too slow to read). */
+  janus_udp_drops: number;
+  /** RTP packets the server's forwarder did not send to Janus in the window (no mountpoint, queue full). */
+  forward_dropped: number;
   viewers_receiving: number;
   kbps_per_viewer: number;
   host_busy_pct: number;
@@ -93,6 +101,23 @@ const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 
 
 async function snapshot(): Promise<ViewerStats[]> {
   return (await Promise.all(loadgens.map((l) => l.snapshot()))).flat();
+}
+
+/** Drops of every UDP socket in the network namespace of `pid` (Janus is alone in its namespace). */
+function namespaceUdpDrops(pid: number): number {
+  return readFileSync(`/proc/${pid}/net/udp`, 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .reduce((total, cols) => total + (cols.length >= 13 ? Number(cols[12]) : 0), 0);
+}
+
+/** Packets the server's Janus forwarder dropped so far (`outputs.janus.cameras[0].dropped`). */
+async function forwardDropped(s: BenchServer): Promise<number> {
+  const status = (await (await fetch(`${s.url}/api/status`)).json()) as {
+    outputs?: { janus?: { cameras: { dropped: number }[] } };
+  };
+  return status.outputs?.janus?.cameras[0]?.dropped ?? 0;
 }
 
 async function main(): Promise<void> {
@@ -168,6 +193,9 @@ async function main(): Promise<void> {
     const camera = await server.camera();
     if (!camera?.pid) throw new Error('camerad is not running');
     const before = await snapshot();
+    const dropsBefore = udpDrops(loadgens.map((l) => l.pid));
+    const janusDropsBefore = namespaceUdpDrops(janus.pid);
+    const forwardBefore = await forwardDropped(server);
     const host = new HostCpuWindow();
     const serverCpu = new CpuWindow([server.process.pid]);
     const cameradCpu = new CpuWindow([camera.pid]);
@@ -182,6 +210,9 @@ async function main(): Promise<void> {
     const h = host.finish();
     const windowS = (performance.now() - startedAt) / 1000;
     const after = await snapshot();
+    const dropsAfter = udpDrops(loadgens.map((l) => l.pid));
+    const janusDropsAfter = namespaceUdpDrops(janus.pid);
+    const forwardAfter = await forwardDropped(server);
     const sum = (list: ViewerStats[], key: 'packets' | 'lost' | 'bytes'): number =>
       list.reduce((t, v) => t + v[key], 0);
     const step: Step = {
@@ -193,6 +224,9 @@ async function main(): Promise<void> {
       loadgen_cpu_pct: round(l),
       packets_lost: sum(after, 'lost') - sum(before, 'lost'),
       packets_received: sum(after, 'packets') - sum(before, 'packets'),
+      loadgen_udp_drops: dropsAfter - dropsBefore,
+      forward_dropped: forwardAfter - forwardBefore,
+      janus_udp_drops: janusDropsAfter - janusDropsBefore,
       viewers_receiving: after.filter((v, i) => v.packets > (before[i]?.packets ?? 0)).length,
       kbps_per_viewer: round(((sum(after, 'bytes') - sum(before, 'bytes')) * 8) / 1000 / windowS / target, 0),
       host_busy_pct: round(h.busyPct),
@@ -228,6 +262,7 @@ async function main(): Promise<void> {
       'janus %',
       'loadgen %',
       'lost',
+      'loadgen drops',
       'received',
       'kbit/s/viewer',
       'host busy %',
@@ -241,6 +276,7 @@ async function main(): Promise<void> {
       r.janus_cpu_pct,
       r.loadgen_cpu_pct,
       r.packets_lost,
+      r.loadgen_udp_drops,
       r.packets_received,
       r.kbps_per_viewer,
       r.host_busy_pct,
