@@ -45,6 +45,9 @@ export interface JanusForwardStats {
   creations: number;
 }
 
+/** A second keyframe request this long after a token is minted, when the viewer is likely connected, ms. */
+const JOIN_KEYFRAME_DELAY_MS = 1000;
+
 /** Packets handed to the socket and not yet sent, at most; beyond it a packet is dropped. */
 const MAX_IN_FLIGHT = 512;
 
@@ -59,7 +62,8 @@ const MAX_IN_FLIGHT = 512;
  *
  * Keyframes: a viewer that joins gets a picture at the next IDR. camerad sends one every
  * `keyframeInterval` frames (2 s at the defaults); the forwarder asks for one when a mountpoint
- * is created and {@link requestKeyframe} when a token is minted (a viewer is about to join).
+ * is created and {@link requestKeyframe} when a token is minted (a viewer is about to join), and
+ * once more a second later.
  *
  * Sending is bounded: at most 512 packets in the socket's queue; beyond it packets are dropped
  * and counted. {@link close} is idempotent.
@@ -76,6 +80,7 @@ export class JanusForwarder {
   #lastSeq = -1;
   #inFlight = 0;
   #closed = false;
+  #joinTimer: NodeJS.Timeout | undefined;
   readonly #stats: JanusForwardStats = { up: false, packets: 0, bytes: 0, dropped: 0, creations: 0 };
 
   constructor(camera: JanusCameraSource, options: JanusForwarderOptions) {
@@ -154,9 +159,20 @@ export class JanusForwarder {
     this.#camera.requestKeyframe('viewer-join');
   }
 
-  /** Asks the camera for an IDR (a viewer is joining the mountpoint). */
+  /**
+   * Asks the camera for an IDR now and again {@link JOIN_KEYFRAME_DELAY_MS} later (a viewer is
+   * joining: its token was just minted, its ICE and DTLS take about a second). The camera
+   * rate-limits requests (`camerad.keyframeMinIntervalMs`), so many joins cost few IDRs.
+   */
   requestKeyframe(): void {
-    if (this.#mountpoint) this.#camera.requestKeyframe('viewer-join');
+    if (!this.#mountpoint) return;
+    this.#camera.requestKeyframe('viewer-join');
+    if (this.#joinTimer) return;
+    this.#joinTimer = setTimeout(() => {
+      this.#joinTimer = undefined;
+      if (this.#mountpoint && !this.#closed) this.#camera.requestKeyframe('viewer-join');
+    }, JOIN_KEYFRAME_DELAY_MS);
+    this.#joinTimer.unref();
   }
 
   /** Stops sending: the mountpoint is gone (Janus restarted). */
@@ -177,6 +193,7 @@ export class JanusForwarder {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#joinTimer);
     this.forget();
     this.#unsubscribe();
     this.#socket.close();
