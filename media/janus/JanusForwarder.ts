@@ -98,11 +98,6 @@ export class JanusForwarder {
     return m ? { id: m.id, pin: m.pin } : undefined;
   }
 
-  /** The mountpoint's editing secret (tests read it to ask Janus `info`); never served to viewers. */
-  get secret(): string | undefined {
-    return this.#mountpoint?.secret;
-  }
-
   get stats(): JanusForwardStats {
     return { ...this.#stats, up: this.#mountpoint !== undefined };
   }

@@ -136,12 +136,14 @@ export class JanusOutput {
   /**
    * Mints a viewer token for `cameraId` through the Admin API and asks for a keyframe.
    * @returns undefined when the forward is not up (the caller answers 503 with {@link status}).
-   * @throws RangeError when `maxTokens` are outstanding; JanusError when the Admin API fails.
+   * @throws RangeError when `maxTokens` are outstanding; JanusError when `publicUrl` is unset or the Admin API fails.
    */
   async mint(cameraId: string): Promise<JanusGrant | undefined> {
     const forwarder = this.#forwarders.get(cameraId);
     const mountpoint = forwarder?.mountpoint;
-    const publicUrl = this.#options.config.publicUrl ?? this.#options.config.apiUrl;
+    const publicUrl = this.#options.config.publicUrl;
+    if (publicUrl === undefined)
+      throw new JanusError('outputs.janus.publicUrl is not set: viewers have no way to Janus', 0);
     if (!forwarder || !mountpoint || this.#state !== 'up') return undefined;
     const token = this.#tokens.mint(cameraId);
     try {

@@ -53,7 +53,10 @@ export const janusPaths = {
           },
         }),
         401: error,
-        404: { ...error, description: 'Unknown camera, or Janus not configured' },
+        404: {
+          ...error,
+          description: 'Unknown camera, or Janus not configured for viewers (outputs.janus.publicUrl unset)',
+        },
         429: error,
         503: {
           ...error,

@@ -217,6 +217,7 @@ describe('Janus Admin API refusing (real server)', { timeout: 120_000 }, () => {
       ECS_OUTPUTS__JANUS__API_URL: `http://127.0.0.1:${closed}/janus`,
       ECS_OUTPUTS__JANUS__ADMIN_URL: `http://127.0.0.1:${closed}/admin`,
       ECS_OUTPUTS__JANUS__ADMIN_SECRET: 'not-a-real-secret',
+      ECS_OUTPUTS__JANUS__PUBLIC_URL: `http://127.0.0.1:${closed}/janus`,
       ECS_OUTPUTS__JANUS__BACKOFF_INITIAL_MS: '200',
       ECS_OUTPUTS__JANUS__BACKOFF_MAX_MS: '2000',
     });

@@ -11,7 +11,7 @@ export const JANUS_JS_PATH = '/usr/share/javascript/janus-gateway/janus.js';
  * - `POST /api/cameras/:camera/janus` → `{ publicUrl, token, mountpoint, pin, expires }`: a Janus
  *   token minted for this viewer through the Admin API (`add_token`, valid `outputs.janus.tokenTtlS`)
  *   and what `janus.js` needs to watch the camera's mountpoint. 404 naming `camera` for an unknown
- *   camera or when Janus is not configured; 503 with Retry-After and `janus` (the forward's state)
+ *   camera or when Janus is not configured for viewers (no `publicUrl`); 503 with Retry-After and `janus` (the forward's state)
  *   when the forward is not up or `maxTokens` are outstanding.
  * - `GET /vendor/janus.js` → Janus's own janus.js (Debian's file), 404 when not installed.
  * Access: server/access/accessTable.ts (viewer, WHEP's rate bucket; janus.js open).
@@ -24,7 +24,9 @@ export function janusRouter(deps: Pick<HttpDeps, 'cameras' | 'janus'>): Router {
     const cameraId = ctx.params.camera!;
     if (!deps.cameras.has(cameraId)) throw new HttpError(404, `unknown camera "${cameraId}"`, 'camera');
     const janus = deps.janus;
-    if (!janus) throw new HttpError(404, 'Janus is not configured (outputs.janus.apiUrl)', 'camera');
+    if (!janus || !janus.status().public) {
+      throw new HttpError(404, 'Janus is not configured for viewers (outputs.janus.publicUrl)', 'camera');
+    }
     const retryAfter = { 'Retry-After': String(Math.max(1, Math.ceil((janus.status().next_retry_ms ?? 1000) / 1000))) };
     if (janus.tokensFull) throw new HttpError(503, 'too many Janus tokens outstanding', 'camera', retryAfter);
     let grant;
