@@ -48,6 +48,9 @@ export interface JanusForwardStats {
 /** A second keyframe request this long after a token is minted, when the viewer is likely connected, ms. */
 const JOIN_KEYFRAME_DELAY_MS = 1000;
 
+/** Forgotten mountpoints remembered for destruction. */
+const MAX_STALE = 4;
+
 /** Packets handed to the socket and not yet sent, at most; beyond it a packet is dropped. */
 const MAX_IN_FLIGHT = 512;
 
@@ -81,6 +84,8 @@ export class JanusForwarder {
   #inFlight = 0;
   #closed = false;
   #joinTimer: NodeJS.Timeout | undefined;
+  /** Mountpoints forgotten and not yet destroyed in Janus, at most {@link MAX_STALE}. */
+  readonly #stale: { id: number; secret: string }[] = [];
   readonly #stats: JanusForwardStats = { up: false, packets: 0, bytes: 0, dropped: 0, creations: 0 };
 
   constructor(camera: JanusCameraSource, options: JanusForwarderOptions) {
@@ -108,6 +113,12 @@ export class JanusForwarder {
    */
   async create(api: JanusApiClient): Promise<void> {
     this.forget();
+    // Earlier mountpoints Janus may still have (455 "no such mountpoint" after a restart).
+    for (const old of this.#stale.splice(0)) {
+      await api
+        .request({ request: 'destroy', id: old.id, secret: old.secret, permanent: false })
+        .catch(() => undefined);
+    }
     const id = randomInt(1, 2 ** 31);
     const secret = randomBytes(16).toString('hex');
     const pin = randomBytes(16).toString('hex');
@@ -170,8 +181,17 @@ export class JanusForwarder {
     this.#joinTimer.unref();
   }
 
-  /** Stops sending: the mountpoint is gone (Janus restarted). */
+  /**
+   * Stops sending: the mountpoint is gone (Janus restarted) or unreachable. It is remembered, and
+   * the next {@link create} destroys it first in case Janus still has it (a network outage, not
+   * a restart), so mountpoints do not pile up in Janus.
+   */
   forget(): void {
+    const m = this.#mountpoint;
+    if (m) {
+      this.#stale.push({ id: m.id, secret: m.secret });
+      if (this.#stale.length > MAX_STALE) this.#stale.shift();
+    }
     this.#mountpoint = undefined;
     this.#protector = undefined;
   }
@@ -179,7 +199,8 @@ export class JanusForwarder {
   /** Destroys the mountpoint when Janus is reachable (best effort), then {@link forget}s it. */
   async destroy(api: JanusApiClient): Promise<void> {
     const m = this.#mountpoint;
-    this.forget();
+    this.#mountpoint = undefined;
+    this.#protector = undefined;
     if (!m || !api.isOpen) return;
     await api.request({ request: 'destroy', id: m.id, secret: m.secret, permanent: false }).catch(() => undefined);
   }
@@ -189,7 +210,8 @@ export class JanusForwarder {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#joinTimer);
-    this.forget();
+    this.#mountpoint = undefined;
+    this.#protector = undefined;
     this.#unsubscribe();
     this.#socket.close();
   }
