@@ -10,13 +10,14 @@ COPY . .
 RUN bash scripts/setup.sh && npm prune --omit=dev --no-audit --no-fund
 
 # 2. Runtime: GStreamer plugins (no compilers), libjpeg for camerad's stills, TLS for rtmps://
-#    ingests (glib-networking, CA certificates), the built artefacts, entrypoint.sh.
+#    ingests (glib-networking, CA certificates), Janus's janus.js for the viewer page's Janus path
+#    (libjs-janus-gateway: served at /vendor/janus.js, docs/janus.md), the built artefacts, entrypoint.sh.
 FROM node:20-bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
       gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav \
-      libjpeg62-turbo glib-networking ca-certificates \
+      libjpeg62-turbo glib-networking ca-certificates libjs-janus-gateway \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app/package.json /app/entrypoint.sh ./

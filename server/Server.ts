@@ -240,6 +240,7 @@ export class Server {
       mjpeg: outputs.mjpeg,
       wsVideo,
       player: config.player,
+      janus: outputs.janus,
     });
     let http: HttpServer;
     try {

@@ -55,6 +55,9 @@ export const ACCESS_TABLE: readonly EntryPoint[] = [
   http('DELETE', '/whep/:camera/:viewer', ['viewer']),
   // Minted TURN credentials: the WHEP bucket, one fetch per offer.
   http('GET', '/api/webrtc/ice-servers', ['viewer'], 'whep'),
+  // Janus (docs/janus.md): a Janus token per viewer, WHEP's bucket; Janus's own janus.js is public.
+  http('POST', '/api/cameras/:camera/janus', ['viewer'], 'whep'),
+  http('GET', '/vendor/janus.js', ['open']),
   http('GET', '/stream', ['viewer']),
   http('GET', '/mjpeg-stream', ['viewer']),
   http('GET', '/mjpeg-stream-with-faces', ['viewer']),

@@ -12,6 +12,7 @@ import { analyzersSchema } from '../analysis/analyzersConfig.js';
 import { gesturesSchema } from '../analysis/gestures/gesturesConfig.js';
 import { analysisSchema } from '../analysis/analysisConfig.js';
 import { metricsSchema } from '../metrics/metricsConfig.js';
+import { janusSchema } from '../../media/janus/janusConfig.js';
 
 /**
  * The server's configuration, validated strictly at start (unknown keys are rejected with their
@@ -298,6 +299,9 @@ export const configSchema = z.strictObject({
         })
         .prefault({}),
       ...captureOutputsShape,
+      janus: janusSchema.describe(
+        'Forward to a Janus Streaming mountpoint for many viewers (media/janus/janusConfig.ts).',
+      ),
     })
     .prefault({}),
   livepeer: z

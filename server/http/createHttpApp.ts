@@ -20,6 +20,7 @@ import { sessionRouter } from './routers/sessionRouter.js';
 import { statusRouter } from './routers/statusRouter.js';
 import { whepRouter } from './routers/whepRouter.js';
 import { webrtcRouter } from './routers/webrtcRouter.js';
+import { janusRouter } from './routers/janusRouter.js';
 
 /**
  * Builds the Koa app from its dependencies: error mapping, the access gate (Host, Origin,
@@ -101,5 +102,6 @@ export function buildRouters(deps: HttpDeps): Router[] {
     captureRouter({ ...deps.capture, basePath: deps.basePath }),
     streamRouter(deps.stream),
     mjpegRouter({ mjpeg: deps.mjpeg }),
+    janusRouter(deps),
   ];
 }

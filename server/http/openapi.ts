@@ -3,6 +3,7 @@ import { capturePaths, captureSchemas } from './openapiCapture.js';
 import { facePathsAll } from './openapiFaces.js';
 import { analysisPaths } from './openapiAnalysis.js';
 import { mjpegPaths } from './openapiMjpeg.js';
+import { janusPaths, janusStatusSchema } from './openapiJanus.js';
 import { streamPaths } from './openapiStream.js';
 import { wsVideoPaths, wsViewerSchema } from './openapiWsVideo.js';
 import { iceServerLinkHeader, webrtcPaths } from './openapiWebrtc.js';
@@ -107,6 +108,7 @@ function document(version: string): Record<string, unknown> {
       ...capturePaths,
       ...streamPaths,
       ...mjpegPaths,
+      ...janusPaths,
       ...wsVideoPaths,
       ...webrtcPaths,
       '/api/health': {
@@ -154,6 +156,11 @@ function document(version: string): Record<string, unknown> {
                               'ICE failure or no decoded frame within this, ms: the player tries the WebSocket path',
                           },
                         },
+                      },
+                      outputs: {
+                        type: 'object',
+                        description: 'Outputs with a state of their own; `janus` only when outputs.janus is configured',
+                        properties: { janus: janusStatusSchema },
                       },
                     },
                   },

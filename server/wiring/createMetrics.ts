@@ -4,6 +4,7 @@ import type { WsVideoServer } from '../../media/ws/WsVideoServer.js';
 import type { ResolvedConfig } from '../config/loadConfig.js';
 import { BiometricsMetrics } from '../metrics/BiometricsMetrics.js';
 import { ChainMetrics } from '../metrics/ChainMetrics.js';
+import { janusMetrics } from '../metrics/janusMetrics.js';
 import { type MetricsModule, MetricsService } from '../metrics/MetricsService.js';
 import { MjpegMetrics } from '../metrics/MjpegMetrics.js';
 import { RecordingMetrics } from '../metrics/RecordingMetrics.js';
@@ -37,6 +38,7 @@ export function createMetrics(
     new RecordingMetrics(cameraIds, () => outputs.capture.recordings.totals()),
     new BiometricsMetrics(() => identity.vault.stats()),
     ...(watcher ? [new ChainMetrics(() => watcher.stats())] : []),
+    ...(outputs.janus ? [janusMetrics(() => outputs.janus!.status())] : []),
   ];
   return new MetricsService(
     {

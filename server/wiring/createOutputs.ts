@@ -7,12 +7,16 @@ import { type Capture, createCapture } from '../capture/createCapture.js';
 import type { ResolvedConfig } from '../config/loadConfig.js';
 import type { FaceService } from '../vision/FaceService.js';
 import type { Identity } from './createIdentity.js';
+import { createJanus } from '../../media/janus/createJanus.js';
+import type { JanusOutput } from '../../media/janus/JanusOutput.js';
 
 /** The outputs besides WebRTC: photos and recordings, MJPEG, the Livepeer RTMP egress. */
 export interface Outputs {
   capture: Capture;
   mjpeg: Mjpeg;
   rtmp: Rtmp;
+  /** The Janus forward (`outputs.janus`), undefined when `outputs.janus.apiUrl` is unset. */
+  janus: JanusOutput | undefined;
   /** Stops the RTMP egresses, MJPEG clients and recordings (files finished). Idempotent. */
   close(): Promise<void>;
 }
@@ -42,14 +46,16 @@ export function createOutputs(
   });
   const mjpeg = createMjpeg({ cameras, config: config.outputs.mjpeg, logger });
   const rtmp = createRtmp({ cameras, config: config.livepeer, logger, redactor });
+  const janus = createJanus(config.outputs.janus, cameras.values(), logger);
   let closing: Promise<void> | undefined;
   return {
     capture,
     mjpeg,
     rtmp,
+    janus,
     close() {
       closing ??= (async () => {
-        await Promise.allSettled([rtmp.close(), mjpeg.close(), capture.close()]);
+        await Promise.allSettled([rtmp.close(), mjpeg.close(), capture.close(), janus?.close()]);
       })();
       return closing;
     },

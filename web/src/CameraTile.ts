@@ -6,6 +6,7 @@ import type { PlayerPath, PlayerState } from './player/PlayerTypes';
 
 /** Badge text of each path. */
 const PATH_LABEL: Record<PlayerPath, string> = {
+  janus: 'Janus',
   webrtc: 'WebRTC',
   websocket: 'WebSocket',
   mse: 'WebSocket (MSE)',

@@ -98,6 +98,7 @@ export class ViewerApp implements ViewerHandle {
         tile = new CameraTile(cam, this.api, () => this.onUnauthorised(), {
           ...this.switches,
           webrtcTimeoutMs: () => this.status?.player?.webrtcTimeoutMs,
+          janus: () => this.status?.outputs?.janus?.public === true,
         });
         this.tiles.set(cam.id, tile);
         this.players.set(cam.id, tile.player);

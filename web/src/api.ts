@@ -23,6 +23,8 @@ export interface ServerStatus {
   cameras: CameraStatus[];
   /** Player settings; absent from servers older than the WebSocket video path. */
   player?: PlayerSettings;
+  /** Outputs with a state; `janus` only when the server forwards to Janus (docs/janus.md). */
+  outputs?: { janus?: { state: string; public: boolean } };
 }
 
 /**

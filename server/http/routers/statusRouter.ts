@@ -7,7 +7,10 @@ import type { HttpDeps } from '../HttpDeps.js';
  * (`player`, server/player/playerConfig.ts). Viewer access (server/access/accessTable.ts).
  */
 export function statusRouter(
-  deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'startedAt' | 'version' | 'basePath' | 'wsVideo' | 'player' | 'analysis'>,
+  deps: Pick<
+    HttpDeps,
+    'cameras' | 'sfu' | 'startedAt' | 'version' | 'basePath' | 'wsVideo' | 'player' | 'analysis' | 'janus'
+  >,
 ): Router {
   const router = new Router();
   router.get('/api/status', (ctx) => {
@@ -29,6 +32,8 @@ export function statusRouter(
       viewers: cameras.reduce((sum, c) => sum + c.viewers, 0),
       cameras,
       player: { webrtcTimeoutMs: deps.player.webrtcTimeoutMs },
+      // The Janus forward's state (docs/janus.md), when outputs.janus is configured.
+      ...(deps.janus ? { outputs: { janus: deps.janus.status() } } : {}),
     };
   });
   return router;

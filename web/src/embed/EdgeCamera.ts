@@ -101,9 +101,11 @@ export class EdgeCamera extends HTMLElement {
     this.frame.className = 'frame';
     this.frame.style.cssText = 'width:100%;height:100%';
     let webrtcTimeoutMs: number | undefined;
+    let janus = false;
     const player = new PickingPlayer(camera, surface, api, {
       ...playerSwitches((n) => this.getAttribute(n)),
       webrtcTimeoutMs: () => webrtcTimeoutMs,
+      janus: () => janus,
     });
     player.onpathchange = (path) => {
       this.pathBadge.textContent = path ?? '';
@@ -123,6 +125,8 @@ export class EdgeCamera extends HTMLElement {
       .then(
         (status) => {
           webrtcTimeoutMs = status.player?.webrtcTimeoutMs;
+          // The server forwards to Janus with a public URL (docs/janus.md): Janus first.
+          janus = status.outputs?.janus?.public === true;
         },
         (err: unknown) =>
           console.warn(`[edge-camera ${camera}] status: ${err instanceof Error ? err.message : String(err)}`),

@@ -17,9 +17,12 @@ import { showOnly } from './createSurface';
 import { videoSocketUrl } from './VideoSocket';
 import { WebCodecsSession, webCodecsAvailable } from './WebCodecsSession';
 import { WhepSession } from './WhepSession';
+import { JanusSession } from './JanusSession';
 
 /** Default of `player.webrtcTimeoutMs` when the server does not say (server/player/playerConfig.ts owns it). */
 const FALLBACK_WEBRTC_TIMEOUT_MS = 3000;
+/** Reconnects in a row that wait for the server's Janus forward after Janus played, before WHEP. */
+const JANUS_WAITS = 3;
 /** Interval of the stats computed for the WebSocket and MJPEG paths, ms. */
 const STATS_INTERVAL_MS = 1000;
 
@@ -34,12 +37,18 @@ export interface PickingPlayerOptions {
    * A function, so the value of the latest `api/status` applies.
    */
   webrtcTimeoutMs?: () => number | undefined;
+  /**
+   * Whether the server offers Janus (`outputs.janus.public` of `api/status`): the `janus` path is
+   * tried first. A function, so the latest status applies. Default: no Janus.
+   */
+  janus?: () => boolean;
   /** Window and idle settings of the latency probe. */
   latency?: LatencyProbeOptions;
 }
 
 /** The surface element a path draws into. */
 const ELEMENT: Record<PlayerPath, keyof PlayerSurface> = {
+  janus: 'video',
   webrtc: 'video',
   websocket: 'canvas',
   mse: 'video',
@@ -47,8 +56,8 @@ const ELEMENT: Record<PlayerPath, keyof PlayerSurface> = {
 };
 
 /**
- * Plays one camera over the best path that gets through (go2rtc's player order): WebRTC (WHEP)
- * first; when ICE fails or no frame is shown within `player.webrtcTimeoutMs`, the WebSocket path
+ * Plays one camera over the best path that gets through (go2rtc's player order): Janus first
+ * where the server forwards to one (`janus` option; docs/janus.md), then WebRTC (WHEP); when ICE fails or no frame is shown within `player.webrtcTimeoutMs`, the WebSocket path
  * (WebCodecs, or MSE where WebCodecs is missing or fails); MJPEG as the last resort. A WHEP
  * request that fails on the HTTP side (network error, timeout, 5xx, 404), or a WebRTC session
  * whose ICE and DTLS connected but whose frames did not come, is a reconnect, not a fallback:
@@ -90,6 +99,10 @@ export class PickingPlayer implements CameraPlayer {
   private unauthorised = false;
   private generation = 0;
   private readonly backoff = new Backoff(500, 4000);
+  /** Janus played in this player: its forward refusing a token is then a restart to wait for. */
+  private janusPlayed = false;
+  /** Reconnects in a row spent waiting for the Janus forward (at most {@link JANUS_WAITS}). */
+  private janusWaits = 0;
   private retryTimer: number | undefined;
   private webrtcTimer: number | undefined;
   private statsTimer: number | undefined;
@@ -169,6 +182,8 @@ export class PickingPlayer implements CameraPlayer {
   /** Whether this browser can play `path`. */
   private available(path: PlayerPath): boolean {
     switch (path) {
+      case 'janus':
+        return typeof RTCPeerConnection !== 'undefined' && this.options.janus?.() === true;
       case 'webrtc':
         return typeof RTCPeerConnection !== 'undefined';
       case 'websocket':
@@ -198,6 +213,10 @@ export class PickingPlayer implements CameraPlayer {
       if (gen !== this.generation) return;
       window.clearTimeout(this.webrtcTimer);
       this.playing = true;
+      if (path === 'janus') {
+        this.janusPlayed = true;
+        this.janusWaits = 0;
+      }
       this.firstFrameMs = this.chainStartedAt === null ? null : Math.round(at - this.chainStartedAt);
       this.lastError = null;
       this.backoff.reset();
@@ -207,13 +226,13 @@ export class PickingPlayer implements CameraPlayer {
       if (gen !== this.generation) return;
       this.ended(index, path, reason);
     };
-    if (path === 'webrtc') {
+    if (path === 'webrtc' || path === 'janus') {
       const timeoutMs = this.options.webrtcTimeoutMs?.() ?? FALLBACK_WEBRTC_TIMEOUT_MS;
       this.webrtcTimer = window.setTimeout(() => {
         if (gen !== this.generation || this.playing) return;
         // ICE and DTLS are up: WebRTC gets through; the WHEP player's own watchdogs (no frame
         // 4 s after connecting) decide from here.
-        if (session instanceof WhepSession && session.mediaConnected) return;
+        if ((session instanceof WhepSession || session instanceof JanusSession) && session.mediaConnected) return;
         this.ended(index, path, `no WebRTC frame within ${timeoutMs} ms`);
       }, timeoutMs);
     }
@@ -241,6 +260,16 @@ export class PickingPlayer implements CameraPlayer {
       // through and the media did not flow: not a transport problem, so a reconnect (from
       // WebRTC again), not a fallback to a path the same server feeds from the same encode.
       this.retry(this.lastError);
+    } else if (
+      session instanceof JanusSession &&
+      session.signallingFailed &&
+      this.janusPlayed &&
+      this.janusWaits < JANUS_WAITS
+    ) {
+      // Janus played and the server's forward is being re-created (Janus restarted): a
+      // reconnect to Janus, a few times (0.5 + 1 + 2 s), before falling back to WHEP.
+      this.janusWaits++;
+      this.retry(this.lastError);
     } else if (this.unauthorised) {
       this.endSession(false);
       this.running = false;
@@ -266,6 +295,8 @@ export class PickingPlayer implements CameraPlayer {
   private makeSession(path: PlayerPath): PathSession {
     const wsUrl = (): string => videoSocketUrl(this.api.base, this.cameraId, this.api.token);
     switch (path) {
+      case 'janus':
+        return new JanusSession(this.cameraId, this.surface, this.api);
       case 'webrtc': {
         const s = new WhepSession(
           this.cameraId,

@@ -5,16 +5,18 @@ export type PlayerState = 'connecting' | 'connected' | 'reconnecting' | 'failed'
 
 /**
  * Which path carries the video, best first:
+ * - `janus`: a Janus Streaming mountpoint the server forwards to (docs/janus.md), through
+ *   Janus's own janus.js, when the server has `outputs.janus.publicUrl`;
  * - `webrtc`: WHEP (RFC 9725) into the `<video>`;
  * - `websocket`: H.264 access units over a WebSocket (docs/websocket-video.md) decoded by WebCodecs
  *   (`VideoDecoder`, secure contexts only) onto a `<canvas>`;
  * - `mse`: the same access units muxed into fragmented MP4 for Media Source Extensions (`<video>`);
  * - `mjpeg`: the server's MJPEG stream in an `<img>`.
  */
-export type PlayerPath = 'webrtc' | 'websocket' | 'mse' | 'mjpeg';
+export type PlayerPath = 'janus' | 'webrtc' | 'websocket' | 'mse' | 'mjpeg';
 
 /** Every path, in the order the picker tries them. */
-export const PLAYER_PATHS: readonly PlayerPath[] = ['webrtc', 'websocket', 'mse', 'mjpeg'];
+export const PLAYER_PATHS: readonly PlayerPath[] = ['janus', 'webrtc', 'websocket', 'mse', 'mjpeg'];
 
 /** The elements a player draws into; the path playing shows its own and hides the others. */
 export interface PlayerSurface {
