@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -146,7 +155,7 @@ describe('host-capture (tools/host-capture)', () => {
     const orphans: string[] = [];
     let polls = 0;
     const began = Date.now();
-    for (let last = false; !last; ) {
+    for (let last = false; !last;) {
       last = !isRunning(capture); // one more pass after the exit
       for (const name of list(live)) {
         if (seen.has(name)) continue;
@@ -331,12 +340,34 @@ describe('host-capture (tools/host-capture)', () => {
   it('keeps at most max_images images and max_bytes bytes, deleting the oldest, always keeping the newest', async () => {
     const folder = join(dir, 'limits');
     const fast = `${PYTHON} ${FIXTURES}/slow-writer.py ${source} {output} {sequence} 1048576 0`;
-    const byCount = await runPython(HOST_CAPTURE, ['--folder', folder, '--command', fast, '--count', '6', '--interval', '0.01', '--max-images', '3']);
+    const byCount = await runPython(HOST_CAPTURE, [
+      '--folder',
+      folder,
+      '--command',
+      fast,
+      '--count',
+      '6',
+      '--interval',
+      '0.01',
+      '--max-images',
+      '3',
+    ]);
     assert.equal(byCount.code, 0, byCount.stderr);
     assert.deepEqual(list(join(folder, 'live')).sort().map(sequenceOf), [4, 5, 6]);
     assert.deepEqual([...metadataOf(folder).values()].map((m) => m.sequence).sort(), [4, 5, 6]);
     // A byte limit below one image: only the newest stays.
-    const byBytes = await runPython(HOST_CAPTURE, ['--folder', folder, '--command', fast, '--count', '2', '--interval', '0.01', '--max-bytes', '1K']);
+    const byBytes = await runPython(HOST_CAPTURE, [
+      '--folder',
+      folder,
+      '--command',
+      fast,
+      '--count',
+      '2',
+      '--interval',
+      '0.01',
+      '--max-bytes',
+      '1K',
+    ]);
     assert.equal(byBytes.code, 0, byBytes.stderr);
     assert.deepEqual(list(join(folder, 'live')).map(sequenceOf), [8]);
     assert.deepEqual(list(join(folder, 'metadata')).map(sequenceOf), [8]);
