@@ -10,8 +10,12 @@ export const HOST_CAPTURE = join(REPO, 'tools/host-capture/host-capture');
 export const SYNC_MANAGER = join(REPO, 'tools/host-capture/image-sync-manager');
 /** Stand-ins and wrappers of test/fixtures/host-capture/. */
 export const FIXTURES = join(REPO, 'test/fixtures/host-capture');
-/** Debian's Python 3 when present (the programs' target), else python3 on PATH. */
-export const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+/**
+ * The interpreter the programs and stand-ins run under: HOST_CAPTURE_PYTHON when set (e.g. a
+ * Python 3.9, their minimum), else Debian's /usr/bin/python3, else python3 on PATH.
+ */
+export const PYTHON =
+  process.env.HOST_CAPTURE_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 
 /** Result of {@link runPython}. */
 export interface PythonRun {
