@@ -309,6 +309,45 @@ describe('image-sync-manager (tools/host-capture)', () => {
     }
   });
 
+  it('restarts the container when docker inspect reports it unhealthy or stopped, through a docker stand-in', async () => {
+    const folder = join(dir, 'docker');
+    mkdirSync(folder);
+    const state = join(dir, 'docker-state.json');
+    const args = [
+      '--folder',
+      folder,
+      '--capture-unit',
+      '',
+      '--container-check',
+      'docker',
+      '--docker',
+      `${PYTHON} ${join(FIXTURES, 'docker-standin.py')} --state ${state}`,
+      '--container',
+      'camserver',
+      '--min-free-bytes',
+      '0',
+      '--min-free-percent',
+      '0',
+      '--status-file',
+      join(dir, 'state-docker', 'status.json'),
+    ];
+    const calls = (): string[] => readFileSync(`${state}.calls`, 'utf8').trim().split('\n');
+    writeFileSync(state, JSON.stringify({ status: 'running', health: 'unhealthy' }));
+    const sick = await runPython(SYNC_MANAGER, [...args, '--once']);
+    assert.equal(sick.code, 0, sick.stderr);
+    assert.match(sick.stderr, /restarted container:camserver: container camserver is unhealthy/);
+    assert.equal(calls().at(-1), 'restart camserver');
+    const healthy = await runPython(SYNC_MANAGER, [...args, '--once']);
+    assert.equal(healthy.code, 0, healthy.stderr);
+    assert.match(calls().at(-1)!, /^inspect --format .* camserver$/, 'healthy: inspected, not restarted');
+    writeFileSync(state, JSON.stringify({ status: 'exited', health: '' }));
+    const stopped = await runPython(SYNC_MANAGER, [...args, '--once']);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.match(stopped.stderr, /container camserver is exited/);
+    const status = (await statusOf(SYNC_MANAGER, args)) as unknown as ManagerStatus;
+    assert.deepEqual(status.restarts, { 'container:camserver': 2 });
+  });
+
   it('installs under a temporary --root units that systemd-analyze verify accepts, and uninstalls them', async (t) => {
     const analyze = '/usr/bin/systemd-analyze';
     if (!existsSync(analyze)) {
