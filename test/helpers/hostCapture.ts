@@ -25,8 +25,13 @@ export interface PythonRun {
 }
 
 /** Runs a Python program to its end (argument array, no shell); `timeoutMs` guards against a hang. */
-export async function runPython(program: string, args: string[], timeoutMs = 60_000): Promise<PythonRun> {
-  const child = spawn(PYTHON, [program, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runPython(
+  program: string,
+  args: string[],
+  timeoutMs = 60_000,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PythonRun> {
+  const child = spawn(PYTHON, [program, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));

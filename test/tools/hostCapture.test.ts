@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
@@ -278,6 +279,35 @@ describe('host-capture (tools/host-capture)', () => {
     assert.equal(status.running, false);
     assert.equal(status.captures, 5);
     assert.equal((status.last_capture as { sequence: number }).sequence, 5);
+  });
+
+  it('runs rpicam-still by default with 4056×3040 at quality 95 and records the exposure and gains it reports', async () => {
+    const folder = join(dir, 'default');
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    // rpicam-still on PATH is the stand-in: the default command template is the one under test.
+    writeFileSync(
+      join(bin, 'rpicam-still'),
+      `#!/bin/sh\nexec ${PYTHON} ${join(FIXTURES, 'rpicam-still-standin.py')} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const full = join(dir, 'full.jpg');
+    makeTestJpeg(full, 4056, 3040);
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, STANDIN_JPEG: full };
+    const run = await runPython(HOST_CAPTURE, ['--folder', folder, '--test-only'], 60_000, env);
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as { ok: boolean; metadata: Metadata & Record<string, unknown> };
+    assert.equal(report.ok, true);
+    const call = readFileSync(`${full}.calls`, 'utf8').trim();
+    assert.match(call, /--width 4056 --height 3040 --quality 95 --encoding jpg --metadata \S+ --metadata-format json/);
+    const m = report.metadata;
+    assert.deepEqual([m.width, m.height, m.quality, m.command], [4056, 3040, 95, 'rpicam-still']);
+    assert.deepEqual(
+      [m.exposure_time_us, m.analogue_gain, m.digital_gain, m.lux, m.colour_temperature_k],
+      [16666, 2.5, 1.0, 312.5, 4100],
+    );
+    assert.deepEqual(metadataOf(folder).get(m.name), m, 'the report is the metadata file');
+    assert.deepEqual(list(join(folder, '.tmp')), [], "the tool's metadata file is not left behind");
   });
 
   it('retries a failing capture command with doubling delays, says why in the log and --status, and recovers', async () => {
