@@ -279,6 +279,9 @@ describe('host-capture (tools/host-capture)', () => {
     assert.equal(status.running, false);
     assert.equal(status.captures, 5);
     assert.equal((status.last_capture as { sequence: number }).sequence, 5);
+    assert.ok((status.last_capture_age_s as number) >= 0);
+    assert.deepEqual(Object.keys(status.disk as object).sort(), ['free_bytes', 'image_bytes', 'images', 'total_bytes']);
+    assert.equal((status.disk as { images: number }).images, 5);
   });
 
   it('runs rpicam-still by default with 4056×3040 at quality 95 and records the exposure and gains it reports', async () => {
