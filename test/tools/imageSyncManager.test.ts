@@ -258,6 +258,57 @@ describe('image-sync-manager (tools/host-capture)', () => {
     }
   });
 
+  it('restarts a capture service that runs but whose newest image is older than max_image_age', async () => {
+    const folder = join(dir, 'stale');
+    const state = join(dir, 'units-stale');
+    mkdirSync(join(folder, 'live'), { recursive: true });
+    mkdirSync(state);
+    const unit = 'host-capture.service';
+    // A unit that is active but captures nothing (a hung camera), and a 100 s old image.
+    writeFileSync(
+      join(state, `${unit}.json`),
+      JSON.stringify({ argv: [PYTHON, '-c', 'import time; time.sleep(600)'] }),
+    );
+    const image = join(folder, 'live', '20261204T220000000Z-00000001.jpg');
+    writeFileSync(image, Buffer.from([0xff, 0xd8, 0xff, 0xd9]));
+    const old = Date.now() / 1000 - 100;
+    utimesSync(image, old, old);
+    const standinArgs = [join(FIXTURES, 'systemctl-standin.py'), '--state', state];
+    assert.equal(spawnSync(PYTHON, [...standinArgs, 'start', unit]).status, 0);
+    const pidFile = join(state, `${unit}.pid`);
+    const first = trackGroup(Number(readFileSync(pidFile, 'utf8')));
+    const args = [
+      '--folder',
+      folder,
+      '--systemctl',
+      `${PYTHON} ${standinArgs.join(' ')}`,
+      '--max-image-age',
+      '30',
+      '--container-check',
+      'none',
+      '--min-free-bytes',
+      '0',
+      '--min-free-percent',
+      '0',
+      '--status-file',
+      join(dir, 'state-stale', 'status.json'),
+    ];
+    try {
+      const run = await runPython(SYNC_MANAGER, [...args, '--once']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, /restarted host-capture\.service: newest image is 1\d\d\.\d s old \(limit 30 s\)/);
+      const second = trackGroup(Number(readFileSync(pidFile, 'utf8')));
+      assert.notEqual(second, first, 'a new process');
+      const status = (await statusOf(SYNC_MANAGER, args)) as unknown as ManagerStatus;
+      assert.deepEqual(status.restarts, { [unit]: 1 });
+      assert.match(status.last_check!.capture.problem!, /newest image is/);
+      untrackGroup(second);
+    } finally {
+      spawnSync(PYTHON, [...standinArgs, 'stop', unit]);
+      untrackGroup(first);
+    }
+  });
+
   it('restarts the container when the server health URL answers 503, through a docker stand-in', async () => {
     const { createServer } = await import('node:http');
     let healthy = false;
