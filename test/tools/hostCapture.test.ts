@@ -44,6 +44,7 @@ interface Metadata {
   sha256: string;
   host: string;
   command: string;
+  decoded: boolean;
 }
 
 /** An entry of `--status` errors. */
@@ -110,12 +111,15 @@ describe('host-capture (tools/host-capture)', () => {
   let dir = '';
   let source = '';
   let sourceBytes = 0;
+  /** Whether the interpreter has Pillow (python3-pil), which host-capture uses for a full decode. */
+  let hasPil = false;
   const running: StartedProcess[] = [];
 
-  before(() => {
+  before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'host-capture-'));
     source = join(dir, 'source.jpg');
     sourceBytes = makeTestJpeg(source, 640, 480).length;
+    hasPil = (await runPython('-c', ['import PIL'])).code === 0;
   });
 
   after(async () => {
@@ -269,6 +273,7 @@ describe('host-capture (tools/host-capture)', () => {
       assert.equal(m.sha256, createHash('sha256').update(data).digest('hex'));
       assert.deepEqual([m.width, m.height, m.quality], [320, 240, 85]);
       assert.equal(m.command, 'gst-launch-1.0');
+      assert.equal(m.decoded, hasPil, 'fully decoded when python3-pil is installed');
       assert.equal(m.host, hostname());
       assert.ok(m.capture_start_ms <= m.capture_end_ms);
       hashes.add(m.sha256);
@@ -368,6 +373,50 @@ describe('host-capture (tools/host-capture)', () => {
     assert.match(capture.output(), /capture works again after \d+ failure/);
     assert.equal(await stopGroup(capture), 0, 'SIGTERM stops it cleanly');
     assert.equal((await statusOf(HOST_CAPTURE, ['--folder', folder])).state, 'stopped');
+  });
+
+  it('rejects what is not a complete JPEG (truncated, no SOI, no frame header) and publishes nothing', async (t) => {
+    const folder = join(dir, 'invalid');
+    const whole = readFileSync(source);
+    const noSof = Buffer.concat([whole.subarray(0, 2), Buffer.from([0xff, 0xfe, 0x00, 0x04, 0x41, 0x42, 0xff, 0xd9])]);
+    const cases: [string, Buffer, RegExp][] = [
+      ['truncated', whole.subarray(0, 1000), /invalid JPEG \(1000 bytes\): no EOI marker at the end/],
+      [
+        'png',
+        Buffer.from('\x89PNG\r\n\x1a\n' + 'x'.repeat(100), 'latin1'),
+        /invalid JPEG \(108 bytes\): no SOI marker/,
+      ],
+      ['nosof', noSof, /invalid JPEG \(10 bytes\): no SOF segment/],
+    ];
+    for (const [name, bytes, reason] of cases) {
+      const file = join(dir, `${name}.bin`);
+      writeFileSync(file, bytes);
+      const run = await runPython(HOST_CAPTURE, [
+        '--folder',
+        folder,
+        '--command',
+        `cp ${file} {output}`,
+        '--test-only',
+      ]);
+      assert.equal(run.code, 1, name);
+      const report = JSON.parse(run.stdout) as { ok: boolean; error: CaptureErrorEntry };
+      assert.match(report.error.reason, reason, name);
+      assert.deepEqual(list(join(folder, 'live')), [], `${name}: nothing published`);
+      assert.deepEqual(list(join(folder, '.tmp')), [], `${name}: nothing left in .tmp`);
+    }
+    // Markers and frame header intact, but the scan header (SOS) names a component the frame
+    // does not have: only a full decode (python3-pil) can tell.
+    if (!hasPil) {
+      t.diagnostic('python3-pil is not installed: the full-decode check is not exercised');
+      return;
+    }
+    const garbled = Buffer.from(whole);
+    garbled[garbled.indexOf(Buffer.from([0xff, 0xda])) + 5] = 9;
+    const file = join(dir, 'garbled.jpg');
+    writeFileSync(file, garbled);
+    const run = await runPython(HOST_CAPTURE, ['--folder', folder, '--command', `cp ${file} {output}`, '--test-only']);
+    assert.equal(run.code, 1);
+    assert.match((JSON.parse(run.stdout) as { error: CaptureErrorEntry }).error.reason, /decode failed/);
   });
 
   it('keeps at most max_images images and max_bytes bytes, deleting the oldest, always keeping the newest', async () => {
