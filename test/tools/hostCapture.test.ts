@@ -359,6 +359,10 @@ describe('host-capture (tools/host-capture)', () => {
       assert.match(error.stderr_tail, /sensor not responding/);
     }
     assert.match(capture.output(), /capture \d+ failed: exit code 1; stderr: sensor not responding/);
+    // One host-capture per folder: a second one refuses to start.
+    const second = await runPython(HOST_CAPTURE, [...args, '--test-only']);
+    assert.equal(second.code, 3);
+    assert.match(second.stderr, /another host-capture is running on/);
 
     unlinkSync(flag);
     const recovered = await pollUntil(async () => {
