@@ -6,7 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --with-tests
 echo "[test] shellcheck"
-shellcheck entrypoint.sh scripts/*.sh .ci/run
+shellcheck entrypoint.sh scripts/*.sh .ci/run tools/host-capture/*.sh
+echo "[test] python: the host programs compile, with nothing newer than Python 3.9 (their minimum)"
+python3 -c 'import ast, sys
+for path in sys.argv[1:]:
+    source = open(path, encoding="utf-8").read()
+    ast.parse(source, path, feature_version=(3, 9))
+    compile(source, path, "exec")' tools/host-capture/host-capture tools/host-capture/image-sync-manager test/fixtures/host-capture/*.py
 echo "[test] typecheck and lint"
 npx --no-install tsc -p tsconfig.json --noEmit
 npx --no-install tsc -p web/tsconfig.json
