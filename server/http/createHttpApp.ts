@@ -8,6 +8,7 @@ import serve from 'koa-static';
 import type { HttpDeps } from './HttpDeps.js';
 import { errorMiddleware } from './errorMiddleware.js';
 import { cameraRouter } from './routers/cameraRouter.js';
+import { compatRouter } from './routers/compatRouter.js';
 import { captureRouter } from './routers/captureRouter.js';
 import { mjpegRouter } from './routers/mjpegRouter.js';
 import { streamRouter } from './routers/streamRouter.js';
@@ -83,11 +84,12 @@ export function createHttpApp(deps: HttpDeps): Koa {
 }
 
 /**
- * Every router of the API, in the order they are mounted. Routers read their dependencies only
+ * Every router of the API, in the order they are mounted; the original system's paths last, as
+ * aliases of these routes. Routers read their dependencies only
  * when a request arrives, so tests may list their routes with empty dependencies.
  */
 export function buildRouters(deps: HttpDeps): Router[] {
-  return [
+  const routers = [
     healthRouter(deps),
     statusRouter(deps),
     cameraRouter(deps),
@@ -102,4 +104,5 @@ export function buildRouters(deps: HttpDeps): Router[] {
     streamRouter(deps.stream),
     mjpegRouter({ mjpeg: deps.mjpeg }),
   ];
+  return [...routers, compatRouter(routers, deps.basePath ?? '')];
 }

@@ -1,4 +1,5 @@
 import { ACCESS_TABLE, accessRow } from '../access/accessTable.js';
+import { COMPAT_ALIASES, TEST_PAGES } from './compatAliases.js';
 import { capturePaths, captureSchemas } from './openapiCapture.js';
 import { facePathsAll } from './openapiFaces.js';
 import { analysisPaths } from './openapiAnalysis.js';
@@ -15,7 +16,39 @@ import { sessionComponents, sessionPaths } from './openapiSessions.js';
  * route is described).
  */
 export function openApiDocument(version: string): Record<string, unknown> {
-  return withAccess(document(version));
+  return withAccess(withCompatPaths(document(version)));
+}
+
+/**
+ * Adds the original system's paths (compatAliases.ts): each alias is its target's operation with
+ * `x-alias-of` (`METHOD /path`); the test pages are documented as redirects.
+ */
+function withCompatPaths(doc: Record<string, unknown>): Record<string, unknown> {
+  const paths = { ...(doc.paths as Record<string, Record<string, Record<string, unknown>>>) };
+  for (const alias of COMPAT_ALIASES) {
+    const method = alias.method.toLowerCase();
+    const target = paths[alias.aliasOf]?.[method];
+    if (!target)
+      throw new Error(`OpenAPI: ${alias.method} ${alias.aliasOf} (target of ${alias.path}) is not documented`);
+    paths[alias.path] = {
+      ...paths[alias.path],
+      [method]: {
+        ...target,
+        summary:
+          `The original system’s path for ${alias.method} ${alias.aliasOf}. ${String(target.summary ?? '')}`.trim(),
+        'x-alias-of': `${alias.method} ${alias.aliasOf}`,
+      },
+    };
+  }
+  for (const page of TEST_PAGES) {
+    paths[page] = {
+      get: {
+        summary: 'The original system’s test page: redirects to the viewer page (query string kept).',
+        responses: { 302: { description: 'To the viewer page' } },
+      },
+    };
+  }
+  return { ...doc, paths };
 }
 
 function document(version: string): Record<string, unknown> {
