@@ -19,6 +19,53 @@ export function openApiDocument(version: string): Record<string, unknown> {
   return withAccess(withCompatPaths(document(version)));
 }
 
+const check = {
+  ok: { type: 'boolean' },
+  detail: { type: ['string', 'null'], description: 'Why it fails, for people' },
+};
+
+/** `GET /api/health`'s body (server/health/HealthService.ts `HealthReport`). */
+const healthSchema = {
+  type: 'object',
+  required: ['status', 'version', 'uptime_s', 'failing'],
+  properties: {
+    status: { enum: ['ok', 'failing'] },
+    version: { type: 'string' },
+    uptime_s: { type: 'integer' },
+    failing: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Failing checks: camera:<id>, vision, database, disk',
+    },
+    cameras: {
+      type: 'array',
+      description: 'Viewers only',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          state: { type: 'string', description: 'camerad: starting, running, restarting, failed, stopped' },
+          source_state: { type: ['string', 'null'], description: 'live, lost, starting' },
+          image_age_s: { type: ['number', 'null'], description: 'dir:// cameras: age of the newest image, s' },
+          ...check,
+        },
+      },
+    },
+    vision: { type: 'object', description: 'Viewers only', properties: { enabled: { type: 'boolean' }, ...check } },
+    database: { type: 'object', description: 'Viewers only (a write that changes nothing)', properties: check },
+    disk: {
+      type: 'object',
+      description: 'Viewers only',
+      properties: {
+        path: { type: 'string' },
+        free_bytes: { type: ['integer', 'null'] },
+        min_free_bytes: { type: 'integer' },
+        ...check,
+      },
+    },
+  },
+};
+
 /**
  * Adds the original system's paths (compatAliases.ts): each alias is its target's operation with
  * `x-alias-of` (`METHOD /path`); the test pages are documented as redirects.
@@ -144,18 +191,13 @@ function document(version: string): Record<string, unknown> {
       ...webrtcPaths,
       '/api/health': {
         get: {
-          summary: 'Liveness (no authentication). Alias: /health',
+          summary:
+            'Whether the box can serve (no authentication): every camera’s camerad and source (a dir:// folder’s newest image no older than health.maxImageAgeS), vision when configured, the database writable, free disk space under the data folder (health.minFreeBytes). 503 names the failing checks. Anyone gets status, version, uptime_s and failing; a viewer also gets each check’s detail.',
           responses: {
-            200: {
-              description: 'Server is up',
-              content: {
-                'application/json': {
-                  schema: {
-                    type: 'object',
-                    properties: { status: { const: 'ok' }, version: { type: 'string' }, uptime_s: { type: 'integer' } },
-                  },
-                },
-              },
+            200: { description: 'Every check passes', content: { 'application/json': { schema: healthSchema } } },
+            503: {
+              description: 'A check fails (named in failing)',
+              content: { 'application/json': { schema: healthSchema } },
             },
           },
         },
