@@ -114,7 +114,9 @@ export class HealthService {
     const base = { id: s.id, state: s.state, source_state: s.source_state };
     const folder = dirFolder(this.#opts.sources.get(s.id));
     if (folder === undefined) return { ...base, ok: reasons.length === 0, detail: reasons.join('; ') || null };
-    const age = await this.#newestImageAgeS(folder);
+    // camerad's figure (the shown image's capture time from its metadata), else the folder's mtimes.
+    const shownAgeMs = s.host_capture?.image_age_ms;
+    const age = typeof shownAgeMs === 'number' ? shownAgeMs / 1000 : await this.#newestImageAgeS(folder);
     if (age === null) reasons.push(`no image in ${folder}`);
     else if (age > this.#opts.config.maxImageAgeS) {
       reasons.push(`newest image is ${Math.round(age)} s old (more than ${this.#opts.config.maxImageAgeS} s)`);

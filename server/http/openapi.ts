@@ -172,6 +172,30 @@ function document(version: string): Record<string, unknown> {
             frames_out: { type: 'integer', description: 'frames encoded by the running camerad' },
             whep: { type: 'string', description: 'WHEP endpoint path' },
             last_error: { type: ['string', 'null'] },
+            source_lost_reason: {
+              type: ['string', 'null'],
+              description:
+                'Why the source was lost (camerad’s reason, e.g. no fresh image in a dir:// folder); null while live',
+            },
+            host_capture: {
+              type: 'object',
+              description:
+                'dir:// cameras (host capture, tools/host-capture): the folder’s images. Ages come from each image’s metadata capture time when the folder has metadata/, else from file times.',
+              properties: {
+                layout: { enum: ['host-capture', 'flat'], description: 'host-capture: images read from <folder>/live' },
+                metadata: { type: 'boolean', description: '<folder>/metadata exists' },
+                image_age_ms: { type: ['integer', 'null'], description: 'Age of the image shown now, ms' },
+                captured_at: { type: ['string', 'null'], format: 'date-time' },
+                last_sequence: { type: ['integer', 'null'] },
+                captures_last_minute: { type: 'integer', description: 'Images captured in the last 60 s' },
+                gaps: { type: 'integer', description: 'Captures missing from the sequence numbers, total' },
+                rejected: {
+                  type: 'integer',
+                  description: 'Images rejected (SHA-256 mismatch, bad metadata, undecodable)',
+                },
+                last_rejection: { type: ['string', 'null'] },
+              },
+            },
             latency_probe: {
               type: ['boolean', 'null'],
               description: 'Latency probe strip drawn (docs/latency-probe.md); null when camerad is not running',
