@@ -1,3 +1,4 @@
+import { HealthService } from './health/HealthService.js';
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
@@ -218,6 +219,20 @@ export class Server {
       webRoot: config.server.webRoot,
       startedAt,
       version,
+      health: new HealthService({
+        cameras,
+        sources: new Map(config.cameras.map((c) => [c.id, c.source])),
+        database: identity.database,
+        dataDir: config.storage.dataDir,
+        vision: {
+          enabled: config.vision.enabled,
+          running: faces.faces !== undefined,
+          disabledReason: faces.disabledReason,
+        },
+        config: config.health,
+        startedAt,
+        version,
+      }),
       identity: identity.routes,
       faces: {
         faces: faces.faces,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { InvalidStateError } from '../core/errors.js';
 import type {
+  DirSourceStats,
   HelloData,
   OverlayItem,
   OverlayLayer,
@@ -23,6 +24,7 @@ import type {
   CameraStatus,
   GrabbedFrame,
   GrabOptions,
+  HostCaptureStatus,
   Still,
   StillListener,
 } from './CameraTypes.js';
@@ -72,6 +74,8 @@ export class Camera {
   readonly #sfu: Sfu;
   readonly #logger: Logger;
   #sourceState: SourceState | null = null;
+  /** camerad's reason for the current source loss; null while the source is live. */
+  #sourceLostReason: string | null = null;
   #latencyProbe: boolean;
   /** Analysis wanted since setAnalysis(); undefined: as camerad was started (--analysis-fps). */
   #analysis: { enabled: boolean; fps?: number } | undefined;
@@ -121,8 +125,14 @@ export class Camera {
     this.#supervisor.on('still', (picture) => this.#deliverStill(picture));
     this.#supervisor.on('analysis', (picture, ack) => void this.#deliverAnalysis(picture, ack));
     this.#supervisor.on('stats', (stats) => (this.#sourceState = stats.source_state));
-    this.#supervisor.on('sourcelost', () => (this.#sourceState = 'lost'));
-    this.#supervisor.on('sourcerecovered', () => (this.#sourceState = 'live'));
+    this.#supervisor.on('sourcelost', (reason) => {
+      this.#sourceState = 'lost';
+      this.#sourceLostReason = reason;
+    });
+    this.#supervisor.on('sourcerecovered', () => {
+      this.#sourceState = 'live';
+      this.#sourceLostReason = null;
+    });
     this.#supervisor.on('state', (state) => {
       if (state === 'running') return;
       this.#sourceState = null;
@@ -216,6 +226,8 @@ export class Camera {
       latency_probe: running ? (stats?.latency_probe ?? hello?.latency_probe ?? null) : null,
       whep: `/whep/${encodeURIComponent(this.id)}`,
       last_error: this.#supervisor.state === 'failed' ? (this.#supervisor.lastError ?? null) : null,
+      source_lost_reason: this.#sourceState === 'lost' ? this.#sourceLostReason : null,
+      ...(stats?.dir ? { host_capture: hostCaptureStatus(stats.dir, Date.now()) } : {}),
     };
   }
 
@@ -492,4 +504,20 @@ export class Camera {
       if (!(error instanceof InvalidStateError)) this.#logger.warn({ err: error }, 'cannot acknowledge analysis frame');
     }
   }
+}
+
+/** `/api/status`'s view of camerad's dir:// figures at `nowMs` (ms since the Unix epoch). */
+function hostCaptureStatus(dir: DirSourceStats, nowMs: number): HostCaptureStatus {
+  const at = dir.last_capture_ms;
+  return {
+    layout: dir.layout,
+    metadata: dir.metadata,
+    image_age_ms: at === null ? null : Math.max(0, nowMs - at),
+    captured_at: at === null ? null : new Date(at).toISOString(),
+    last_sequence: dir.last_sequence,
+    captures_last_minute: dir.images_last_minute,
+    gaps: dir.gaps,
+    rejected: dir.rejected,
+    last_rejection: dir.last_rejection,
+  };
 }

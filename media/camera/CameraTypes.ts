@@ -37,6 +37,28 @@ export interface CameraStatus {
   /** WHEP endpoint of this camera. */
   whep: string;
   last_error: string | null;
+  /** Why the source was lost (camerad's source_lost reason); null while it is live. */
+  source_lost_reason: string | null;
+  /** dir:// cameras (host capture): the folder's images; absent for other sources. */
+  host_capture?: HostCaptureStatus;
+}
+
+/** What `/api/status` shows of a dir:// camera's folder (from camerad's `stats.dir`). */
+export interface HostCaptureStatus {
+  layout: 'host-capture' | 'flat';
+  metadata: boolean;
+  /** Age of the image shown now, ms (from its metadata capture time, else its file time); null before one. */
+  image_age_ms: number | null;
+  /** Capture time of the image shown now, ISO 8601; null before one. */
+  captured_at: string | null;
+  last_sequence: number | null;
+  /** Images captured in the last minute (the capture rate, per minute). */
+  captures_last_minute: number;
+  /** Captures missing from the sequence numbers, total. */
+  gaps: number;
+  /** Images rejected (SHA-256 mismatch, bad metadata, undecodable), total, and why the last was. */
+  rejected: number;
+  last_rejection: string | null;
 }
 
 /**

@@ -96,6 +96,30 @@ export interface StatsData {
   rtmp_bytes?: number;
   /** Encoded frames the RTMP branch dropped (stalled ingest), total. */
   rtmp_dropped?: number;
+  /** dir:// sources only: the folder's images (native/PROTOCOL.md, tools/host-capture/README.md). */
+  dir?: DirSourceStats;
+}
+
+/** A dir:// source's figures in `stats` (native/src/DirSource.cpp). */
+export interface DirSourceStats {
+  /** `host-capture`: images are read from `<folder>/live`; `flat`: from the folder itself. */
+  layout: 'host-capture' | 'flat';
+  /** `<folder>/metadata` exists: capture times, sequence numbers and SHA-256 come from it. */
+  metadata: boolean;
+  /** Capture time of the image shown now (metadata, else file mtime), ms since the Unix epoch; null before one. */
+  last_capture_ms: number | null;
+  /** Sequence number of the image shown now (metadata); null without. */
+  last_sequence: number | null;
+  /** Images shown whose capture time is within the last 60 s. */
+  images_last_minute: number;
+  /** Captures missing between the sequence numbers of successive images, total. */
+  gaps: number;
+  /** Images not shown: SHA-256 mismatch, unreadable metadata, undecodable JPEG; total. */
+  rejected: number;
+  /** Images shown without a metadata file (it did not appear within 2 s of the image). */
+  without_metadata: number;
+  /** Why the last image was rejected; null once one is shown again. */
+  last_rejection: string | null;
 }
 
 /**

@@ -284,6 +284,10 @@ json Daemon::statsJson() const {
   } else {
     stats["encoders"] = 1;
   }
+  if (supervisor_) {
+    json source = supervisor_->sourceStats();
+    if (!source.is_null()) stats["dir"] = std::move(source);
+  }
   return stats;
 }
 

@@ -6,9 +6,12 @@
 #include <gst/app/gstappsrc.h>
 #include <sys/stat.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <fstream>
 
 #include "Log.h"
 
@@ -23,10 +26,30 @@ bool isJpegName(const char* name) {
   return n[0] != '.' && (ends(".jpg") || ends(".jpeg"));
 }
 
-int64_t wallNowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+bool isDir(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/// The file name without folder and extension (`live/a-1.jpg` → `a-1`).
+std::string stem(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  const size_t dot = name.rfind('.');
+  return dot == std::string::npos ? name : name.substr(0, dot);
+}
+
+/// SHA-256 of `size` bytes as lower-case hex (GLib's GChecksum).
+std::string sha256Hex(const gchar* data, gsize size) {
+  gchar* hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, reinterpret_cast<const guchar*>(data), size);
+  std::string out(hex);
+  g_free(hex);
+  return out;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
 }
 }  // namespace
 
@@ -41,13 +64,40 @@ DirSource::DirSource(SourceSpec spec, const Options& options, FrameStore& store,
 DirSource::~DirSource() { stop(); }
 
 std::string DirSource::staleReason() const {
-  return "no image newer than " + std::to_string(maxAgeMs_) + " ms in " + spec_.path;
+  std::string reason = "no image newer than " + std::to_string(maxAgeMs_) + " ms in " + imageDir();
+  std::lock_guard<std::mutex> lock(statsMutex_);
+  if (!lastRejection_.empty()) reason += " (last image rejected: " + lastRejection_ + ")";
+  return reason;
+}
+
+std::string DirSource::imageDir() const {
+  const std::string live = spec_.path + "/live";
+  return isDir(live) ? live : spec_.path;
+}
+
+nlohmann::json DirSource::stats() const {
+  std::lock_guard<std::mutex> lock(statsMutex_);
+  const int64_t nowUs = g_get_real_time();
+  int64_t lastMinute = 0;
+  for (int64_t t : recentUs_) lastMinute += (nowUs - t) <= 60 * G_USEC_PER_SEC ? 1 : 0;
+  return nlohmann::json{
+      {"layout", hostLayout_ ? "host-capture" : "flat"},
+      {"metadata", metadataSeen_},
+      {"last_capture_ms", lastCaptureUs_ > 0 ? nlohmann::json(lastCaptureUs_ / 1000)
+                                             : nlohmann::json(nullptr)},
+      {"last_sequence", lastSequence_ >= 0 ? nlohmann::json(lastSequence_) : nlohmann::json(nullptr)},
+      {"images_last_minute", lastMinute},
+      {"gaps", gaps_},
+      {"rejected", rejected_},
+      {"without_metadata", withoutMetadata_},
+      {"last_rejection", lastRejection_.empty() ? nlohmann::json(nullptr) : nlohmann::json(lastRejection_)}};
 }
 
 bool DirSource::start(std::string&) {
   stop();
   quit_ = false;
   last_ = ImageId{};
+  waiting_ = ImageId{};
   thread_ = std::thread([this] { run(); });
   return true;
 }
@@ -63,12 +113,13 @@ void DirSource::stop() {
 }
 
 bool DirSource::findNewest(ImageId& out) const {
-  DIR* dir = opendir(spec_.path.c_str());
+  const std::string folder = imageDir();
+  DIR* dir = opendir(folder.c_str());
   if (dir == nullptr) return false;
   bool found = false;
   while (dirent* e = readdir(dir)) {
     if (!isJpegName(e->d_name)) continue;
-    std::string path = spec_.path + "/" + e->d_name;
+    std::string path = folder + "/" + e->d_name;
     struct stat st {};
     if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
     const int64_t mtime = int64_t(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
@@ -87,27 +138,117 @@ void DirSource::run() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!quit_) {
     lock.unlock();
-    ImageId newest;
-    if (findNewest(newest) && !(newest == last_) && newest.size > 0) {
-      const int64_t ageUs = std::max<int64_t>(0, (wallNowNs() - newest.mtimeNs) / 1000);
-      if (ageUs <= int64_t(maxAgeMs_) * 1000) {
-        std::string error;
-        GstBuffer* frame = decode(newest.path, error);
-        if (frame != nullptr) {
-          // Captured when the image was written: its mtime (at most now).
-          store_.put(frame, g_get_monotonic_time() - ageUs,
-                     std::min<int64_t>(newest.mtimeNs / 1000, g_get_real_time()));
-        } else {
-          logDebug("cannot decode " + newest.path + ": " + error);
-        }
-        last_ = newest;  // a broken file is not retried until it changes
-      }
+    {
+      std::lock_guard<std::mutex> stats(statsMutex_);
+      hostLayout_ = isDir(spec_.path + "/live");
+      metadataSeen_ = isDir(spec_.path + "/metadata");
     }
+    ImageId newest;
+    if (findNewest(newest) && !(newest == last_) && newest.size > 0) handle(newest);
     lock.lock();
     cv_.wait_for(lock, std::chrono::milliseconds(kPollMs), [this] { return quit_; });
   }
   lock.unlock();
   destroyDecoder();
+}
+
+void DirSource::reject(const std::string& reason) {
+  logWarn("dir source: " + reason);
+  std::lock_guard<std::mutex> lock(statsMutex_);
+  rejected_ += 1;
+  lastRejection_ = reason;
+}
+
+DirSource::MetadataResult DirSource::readMetadata(const std::string& imagePath, Metadata& out,
+                                                  std::string& error) const {
+  const std::string path = spec_.path + "/metadata/" + stem(imagePath) + ".json";
+  std::ifstream in(path);
+  if (!in) return MetadataResult::Missing;
+  try {
+    const nlohmann::json doc = nlohmann::json::parse(in);
+    out.sequence = doc.value("sequence", int64_t(-1));
+    out.captureMs = doc.contains("capture_end_ms") ? doc.at("capture_end_ms").get<int64_t>()
+                                                   : doc.value("capture_start_ms", int64_t(0));
+    out.sha256 = lower(doc.value("sha256", std::string()));
+    if (out.captureMs <= 0) {
+      error = path + ": no capture_end_ms";
+      return MetadataResult::Invalid;
+    }
+    return MetadataResult::Found;
+  } catch (const std::exception& e) {
+    error = path + ": " + e.what();
+    return MetadataResult::Invalid;
+  }
+}
+
+void DirSource::handle(const ImageId& newest) {
+  // 1. Metadata, when the folder keeps it: written just after the image, so wait a little.
+  Metadata meta;
+  bool haveMeta = false;
+  if (isDir(spec_.path + "/metadata")) {
+    std::string error;
+    switch (readMetadata(newest.path, meta, error)) {
+      case MetadataResult::Found:
+        haveMeta = true;
+        break;
+      case MetadataResult::Invalid:
+        reject(error);
+        last_ = newest;
+        return;
+      case MetadataResult::Missing: {
+        if (!(waiting_ == newest)) {
+          waiting_ = newest;
+          waitingSinceUs_ = g_get_monotonic_time();
+        }
+        if (g_get_monotonic_time() - waitingSinceUs_ < int64_t(kMetadataWaitMs) * 1000) return;
+        std::lock_guard<std::mutex> lock(statsMutex_);
+        withoutMetadata_ += 1;
+        break;
+      }
+    }
+  }
+  // 2. Age: the capture time from the metadata, else the file's mtime (at most now).
+  const int64_t nowUs = g_get_real_time();
+  const int64_t capturedUs =
+      std::min<int64_t>(haveMeta ? meta.captureMs * 1000 : newest.mtimeNs / 1000, nowUs);
+  const int64_t ageUs = nowUs - capturedUs;
+  if (ageUs > int64_t(maxAgeMs_) * 1000) {
+    last_ = newest;  // too old to show; looked at again only when it changes
+    return;
+  }
+  // 3. Bytes, checked against the metadata's SHA-256, then decoded.
+  last_ = newest;  // a broken file is not retried until it changes
+  gchar* data = nullptr;
+  gsize size = 0;
+  GError* err = nullptr;
+  if (!g_file_get_contents(newest.path.c_str(), &data, &size, &err)) {
+    logDebug("cannot read " + newest.path + ": " + (err ? err->message : "?"));
+    g_clear_error(&err);
+    return;
+  }
+  if (haveMeta && !meta.sha256.empty() && sha256Hex(data, size) != meta.sha256) {
+    g_free(data);
+    reject(newest.path + ": SHA-256 does not match its metadata");
+    return;
+  }
+  std::string error;
+  GstBuffer* frame = decode(data, size, error);
+  if (frame == nullptr) {
+    reject("cannot decode " + newest.path + ": " + error);
+    return;
+  }
+  store_.put(frame, g_get_monotonic_time() - ageUs, capturedUs);
+  std::lock_guard<std::mutex> lock(statsMutex_);
+  lastCaptureUs_ = capturedUs;
+  lastRejection_.clear();
+  if (haveMeta && meta.sequence >= 0) {
+    if (lastSequence_ >= 0 && meta.sequence > lastSequence_ + 1) gaps_ += meta.sequence - lastSequence_ - 1;
+    lastSequence_ = meta.sequence;
+  }
+  recentUs_.push_back(capturedUs);
+  while (!recentUs_.empty() && (nowUs - recentUs_.front() > 60 * G_USEC_PER_SEC || recentUs_.size() > 4096)) {
+    recentUs_.pop_front();
+  }
 }
 
 bool DirSource::buildDecoder(std::string& error) {
@@ -149,15 +290,7 @@ void DirSource::destroyDecoder() {
   }
 }
 
-GstBuffer* DirSource::decode(const std::string& path, std::string& error) {
-  gchar* data = nullptr;
-  gsize size = 0;
-  GError* err = nullptr;
-  if (!g_file_get_contents(path.c_str(), &data, &size, &err)) {
-    error = err ? err->message : "cannot read";
-    g_clear_error(&err);
-    return nullptr;
-  }
+GstBuffer* DirSource::decode(gchar* data, gsize size, std::string& error) {
   if (decoder_ == nullptr && !buildDecoder(error)) {
     g_free(data);
     return nullptr;

@@ -1,12 +1,19 @@
 // dir:// source: a folder where another process drops JPEG files. The newest
 // *.jpg / *.jpeg (by mtime) is decoded when it changes; an image older than
 // --dir-max-age-ms is never shown, so no fresh image = source lost.
+//
+// Host-capture layout (tools/host-capture/README.md): when <folder>/live exists the images
+// are read from there (never from .tmp); when <folder>/metadata exists, each image's
+// metadata/<name>.json (schema host-capture/1) gives its capture time (which becomes the
+// frame's capture time), its sequence number (gaps are counted) and its SHA-256 (an image
+// that does not match is rejected).
 #pragma once
 
 #include <gst/gst.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -30,6 +37,12 @@ class DirSource : public Source {
   std::string staleReason() const override;
   /// The folder is polled all the time; there is nothing to restart.
   bool restartOnLoss() const override { return false; }
+  /// Host-capture figures: layout, newest image's age and sequence, captures over the last
+  /// minute, sequence gaps, rejected images and why.
+  nlohmann::json stats() const override;
+
+  /// How long an image in live/ may wait for its metadata file (written just after it), ms.
+  static constexpr int kMetadataWaitMs = 2000;
 
  private:
   struct ImageId {
@@ -41,11 +54,25 @@ class DirSource : public Source {
     }
   };
 
+  /// What an image's metadata file says (host-capture/1).
+  struct Metadata {
+    int64_t sequence = -1;
+    int64_t captureMs = 0;  // capture end, Unix ms (the picture exists by then)
+    std::string sha256;     // lower-case hex; empty: not given
+  };
+  enum class MetadataResult { Found, Missing, Invalid };
+
   void run();
-  /// Finds the newest JPEG in the folder; false when there is none.
+  /// Handles the newest image (decode, checks, frame). Decoder thread.
+  void handle(const ImageId& newest);
+  /// The folder images are read from: <folder>/live when it exists, else <folder>.
+  std::string imageDir() const;
+  /// Finds the newest JPEG in the image folder; false when there is none.
   bool findNewest(ImageId& out) const;
-  /// Decodes a JPEG file into an I420 frame of the output size.
-  GstBuffer* decode(const std::string& path, std::string& error);
+  MetadataResult readMetadata(const std::string& imagePath, Metadata& out, std::string& error) const;
+  /// Decodes JPEG bytes into an I420 frame of the output size (takes ownership of `data`).
+  GstBuffer* decode(gchar* data, gsize size, std::string& error);
+  void reject(const std::string& reason);
   bool buildDecoder(std::string& error);
   void destroyDecoder();
 
@@ -65,4 +92,18 @@ class DirSource : public Source {
   GstElement* appsrc_ = nullptr;
   GstElement* appsink_ = nullptr;
   ImageId last_;  // last image decoded or failed
+  ImageId waiting_;  // newest image waiting for its metadata file
+  int64_t waitingSinceUs_ = 0;
+
+  // Stats: written by the decoder thread, read by stats() on the main thread.
+  mutable std::mutex statsMutex_;
+  bool hostLayout_ = false;            // live/ exists
+  bool metadataSeen_ = false;          // metadata/ exists
+  int64_t lastCaptureUs_ = 0;          // wall time the shown image was captured, µs
+  int64_t lastSequence_ = -1;
+  int64_t gaps_ = 0;                   // captures missing from the sequence
+  int64_t rejected_ = 0;               // images not shown (hash mismatch, bad metadata, undecodable)
+  int64_t withoutMetadata_ = 0;        // shown without metadata after kMetadataWaitMs
+  std::string lastRejection_;
+  std::deque<int64_t> recentUs_;       // capture times of images shown in the last 60 s
 };

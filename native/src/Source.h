@@ -2,6 +2,8 @@
 // Loss detection and restarts are done by SourceSupervisor.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <functional>
 #include <string>
 
@@ -23,4 +25,6 @@ class Source {
   virtual std::string staleReason() const = 0;
   /// Whether a lost source is stopped and started again with backoff.
   virtual bool restartOnLoss() const { return true; }
+  /// Source-specific figures for the stats notification (null: none). Any thread.
+  virtual nlohmann::json stats() const { return nullptr; }
 };

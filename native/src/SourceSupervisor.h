@@ -40,6 +40,8 @@ class SourceSupervisor {
   void stop();
   /// Any thread.
   SourceState state() const { return state_.load(); }
+  /// The running source's own figures (Source::stats), null when it has none.
+  nlohmann::json sourceStats() const { return source_ ? source_->stats() : nlohmann::json(nullptr); }
 
  private:
   static gboolean onTick(gpointer self);

@@ -1,3 +1,4 @@
+import { COMPAT_ALIASES, TEST_PAGES } from '../http/compatAliases.js';
 import type { AccessLevel, EntryPoint, RateBucket } from './accessTypes.js';
 
 /**
@@ -37,10 +38,11 @@ const faceRows = (prefix: string): EntryPoint[] => [
   admin('POST', `${prefix}/clear`),
 ];
 
-export const ACCESS_TABLE: readonly EntryPoint[] = [
+const ROWS: readonly EntryPoint[] = [
   // Open: liveness, the API description, sign-in (the wallet signature is the credential).
   http('GET', '/api/health', ['open']),
-  http('GET', '/health', ['open']),
+  // The original's test pages: redirects to the (open) viewer page.
+  ...TEST_PAGES.map((page) => http('GET', page, ['open'])),
   http('GET', '/api/openapi.json', ['open']),
   http('GET', '/api/session/config', ['open']),
   http('POST', '/api/session/challenge', ['open'], 'signin'),
@@ -71,6 +73,8 @@ export const ACCESS_TABLE: readonly EntryPoint[] = [
   http('POST', '/api/session/checkout/tx', ['session']),
   http('POST', '/api/session/submit', ['session']),
   http('POST', '/api/biometrics/purge', ['owner']),
+  // What the box holds for the caller's own wallet (counts and times, never the data).
+  http('GET', '/api/biometric/status', ['session']),
   // Faces.
   ...faceRows('/api/face'),
   ...faceRows('/api/face/unified'),
@@ -117,6 +121,21 @@ export const ACCESS_TABLE: readonly EntryPoint[] = [
     rate: 'socket',
   },
 ];
+
+/**
+ * The original system's paths (server/http/compatAliases.ts): each alias takes its target's row
+ * (levels, rate bucket, audit), so an alias can never be easier to call than its target.
+ * @throws Error when a target has no row.
+ */
+function aliasRows(rows: readonly EntryPoint[]): EntryPoint[] {
+  return COMPAT_ALIASES.map((alias) => {
+    const target = rows.find((row) => row.method === alias.method && row.path === alias.aliasOf);
+    if (!target) throw new Error(`compat alias ${alias.method} ${alias.path}: ${alias.aliasOf} has no access row`);
+    return { ...target, path: alias.path };
+  });
+}
+
+export const ACCESS_TABLE: readonly EntryPoint[] = [...ROWS, ...aliasRows(ROWS)];
 
 /** `METHOD path` → row. */
 export function accessKey(method: string, path: string): string {

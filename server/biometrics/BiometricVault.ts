@@ -10,6 +10,7 @@ import { BiometricIntegrityError } from './BiometricIntegrityError.js';
 import {
   type BiometricVaultStats,
   type BiometricVaultOptions,
+  type BiometricHoldings,
   type BlobInfo,
   type EmbeddingPackage,
   PACKAGE_FORMAT,
@@ -217,6 +218,40 @@ export class BiometricVault {
       expiresAt: r.expires_at,
       bytes: r.bytes,
     }));
+  }
+
+  /**
+   * What is held of `wallet`, grouped by kind: counts, sizes, creation and expiry times, the
+   * package count and whether a data key exists. Never any content; no audit entry (nothing is
+   * read). Built from {@link list}, so expired temporary blobs awaiting the sweep are left out.
+   * @throws BadRequestError for a malformed wallet.
+   */
+  holdings(wallet: string): BiometricHoldings {
+    const byKind = new Map<string, BiometricHoldings['kinds'][number]>();
+    for (const blob of this.list(wallet)) {
+      const entry = byKind.get(blob.kind);
+      if (!entry) {
+        byKind.set(blob.kind, {
+          kind: blob.kind,
+          count: 1,
+          bytes: blob.bytes,
+          firstCreatedAt: blob.createdAt,
+          lastCreatedAt: blob.createdAt,
+          nextExpiresAt: blob.expiresAt,
+        });
+        continue;
+      }
+      entry.count += 1;
+      entry.bytes += blob.bytes;
+      entry.firstCreatedAt = Math.min(entry.firstCreatedAt, blob.createdAt);
+      entry.lastCreatedAt = Math.max(entry.lastCreatedAt, blob.createdAt);
+      if (blob.expiresAt !== null) {
+        entry.nextExpiresAt =
+          entry.nextExpiresAt === null ? blob.expiresAt : Math.min(entry.nextExpiresAt, blob.expiresAt);
+      }
+    }
+    const key = this.#database.db.prepare('SELECT 1 FROM biometric_keys WHERE wallet = ?').get(wallet) !== undefined;
+    return { kinds: [...byKind.values()], packages: this.#packageFiles(wallet).length, key };
   }
 
   /**

@@ -51,6 +51,26 @@ export interface BlobInfo {
   bytes: number;
 }
 
+/** What the vault holds of one wallet, by kind, without any content (`BiometricVault.holdings`). */
+export interface BiometricHoldings {
+  /** One entry per kind of readable blob (temporary ones not yet expired), by kind name. */
+  kinds: {
+    kind: string;
+    count: number;
+    /** Sum of payload lengths, bytes. */
+    bytes: number;
+    /** Oldest and newest blob of the kind, ms since the Unix epoch. */
+    firstCreatedAt: number;
+    lastCreatedAt: number;
+    /** Soonest expiry among the kind's temporary blobs, ms since the Unix epoch; null when all are kept. */
+    nextExpiresAt: number | null;
+  }[];
+  /** Embedding package files (`createPackage`) held for the wallet. */
+  packages: number;
+  /** Whether a wrapped data key is stored for the wallet. */
+  key: boolean;
+}
+
 /** What `BiometricVault.purge` removed. */
 export interface PurgeResult {
   /** Blob rows deleted. */

@@ -11,6 +11,7 @@ import { webrtcSchema } from '../../media/sfu/webrtcConfig.js';
 import { analyzersSchema } from '../analysis/analyzersConfig.js';
 import { gesturesSchema } from '../analysis/gestures/gesturesConfig.js';
 import { analysisSchema } from '../analysis/analysisConfig.js';
+import { healthSchema } from '../health/healthConfig.js';
 import { metricsSchema } from '../metrics/metricsConfig.js';
 import { janusSchema } from '../../media/janus/janusConfig.js';
 
@@ -333,6 +334,7 @@ export const configSchema = z.strictObject({
     'Inference threads of the analyzer types shared by all cameras (server/analysis/analysisConfig.ts).',
   ),
   metrics: metricsSchema.describe('Prometheus metrics at GET /metrics (server/metrics/metricsConfig.ts).'),
+  health: healthSchema.describe('What GET /api/health counts as a failure (server/health/healthConfig.ts).'),
   gestures: gesturesSchema.describe(
     'Actions a recognised, checked-in user triggers by holding a gesture (server/analysis/gestures/gesturesConfig.ts).',
   ),

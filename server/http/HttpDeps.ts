@@ -1,3 +1,4 @@
+import type { HealthService } from '../health/HealthService.js';
 import type { Logger } from 'pino';
 import type { AccessControl } from '../access/AccessControl.js';
 import type { Camera } from '../../media/camera/Camera.js';
@@ -35,6 +36,8 @@ export interface HttpDeps {
   /** Server start, ms since epoch. */
   startedAt: number;
   version: string;
+  /** What `GET /api/health` checks. */
+  health: HealthService;
   /** Sessions, sign-in, check-in and biometric purge. */
   identity: SessionRouterDeps;
   /** Face enrolment and recognition. */

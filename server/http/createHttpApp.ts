@@ -8,6 +8,7 @@ import serve from 'koa-static';
 import type { HttpDeps } from './HttpDeps.js';
 import { errorMiddleware } from './errorMiddleware.js';
 import { cameraRouter } from './routers/cameraRouter.js';
+import { compatRouter } from './routers/compatRouter.js';
 import { captureRouter } from './routers/captureRouter.js';
 import { mjpegRouter } from './routers/mjpegRouter.js';
 import { streamRouter } from './routers/streamRouter.js';
@@ -84,11 +85,12 @@ export function createHttpApp(deps: HttpDeps): Koa {
 }
 
 /**
- * Every router of the API, in the order they are mounted. Routers read their dependencies only
+ * Every router of the API, in the order they are mounted; the original system's paths last, as
+ * aliases of these routes. Routers read their dependencies only
  * when a request arrives, so tests may list their routes with empty dependencies.
  */
 export function buildRouters(deps: HttpDeps): Router[] {
-  return [
+  const routers = [
     healthRouter(deps),
     statusRouter(deps),
     cameraRouter(deps),
@@ -104,4 +106,5 @@ export function buildRouters(deps: HttpDeps): Router[] {
     mjpegRouter({ mjpeg: deps.mjpeg }),
     janusRouter(deps),
   ];
+  return [...routers, compatRouter(routers, deps.basePath ?? '')];
 }

@@ -1,4 +1,5 @@
 import { ACCESS_TABLE, accessRow } from '../access/accessTable.js';
+import { COMPAT_ALIASES, TEST_PAGES } from './compatAliases.js';
 import { capturePaths, captureSchemas } from './openapiCapture.js';
 import { facePathsAll } from './openapiFaces.js';
 import { analysisPaths } from './openapiAnalysis.js';
@@ -16,7 +17,86 @@ import { sessionComponents, sessionPaths } from './openapiSessions.js';
  * route is described).
  */
 export function openApiDocument(version: string): Record<string, unknown> {
-  return withAccess(document(version));
+  return withAccess(withCompatPaths(document(version)));
+}
+
+const check = {
+  ok: { type: 'boolean' },
+  detail: { type: ['string', 'null'], description: 'Why it fails, for people' },
+};
+
+/** `GET /api/health`'s body (server/health/HealthService.ts `HealthReport`). */
+const healthSchema = {
+  type: 'object',
+  required: ['status', 'version', 'uptime_s', 'failing'],
+  properties: {
+    status: { enum: ['ok', 'failing'] },
+    version: { type: 'string' },
+    uptime_s: { type: 'integer' },
+    failing: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Failing checks: camera:<id>, vision, database, disk',
+    },
+    cameras: {
+      type: 'array',
+      description: 'Viewers only',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          state: { type: 'string', description: 'camerad: starting, running, restarting, failed, stopped' },
+          source_state: { type: ['string', 'null'], description: 'live, lost, starting' },
+          image_age_s: { type: ['number', 'null'], description: 'dir:// cameras: age of the newest image, s' },
+          ...check,
+        },
+      },
+    },
+    vision: { type: 'object', description: 'Viewers only', properties: { enabled: { type: 'boolean' }, ...check } },
+    database: { type: 'object', description: 'Viewers only (a write that changes nothing)', properties: check },
+    disk: {
+      type: 'object',
+      description: 'Viewers only',
+      properties: {
+        path: { type: 'string' },
+        free_bytes: { type: ['integer', 'null'] },
+        min_free_bytes: { type: 'integer' },
+        ...check,
+      },
+    },
+  },
+};
+
+/**
+ * Adds the original system's paths (compatAliases.ts): each alias is its target's operation with
+ * `x-alias-of` (`METHOD /path`); the test pages are documented as redirects.
+ */
+function withCompatPaths(doc: Record<string, unknown>): Record<string, unknown> {
+  const paths = { ...(doc.paths as Record<string, Record<string, Record<string, unknown>>>) };
+  for (const alias of COMPAT_ALIASES) {
+    const method = alias.method.toLowerCase();
+    const target = paths[alias.aliasOf]?.[method];
+    if (!target)
+      throw new Error(`OpenAPI: ${alias.method} ${alias.aliasOf} (target of ${alias.path}) is not documented`);
+    paths[alias.path] = {
+      ...paths[alias.path],
+      [method]: {
+        ...target,
+        summary:
+          `The original system’s path for ${alias.method} ${alias.aliasOf}. ${String(target.summary ?? '')}`.trim(),
+        'x-alias-of': `${alias.method} ${alias.aliasOf}`,
+      },
+    };
+  }
+  for (const page of TEST_PAGES) {
+    paths[page] = {
+      get: {
+        summary: 'The original system’s test page: redirects to the viewer page (query string kept).',
+        responses: { 302: { description: 'To the viewer page' } },
+      },
+    };
+  }
+  return { ...doc, paths };
 }
 
 function document(version: string): Record<string, unknown> {
@@ -93,6 +173,30 @@ function document(version: string): Record<string, unknown> {
             frames_out: { type: 'integer', description: 'frames encoded by the running camerad' },
             whep: { type: 'string', description: 'WHEP endpoint path' },
             last_error: { type: ['string', 'null'] },
+            source_lost_reason: {
+              type: ['string', 'null'],
+              description:
+                'Why the source was lost (camerad’s reason, e.g. no fresh image in a dir:// folder); null while live',
+            },
+            host_capture: {
+              type: 'object',
+              description:
+                'dir:// cameras (host capture, tools/host-capture): the folder’s images. Ages come from each image’s metadata capture time when the folder has metadata/, else from file times.',
+              properties: {
+                layout: { enum: ['host-capture', 'flat'], description: 'host-capture: images read from <folder>/live' },
+                metadata: { type: 'boolean', description: '<folder>/metadata exists' },
+                image_age_ms: { type: ['integer', 'null'], description: 'Age of the image shown now, ms' },
+                captured_at: { type: ['string', 'null'], format: 'date-time' },
+                last_sequence: { type: ['integer', 'null'] },
+                captures_last_minute: { type: 'integer', description: 'Images captured in the last 60 s' },
+                gaps: { type: 'integer', description: 'Captures missing from the sequence numbers, total' },
+                rejected: {
+                  type: 'integer',
+                  description: 'Images rejected (SHA-256 mismatch, bad metadata, undecodable)',
+                },
+                last_rejection: { type: ['string', 'null'] },
+              },
+            },
             latency_probe: {
               type: ['boolean', 'null'],
               description: 'Latency probe strip drawn (docs/latency-probe.md); null when camerad is not running',
@@ -113,18 +217,13 @@ function document(version: string): Record<string, unknown> {
       ...webrtcPaths,
       '/api/health': {
         get: {
-          summary: 'Liveness (no authentication). Alias: /health',
+          summary:
+            'Whether the box can serve (no authentication): every camera’s camerad and source (a dir:// folder’s newest image no older than health.maxImageAgeS), vision when configured, the database writable, free disk space under the data folder (health.minFreeBytes). 503 names the failing checks. Anyone gets status, version, uptime_s and failing; a viewer also gets each check’s detail.',
           responses: {
-            200: {
-              description: 'Server is up',
-              content: {
-                'application/json': {
-                  schema: {
-                    type: 'object',
-                    properties: { status: { const: 'ok' }, version: { type: 'string' }, uptime_s: { type: 'integer' } },
-                  },
-                },
-              },
+            200: { description: 'Every check passes', content: { 'application/json': { schema: healthSchema } } },
+            503: {
+              description: 'A check fails (named in failing)',
+              content: { 'application/json': { schema: healthSchema } },
             },
           },
         },

@@ -67,7 +67,9 @@ const clientStats = {
 
 /** Paths of the MJPEG router. */
 export const mjpegPaths: Record<string, unknown> = {
-  '/stream': streamPath('MJPEG stream of the clean picture (alias of /mjpeg-stream)'),
+  '/stream': streamPath(
+    'MJPEG stream with the overlay boxes, as the original system’s /stream (the same picture as /mjpeg-stream-with-faces)',
+  ),
   '/mjpeg-stream': streamPath('MJPEG stream of the clean picture'),
   '/mjpeg-stream-with-faces': streamPath('MJPEG stream with the overlay boxes (face names per the private policy)'),
   '/api/mjpeg': {

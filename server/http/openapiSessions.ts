@@ -245,4 +245,40 @@ export const sessionPaths = {
       },
     },
   },
+  '/api/biometric/status': {
+    get: {
+      summary:
+        'What the box holds of the caller’s own biometric data: per kind the count, bytes, first and last creation and the soonest expiry; package files; whether a data key exists. Never the data.',
+      security: session,
+      responses: {
+        200: ok('Held', {
+          type: 'object',
+          properties: {
+            wallet,
+            kinds: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  kind: { type: 'string', description: 'e.g. face-embedding' },
+                  count: { type: 'integer' },
+                  bytes: { type: 'integer' },
+                  firstCreatedAt: { type: 'string', format: 'date-time' },
+                  lastCreatedAt: { type: 'string', format: 'date-time' },
+                  nextExpiresAt: {
+                    type: ['string', 'null'],
+                    format: 'date-time',
+                    description: 'Soonest expiry of temporary data; null when all is kept until purged',
+                  },
+                },
+              },
+            },
+            packages: { type: 'integer', description: 'Embedding package files held' },
+            key: { type: 'boolean', description: 'A wrapped data key is stored' },
+          },
+        }),
+        401: error,
+      },
+    },
+  },
 };

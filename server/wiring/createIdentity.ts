@@ -178,6 +178,7 @@ export function createIdentity(
       challenges,
       lifecycle,
       purge: (wallet, actor) => vault.purge(wallet, { actor, reason: 'request' }),
+      holdings: (wallet) => vault.holdings(wallet),
       cameraIds,
       roleOf,
       operatorWallet: operator,

@@ -71,6 +71,11 @@ export class PhotoCamera {
     this.#rewrite = setInterval(write, everyMs);
   }
 
+  /** Stops `showRepeatedly`'s rewriting; the last image stays (and ages). */
+  stopRepeating(): void {
+    clearInterval(this.#rewrite);
+  }
+
   close(): void {
     clearInterval(this.#rewrite);
     rmSync(this.dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { Keypair } from '@solana/web3.js';
 import bs58 from 'bs58';
 import { io } from 'socket.io-client';
-import { healthRouter } from '../../server/http/routers/healthRouter.js';
+import { openapiRouter } from '../../server/http/routers/openapiRouter.js';
 import { signBytes } from '../server/chain/chainFixtures.js';
 import { freeUdpPort } from '../helpers/freePort.js';
 import { guardedApp } from '../helpers/guardedApp.js';
@@ -146,23 +146,23 @@ describe('rate limits and caps against the real server', { timeout: 180_000 }, (
 describe('trusted proxies', () => {
   it('X-Forwarded-For sets the limiting key only when the peer is in server.trustProxy', async () => {
     const limits = { apiPerAddress: { points: 3, windowS: 60 } };
-    const health = (url: string, forwardedFor: string) =>
-      rawHttp(`${url}/api/health`, { headers: { 'x-forwarded-for': forwardedFor } }).then((r) => r.status);
-    const untrusted = await guardedApp([healthRouter({} as never)], { limits }, testLogger);
+    const answer = (url: string, forwardedFor: string) =>
+      rawHttp(`${url}/api/openapi.json`, { headers: { 'x-forwarded-for': forwardedFor } }).then((r) => r.status);
+    const untrusted = await guardedApp([openapiRouter('0.0.0', undefined)], { limits }, testLogger);
     const trusted = await guardedApp(
-      [healthRouter({} as never)],
+      [openapiRouter('0.0.0', undefined)],
       { limits, server: { trustProxy: ['127.0.0.1'] } },
       testLogger,
     );
     try {
       const a = [];
-      for (let i = 0; i < 5; i += 1) a.push(await health(untrusted.url, `203.0.113.${i + 1}`));
+      for (let i = 0; i < 5; i += 1) a.push(await answer(untrusted.url, `203.0.113.${i + 1}`));
       assert.deepEqual(a, [200, 200, 200, 429, 429], 'untrusted peer: one key whatever the header says');
       const b = [];
-      for (let i = 0; i < 5; i += 1) b.push(await health(trusted.url, `203.0.113.${i + 1}`));
+      for (let i = 0; i < 5; i += 1) b.push(await answer(trusted.url, `203.0.113.${i + 1}`));
       assert.deepEqual(b, [200, 200, 200, 200, 200], 'trusted proxy: one key per forwarded client');
       const c = [];
-      for (let i = 0; i < 4; i += 1) c.push(await health(trusted.url, '198.51.100.7, 203.0.113.9'));
+      for (let i = 0; i < 4; i += 1) c.push(await answer(trusted.url, '198.51.100.7, 203.0.113.9'));
       assert.deepEqual(c, [200, 200, 200, 429], 'the client is the rightmost address not a proxy');
     } finally {
       await untrusted.close();

@@ -21,8 +21,9 @@ function unavailable(ctx: Context, message: string, field?: string): never {
 /**
  * MJPEG over HTTP (the seed API's paths), viewer access like WHEP (server/access/accessTable.ts;
  * `Authorization: Bearer` or `?token=` for `<img>` tags):
- * - `GET /stream`, `GET /mjpeg-stream`: the clean picture; `GET /mjpeg-stream-with-faces`: the
- *   picture with the overlay boxes (the private overlay policy). `?camera=<id>` picks the camera
+ * - `GET /mjpeg-stream`: the clean picture; `GET /mjpeg-stream-with-faces` and `GET /stream` (the
+ *   original system's `/stream` carried its overlays): the picture with the overlay boxes (the
+ *   private overlay policy). `?camera=<id>` picks the camera
  *   (default: the first configured). 200 `multipart/x-mixed-replace; boundary=…`, one
  *   `image/jpeg` part (with `Content-Length`) per still, `Cache-Control: no-store`, until the
  *   client goes away. 404 unknown camera; 503 (with `Retry-After` and a message) when the
@@ -66,7 +67,7 @@ export function mjpegRouter(deps: MjpegRouterDeps): Router {
     ctx.respond = false;
   };
 
-  router.get('/stream', stream('clean'));
+  router.get('/stream', stream('overlays'));
   router.get('/mjpeg-stream', stream('clean'));
   router.get('/mjpeg-stream-with-faces', stream('overlays'));
   router.get('/api/mjpeg', (ctx) => {

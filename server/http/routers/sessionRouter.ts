@@ -8,6 +8,7 @@ import type { CheckinTransactions } from '../../chain/CheckinTransactions.js';
 import type { SignInChallenges } from '../../chain/SignInChallenges.js';
 import type { SignInSite } from '../../chain/signInSite.js';
 import type { TransactionRelay } from '../../chain/TransactionRelay.js';
+import type { BiometricHoldings } from '../../biometrics/BiometricVaultTypes.js';
 import type { SessionLifecycle } from '../../sessions/SessionLifecycle.js';
 import type { SessionManager } from '../../sessions/SessionManager.js';
 import type { SessionTokens } from '../../sessions/SessionTokens.js';
@@ -47,6 +48,8 @@ export interface SessionRouterDeps {
   challenges: SignInChallenges;
   lifecycle: SessionLifecycle;
   purge: (wallet: string, actor: string) => { blobs: number; key: boolean; packages: number };
+  /** What the box holds of a wallet's biometric data, without the data (`BiometricVault.holdings`). */
+  holdings: (wallet: string) => BiometricHoldings;
   /** Camera ids; the first is the default for a challenge that names none. */
   cameraIds: readonly string[];
   /** The role of a wallet at a camera, from the configuration at the time of the call. */
@@ -77,6 +80,8 @@ export interface SessionRouterDeps {
  * - `POST /checkin/tx` `{showName, keepEnrolment}`, `POST /checkout/tx` → a transaction to sign.
  * - `POST /submit` `{transaction}` → relays it, waits for confirmation, applies it.
  * - `POST /api/biometrics/purge` `{wallet?}` → deletes a wallet's biometric data and key.
+ * - `GET /api/biometric/status` → what the box holds for the caller's wallet: kinds, counts,
+ *   bytes, creation and expiry times (ISO 8601), packages, whether a key exists; never the data.
  */
 export function sessionRouter(deps: SessionRouterDeps): Router {
   const router = new Router();
@@ -241,6 +246,26 @@ export function sessionRouter(deps: SessionRouterDeps): Router {
     }
     const actor = `${claims.role}:${claims.wallet}`;
     ctx.body = { wallet, ...deps.purge(wallet, actor) };
+  });
+
+  router.get('/api/biometric/status', (ctx) => {
+    const { claims } = sessionOf(ctx);
+    const held = deps.holdings(claims.wallet);
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = {
+      wallet: claims.wallet,
+      kinds: held.kinds.map((k) => ({
+        kind: k.kind,
+        count: k.count,
+        bytes: k.bytes,
+        firstCreatedAt: iso(k.firstCreatedAt),
+        lastCreatedAt: iso(k.lastCreatedAt),
+        nextExpiresAt: iso(k.nextExpiresAt),
+      })),
+      packages: held.packages,
+      key: held.key,
+    };
   });
   return router;
 }

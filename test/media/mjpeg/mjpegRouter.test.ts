@@ -60,7 +60,7 @@ describe('mjpegRouter (Koa, fake cameras)', () => {
     await closeAll();
   });
 
-  it('serves the clean picture of the first camera by default, the overlays one with faces', async () => {
+  it('serves the clean picture of the first camera by default, the overlays one with faces and on /stream', async () => {
     const calls = front.calls.length;
     const plain = await open('/stream');
     const clean = await open('/mjpeg-stream?camera=front');
@@ -77,21 +77,22 @@ describe('mjpegRouter (Koa, fake cameras)', () => {
     assert.deepEqual(
       front.calls.slice(calls).map((c) => [c.variant, c.enabled, c.fps, c.quality]),
       [
-        ['clean', true, 15, 80],
         ['overlays', true, 15, 80],
+        ['clean', true, 15, 80],
       ],
     );
     front.emit('clean', 3000);
     front.emit('overlays', 4000);
     back.emit('clean', 5000); // nobody watches the back camera
     await waitFor(() => plain.count === 1 && clean.count === 1 && faces.count === 1, 2000, 'one still each');
-    assert.equal(plain.parts[0]!.bytes, 3000);
+    assert.equal(plain.parts[0]!.bytes, 4000, '/stream is the overlays picture');
+    assert.equal(clean.parts[0]!.bytes, 3000);
     assert.equal(faces.parts[0]!.bytes, 4000);
     assert.deepEqual(back.calls, []);
     const stats = mjpeg.stats();
     assert.equal(stats.clients, 3);
     const front_clean = stats.hubs.find((h) => h.camera === 'front' && h.variant === 'clean')!;
-    assert.equal(front_clean.clients, 2);
+    assert.equal(front_clean.clients, 1);
     assert.equal(front_clean.clientStats[0]!.sent, 1);
     const api = await fetch(`${base}/api/mjpeg`, { headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(((await api.json()) as { clients: number }).clients, 3);
