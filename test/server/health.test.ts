@@ -53,7 +53,9 @@ describe(
       );
 
     before(async () => {
-      const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=48m,mode=0700', 'tmpfs', dataDir], { encoding: 'utf8' });
+      const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=48m,mode=0700', 'tmpfs', dataDir], {
+        encoding: 'utf8',
+      });
       assert.equal(mount.status, 0, mount.stderr);
       mounted = true;
       photos.showRepeatedly(
