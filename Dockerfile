@@ -4,7 +4,7 @@
 
 # 1. Build: the same set-up script as outside Docker (apt packages, sample footage, npm, camerad,
 #    server, viewer app), then drop the dev dependencies.
-FROM node:20-bookworm AS build
+FROM node:lts-bookworm AS build
 WORKDIR /app
 COPY . .
 RUN bash scripts/setup.sh && npm prune --omit=dev --no-audit --no-fund
@@ -12,7 +12,9 @@ RUN bash scripts/setup.sh && npm prune --omit=dev --no-audit --no-fund
 # 2. Runtime: GStreamer plugins (no compilers), libjpeg for camerad's stills, TLS for rtmps://
 #    ingests (glib-networking, CA certificates), Janus's janus.js for the viewer page's Janus path
 #    (libjs-janus-gateway: served at /vendor/janus.js, docs/janus.md), the built artefacts, entrypoint.sh.
-FROM node:20-bookworm-slim
+#    The current Node LTS (the `lts` tag, on Debian 12 like the build stage: native addons are
+#    built there for the same Node), run as the unprivileged user `camserver` (uid 10001).
+FROM node:lts-bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
@@ -28,10 +30,20 @@ COPY --from=build /app/native/build/camerad native/build/camerad
 COPY --from=build /app/data/samples data/samples
 COPY --from=build /app/models models
 COPY --from=build /app/scripts/models.manifest.json scripts/models.manifest.json
+# The only folder the server writes (a volume in docker/compose.yml: database, keys, photos,
+# recordings); the root file system can be read-only. USB cameras: add the `video` group.
+RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin camserver \
+ && mkdir -p /app/data/state \
+ && chown camserver:camserver /app/data/state
+USER camserver
 # Listening beyond loopback requires ECS_SERVER__TOKEN (the server refuses to start without it).
 ENV ECS_SERVER__HOST=0.0.0.0 \
     ORT_DISABLE_TELEMETRY=1 \
     ECS_CAMERAD__RUNTIME_DIR=/run/camserver
 EXPOSE 8080/tcp 40000-40999/udp
+# 200 only when the box can serve (every camera, vision, the database writable, disk space:
+# GET /api/health, server/health/HealthService.ts); the image-sync manager reads it too.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:' + (process.env.ECS_SERVER__PORT || 8080) + '/api/health').then((r) => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1))"
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["./entrypoint.sh"]
