@@ -116,6 +116,8 @@ export class CameraTile {
     this.root.dataset.serverState = c.state;
     this.root.dataset.sourceState = c.source_state ?? '';
     this.warning.hidden = c.source_state !== 'lost';
+    // camerad's reason (e.g. no fresh image in a host-capture folder), when the server gives one.
+    this.warning.textContent = c.source_lost_reason ? `source lost: ${c.source_lost_reason}` : 'source lost';
     this.root.classList.toggle('source-lost', c.source_state === 'lost');
     const output = [
       c.width && c.height ? `${c.width}x${c.height}` : null,
