@@ -45,7 +45,7 @@ export class MjpegClient {
    *   RFC 2046 boundary.
    */
   constructor(res: ServerResponse, options: MjpegClientOptions) {
-    const bound = options.queueFrames ?? 2;
+    const bound = options.queueFrames;
     if (!Number.isInteger(bound) || bound < 1) throw new TypeError(`queueFrames must be an integer ≥ 1, got ${bound}`);
     if (!/^[0-9A-Za-z'()+_,./:=?-]{1,70}$/.test(options.boundary)) {
       throw new TypeError(`boundary must be 1..70 RFC 2046 characters, got "${options.boundary}"`);

@@ -5,19 +5,23 @@ import { MjpegClient } from './MjpegClient.js';
 import { mjpegPart, newBoundary } from './mjpegPart.js';
 import type { MjpegCamera, MjpegHubStats, MjpegStill, StillVariant } from './MjpegTypes.js';
 
+/** How long after the last client left camerad's variant is switched off, ms (not a setting). */
+export const DISABLE_DELAY_MS = 1500;
+
 /** Options of {@link MjpegHub}. */
 export interface MjpegHubOptions {
   camera: MjpegCamera;
   variant: StillVariant;
-  /** Stills per second camerad encodes while someone watches, in (0, 30]. Default 15. */
-  fps?: number;
-  /** JPEG quality, integer 1..100. Default 80. */
-  quality?: number;
-  /** Parts each client may have waiting (see MjpegClient), integer ≥ 1. Default 2. */
-  queueFrames?: number;
+  /** Stills per second camerad encodes while someone watches, in (0, 30] (`outputs.mjpeg.fps`). */
+  fps: number;
+  /** JPEG quality, integer 1..100 (`outputs.mjpeg.quality`). */
+  quality: number;
+  /** Parts each client may have waiting (see MjpegClient), integer ≥ 1 (`outputs.mjpeg.queueFrames`). */
+  queueFrames: number;
   /**
    * After the last client left, camerad's variant is switched off this much later unless a
-   * client came back (a page reload does not flap the encoder), ms ≥ 0. Default 1500.
+   * client came back (a page reload does not flap the encoder), ms ≥ 0. Not a setting (tests
+   * shorten it): default {@link DISABLE_DELAY_MS}.
    */
   disableDelayMs?: number;
   logger: Logger;
@@ -57,10 +61,8 @@ export class MjpegHub {
 
   /** @throws TypeError when `fps`, `quality`, `queueFrames` or `disableDelayMs` is out of range. */
   constructor(options: MjpegHubOptions) {
-    const fps = options.fps ?? 15;
-    const quality = options.quality ?? 80;
-    const queueFrames = options.queueFrames ?? 2;
-    const disableDelayMs = options.disableDelayMs ?? 1500;
+    const { fps, quality, queueFrames } = options;
+    const disableDelayMs = options.disableDelayMs ?? DISABLE_DELAY_MS;
     if (!(Number.isFinite(fps) && fps > 0 && fps <= 30)) throw new TypeError(`fps must be in (0, 30], got ${fps}`);
     if (!(Number.isInteger(quality) && quality >= 1 && quality <= 100)) {
       throw new TypeError(`quality must be an integer 1..100, got ${quality}`);

@@ -60,9 +60,9 @@ export interface MjpegClientOptions {
   boundary: string;
   /**
    * Parts kept waiting while the kernel has not taken the previous one; a new part beyond it replaces the oldest
-   * waiting one (counted as dropped). Integer ≥ 1. Default 2.
+   * waiting one (counted as dropped). Integer ≥ 1 (`outputs.mjpeg.queueFrames`).
    */
-  queueFrames?: number;
+  queueFrames: number;
   /** Extra response headers (e.g. CORS headers already set by middleware are kept anyway). */
   headers?: Record<string, string>;
   /** Called once when the client closed (disconnect, error or `close()`). */

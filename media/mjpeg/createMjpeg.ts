@@ -1,26 +1,19 @@
 import type { Logger } from 'pino';
 import { MjpegHub } from './MjpegHub.js';
+import type { MjpegConfig } from './mjpegConfig.js';
 import type { MjpegCamera, MjpegHubStats, StillVariant } from './MjpegTypes.js';
-
-/** The `mjpeg` settings. */
-export interface MjpegConfig {
-  /** Stills per second while someone watches, in (0, 30]. Default 15. */
-  fps: number;
-  /** JPEG quality, integer 1..100. Default 80. */
-  quality: number;
-  /** Parts each client may have waiting before the oldest is dropped, integer ≥ 1. Default 2. */
-  queueFrames: number;
-  /** Concurrent MJPEG clients over all cameras and variants; beyond it → 503. Default 50. */
-  maxClients: number;
-}
 
 /** Options of {@link createMjpeg}. */
 export interface CreateMjpegOptions {
   /** The cameras, in configuration order (the first is the default camera). */
   cameras: ReadonlyMap<string, MjpegCamera>;
-  /** Omitted keys take their defaults. */
-  config?: Partial<MjpegConfig>;
-  /** See MjpegHubOptions.disableDelayMs. Default 1500 ms. */
+  /**
+   * `outputs.mjpeg` after defaults (media/mjpeg/mjpegConfig.ts): stills per second while someone
+   * watches, JPEG quality, parts each client may have waiting, and concurrent clients over all
+   * cameras and variants (beyond it → 503).
+   */
+  config: MjpegConfig;
+  /** See MjpegHubOptions.disableDelayMs (omitted: the hub's own delay). */
   disableDelayMs?: number;
   logger: Logger;
 }
@@ -54,21 +47,13 @@ export interface Mjpeg {
   close(): Promise<void>;
 }
 
-export const MJPEG_DEFAULTS: Readonly<MjpegConfig> = { fps: 15, quality: 80, queueFrames: 2, maxClients: 50 };
-
 /**
  * Creates the MJPEG hubs of every camera (clean and overlays). Nothing is encoded until a client
  * connects. Call `close()` before the cameras close.
  * @throws TypeError when a setting is out of range (`maxClients` must be an integer ≥ 1).
  */
 export function createMjpeg(options: CreateMjpegOptions): Mjpeg {
-  const given = options.config ?? {};
-  const config: MjpegConfig = {
-    fps: given.fps ?? MJPEG_DEFAULTS.fps,
-    quality: given.quality ?? MJPEG_DEFAULTS.quality,
-    queueFrames: given.queueFrames ?? MJPEG_DEFAULTS.queueFrames,
-    maxClients: given.maxClients ?? MJPEG_DEFAULTS.maxClients,
-  };
+  const config: MjpegConfig = { ...options.config };
   if (!(Number.isInteger(config.maxClients) && config.maxClients >= 1)) {
     throw new TypeError(`maxClients must be an integer ≥ 1, got ${config.maxClients}`);
   }

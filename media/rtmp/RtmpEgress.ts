@@ -4,12 +4,14 @@ import type { CameradState } from '../camerad/CameradSupervisorTypes.js';
 import { BadRequestError, CameradError, InvalidStateError } from '../core/errors.js';
 import { TypedEmitter } from '../core/TypedEmitter.js';
 import { Backoff } from './Backoff.js';
-import type {
-  RtmpCamera,
-  RtmpEgressEvents,
-  RtmpEgressOptions,
-  RtmpEgressState,
-  RtmpStatus,
+import {
+  BACKOFF_JITTER,
+  BACKOFF_RESET_AFTER_MS,
+  type RtmpCamera,
+  type RtmpEgressEvents,
+  type RtmpEgressOptions,
+  type RtmpEgressState,
+  type RtmpStatus,
 } from './RtmpEgressTypes.js';
 import { parseRtmpUrl, type StreamKeyRedactor } from './StreamKeyRedactor.js';
 
@@ -60,7 +62,7 @@ export class RtmpEgress extends TypedEmitter<RtmpEgressEvents> {
   #expectStopped = 0;
   #closed = false;
 
-  constructor(target: RtmpCamera, redactor: StreamKeyRedactor, logger: Logger, options: RtmpEgressOptions = {}) {
+  constructor(target: RtmpCamera, redactor: StreamKeyRedactor, logger: Logger, options: RtmpEgressOptions) {
     const child = logger.child({ module: 'rtmp', camera: target.id });
     super(child);
     this.camera = target.id;
@@ -68,11 +70,11 @@ export class RtmpEgress extends TypedEmitter<RtmpEgressEvents> {
     this.#redactor = redactor;
     this.#logger = child;
     this.#backoff = new Backoff({
-      initialMs: options.backoffInitialMs ?? 1000,
-      maxMs: options.backoffMaxMs ?? 30_000,
-      jitter: options.backoffJitter ?? 0.2,
+      initialMs: options.backoffInitialMs,
+      maxMs: options.backoffMaxMs,
+      jitter: options.backoffJitter ?? BACKOFF_JITTER,
     });
-    this.#resetAfterMs = options.backoffResetAfterMs ?? 10_000;
+    this.#resetAfterMs = options.backoffResetAfterMs ?? BACKOFF_RESET_AFTER_MS;
     this.#unsubscribe.push(target.onRtmp((event) => this.#onRtmp(event)));
     const onHello = (): void => this.#onHello();
     const onState = (state: CameradState): void => this.#onCameradState(state);

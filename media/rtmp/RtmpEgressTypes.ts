@@ -24,15 +24,23 @@ export interface RtmpCamera {
   readonly supervisor: Pick<CameradSupervisor, 'on' | 'off'>;
 }
 
+/** Jitter fraction of each reconnect delay when {@link RtmpEgressOptions.backoffJitter} is omitted. */
+export const BACKOFF_JITTER = 0.2;
+/** How long a connection stays live before the backoff starts over, ms, unless given. */
+export const BACKOFF_RESET_AFTER_MS = 10_000;
+
 /** Options of {@link RtmpEgress}. */
 export interface RtmpEgressOptions {
-  /** First retry delay after a failure, ms. Default 1000. */
-  backoffInitialMs?: number;
-  /** Largest retry delay, ms. Default 30000. */
-  backoffMaxMs?: number;
-  /** Jitter fraction of each delay, [0, 1). Default 0.2. */
+  /** First retry delay after a failure, ms (`livepeer.backoffInitialMs`). */
+  backoffInitialMs: number;
+  /** Largest retry delay, ms (`livepeer.backoffMaxMs`). */
+  backoffMaxMs: number;
+  /** Jitter fraction of each delay, [0, 1). Not a setting (tests set 0): default {@link BACKOFF_JITTER}. */
   backoffJitter?: number;
-  /** A connection that stayed live this long starts the backoff over, ms. Default 10000. */
+  /**
+   * A connection that stayed live this long starts the backoff over, ms. Not a setting: default
+   * {@link BACKOFF_RESET_AFTER_MS}.
+   */
   backoffResetAfterMs?: number;
 }
 

@@ -1,26 +1,9 @@
 import type { Logger } from 'pino';
-import {
-  type LivepeerConfig,
-  type LivepeerPlayback,
-  livepeerIngestHost,
-  livepeerPlayback,
-  livepeerPublishUrl,
-} from './livepeer.js';
+import { type LivepeerPlayback, livepeerIngestHost, livepeerPlayback, livepeerPublishUrl } from './livepeer.js';
+import type { LivepeerConfig } from './livepeerConfig.js';
 import { RtmpEgress } from './RtmpEgress.js';
 import type { RtmpCamera, RtmpEgressState, RtmpStatus } from './RtmpEgressTypes.js';
 import { StreamKeyRedactor } from './StreamKeyRedactor.js';
-
-/** The RTMP/Livepeer settings. */
-export interface RtmpConfig extends LivepeerConfig {
-  /** The camera published when a request names none (`livepeer.camera`). */
-  camera?: string | undefined;
-  /** First retry delay after the ingest dropped or refused, ms. Default 1000. */
-  backoffInitialMs?: number;
-  /** Largest retry delay, ms. Default 30000. */
-  backoffMaxMs?: number;
-  /** A connection live this long starts the backoff over, ms. Default 10000. */
-  backoffResetAfterMs?: number;
-}
 
 /** `stream:state` as the event hub sends it (server/events/EventCatalogue.ts `StreamStateEvent`). */
 export interface StreamStatePayload {
@@ -76,7 +59,7 @@ export interface Rtmp {
  * cameras to hand `redactor.redact` to their camerad supervisors (stderr lines, `log`
  * notifications); pass it to {@link createRtmp} as `redactor`.
  */
-export function createStreamKeyRedactor(config: LivepeerConfig): StreamKeyRedactor {
+export function createStreamKeyRedactor(config: Pick<LivepeerConfig, 'ingestUrl' | 'streamKey'>): StreamKeyRedactor {
   const redactor = new StreamKeyRedactor();
   const key = config.streamKey?.trim() ?? '';
   if (key !== '') {
@@ -97,7 +80,8 @@ export function createStreamKeyRedactor(config: LivepeerConfig): StreamKeyRedact
  */
 export function createRtmp(opts: {
   cameras: ReadonlyMap<string, RtmpCamera>;
-  config: RtmpConfig;
+  /** The `livepeer` section after defaults (media/rtmp/livepeerConfig.ts). */
+  config: LivepeerConfig;
   logger: Logger;
   /** Default: a new one from {@link createStreamKeyRedactor}. */
   redactor?: StreamKeyRedactor;
@@ -106,10 +90,7 @@ export function createRtmp(opts: {
   const redactor = opts.redactor ?? createStreamKeyRedactor(config);
   const egresses = new Map<string, RtmpEgress>();
   for (const [id, camera] of opts.cameras) {
-    const options: ConstructorParameters<typeof RtmpEgress>[3] = {};
-    if (config.backoffInitialMs !== undefined) options.backoffInitialMs = config.backoffInitialMs;
-    if (config.backoffMaxMs !== undefined) options.backoffMaxMs = config.backoffMaxMs;
-    if (config.backoffResetAfterMs !== undefined) options.backoffResetAfterMs = config.backoffResetAfterMs;
+    const options = { backoffInitialMs: config.backoffInitialMs, backoffMaxMs: config.backoffMaxMs };
     egresses.set(id, new RtmpEgress(camera, redactor, opts.logger, options));
   }
   let playback: LivepeerPlayback | null = null;

@@ -1,22 +1,13 @@
 import { LivepeerConfigError } from './LivepeerConfigError.js';
+import type { LivepeerConfig } from './livepeerConfig.js';
 import { parseRtmpUrl } from './StreamKeyRedactor.js';
 
 /**
  * Livepeer Studio's RTMP ingest (https://docs.livepeer.org): publish to `<ingest>/<streamKey>`.
  * Playback: HLS at `https://livepeercdn.studio/hls/<playbackId>/index.m3u8`, a player page at
- * `https://lvpr.tv/?v=<playbackId>`. Pure helpers: nothing here opens a connection.
+ * `https://lvpr.tv/?v=<playbackId>`. Pure helpers: nothing here opens a connection. They take
+ * the `livepeer` section after defaults (media/rtmp/livepeerConfig.ts), or the part they read.
  */
-export const LIVEPEER_INGEST_URL = 'rtmp://rtmp.livepeer.com/live';
-
-/** The Livepeer settings (configuration section `livepeer`). */
-export interface LivepeerConfig {
-  /** RTMP ingest without the key, `rtmp://` or `rtmps://`. Default {@link LIVEPEER_INGEST_URL}. */
-  ingestUrl?: string | undefined;
-  /** The stream's key (secret: never logged or returned). */
-  streamKey?: string | undefined;
-  /** The stream's playback id (public), for the playback URLs. */
-  playbackId?: string | undefined;
-}
 
 /** Where viewers watch a Livepeer stream. */
 export interface LivepeerPlayback {
@@ -31,9 +22,9 @@ export interface LivepeerPlayback {
 const STREAM_KEY = /^[A-Za-z0-9._~-]+$/;
 const PLAYBACK_ID = /^[A-Za-z0-9_-]+$/;
 
-/** The configured ingest URL (or the default), without a trailing `/`. */
-export function livepeerIngestUrl(config: LivepeerConfig): string {
-  return (config.ingestUrl?.trim() || LIVEPEER_INGEST_URL).replace(/\/+$/, '');
+/** The configured ingest URL (`livepeer.ingestUrl`), without a trailing `/`. */
+export function livepeerIngestUrl(config: Pick<LivepeerConfig, 'ingestUrl'>): string {
+  return config.ingestUrl.trim().replace(/\/+$/, '');
 }
 
 /**
@@ -42,7 +33,7 @@ export function livepeerIngestUrl(config: LivepeerConfig): string {
  *   letters, digits, `.`, `_`, `~`, `-`) or `livepeer.ingestUrl` (not `rtmp://host/app` or
  *   `rtmps://…`, or already carrying a query).
  */
-export function livepeerPublishUrl(config: LivepeerConfig): string {
+export function livepeerPublishUrl(config: Pick<LivepeerConfig, 'ingestUrl' | 'streamKey'>): string {
   const key = config.streamKey?.trim() ?? '';
   if (key === '') {
     throw new LivepeerConfigError(
@@ -68,7 +59,7 @@ export function livepeerPublishUrl(config: LivepeerConfig): string {
 }
 
 /** `host[:port]` of the ingest (what status may show), or null when the ingest URL is not valid. */
-export function livepeerIngestHost(config: LivepeerConfig): string | null {
+export function livepeerIngestHost(config: Pick<LivepeerConfig, 'ingestUrl'>): string | null {
   return parseRtmpUrl(livepeerIngestUrl(config))?.host ?? null;
 }
 
@@ -77,7 +68,7 @@ export function livepeerIngestHost(config: LivepeerConfig): string | null {
  * @throws LivepeerConfigError naming `livepeer.playbackId` when it has characters other than
  *   letters, digits, `_` and `-`.
  */
-export function livepeerPlayback(config: LivepeerConfig): LivepeerPlayback | null {
+export function livepeerPlayback(config: Pick<LivepeerConfig, 'playbackId'>): LivepeerPlayback | null {
   const id = config.playbackId?.trim() ?? '';
   if (id === '') return null;
   if (!PLAYBACK_ID.test(id)) {

@@ -14,6 +14,8 @@ import { analysisSchema } from '../analysis/analysisConfig.js';
 import { healthSchema } from '../health/healthConfig.js';
 import { metricsSchema } from '../metrics/metricsConfig.js';
 import { janusSchema } from '../../media/janus/janusConfig.js';
+import { mjpegSchema } from '../../media/mjpeg/mjpegConfig.js';
+import { livepeerSchema } from '../../media/rtmp/livepeerConfig.js';
 
 /**
  * The server's configuration, validated strictly at start (unknown keys are rejected with their
@@ -285,48 +287,18 @@ export const configSchema = z.strictObject({
         })
         .prefault({})
         .describe('Overlay policy per output: names (boxes and names), boxes (no names), none.'),
-      mjpeg: z
-        .strictObject({
-          fps: z.number().min(1).max(30).default(15).describe('MJPEG frames per second.'),
-          quality: z.number().int().min(1).max(100).default(80).describe('MJPEG JPEG quality.'),
-          queueFrames: z
-            .number()
-            .int()
-            .min(1)
-            .max(16)
-            .default(2)
-            .describe('Frames queued per MJPEG client; a slower client loses frames.'),
-          maxClients: z.number().int().min(1).max(1000).default(50).describe('MJPEG clients per server.'),
-        })
-        .prefault({}),
+      mjpeg: mjpegSchema.describe(
+        'MJPEG streams: rate, quality, per-client queue, clients (media/mjpeg/mjpegConfig.ts).',
+      ),
       ...captureOutputsShape,
       janus: janusSchema.describe(
         'Forward to a Janus Streaming mountpoint for many viewers (media/janus/janusConfig.ts).',
       ),
     })
     .prefault({}),
-  livepeer: z
-    .strictObject({
-      ingestUrl: z
-        .string()
-        .regex(/^rtmps?:\/\/[^/\s]+\/[^\s]*$/, 'must be rtmp://host[:port]/app or rtmps://...')
-        .default('rtmp://rtmp.livepeer.com/live')
-        .describe('RTMP ingest (Livepeer Studio by default); the stream key is appended.'),
-      streamKey: z
-        .string()
-        .regex(/^[A-Za-z0-9._~-]{8,256}$/, '8 to 256 letters, digits, . _ ~ -')
-        .optional()
-        .describe('Stream key (secret: never logged or returned). Env ECS_LIVEPEER__STREAM_KEY.'),
-      playbackId: z
-        .string()
-        .regex(/^[A-Za-z0-9]{1,128}$/, 'letters and digits only')
-        .optional()
-        .describe('Livepeer playback id: the status lists its HLS and player URLs.'),
-      camera: z.string().optional().describe('Camera sent to Livepeer; default the first.'),
-      backoffInitialMs: z.number().int().min(100).max(60_000).default(1000).describe('First reconnect delay, ms.'),
-      backoffMaxMs: z.number().int().min(100).max(600_000).default(30_000).describe('Largest reconnect delay, ms.'),
-    })
-    .prefault({}),
+  livepeer: livepeerSchema.describe(
+    'RTMP publication to Livepeer (or any RTMP ingest) and its reconnect backoff (media/rtmp/livepeerConfig.ts).',
+  ),
   player: playerSchema.describe(
     'The viewer page’s player: WebRTC timeout before the fallback (server/player/playerConfig.ts).',
   ),

@@ -152,6 +152,6 @@ describe('MjpegClient over a real HTTP connection', () => {
   it('rejects a bad queue bound or boundary', () => {
     const res = {} as ServerResponse;
     assert.throws(() => new MjpegClient(res, { id: 'x', boundary: BOUNDARY, queueFrames: 0 }), TypeError);
-    assert.throws(() => new MjpegClient(res, { id: 'x', boundary: 'a b\r\n' }), TypeError);
+    assert.throws(() => new MjpegClient(res, { id: 'x', boundary: 'a b\r\n', queueFrames: 2 }), TypeError);
   });
 });

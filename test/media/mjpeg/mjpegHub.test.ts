@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { CameradError, InvalidStateError } from '../../../media/core/errors.js';
 import { MjpegHub } from '../../../media/mjpeg/MjpegHub.js';
+import { mjpegSchema } from '../../../media/mjpeg/mjpegConfig.js';
 import { testLogger } from '../../helpers/logger.js';
 import { waitFor } from '../../helpers/weriftClient.js';
 import { FakeStillCamera } from './FakeStillCamera.js';
@@ -175,7 +176,8 @@ describe('MjpegHub with a fake camera over real HTTP connections', () => {
 
   it('rejects settings out of range', () => {
     const camera = new FakeStillCamera('cam');
-    const make = (o: object) => new MjpegHub({ camera, variant: 'clean', logger: testLogger, ...o });
+    const make = (o: object) =>
+      new MjpegHub({ camera, variant: 'clean', logger: testLogger, ...mjpegSchema.parse({}), ...o });
     assert.throws(() => make({ fps: 0 }), TypeError);
     assert.throws(() => make({ fps: 31 }), TypeError);
     assert.throws(() => make({ quality: 0 }), TypeError);

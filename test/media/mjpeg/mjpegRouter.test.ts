@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Mjpeg, createMjpeg } from '../../../media/mjpeg/createMjpeg.js';
+import { mjpegSchema } from '../../../media/mjpeg/mjpegConfig.js';
 import { mjpegPaths } from '../../../server/http/openapiMjpeg.js';
 import { mjpegRouter } from '../../../server/http/routers/mjpegRouter.js';
 import { type GuardedApp, guardedApp } from '../../helpers/guardedApp.js';
@@ -25,7 +26,7 @@ describe('mjpegRouter (Koa, fake cameras)', () => {
         ['front', front],
         ['back', back],
       ]),
-      config: { maxClients: 3 },
+      config: mjpegSchema.parse({ maxClients: 3 }),
       disableDelayMs: 50,
       logger: testLogger,
     });

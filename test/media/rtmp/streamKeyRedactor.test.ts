@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createStreamKeyRedactor } from '../../../media/rtmp/createRtmp.js';
-import {
-  LIVEPEER_INGEST_URL,
-  livepeerIngestHost,
-  livepeerPlayback,
-  livepeerPublishUrl,
-} from '../../../media/rtmp/livepeer.js';
+import { livepeerIngestHost, livepeerPlayback, livepeerPublishUrl } from '../../../media/rtmp/livepeer.js';
+import { LIVEPEER_INGEST_URL, livepeerSchema } from '../../../media/rtmp/livepeerConfig.js';
+
 import { LivepeerConfigError } from '../../../media/rtmp/LivepeerConfigError.js';
 import { maskRtmpUrl, parseRtmpUrl, StreamKeyRedactor } from '../../../media/rtmp/StreamKeyRedactor.js';
 
 const KEY = 'abcd-1234-efgh-5678';
+/** The `livepeer` section with `given` over the defaults (unchecked, as the helpers must check it). */
+const livepeer = (given: object = {}) => ({ ...livepeerSchema.parse({}), ...given });
 const URL_ = `rtmp://127.0.0.1:19350/live/${KEY}`;
 
 describe('StreamKeyRedactor', () => {
@@ -79,23 +78,23 @@ describe('StreamKeyRedactor', () => {
   });
 
   it('a redactor from the Livepeer settings knows the key and the publish URL', () => {
-    const redactor = createStreamKeyRedactor({ streamKey: KEY });
+    const redactor = createStreamKeyRedactor(livepeer({ streamKey: KEY }));
     assert.equal(
       redactor.redact(`publishing to ${LIVEPEER_INGEST_URL}/${KEY} (${KEY})`),
       'publishing to rtmp://rtmp.livepeer.com/live/*** (***)',
     );
-    assert.equal(createStreamKeyRedactor({}).active, false);
+    assert.equal(createStreamKeyRedactor(livepeer()).active, false);
   });
 });
 
 describe('Livepeer helpers', () => {
   it('builds the publish URL from the default or configured ingest', () => {
-    assert.equal(livepeerPublishUrl({ streamKey: KEY }), `rtmp://rtmp.livepeer.com/live/${KEY}`);
+    assert.equal(livepeerPublishUrl(livepeer({ streamKey: KEY })), `rtmp://rtmp.livepeer.com/live/${KEY}`);
     assert.equal(
       livepeerPublishUrl({ streamKey: ` ${KEY} `, ingestUrl: 'rtmp://127.0.0.1:19350/live/' }),
       `rtmp://127.0.0.1:19350/live/${KEY}`,
     );
-    assert.equal(livepeerIngestHost({}), 'rtmp.livepeer.com');
+    assert.equal(livepeerIngestHost(livepeer()), 'rtmp.livepeer.com');
     assert.equal(livepeerIngestHost({ ingestUrl: 'rtmps://127.0.0.1:4443/live' }), '127.0.0.1:4443');
   });
 
@@ -111,15 +110,15 @@ describe('Livepeer helpers', () => {
       assert.fail('no error');
     };
     assert.equal(
-      fieldOf(() => livepeerPublishUrl({})),
+      fieldOf(() => livepeerPublishUrl(livepeer())),
       'livepeer.streamKey',
     );
     assert.equal(
-      fieldOf(() => livepeerPublishUrl({ streamKey: '  ' })),
+      fieldOf(() => livepeerPublishUrl(livepeer({ streamKey: '  ' }))),
       'livepeer.streamKey',
     );
     assert.equal(
-      fieldOf(() => livepeerPublishUrl({ streamKey: 'bad key/x' })),
+      fieldOf(() => livepeerPublishUrl(livepeer({ streamKey: 'bad key/x' }))),
       'livepeer.streamKey',
     );
     assert.equal(

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type Router from '@koa/router';
 import pino from 'pino';
 import { createRtmp, type Rtmp } from '../../../media/rtmp/createRtmp.js';
+import { livepeerSchema } from '../../../media/rtmp/livepeerConfig.js';
 import { streamPaths } from '../../../server/http/openapiStream.js';
 import { streamRouter } from '../../../server/http/routers/streamRouter.js';
 import { type GuardedApp, guardedApp } from '../../helpers/guardedApp.js';
@@ -26,10 +27,14 @@ describe('stream routes (scripted camerad)', () => {
   ]);
   const rtmp = createRtmp({
     cameras: cams,
-    config: { ingestUrl: 'rtmp://127.0.0.1:1/live', streamKey: KEY, playbackId: 'abc123' },
+    config: livepeerSchema.parse({ ingestUrl: 'rtmp://127.0.0.1:1/live', streamKey: KEY, playbackId: 'abc123' }),
     logger,
   });
-  const unconfigured = createRtmp({ cameras: new Map([['cam', new ScriptedCamera()]]), config: {}, logger });
+  const unconfigured = createRtmp({
+    cameras: new Map([['cam', new ScriptedCamera()]]),
+    config: livepeerSchema.parse({}),
+    logger,
+  });
   let a: GuardedApp;
   let b: GuardedApp;
   const bodies: string[] = [];
