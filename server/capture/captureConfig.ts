@@ -25,7 +25,8 @@ export const recordingSchema = z
       .default(1000)
       .describe('MP4 fragment length, ms: at most this much is lost on a crash or power cut.'),
   })
-  .prefault({});
+  .prefault({})
+  .describe('Recordings (fragmented MP4 under <dataDir>/media).');
 
 /** `outputs.retention`. */
 export const retentionSchema = z
@@ -45,10 +46,12 @@ export const retentionSchema = z
         error:
           'renamed diskBudgetMib (the value was always read as MiB, 1 MiB = 1,048,576 bytes): rename the key, keep the value',
       })
-      .optional(),
+      .optional()
+      .describe('Renamed diskBudgetMib; setting it is an error saying so.'),
     sweepIntervalS: z.number().int().min(1).max(86_400).default(300).describe('Retention check period, s.'),
   })
-  .prefault({});
+  .prefault({})
+  .describe('How long photos and videos are kept, and the disk space they may take.');
 
 /** `outputs.quotas`: what one wallet may hold and take. The operator is not bound by them. */
 export const quotasSchema = z

@@ -136,7 +136,8 @@ export const configSchema = z.strictObject({
         .default(200)
         .describe('Least time between keyframe requests, ms.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('The camera daemon (native/build/camerad): how it is run, its sockets and RTP ports, restart backoff.'),
   storage: z
     .strictObject({
       dataDir: z
@@ -144,7 +145,8 @@ export const configSchema = z.strictObject({
         .default('data/state')
         .describe('Folder for the SQLite database and generated keys (mode 0700), relative to the project root.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Where the server keeps its state.'),
   auth: z
     .strictObject({
       domain: z
@@ -212,7 +214,8 @@ export const configSchema = z.strictObject({
         .optional()
         .describe('File holding the JWT signing secret; default <dataDir>/jwt.key, generated on first start.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Sign-In With Solana sessions: token lifetimes, challenges, check-in.'),
   chain: z
     .strictObject({
       rpcUrl: z
@@ -251,7 +254,8 @@ export const configSchema = z.strictObject({
         .default(100)
         .describe('Signatures per getSignaturesForAddress page.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Solana: RPC, check-in transactions and the chain watcher.'),
   biometrics: z
     .strictObject({
       masterKeyFile: z
@@ -269,7 +273,8 @@ export const configSchema = z.strictObject({
         .describe('Temporary biometric data (unconsented captures) is purged after this, s.'),
       purgeIntervalS: z.number().int().min(1).max(86_400).default(60).describe('Expired-data purge period, s.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Biometric data at rest: its key and how long unconsented data is kept.'),
   vision: visionSchema.describe('Face detection and recognition models and inference (server/vision/visionConfig.ts).'),
   faces: facesSchema.describe('Face pipeline, uploads and enrolment (server/vision/facesConfig.ts).'),
   outputs: z
@@ -295,7 +300,8 @@ export const configSchema = z.strictObject({
         'Forward to a Janus Streaming mountpoint for many viewers (media/janus/janusConfig.ts).',
       ),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Outputs beside WebRTC: overlays, MJPEG, photos and recordings, Janus.'),
   livepeer: livepeerSchema.describe(
     'RTMP publication to Livepeer (or any RTMP ingest) and its reconnect backoff (media/rtmp/livepeerConfig.ts).',
   ),
@@ -313,9 +319,15 @@ export const configSchema = z.strictObject({
   cameras: z.array(cameraSchema).max(64).default([]).describe('Cameras; empty = the bundled sample footage.'),
   log: z
     .strictObject({
-      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+      level: z
+        .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'])
+        .default('info')
+        .describe(
+          'Least severe log level written (pino JSON lines on stdout; camerad gets the nearest of its own levels).',
+        ),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Server logging.'),
 });
 
 /** Configuration after validation and defaults. */

@@ -93,7 +93,8 @@ export const facesSchema = z
           .default(64)
           .describe('Challenges kept at once (one per wallet; a new one replaces the wallet’s previous one).'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('The head-turn challenge that proves a face enrolling from the camera is the caller’s.'),
     requests: z
       .strictObject({
         ttlS: z
@@ -111,7 +112,8 @@ export const facesSchema = z
           .default(64)
           .describe('Enrolment requests kept at once (one per wallet and camera).'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('Enrolment requests waiting for the operator’s approval.'),
   })
   .prefault({});
 

@@ -75,7 +75,8 @@ const detectorSchema = z
         .describe('NMS overlap above which the weaker box is dropped (InsightFace `nms_thresh` 0.4).'),
     }),
   ])
-  .prefault({ architecture: 'ultraface' });
+  .prefault({ architecture: 'ultraface' })
+  .describe('Face detector model, by architecture; each carries its own thresholds.');
 
 const embedderSchema = z
   .strictObject({
@@ -87,7 +88,8 @@ const embedderSchema = z
       ),
     path: modelPath.default('models/faceplugin/fr_feature.onnx').describe('ONNX file, relative to the project root.'),
   })
-  .prefault({});
+  .prefault({})
+  .describe('Face embedding (recognition) model.');
 
 export const visionSchema = z
   .strictObject({
@@ -116,10 +118,12 @@ export const visionSchema = z
               .default('models/faceplugin/fr_landmark.onnx')
               .describe('ONNX file, relative to the project root (used after detectors without keypoints).'),
           })
-          .prefault({}),
+          .prefault({})
+          .describe('68-point landmark model, giving the five alignment points after a detector without keypoints.'),
         embedder: embedderSchema,
       })
-      .prefault({}),
+      .prefault({})
+      .describe('The ONNX models of the face pipeline: detector, landmarks, embedder.'),
     detection: z
       .strictObject({
         scoreThreshold: z
@@ -145,7 +149,8 @@ export const visionSchema = z
           .describe('Faces smaller than this (shorter side) are ignored, px of the analysed image.'),
         maxFaces: z.number().int().min(1).max(200).default(20).describe('At most this many faces per image.'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('What counts as a face, whatever the detector.'),
     recognition: z
       .strictObject({
         threshold: z
@@ -155,7 +160,8 @@ export const visionSchema = z
           .default(DEFAULT_RECOGNITION_THRESHOLD)
           .describe('Cosine similarity at or above which a face is the enrolled person (faceplugin embedder).'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('When a face is an enrolled person.'),
     worker: z
       .strictObject({
         maxPending: z
@@ -168,7 +174,8 @@ export const visionSchema = z
             'Analyses queued for the inference thread; beyond it a request fails at once (frames are dropped).',
           ),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('The inference worker thread.'),
     upload: z
       .strictObject({
         maxBytes: z
@@ -197,7 +204,8 @@ export const visionSchema = z
             'Uploads waiting to be decoded and analysed (one runs at a time, apart from live analysis); beyond it HTTP 503 with Retry-After.',
           ),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('Uploaded images (enrolment and identification by photo).'),
   })
   .prefault({});
 
