@@ -33,6 +33,7 @@ import type { ObjectsAnalyzer } from '../../server/analysis/objects/ObjectsAnaly
 import { objectsEntrySchema, objectsInferenceSchema } from '../../server/analysis/objects/objectsConfig.js';
 import { ObjectsProvider } from '../../server/analysis/objects/ObjectsProvider.js';
 import { FaceAnalyzerWorker } from '../../server/vision/FaceAnalyzerWorker.js';
+import { facesSchema } from '../../server/vision/facesConfig.js';
 import { FaceGallery } from '../../server/vision/FaceGallery.js';
 import { type FaceModel, FacePipeline } from '../../server/vision/FacePipeline.js';
 import type { VisionConfig } from '../../server/vision/visionConfig.js';
@@ -298,6 +299,7 @@ async function open(
             },
             output: context.output,
             threshold: o.vision.recognition.threshold,
+            reembedMs: facesSchema.parse({}).reembedMs,
             label: () => undefined,
             logger: o.logger,
           });

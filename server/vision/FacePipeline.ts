@@ -87,7 +87,7 @@ export class FacePipeline {
   /**
    * @param output the camera's output size, px (overlay boxes are scaled to it).
    * @param threshold cosine similarity for a match.
-   * @param reembedMs re-embed a track this often, ms (default 3000).
+   * @param reembedMs re-embed a track this often, ms (`faces.reembedMs`).
    * @param label the overlay text for a recognised wallet, or undefined to show no name (no consent).
    */
   constructor(opts: {
@@ -96,7 +96,7 @@ export class FacePipeline {
     sinks: FacePipelineSinks;
     output: { width: number; height: number };
     threshold: number;
-    reembedMs?: number;
+    reembedMs: number;
     label: (wallet: string) => string | undefined;
     logger: Logger;
   }) {
@@ -106,7 +106,7 @@ export class FacePipeline {
     this.#output = opts.output;
     this.#label = opts.label;
     this.#logger = opts.logger;
-    this.#reembedMs = opts.reembedMs ?? 3000;
+    this.#reembedMs = opts.reembedMs;
     this.#tracker = new IouTracker();
     this.#hysteresis = new IdentityHysteresis({ threshold: opts.threshold });
     this.#overlayTtlMs = 1000;

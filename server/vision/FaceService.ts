@@ -52,7 +52,8 @@ export interface FaceServiceOptions {
   /** Frames analysed per second on each camera. */
   analysisFps: number;
   threshold: number;
-  reembedMs?: number;
+  /** A tracked face is re-embedded this often, ms (`faces.reembedMs`). */
+  reembedMs: number;
   /** Time to live of an enrolment made while not checked in, ms (temporary biometric data). */
   tempTtlMs: number;
   /** Whether a user's check-in consent lets overlays show their name (null: not checked in). */

@@ -3,11 +3,12 @@ import sharp from 'sharp';
 import { BadRequestError } from '../../media/core/errors.js';
 import type { RgbImage } from './visionTypes.js';
 
+/** Options of {@link ImageDecoder}: `vision.upload.maxBytes` and `.maxPixels` (defaults in visionConfig.ts). */
 export interface ImageDecoderOptions {
-  /** Largest accepted file, bytes. Default 10 MiB. */
-  maxBytes?: number;
-  /** Largest accepted width × height, pixels. Default 12 000 000 (e.g. 4000 × 3000). */
-  maxPixels?: number;
+  /** Largest accepted file, bytes. */
+  maxBytes: number;
+  /** Largest accepted width × height, pixels. */
+  maxPixels: number;
 }
 
 /** JPEG starts FF D8 FF; PNG with its 8-byte signature (ISO/IEC 10918-1 B.1.1.2, RFC 2083 §3.1). */
@@ -29,9 +30,9 @@ export class ImageDecoder {
   readonly maxBytes: number;
   readonly maxPixels: number;
 
-  constructor(options: ImageDecoderOptions = {}) {
-    this.maxBytes = options.maxBytes ?? 10 * 1024 * 1024;
-    this.maxPixels = options.maxPixels ?? 12_000_000;
+  constructor(options: ImageDecoderOptions) {
+    this.maxBytes = options.maxBytes;
+    this.maxPixels = options.maxPixels;
     if (!(this.maxBytes > 0)) throw new TypeError('options.maxBytes must be positive');
     if (!(this.maxPixels > 0)) throw new TypeError('options.maxPixels must be positive');
   }

@@ -4,18 +4,22 @@ import { resampleRegion, toPlanar } from './imageResample.js';
 import { nonMaxSuppression, type ScoredBox } from './nms.js';
 import type { DetectedFace, FaceDetector, FivePoints, Point, RgbImage } from './visionTypes.js';
 
+/**
+ * Options of {@link ScrfdDetector}: the `vision.models.detector` entry of architecture `scrfd`
+ * and `vision.detection` (server/vision/visionConfig.ts holds their defaults).
+ */
 export interface ScrfdOptions {
-  /** Minimum face score, 0..1. Default 0.5 (InsightFace `det_thresh`). */
-  scoreThreshold?: number;
-  /** NMS IoU threshold. Default 0.4 (InsightFace `nms_thresh`). */
-  iouThreshold?: number;
-  /** Input width × height when the model's input is dynamic, px (multiples of 32). Default 640 × 640. */
-  inputWidth?: number;
-  inputHeight?: number;
-  /** Faces smaller than this (shorter side, source px) are dropped. Default 0. */
-  minFaceSize?: number;
-  /** At most this many faces, best first. Default 50. */
-  maxFaces?: number;
+  /** Minimum face score, 0..1 (`scoreThreshold`). */
+  scoreThreshold: number;
+  /** NMS IoU threshold (`iouThreshold`). */
+  iouThreshold: number;
+  /** Input width × height when the model's input is dynamic, px (multiples of 32; `inputWidth`, `inputHeight`). */
+  inputWidth: number;
+  inputHeight: number;
+  /** Faces smaller than this (shorter side, source px) are dropped; 0 keeps all (`vision.detection.minFaceSize`). */
+  minFaceSize: number;
+  /** At most this many faces, best first (`vision.detection.maxFaces`). */
+  maxFaces: number;
 }
 
 /** Strides of SCRFD's three feature maps, px of the input. */
@@ -110,7 +114,7 @@ export class ScrfdDetector implements FaceDetector {
   readonly #minFaceSize: number;
   readonly #maxFaces: number;
 
-  constructor(session: InferenceSession, options: ScrfdOptions = {}) {
+  constructor(session: InferenceSession, options: ScrfdOptions) {
     const input = session.inputMetadata[0];
     if (!input?.isTensor || input.shape.length !== 4 || input.shape[1] !== 3) {
       throw new TypeError('session: not an SCRFD model (expected one input [1, 3, H, W])');
@@ -122,17 +126,17 @@ export class ScrfdDetector implements FaceDetector {
       );
     }
     const [h, w] = [input.shape[2], input.shape[3]];
-    this.inputHeight = typeof h === 'number' ? h : (options.inputHeight ?? 640);
-    this.inputWidth = typeof w === 'number' ? w : (options.inputWidth ?? 640);
+    this.inputHeight = typeof h === 'number' ? h : options.inputHeight;
+    this.inputWidth = typeof w === 'number' ? w : options.inputWidth;
     if (this.inputWidth % 32 !== 0 || this.inputHeight % 32 !== 0) {
       throw new TypeError('options.inputWidth and inputHeight must be multiples of 32');
     }
     this.#session = session;
     this.#inputName = input.name;
-    this.#scoreThreshold = options.scoreThreshold ?? 0.5;
-    this.#iouThreshold = options.iouThreshold ?? 0.4;
-    this.#minFaceSize = options.minFaceSize ?? 0;
-    this.#maxFaces = options.maxFaces ?? 50;
+    this.#scoreThreshold = options.scoreThreshold;
+    this.#iouThreshold = options.iouThreshold;
+    this.#minFaceSize = options.minFaceSize;
+    this.#maxFaces = options.maxFaces;
   }
 
   async detect(image: RgbImage): Promise<DetectedFace[]> {

@@ -7,21 +7,25 @@ import type { DetectedFace, FaceDetector, RgbImage } from './visionTypes.js';
 /** How the frame is fitted into the detector's fixed input. */
 export type FitMode = 'stretch' | 'letterbox';
 
+/**
+ * Options of {@link UltraFaceDetector}: the `vision.models.detector` entry of architecture
+ * `ultraface` and `vision.detection` (server/vision/visionConfig.ts holds their defaults).
+ */
 export interface UltraFaceOptions {
-  /** Minimum face probability, 0..1. Default 0.7 (UltraFace's own demo). */
-  scoreThreshold?: number;
-  /** NMS: a box overlapping a better one by more than this IoU is dropped. Default 0.3 (UltraFace's `hard_nms`). */
-  iouThreshold?: number;
+  /** Minimum face probability, 0..1 (`scoreThreshold`). */
+  scoreThreshold: number;
+  /** NMS: a box overlapping a better one by more than this IoU is dropped (`iouThreshold`). */
+  iouThreshold: number;
   /**
-   * 'stretch' (default): the whole frame is resized to the input (320 × 240), changing its aspect
-   * ratio as UltraFace's and faceplugin's own code do; 'letterbox': scaled to fit, aspect kept,
-   * the rest filled with mid-grey (input value 0).
+   * 'stretch': the whole frame is resized to the input (320 × 240), changing its aspect ratio as
+   * UltraFace's and faceplugin's own code do; 'letterbox': scaled to fit, aspect kept, the rest
+   * filled with mid-grey (input value 0) (`fit`).
    */
-  fit?: FitMode;
-  /** Faces smaller than this (shorter side, source px) are dropped. Default 0 (keep all). */
-  minFaceSize?: number;
-  /** At most this many faces, best first. Default 50. */
-  maxFaces?: number;
+  fit: FitMode;
+  /** Faces smaller than this (shorter side, source px) are dropped; 0 keeps all (`vision.detection.minFaceSize`). */
+  minFaceSize: number;
+  /** At most this many faces, best first (`vision.detection.maxFaces`). */
+  maxFaces: number;
 }
 
 /**
@@ -50,7 +54,7 @@ export class UltraFaceDetector implements FaceDetector {
   readonly #minFaceSize: number;
   readonly #maxFaces: number;
 
-  constructor(session: InferenceSession, options: UltraFaceOptions = {}) {
+  constructor(session: InferenceSession, options: UltraFaceOptions) {
     const input = session.inputMetadata[0];
     if (!input?.isTensor || input.shape.length !== 4 || input.shape[1] !== 3) {
       throw new TypeError('session: not an UltraFace model (expected one input [1, 3, H, W])');
@@ -67,11 +71,11 @@ export class UltraFaceDetector implements FaceDetector {
     // By name when the export kept them, else in the reference order (scores, boxes).
     this.#scoresName = session.outputNames.includes('scores') ? 'scores' : session.outputNames[0]!;
     this.#boxesName = session.outputNames.includes('boxes') ? 'boxes' : session.outputNames[1]!;
-    this.#scoreThreshold = options.scoreThreshold ?? 0.7;
-    this.#iouThreshold = options.iouThreshold ?? 0.3;
-    this.#fit = options.fit ?? 'stretch';
-    this.#minFaceSize = options.minFaceSize ?? 0;
-    this.#maxFaces = options.maxFaces ?? 50;
+    this.#scoreThreshold = options.scoreThreshold;
+    this.#iouThreshold = options.iouThreshold;
+    this.#fit = options.fit;
+    this.#minFaceSize = options.minFaceSize;
+    this.#maxFaces = options.maxFaces;
   }
 
   async detect(image: RgbImage): Promise<DetectedFace[]> {

@@ -20,61 +20,50 @@ export const DEFAULT_RECOGNITION_THRESHOLD = 0.55;
 
 const modelPath = z.string().min(1);
 
+/** `vision.models.detector` of architecture `ultraface`. */
+export const ultraFaceDetectorSchema = z.strictObject({
+  architecture: z.literal('ultraface').describe('UltraFace RFB-320 (faceplugin fr_detect.onnx).'),
+  path: modelPath.default('models/faceplugin/fr_detect.onnx').describe('ONNX file, relative to the project root.'),
+  fit: z
+    .enum(['stretch', 'letterbox'])
+    .default('stretch')
+    .describe('stretch: the frame is resized to the 320×240 input (as UltraFace does); letterbox: aspect kept.'),
+  scoreThreshold: z
+    .number()
+    .min(0.05)
+    .max(0.99)
+    .default(0.7)
+    .describe('Minimum face probability (UltraFace’s own demo uses 0.7).'),
+  iouThreshold: z
+    .number()
+    .min(0.05)
+    .max(0.95)
+    .default(0.3)
+    .describe('NMS overlap above which the weaker box is dropped (UltraFace’s demo: 0.3).'),
+});
+
+/** `vision.models.detector` of architecture `scrfd`. */
+export const scrfdDetectorSchema = z.strictObject({
+  architecture: z.literal('scrfd').describe('InsightFace SCRFD with keypoints (9 outputs), e.g. det_10g.onnx.'),
+  path: modelPath.describe('ONNX file, relative to the project root.'),
+  inputWidth: z.number().int().min(32).max(4096).multipleOf(32).default(640).describe('Input width if dynamic, px.'),
+  inputHeight: z.number().int().min(32).max(4096).multipleOf(32).default(640).describe('Input height if dynamic, px.'),
+  scoreThreshold: z
+    .number()
+    .min(0.05)
+    .max(0.99)
+    .default(0.5)
+    .describe('Minimum face score (InsightFace `det_thresh` 0.5).'),
+  iouThreshold: z
+    .number()
+    .min(0.05)
+    .max(0.95)
+    .default(0.4)
+    .describe('NMS overlap above which the weaker box is dropped (InsightFace `nms_thresh` 0.4).'),
+});
+
 const detectorSchema = z
-  .discriminatedUnion('architecture', [
-    z.strictObject({
-      architecture: z.literal('ultraface').describe('UltraFace RFB-320 (faceplugin fr_detect.onnx).'),
-      path: modelPath.default('models/faceplugin/fr_detect.onnx').describe('ONNX file, relative to the project root.'),
-      fit: z
-        .enum(['stretch', 'letterbox'])
-        .default('stretch')
-        .describe('stretch: the frame is resized to the 320×240 input (as UltraFace does); letterbox: aspect kept.'),
-      scoreThreshold: z
-        .number()
-        .min(0.05)
-        .max(0.99)
-        .default(0.7)
-        .describe('Minimum face probability (UltraFace’s own demo uses 0.7).'),
-      iouThreshold: z
-        .number()
-        .min(0.05)
-        .max(0.95)
-        .default(0.3)
-        .describe('NMS overlap above which the weaker box is dropped (UltraFace’s demo: 0.3).'),
-    }),
-    z.strictObject({
-      architecture: z.literal('scrfd').describe('InsightFace SCRFD with keypoints (9 outputs), e.g. det_10g.onnx.'),
-      path: modelPath.describe('ONNX file, relative to the project root.'),
-      inputWidth: z
-        .number()
-        .int()
-        .min(32)
-        .max(4096)
-        .multipleOf(32)
-        .default(640)
-        .describe('Input width if dynamic, px.'),
-      inputHeight: z
-        .number()
-        .int()
-        .min(32)
-        .max(4096)
-        .multipleOf(32)
-        .default(640)
-        .describe('Input height if dynamic, px.'),
-      scoreThreshold: z
-        .number()
-        .min(0.05)
-        .max(0.99)
-        .default(0.5)
-        .describe('Minimum face score (InsightFace `det_thresh` 0.5).'),
-      iouThreshold: z
-        .number()
-        .min(0.05)
-        .max(0.95)
-        .default(0.4)
-        .describe('NMS overlap above which the weaker box is dropped (InsightFace `nms_thresh` 0.4).'),
-    }),
-  ])
+  .discriminatedUnion('architecture', [ultraFaceDetectorSchema, scrfdDetectorSchema])
   .prefault({ architecture: 'ultraface' })
   .describe('Face detector model, by architecture; each carries its own thresholds.');
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { projectRoot } from '../../../server/config/projectRoot.js';
 import type { Gesture } from '../../../server/analysis/hands/GestureClassifier.js';
 import { ImageDecoder } from '../../../server/vision/ImageDecoder.js';
+import { visionSchema } from '../../../server/vision/visionConfig.js';
 import type { RgbImage } from '../../../server/vision/visionTypes.js';
 
 /**
@@ -56,7 +57,7 @@ export function cropImage(image: RgbImage, [x, y, width, height]: readonly numbe
   return { width: width!, height: height!, data };
 }
 
-const decoder = new ImageDecoder();
+const decoder = new ImageDecoder(visionSchema.parse({}).upload);
 
 /** A photograph of the fixture, decoded. */
 export function loadHandPhoto(file: string): Promise<RgbImage> {

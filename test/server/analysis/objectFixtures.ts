@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../../server/config/projectRoot.js';
 import { ImageDecoder } from '../../../server/vision/ImageDecoder.js';
+import { visionSchema } from '../../../server/vision/visionConfig.js';
 import type { RgbImage } from '../../../server/vision/visionTypes.js';
 import { assertSha256, vtestFrames } from './vtestFrames.js';
 
@@ -62,7 +63,7 @@ export function assertObjectFixturesInstalled(): void {
 
 /** Every counted picture: the photographs, then the counted frames of vtest.avi. */
 export async function countedPictures(): Promise<CountedPicture[]> {
-  const decoder = new ImageDecoder();
+  const decoder = new ImageDecoder(visionSchema.parse({}).upload);
   const pictures: CountedPicture[] = [];
   for (const f of manifest()) {
     const path = join(dir, f.file);

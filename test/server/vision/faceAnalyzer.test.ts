@@ -9,6 +9,7 @@ import { FaceEmbedder } from '../../../server/vision/FaceEmbedder.js';
 import { FaceLandmarker68 } from '../../../server/vision/FaceLandmarker68.js';
 import { OnnxSessionFactory } from '../../../server/vision/OnnxSessionFactory.js';
 import { UltraFaceDetector } from '../../../server/vision/UltraFaceDetector.js';
+import { ultraFaceDetectorSchema } from '../../../server/vision/visionConfig.js';
 import type { DetectedFace, FaceDetector, RgbImage } from '../../../server/vision/visionTypes.js';
 import { testLogger } from '../../helpers/logger.js';
 import { assertFixturesInstalled, loadImage, root } from './faceFixtures.js';
@@ -18,6 +19,9 @@ import { assertFixturesInstalled, loadImage, root } from './faceFixtures.js';
  * SCRFD does) is stood in for by UltraFace + the landmark model, since no SCRFD model can be
  * installed from a registry package.
  */
+/** The `ultraface` entry's defaults, keeping every face (no size filter, 50 at most). */
+const ULTRAFACE = { ...ultraFaceDetectorSchema.parse({ architecture: 'ultraface' }), minFaceSize: 0, maxFaces: 50 };
+
 describe('FaceAnalyzer', () => {
   const factory = new OnnxSessionFactory(testLogger, { providers: ['cpu'], intraOpNumThreads: 1 });
   const model = (file: string) => factory.create(join(root, 'models/faceplugin', file), file);
@@ -28,7 +32,7 @@ describe('FaceAnalyzer', () => {
 
   before(async () => {
     assertFixturesInstalled();
-    ultraFace = new UltraFaceDetector((await model('fr_detect.onnx')).session);
+    ultraFace = new UltraFaceDetector((await model('fr_detect.onnx')).session, ULTRAFACE);
     landmarker = new FaceLandmarker68((await model('fr_landmark.onnx')).session);
     embedder = new FaceEmbedder((await model('fr_feature.onnx')).session, 'faceplugin');
     photo = await loadImage('sample5.jpg');
@@ -77,7 +81,7 @@ describe('FaceAnalyzer', () => {
   it('refuses work once closed', async () => {
     const sessions = await Promise.all(['fr_detect.onnx', 'fr_landmark.onnx', 'fr_feature.onnx'].map(model));
     const analyzer = new FaceAnalyzer({
-      detector: new UltraFaceDetector(sessions[0]!.session),
+      detector: new UltraFaceDetector(sessions[0]!.session, ULTRAFACE),
       landmarker: new FaceLandmarker68(sessions[1]!.session),
       aligner: new FaceAligner(),
       embedder: new FaceEmbedder(sessions[2]!.session, 'faceplugin'),

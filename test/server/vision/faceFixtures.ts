@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../../server/config/projectRoot.js';
 import { ImageDecoder } from '../../../server/vision/ImageDecoder.js';
+import { visionSchema } from '../../../server/vision/visionConfig.js';
 import type { RgbImage } from '../../../server/vision/visionTypes.js';
 
 /**
@@ -50,7 +51,7 @@ export function assertFixturesInstalled(): void {
   }
 }
 
-const decoder = new ImageDecoder();
+const decoder = new ImageDecoder(visionSchema.parse({}).upload);
 
 /** A photograph of the fixtures, decoded. */
 export function loadImage(file: string): Promise<RgbImage> {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { BadRequestError } from '../../../media/core/errors.js';
 import { ImageDecoder } from '../../../server/vision/ImageDecoder.js';
+import { visionSchema } from '../../../server/vision/visionConfig.js';
 
 /** A width × height image, left half red and right half blue, encoded by sharp. */
 async function encoded(format: 'png' | 'jpeg', width: number, height: number, orientation?: number): Promise<Buffer> {
@@ -76,6 +77,9 @@ describe('ImageDecoder', () => {
     await assert.rejects(decoder.decode(jpeg.subarray(0, 200), 'photo'), badRequest(/not a readable JPEG/));
     const png = await encoded('png', 40, 20);
     await assert.rejects(decoder.decode(png.subarray(0, 40), 'photo'), badRequest(/not a readable PNG/));
-    await assert.rejects(new ImageDecoder().decode(Buffer.from('nope')), badRequest(/not a JPEG or PNG/, 'image'));
+    await assert.rejects(
+      new ImageDecoder(visionSchema.parse({}).upload).decode(Buffer.from('nope')),
+      badRequest(/not a JPEG or PNG/, 'image'),
+    );
   });
 });

@@ -2,6 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { decodeScrfd, SCRFD_ANCHORS, SCRFD_STRIDES, ScrfdDetector } from '../../../server/vision/ScrfdDetector.js';
+import { scrfdDetectorSchema } from '../../../server/vision/visionConfig.js';
+
+/** The `scrfd` entry's defaults, keeping every face (no size filter, 50 at most). */
+const SCRFD = { ...scrfdDetectorSchema.parse({ architecture: 'scrfd', path: 'x.onnx' }), minFaceSize: 0, maxFaces: 50 };
 
 /**
  * No SCRFD model ships in a registry package this project can install, so SCRFD is tested with
@@ -90,7 +94,7 @@ describe('ScrfdDetector (synthetic session)', () => {
       { stride: 32, col: 1, row: 0, anchor: 0, score: 0.6, box: [0.5, 0.25, 0.5, 0.75], kps: KPS },
     ]);
     const { session, inputs } = fakeSession(outputs);
-    const detector = new ScrfdDetector(session, { inputWidth: W, inputHeight: H });
+    const detector = new ScrfdDetector(session, { ...SCRFD, inputWidth: W, inputHeight: H });
     // 128 × 32 source: scale 0.5 → 64 × 16 at the top of the 64 × 32 input, black below.
     const image = { width: 128, height: 32, data: new Uint8Array(128 * 32 * 3).fill(255) };
     const faces = await detector.detect(image);
@@ -111,6 +115,6 @@ describe('ScrfdDetector (synthetic session)', () => {
       inputMetadata: [{ name: 'x', isTensor: true, type: 'float32', shape: [1, 3, 640, 640] }],
       outputNames: ['a', 'b', 'c', 'd', 'e', 'f'],
     } as unknown as InferenceSession;
-    assert.throws(() => new ScrfdDetector(session), /9 outputs/);
+    assert.throws(() => new ScrfdDetector(session, SCRFD), /9 outputs/);
   });
 });
