@@ -98,7 +98,7 @@ export class Server {
       logger,
       {
         workers: config.webrtc.workers === 'auto' ? Math.min(4, availableParallelism()) : config.webrtc.workers,
-        ringPackets: config.webrtc.gopCachePackets,
+        gopCachePackets: config.webrtc.gopCachePackets,
       },
     );
     // 3. Cameras: each binds its RTP ingest, registers with the SFU, then starts camerad. Every

@@ -92,8 +92,11 @@ export interface SfuNetworkOptions {
 export interface SfuFanoutOptions {
   /** Worker threads carrying viewers; 0 keeps every viewer on the calling thread. */
   workers: number;
-  /** Packets each camera's shared ring holds (GOP cache, retransmissions); rounded up to 2^n. */
-  ringPackets: number;
+  /**
+   * Packets each camera's shared ring holds (GOP cache, retransmissions); rounded up to 2^n
+   * (`webrtc.gopCachePackets`).
+   */
+  gopCachePackets: number;
 }
 
 export type SfuEvents = {

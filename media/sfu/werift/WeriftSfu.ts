@@ -49,11 +49,7 @@ export class WeriftSfu implements Sfu {
   readonly #workerFailures = new Map<number, number>();
   #closed = false;
 
-  constructor(
-    network: SfuNetworkOptions,
-    logger: Logger,
-    fanout: SfuFanoutOptions = { workers: 0, ringPackets: 4096 },
-  ) {
+  constructor(network: SfuNetworkOptions, logger: Logger, fanout: SfuFanoutOptions) {
     this.#network = network;
     this.#fanout = fanout;
     this.#logger = logger.child({ module: 'sfu', sfu: 'werift' });
@@ -69,12 +65,12 @@ export class WeriftSfu implements Sfu {
     };
     if (fanout.workers === 0) this.#hosts.push(new ViewerHost(0, network, this.#logger, this.#events));
     for (let thread = 1; thread <= fanout.workers; thread++) this.#hosts.push(this.#startWorker(thread));
-    this.#logger.info({ workers: fanout.workers, ringPackets: fanout.ringPackets }, 'SFU started');
+    this.#logger.info({ workers: fanout.workers, gopCachePackets: fanout.gopCachePackets }, 'SFU started');
   }
 
   addCamera(camera: SfuCamera): void {
     if (this.#cameras.has(camera.id)) throw new TypeError(`camera ${camera.id} already added`);
-    const ring = new RtpRing(this.#fanout.ringPackets);
+    const ring = new RtpRing(this.#fanout.gopCachePackets);
     const unsubscribe = camera.source.subscribe((packet) => ring.write(packet));
     this.#cameras.set(camera.id, { camera, ring, unsubscribe });
     for (const host of this.#hosts) host.addCamera(camera.id, ring.memory);
