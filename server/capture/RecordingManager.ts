@@ -57,8 +57,8 @@ export interface RecordingManagerOptions {
   cameras: ReadonlyMap<string, CaptureCamera>;
   /** A recording stops by itself after this long, ms. */
   maxDurationMs: number;
-  /** MP4 fragment length, ms (200..10000): at most this much is lost when camerad dies. Default 1000. */
-  fragmentMs?: number;
+  /** MP4 fragment length, ms (200..10000; `outputs.recording.fragmentMs`): at most this much is lost when camerad dies. */
+  fragmentMs: number;
   /** Called after a recording started and after it ended (the retention sweeper's trigger). */
   onItem?: (item: MediaItem) => void;
   /** Per-wallet byte quota; a recording stops before its wallet goes over it. Default: none. */
@@ -108,7 +108,7 @@ export class RecordingManager {
     if (!Number.isSafeInteger(opts.maxDurationMs) || opts.maxDurationMs < 1) {
       throw new TypeError('maxDurationMs must be a positive integer (ms)');
     }
-    const fragmentMs = opts.fragmentMs ?? 1000;
+    const fragmentMs = opts.fragmentMs;
     if (!Number.isInteger(fragmentMs) || fragmentMs < 200 || fragmentMs > 10_000) {
       throw new TypeError('fragmentMs must be an integer from 200 to 10000 (ms)');
     }

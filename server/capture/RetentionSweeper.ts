@@ -6,14 +6,17 @@ import type { MediaStore, OwnerUsage } from './MediaStore.js';
 /** Options of {@link RetentionSweeper}. */
 export interface RetentionSweeperOptions {
   store: MediaStore;
-  /** Items created longer ago than this are deleted, ms (> 0). */
+  /** Items created longer ago than this are deleted, ms (> 0; `outputs.retention.maxAgeDays`). */
   maxAgeMs: number;
-  /** While all items take more than this, the heaviest owner's oldest are deleted, bytes (> 0). */
-  budgetBytes: number;
+  /**
+   * While all items take more than this, the heaviest owner's oldest are deleted, bytes (> 0;
+   * `outputs.retention.diskBudgetMib`).
+   */
+  diskBudgetBytes: number;
   /** Per-wallet byte quota: a wallet over it loses its own oldest items. Default: none. */
   quota?: CaptureQuota;
-  /** Period of the sweep, ms (a positive integer). */
-  intervalMs: number;
+  /** Period of the sweep, ms (a positive integer; `outputs.retention.sweepIntervalS`). */
+  sweepIntervalMs: number;
   logger: Logger;
   /** Clock, ms since the Unix epoch (tests). Default `Date.now`. */
   now?: () => number;
@@ -43,7 +46,7 @@ export interface SweepResult {
  * 1. age: items created more than `maxAgeMs` ago are deleted, whoever owns them;
  * 2. wallet quota: a wallet the `quota` binds that holds more than its byte quota loses its own
  *    oldest items until it is within it (no other owner's item is touched in this step);
- * 3. disk budget: while all items together take more than `budgetBytes`, the oldest item of the
+ * 3. disk budget: while all items together take more than `diskBudgetBytes`, the oldest item of the
  *    owner holding the most bytes is deleted (the items with no wallet, the deployment token's,
  *    count as one owner; on equal bytes the owner whose newest item is newer goes first). So an
  *    owner loses items to the budget only while no other owner holds more: a wallet flooding
@@ -52,15 +55,15 @@ export interface SweepResult {
  *    recording being written is passed over.
  * An item being recorded (status `recording`) is never deleted; its current file size counts
  * toward its owner's bytes and the budget. Runs every
- * `intervalMs` once started (timer `unref()`'d) and soon after each new item ({@link schedule});
+ * `sweepIntervalMs` once started (timer `unref()`'d) and soon after each new item ({@link schedule});
  * a failing deletion is logged and the sweep goes on with the next item.
  */
 export class RetentionSweeper {
   readonly #store: MediaStore;
   readonly #maxAgeMs: number;
-  readonly #budgetBytes: number;
+  readonly #diskBudgetBytes: number;
   readonly #quota: CaptureQuota | undefined;
-  readonly #intervalMs: number;
+  readonly #sweepIntervalMs: number;
   readonly #logger: Logger;
   readonly #now: () => number;
   #timer: NodeJS.Timeout | undefined;
@@ -70,15 +73,15 @@ export class RetentionSweeper {
   /** @throws TypeError when a limit or the interval is not positive. */
   constructor(opts: RetentionSweeperOptions) {
     if (!(opts.maxAgeMs > 0)) throw new TypeError('maxAgeMs must be > 0 (ms)');
-    if (!(opts.budgetBytes > 0)) throw new TypeError('budgetBytes must be > 0 (bytes)');
-    if (!Number.isSafeInteger(opts.intervalMs) || opts.intervalMs < 1) {
-      throw new TypeError('intervalMs must be a positive integer (ms)');
+    if (!(opts.diskBudgetBytes > 0)) throw new TypeError('diskBudgetBytes must be > 0 (bytes)');
+    if (!Number.isSafeInteger(opts.sweepIntervalMs) || opts.sweepIntervalMs < 1) {
+      throw new TypeError('sweepIntervalMs must be a positive integer (ms)');
     }
     this.#store = opts.store;
     this.#maxAgeMs = opts.maxAgeMs;
-    this.#budgetBytes = opts.budgetBytes;
+    this.#diskBudgetBytes = opts.diskBudgetBytes;
     this.#quota = opts.quota;
-    this.#intervalMs = opts.intervalMs;
+    this.#sweepIntervalMs = opts.sweepIntervalMs;
     this.#logger = opts.logger.child({ module: 'media-retention' });
     this.#now = opts.now ?? Date.now;
   }
@@ -86,7 +89,7 @@ export class RetentionSweeper {
   /** Starts the periodic sweep and runs one soon. Idempotent; a no-op after close. */
   start(): void {
     if (this.#closed || this.#timer) return;
-    this.#timer = setInterval(() => this.#run(), this.#intervalMs).unref();
+    this.#timer = setInterval(() => this.#run(), this.#sweepIntervalMs).unref();
     this.schedule();
   }
 
@@ -124,7 +127,7 @@ export class RetentionSweeper {
     }
     const overBudget: MediaItem[] = [];
     let usage = owners.reduce((sum, o) => sum + o.bytes, 0);
-    while (usage > this.#budgetBytes) {
+    while (usage > this.#diskBudgetBytes) {
       const heaviest = owners
         .filter((o) => o.queue === undefined || o.next < o.queue.length)
         .reduce<Owner | undefined>(
@@ -145,13 +148,16 @@ export class RetentionSweeper {
           overQuota: overQuota.length,
           overBudget: overBudget.length,
           usage,
-          budget: this.#budgetBytes,
+          budget: this.#diskBudgetBytes,
         },
         'old photos and recordings deleted',
       );
     }
-    if (usage > this.#budgetBytes) {
-      this.#logger.warn({ usage, budget: this.#budgetBytes }, 'recordings in progress exceed the media disk budget');
+    if (usage > this.#diskBudgetBytes) {
+      this.#logger.warn(
+        { usage, budget: this.#diskBudgetBytes },
+        'recordings in progress exceed the media disk budget',
+      );
     }
     return { expired, overQuota, overBudget, usage };
   }

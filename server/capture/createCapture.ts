@@ -65,9 +65,9 @@ export function createCapture(deps: CaptureDeps): Capture {
   const sweeper = new RetentionSweeper({
     store,
     maxAgeMs: retention.maxAgeDays * 86_400_000,
-    budgetBytes: Math.floor(retention.diskBudgetMib * MIB),
+    diskBudgetBytes: Math.floor(retention.diskBudgetMib * MIB),
     quota,
-    intervalMs: Math.round(retention.sweepIntervalS * 1000),
+    sweepIntervalMs: Math.round(retention.sweepIntervalS * 1000),
     logger: deps.logger,
   });
   const onItem = (): void => sweeper.schedule();

@@ -28,6 +28,9 @@ import { waitFor } from '../../helpers/walletFlow.js';
 import { testLogger } from '../../helpers/logger.js';
 import { dumpDatabase } from '../../helpers/sqliteDump.js';
 
+/** `outputs.recording.fragmentMs` by default. */
+const FRAGMENT_MS = captureConfigSchema.parse({}).recording.fragmentMs;
+
 const DAY = 86_400_000;
 const WALLET_A = 'A'.repeat(44);
 const WALLET_B = 'B'.repeat(44);
@@ -170,8 +173,8 @@ describe('RetentionSweeper', () => {
     const sweeper = new RetentionSweeper({
       store,
       maxAgeMs: 30 * DAY,
-      budgetBytes: 5500, // recording 3000 + a..d 4000 = 7000: two must go
-      intervalMs: 60_000,
+      diskBudgetBytes: 5500, // recording 3000 + a..d 4000 = 7000: two must go
+      sweepIntervalMs: 60_000,
       logger: testLogger,
       now: () => now,
     });
@@ -195,8 +198,8 @@ describe('RetentionSweeper', () => {
     const tight = new RetentionSweeper({
       store,
       maxAgeMs: 30 * DAY,
-      budgetBytes: 100,
-      intervalMs: 60_000,
+      diskBudgetBytes: 100,
+      sweepIntervalMs: 60_000,
       logger: testLogger,
       now: () => now,
     });
@@ -215,8 +218,8 @@ describe('RetentionSweeper', () => {
     const sweeper = new RetentionSweeper({
       store,
       maxAgeMs: DAY,
-      budgetBytes: 1e9,
-      intervalMs: 50,
+      diskBudgetBytes: 1e9,
+      sweepIntervalMs: 50,
       logger: testLogger,
     });
     sweeper.start();
@@ -258,8 +261,8 @@ describe('retention per owner and the wallet quotas', () => {
     const sweeper = new RetentionSweeper({
       store,
       maxAgeMs: 30 * DAY,
-      budgetBytes: 7000, // 9500 held: 2500 must go
-      intervalMs: 60_000,
+      diskBudgetBytes: 7000, // 9500 held: 2500 must go
+      sweepIntervalMs: 60_000,
       logger: testLogger,
       now: () => now,
     });
@@ -294,8 +297,8 @@ describe('retention per owner and the wallet quotas', () => {
     const sweeper = new RetentionSweeper({
       store,
       maxAgeMs: 30 * DAY,
-      budgetBytes: 13_000, // 15000 held: B's recording cannot go, the operator's 4000 is next heaviest
-      intervalMs: 60_000,
+      diskBudgetBytes: 13_000, // 15000 held: B's recording cannot go, the operator's 4000 is next heaviest
+      sweepIntervalMs: 60_000,
       logger: testLogger,
       now: () => now,
     });
@@ -321,9 +324,9 @@ describe('retention per owner and the wallet quotas', () => {
     const sweeper = new RetentionSweeper({
       store,
       maxAgeMs: 30 * DAY,
-      budgetBytes: 1e9,
+      diskBudgetBytes: 1e9,
       quota: quotaOf(store, 2000),
-      intervalMs: 60_000,
+      sweepIntervalMs: 60_000,
       logger: testLogger,
       now: () => now,
     });
@@ -513,6 +516,7 @@ describe('RecordingManager (simulated camerad)', () => {
       store,
       cameras: new Map([['cam', camera]]),
       maxDurationMs,
+      fragmentMs: FRAGMENT_MS,
       logger: testLogger,
     });
     return { store, camera, manager };
@@ -579,6 +583,7 @@ describe('RecordingManager (simulated camerad)', () => {
       store,
       cameras: new Map([['cam', new FakeCamera()]]),
       maxDurationMs: 1000,
+      fragmentMs: FRAGMENT_MS,
       logger: testLogger,
     });
     assert.deepEqual(
@@ -624,7 +629,14 @@ describe('RecordingManager quotas (simulated camerad)', () => {
       ['cam', new FakeCamera()],
       ['cam2', new FakeCamera()],
     ]);
-    const manager = new RecordingManager({ store, cameras: cams, maxDurationMs: 60_000, quota, logger: testLogger });
+    const manager = new RecordingManager({
+      store,
+      cameras: cams,
+      maxDurationMs: 60_000,
+      fragmentMs: FRAGMENT_MS,
+      quota,
+      logger: testLogger,
+    });
     const a = { wallet: WALLET_A, operator: false };
     const first = await manager.start('cam', a);
     const before = dumpDatabase(database);
@@ -666,6 +678,7 @@ describe('RecordingManager quotas (simulated camerad)', () => {
       store,
       cameras: new Map([['cam', camera]]),
       maxDurationMs: 60_000,
+      fragmentMs: FRAGMENT_MS,
       quota,
       logger: testLogger,
     });
