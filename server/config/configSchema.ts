@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { isSolanaAddress } from '../solanaAddress.js';
+import { cameradSchema } from '../../media/camerad/cameradConfig.js';
+import { storageSchema } from '../store/storageConfig.js';
+import { authSchema } from '../sessions/authConfig.js';
+import { chainSchema } from '../chain/chainConfig.js';
+import { biometricsSchema } from '../biometrics/biometricsConfig.js';
+import { logSchema } from '../logConfig.js';
 import { captureOutputsShape } from '../capture/captureConfig.js';
 import { facesSchema } from '../vision/facesConfig.js';
 import { visionSchema } from '../vision/visionConfig.js';
@@ -24,8 +29,6 @@ import { livepeerSchema } from '../../media/rtmp/livepeerConfig.js';
  */
 
 const port = z.number().int().min(1).max(65535);
-/** A base58 Solana address (32-byte ed25519 public key). */
-const base58Address = z.string().refine(isSolanaAddress, 'a base58 Solana address (32 bytes)');
 
 /** Source URIs camerad understands (native/README.md). */
 export const SOURCE_SCHEMES = ['test', 'file', 'v4l2', 'rtsp', 'dir', 'csi'] as const;
@@ -110,171 +113,19 @@ export const configSchema = z.strictObject({
   limits: limitsSchema.describe('Request rates and caps per caller (server/access/limitsConfig.ts).'),
   webrtc: webrtcSchema.describe('WebRTC media sockets, STUN/TURN and the SFU relay (media/sfu/webrtcConfig.ts).'),
   websocket: websocketSchema.describe('WebSocket video path: per-viewer queues and caps (media/ws/wsVideoConfig.ts).'),
-  camerad: z
-    .strictObject({
-      mode: z
-        .enum(['spawn', 'attach'])
-        .default('spawn')
-        .describe('spawn: the server runs camerad; attach: entrypoint.sh does.'),
-      binary: z.string().default('native/build/camerad').describe('camerad executable, relative to the project root.'),
-      runtimeDir: z
-        .string()
-        .default('.run')
-        .describe(
-          "Folder for control sockets and camerad's source files, relative to the project root; made mode 0700.",
-        ),
-      rtpBasePort: port
-        .default(5004)
-        .describe('First RTP port; camera i uses rtpBasePort + 2 × i unless it sets rtpPort.'),
-      backoffInitialMs: z.number().int().min(50).max(60_000).default(500).describe('First restart delay, ms.'),
-      backoffMaxMs: z.number().int().min(100).max(600_000).default(10_000).describe('Largest restart delay, ms.'),
-      keyframeMinIntervalMs: z
-        .number()
-        .int()
-        .min(0)
-        .max(10_000)
-        .default(200)
-        .describe('Least time between keyframe requests, ms.'),
-    })
-    .prefault({})
-    .describe('The camera daemon (native/build/camerad): how it is run, its sockets and RTP ports, restart backoff.'),
-  storage: z
-    .strictObject({
-      dataDir: z
-        .string()
-        .default('data/state')
-        .describe('Folder for the SQLite database and generated keys (mode 0700), relative to the project root.'),
-    })
-    .prefault({})
-    .describe('Where the server keeps its state.'),
-  auth: z
-    .strictObject({
-      domain: z
-        .string()
-        .regex(/^[a-zA-Z0-9.-]+(:\d{1,5})?$/, 'a host name, optionally with :port')
-        .optional()
-        .describe(
-          'Sign-In With Solana domain: the host of the page that signs; default server.publicUrl’s host (never a request header).',
-        ),
-      operatorWallet: base58Address
-        .optional()
-        .describe('Wallet address of the camera operator (may change thresholds, clear galleries, control outputs).'),
-      tokenTtlS: z.number().int().min(30).max(86_400).default(900).describe('Session token (JWT) lifetime, s.'),
-      refreshTtlS: z
-        .number()
-        .int()
-        .min(60)
-        .max(30 * 86_400)
-        .default(7 * 86_400)
-        .describe('Refresh token lifetime (single use, rotated), s.'),
-      idleTimeoutS: z
-        .number()
-        .int()
-        .min(30)
-        .max(7 * 86_400)
-        .default(1800)
-        .describe('A session unused this long ends, s.'),
-      absoluteTimeoutS: z
-        .number()
-        .int()
-        .min(60)
-        .max(30 * 86_400)
-        .default(12 * 3600)
-        .describe('A session ends this long after sign-in whatever its use, s.'),
-      challengeTtlS: z.number().int().min(10).max(3600).default(300).describe('Sign-in challenge validity, s.'),
-      maxChallengesPerWallet: z
-        .number()
-        .int()
-        .min(1)
-        .max(100)
-        .default(5)
-        .describe('Sign-in challenges kept per wallet; a new one replaces the oldest.'),
-      maxChallenges: z
-        .number()
-        .int()
-        .min(10)
-        .max(1_000_000)
-        .default(10_000)
-        .describe('Sign-in challenges kept in all; beyond it a new one gets 503 with Retry-After.'),
-      endedSessionRetentionS: z
-        .number()
-        .int()
-        .min(0)
-        .max(30 * 86_400)
-        .default(600)
-        .describe('Ended sessions are kept this long (so a late end or submit is told why), then deleted, s.'),
-      requireCheckin: z
-        .boolean()
-        .optional()
-        .describe(
-          'Capture, recording and enrolment from the camera need a check-in at that camera; default on when chain.rpcUrl is set.',
-        ),
-      jwtSecretFile: z
-        .string()
-        .optional()
-        .describe('File holding the JWT signing secret; default <dataDir>/jwt.key, generated on first start.'),
-    })
-    .prefault({})
-    .describe('Sign-In With Solana sessions: token lifetimes, challenges, check-in.'),
-  chain: z
-    .strictObject({
-      rpcUrl: z
-        .url({ protocol: /^https?$/ })
-        .optional()
-        .describe('Solana JSON-RPC URL; unset = no check-in transactions and no chain watcher.'),
-      cluster: z
-        .enum(['mainnet', 'devnet', 'testnet', 'localnet'])
-        .default('devnet')
-        .describe('Cluster, named in sign-in messages as the chain id solana:<cluster>.'),
-      keypairFile: z
-        .string()
-        .optional()
-        .describe('Camera keypair (solana-keygen JSON); default <dataDir>/camera-keypair.json, generated.'),
-      commitment: z.enum(['confirmed', 'finalized']).default('confirmed').describe('Commitment waited for.'),
-      confirmTimeoutMs: z
-        .number()
-        .int()
-        .min(1000)
-        .max(300_000)
-        .default(60_000)
-        .describe('Longest wait for a submitted transaction to confirm, ms.'),
-      txTtlS: z
-        .number()
-        .int()
-        .min(10)
-        .max(600)
-        .default(120)
-        .describe('A built check-in/check-out transaction must be submitted within this, s.'),
-      watcherPollMs: z.number().int().min(100).max(600_000).default(3000).describe('Chain watcher poll period, ms.'),
-      watcherPageSize: z
-        .number()
-        .int()
-        .min(1)
-        .max(1000)
-        .default(100)
-        .describe('Signatures per getSignaturesForAddress page.'),
-    })
-    .prefault({})
-    .describe('Solana: RPC, check-in transactions and the chain watcher.'),
-  biometrics: z
-    .strictObject({
-      masterKeyFile: z
-        .string()
-        .optional()
-        .describe(
-          '32-byte master key file wrapping the per-wallet data keys; default <dataDir>/master.key, generated.',
-        ),
-      tempTtlS: z
-        .number()
-        .int()
-        .min(10)
-        .max(30 * 86_400)
-        .default(3600)
-        .describe('Temporary biometric data (unconsented captures) is purged after this, s.'),
-      purgeIntervalS: z.number().int().min(1).max(86_400).default(60).describe('Expired-data purge period, s.'),
-    })
-    .prefault({})
-    .describe('Biometric data at rest: its key and how long unconsented data is kept.'),
+  camerad: cameradSchema.describe(
+    'The camera daemon (native/build/camerad): how it is run, its sockets and RTP ports, restart backoff (media/camerad/cameradConfig.ts).',
+  ),
+  storage: storageSchema.describe('Where the server keeps its state (server/store/storageConfig.ts).'),
+  auth: authSchema.describe(
+    'Sign-In With Solana sessions: token lifetimes, challenges, check-in (server/sessions/authConfig.ts).',
+  ),
+  chain: chainSchema.describe(
+    'Solana: RPC, check-in transactions and the chain watcher (server/chain/chainConfig.ts).',
+  ),
+  biometrics: biometricsSchema.describe(
+    'Biometric data at rest: its key and how long unconsented data is kept (server/biometrics/biometricsConfig.ts).',
+  ),
   vision: visionSchema.describe('Face detection and recognition models and inference (server/vision/visionConfig.ts).'),
   faces: facesSchema.describe('Face pipeline, uploads and enrolment (server/vision/facesConfig.ts).'),
   outputs: z
@@ -317,17 +168,7 @@ export const configSchema = z.strictObject({
     'Actions a recognised, checked-in user triggers by holding a gesture (server/analysis/gestures/gesturesConfig.ts).',
   ),
   cameras: z.array(cameraSchema).max(64).default([]).describe('Cameras; empty = the bundled sample footage.'),
-  log: z
-    .strictObject({
-      level: z
-        .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'])
-        .default('info')
-        .describe(
-          'Least severe log level written (pino JSON lines on stdout; camerad gets the nearest of its own levels).',
-        ),
-    })
-    .prefault({})
-    .describe('Server logging.'),
+  log: logSchema.describe('Server logging (server/logConfig.ts).'),
 });
 
 /** Configuration after validation and defaults. */
