@@ -45,8 +45,6 @@ export class CameradSupervisor extends TypedEmitter<CameradSupervisorEvents> {
     super(child);
     this.#logger = child;
     this.#options = {
-      backoffInitialMs: 500,
-      backoffMaxMs: 10_000,
       backoffResetAfterMs: 10_000,
       startTimeoutMs: 10_000,
       redact: (text: string) => text,

@@ -36,10 +36,10 @@ export interface CameradSupervisorOptions {
   sourceFile?: { path: string; source: string } | undefined;
   /** Unix socket camerad listens on (`--control`). */
   socketPath: string;
-  /** First restart/reconnect delay in ms. Default 500. */
-  backoffInitialMs?: number;
-  /** Largest restart/reconnect delay in ms. Default 10000. */
-  backoffMaxMs?: number;
+  /** First restart/reconnect delay in ms (`camerad.backoffInitialMs`). */
+  backoffInitialMs: number;
+  /** Largest restart/reconnect delay in ms (`camerad.backoffMaxMs`). */
+  backoffMaxMs: number;
   /** A camerad that ran this long without crashing resets the backoff, in ms. Default 10000. */
   backoffResetAfterMs?: number;
   /** Time camerad may take to open its socket after being spawned, in ms. Default 10000. */

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { cameradSchema } from '../../media/camerad/cameradConfig.js';
 import { CameradSupervisor } from '../../media/camerad/CameradSupervisor.js';
 import { InvalidStateError } from '../../media/core/errors.js';
 import { projectRoot } from '../../server/config/projectRoot.js';
@@ -12,6 +13,9 @@ import { waitFor } from '../helpers/weriftClient.js';
 const binary = join(projectRoot(), 'native/build/camerad');
 const dir = mkdtempSync(join(tmpdir(), 'ecs-sup-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The `camerad` section's defaults. */
+const CAMERAD = cameradSchema.parse({});
 
 function supervisor(id: string, source: string): CameradSupervisor {
   const socketPath = join(dir, `${id}.sock`);
@@ -31,6 +35,7 @@ function supervisor(id: string, source: string): CameradSupervisor {
         `--control=${socketPath}`,
       ],
       backoffInitialMs: 100,
+      backoffMaxMs: CAMERAD.backoffMaxMs,
     },
     testLogger,
   );
@@ -82,7 +87,15 @@ describe(
 
     it('reports a missing binary as a failure with a build hint', async () => {
       const sup = new CameradSupervisor(
-        { cameraId: 'nobin', mode: 'spawn', binary: join(dir, 'missing'), args: [], socketPath: join(dir, 'x.sock') },
+        {
+          cameraId: 'nobin',
+          mode: 'spawn',
+          binary: join(dir, 'missing'),
+          args: [],
+          socketPath: join(dir, 'x.sock'),
+          backoffInitialMs: CAMERAD.backoffInitialMs,
+          backoffMaxMs: CAMERAD.backoffMaxMs,
+        },
         testLogger,
       );
       sup.start();

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { CameradError } from '../../media/core/errors.js';
+import { cameradSchema } from '../../media/camerad/cameradConfig.js';
 import { Camera } from '../../media/camera/Camera.js';
 import type { AnalysisFrame } from '../../media/camera/CameraTypes.js';
 import type { Sfu } from '../../media/sfu/SfuTypes.js';
@@ -789,6 +790,7 @@ describe('through media/camera Camera', () => {
           binary: CAMERAD,
           socketPath,
           backoffInitialMs: 100,
+          backoffMaxMs: cameradSchema.parse({}).backoffMaxMs,
           args: [
             '--camera=a1',
             '--source=test://',
