@@ -49,12 +49,8 @@ import sharp from 'sharp';
 import { projectRoot } from '../../server/config/projectRoot.js';
 import { FaceAnalyzer } from '../../server/vision/FaceAnalyzer.js';
 import { FaceAnalyzerWorker } from '../../server/vision/FaceAnalyzerWorker.js';
-import {
-  EXECUTION_PROVIDERS,
-  type ExecutionProvider,
-  OnnxSessionFactory,
-} from '../../server/vision/OnnxSessionFactory.js';
-import { visionSchema } from '../../server/vision/visionConfig.js';
+import { OnnxSessionFactory } from '../../server/vision/OnnxSessionFactory.js';
+import { EXECUTION_PROVIDERS, type ExecutionProvider, visionSchema } from '../../server/vision/visionConfig.js';
 import type { AnalysisTimings, RgbImage } from '../../server/vision/visionTypes.js';
 import { launchChromium } from '../../test/helpers/browser.js';
 import { installCleanup, onInterrupt } from '../../test/helpers/cleanup.js';

@@ -4,10 +4,10 @@ import { FaceAligner } from './FaceAligner.js';
 import { FaceEmbedder } from './FaceEmbedder.js';
 import { FaceLandmarker68 } from './FaceLandmarker68.js';
 import { resolveModelFile } from './modelFiles.js';
-import { type ExecutionProvider, OnnxSessionFactory } from './OnnxSessionFactory.js';
+import { OnnxSessionFactory } from './OnnxSessionFactory.js';
 import { iou } from './nms.js';
 import { faceDetectorVariant } from './faceDetectors.js';
-import type { VisionConfig } from './visionConfig.js';
+import type { ExecutionProvider, VisionConfig } from './visionConfig.js';
 import type {
   AnalysisTimings,
   Box,

@@ -4,25 +4,25 @@ import { access } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { InferenceSession, env } from 'onnxruntime-node';
 import type { Logger } from 'pino';
+import { EXECUTION_PROVIDERS, type ExecutionProvider, type OnnxLogLevel, visionSchema } from './visionConfig.js';
 
-/** onnxruntime execution providers the server knows, in the order of preference it suggests. */
-export const EXECUTION_PROVIDERS = ['tensorrt', 'cuda', 'cpu'] as const;
-export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
-
-/** Severity of onnxruntime's own log lines on stderr (process-wide, fixed at the first session). */
-export type OnnxLogLevel = 'verbose' | 'info' | 'warning' | 'error' | 'fatal';
+/**
+ * The `vision` section's defaults: what an omitted option below means (the server passes every
+ * one; tests and benches omit some). Read from the schema, never restated here.
+ */
+const VISION_DEFAULTS = visionSchema.parse({});
 
 export interface OnnxSessionFactoryOptions {
-  /** Providers to try, in order; the first one that creates the session runs it. Default ['cuda', 'cpu']. */
+  /** Providers to try, in order; the first one that creates the session runs it. Default `vision.providers`'s. */
   providers?: readonly ExecutionProvider[];
   /** Threads per session for one operator; default max(1, cores − 1), leaving a core to the encoder. */
   intraOpNumThreads?: number;
-  /** GPU for tensorrt/cuda. Default 0. */
+  /** GPU for tensorrt/cuda. Default `vision.deviceId`'s. */
   deviceId?: number;
   /**
-   * onnxruntime's own stderr logging. Default 'fatal': a provider that cannot load (the npm
-   * build ships no CUDA/TensorRT libraries) is reported once through `logger` with the reason,
-   * rather than as native error lines for every probe.
+   * onnxruntime's own stderr logging. Default `vision.onnxLogLevel`'s ('fatal': a provider that
+   * cannot load — the npm build ships no CUDA/TensorRT libraries — is reported once through
+   * `logger` with the reason, rather than as native error lines for every probe).
    */
   onnxLogLevel?: OnnxLogLevel;
 }
@@ -52,7 +52,7 @@ export class OnnxSessionFactory {
   readonly #unavailable = new Map<ExecutionProvider, string>();
 
   constructor(logger: Logger, options: OnnxSessionFactoryOptions = {}) {
-    const providers = options.providers ?? ['cuda', 'cpu'];
+    const providers = options.providers ?? VISION_DEFAULTS.providers;
     if (providers.length === 0) throw new TypeError('options.providers must name at least one provider');
     for (const p of providers) {
       if (!EXECUTION_PROVIDERS.includes(p)) throw new TypeError(`options.providers: unknown provider ${String(p)}`);
@@ -62,10 +62,10 @@ export class OnnxSessionFactory {
       throw new TypeError('options.intraOpNumThreads must be an integer ≥ 1');
     this.providers = providers;
     this.intraOpNumThreads = threads;
-    this.#deviceId = options.deviceId ?? 0;
+    this.#deviceId = options.deviceId ?? VISION_DEFAULTS.deviceId;
     this.#logger = logger;
     // Read by onnxruntime-node when it initialises, i.e. at the first session of the process.
-    env.logLevel = options.onnxLogLevel ?? 'fatal';
+    env.logLevel = options.onnxLogLevel ?? VISION_DEFAULTS.onnxLogLevel;
   }
 
   /**

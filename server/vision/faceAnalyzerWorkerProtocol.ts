@@ -1,5 +1,5 @@
 import type { WireError } from '../../media/core/workerWire.js';
-import type { ExecutionProvider } from './OnnxSessionFactory.js';
+import type { ExecutionProvider } from './visionConfig.js';
 import type { VisionConfig } from './visionConfig.js';
 import type { AnalysisTimings, AnalyzedFace, Box, DetectedFace, FaceToEmbed, Point, RgbImage } from './visionTypes.js';
 

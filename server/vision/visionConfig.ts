@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { EMBEDDER_ARCHITECTURES } from './FaceEmbedder.js';
-import { EXECUTION_PROVIDERS } from './OnnxSessionFactory.js';
 
 /**
  * The `vision` section of the server's configuration (server/config/configSchema.ts plugs
@@ -17,6 +16,14 @@ import { EXECUTION_PROVIDERS } from './OnnxSessionFactory.js';
  * leaves a margin of at least 0.2 on both sides. A custom embedder needs its own threshold.
  */
 export const DEFAULT_RECOGNITION_THRESHOLD = 0.55;
+
+/** onnxruntime execution providers the server knows, in the order of preference it suggests. */
+export const EXECUTION_PROVIDERS = ['tensorrt', 'cuda', 'cpu'] as const;
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
+
+/** Severity of onnxruntime's own log lines on stderr (process-wide, fixed at the first session). */
+export const ONNX_LOG_LEVELS = ['verbose', 'info', 'warning', 'error', 'fatal'] as const;
+export type OnnxLogLevel = (typeof ONNX_LOG_LEVELS)[number];
 
 const modelPath = z.string().min(1);
 
@@ -94,7 +101,7 @@ export const visionSchema = z
       .default('auto')
       .describe('Threads per model inference; auto = max(1, cores − 1), leaving a core to the encoder.'),
     onnxLogLevel: z
-      .enum(['verbose', 'info', 'warning', 'error', 'fatal'])
+      .enum(ONNX_LOG_LEVELS)
       .default('fatal')
       .describe('onnxruntime’s own stderr log level; provider fallbacks are logged by the server either way.'),
     models: z
