@@ -2,35 +2,35 @@ import type { Logger } from 'pino';
 import type { BiometricVault } from './BiometricVault.js';
 
 /**
- * Purges expired temporary biometric data: calls `vault.purgeExpired()` every `intervalMs`
+ * Purges expired temporary biometric data: calls `vault.purgeExpired()` every `purgeIntervalMs`
  * (config `biometrics.purgeIntervalS` × 1000) once started. The timer is `unref()`'d, so it
  * never keeps the process alive; a failing sweep is logged as an error and the next one runs
  * on schedule.
  */
 export class BiometricSweeper {
   readonly #vault: Pick<BiometricVault, 'purgeExpired'>;
-  readonly #intervalMs: number;
+  readonly #purgeIntervalMs: number;
   readonly #logger: Logger;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
   /**
-   * @param opts.intervalMs sweep period, ms (a positive integer).
-   * @throws TypeError when `intervalMs` is not a positive integer.
+   * @param opts.purgeIntervalMs sweep period, ms (a positive integer).
+   * @throws TypeError when `purgeIntervalMs` is not a positive integer.
    */
-  constructor(opts: { vault: Pick<BiometricVault, 'purgeExpired'>; intervalMs: number; logger: Logger }) {
-    if (!Number.isSafeInteger(opts.intervalMs) || opts.intervalMs < 1) {
-      throw new TypeError('intervalMs must be a positive integer (ms)');
+  constructor(opts: { vault: Pick<BiometricVault, 'purgeExpired'>; purgeIntervalMs: number; logger: Logger }) {
+    if (!Number.isSafeInteger(opts.purgeIntervalMs) || opts.purgeIntervalMs < 1) {
+      throw new TypeError('purgeIntervalMs must be a positive integer (ms)');
     }
     this.#vault = opts.vault;
-    this.#intervalMs = opts.intervalMs;
+    this.#purgeIntervalMs = opts.purgeIntervalMs;
     this.#logger = opts.logger.child({ module: 'biometrics-sweeper' });
   }
 
-  /** Starts the periodic sweep (the first one `intervalMs` from now). Idempotent; a no-op after close. */
+  /** Starts the periodic sweep (the first one `purgeIntervalMs` from now). Idempotent; a no-op after close. */
   start(): void {
     if (this.#closed || this.#timer) return;
-    this.#timer = setInterval(() => this.#tick(), this.#intervalMs).unref();
+    this.#timer = setInterval(() => this.#tick(), this.#purgeIntervalMs).unref();
   }
 
   /**

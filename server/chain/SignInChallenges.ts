@@ -22,9 +22,9 @@ export interface SignInChallengesOptions {
    */
   site: () => SignInSite;
   /** Rows kept per wallet (`auth.maxChallengesPerWallet`): the oldest is replaced by a new one. */
-  maxPerWallet: number;
+  maxChallengesPerWallet: number;
   /** Rows kept in all (`auth.maxChallenges`): beyond it a new challenge is refused (ChallengeCapError). */
-  maxTotal: number;
+  maxChallenges: number;
   /** Human-readable statement line; default 'Sign in to the camera <cameraId>.'. Single line. */
   statement?: string;
   /** Clock, Unix ms; default `Date.now`. */
@@ -63,9 +63,9 @@ export const CHALLENGE_PRUNE_GRACE_MS = 60_000;
  * `urn:ecs:camera:<cameraId>`, a 128-bit base58 nonce. The signature is ed25519 (RFC 8032) over
  * the utf8 message bytes, checked with node:crypto.
  *
- * Bounded: at most `maxPerWallet` rows per wallet (a new challenge deletes that wallet's oldest,
+ * Bounded: at most `maxChallengesPerWallet` rows per wallet (a new challenge deletes that wallet's oldest,
  * so a page reloaded many times still signs in, and one wallet cannot fill the table) and
- * `maxTotal` rows in all (expired and used ones are deleted first; if the table is still full the
+ * `maxChallenges` rows in all (expired and used ones are deleted first; if the table is still full the
  * new challenge is refused with {@link ChallengeCapError}). The only request-controlled value a
  * row holds is the wallet address (checked to be one); the domain and URI come from `site`, the
  * camera id is one of the configured cameras (checked by the caller).
@@ -76,22 +76,23 @@ export class SignInChallenges {
   readonly #ttlMs: number;
   readonly #statement: string | undefined;
   readonly #site: () => SignInSite;
-  readonly #maxPerWallet: number;
-  readonly #maxTotal: number;
+  readonly #maxChallengesPerWallet: number;
+  readonly #maxChallenges: number;
   readonly #now: () => number;
   readonly #logger: Logger;
 
   constructor(opts: SignInChallengesOptions) {
     if (opts.statement?.includes('\n')) throw new TypeError('statement must be a single line');
     if (!(opts.challengeTtlS > 0)) throw new TypeError('challengeTtlS must be > 0');
-    if (!(opts.maxPerWallet >= 1) || !(opts.maxTotal >= 1)) throw new TypeError('challenge caps must be ≥ 1');
+    if (!(opts.maxChallengesPerWallet >= 1) || !(opts.maxChallenges >= 1))
+      throw new TypeError('challenge caps must be ≥ 1');
     this.#db = opts.database.db;
     this.#chainId = `solana:${opts.cluster}`;
     this.#ttlMs = opts.challengeTtlS * 1000;
     this.#statement = opts.statement;
     this.#site = opts.site;
-    this.#maxPerWallet = opts.maxPerWallet;
-    this.#maxTotal = opts.maxTotal;
+    this.#maxChallengesPerWallet = opts.maxChallengesPerWallet;
+    this.#maxChallenges = opts.maxChallenges;
     this.#now = opts.now ?? Date.now;
     this.#logger = opts.logger.child({ module: 'siws' });
   }
@@ -99,10 +100,10 @@ export class SignInChallenges {
   /**
    * Issues and stores a challenge for `wallet` to sign in to `cameraId`, naming the configured
    * site (domain and URI). Replaces the wallet's oldest challenge when it holds
-   * `maxPerWallet`.
+   * `maxChallengesPerWallet`.
    * @param req.wallet base58 address; req.cameraId a configured camera id (the caller checks).
    * @throws BadRequestError with field 'wallet' | 'cameraId'; ChallengeCapError when the table
-   *   holds `maxTotal` live challenges; Error when the site is not known yet (not listening).
+   *   holds `maxChallenges` live challenges; Error when the site is not known yet (not listening).
    */
   issue(req: { wallet: string; cameraId: string }): SignInChallenge {
     parseAddress(req.wallet, 'wallet');
@@ -255,7 +256,7 @@ export class SignInChallenges {
 
   /**
    * Makes room for one more row of `wallet` (inside issue's transaction): deletes the wallet's
-   * oldest rows beyond `maxPerWallet - 1`; when the table is full, deletes expired and used rows;
+   * oldest rows beyond `maxChallengesPerWallet - 1`; when the table is full, deletes expired and used rows;
    * if it is still full, throws.
    */
   #makeRoom(wallet: string, now: number): void {
@@ -264,16 +265,16 @@ export class SignInChallenges {
         `DELETE FROM chain_signin_challenges WHERE nonce IN (
            SELECT nonce FROM chain_signin_challenges WHERE wallet = ? ORDER BY issued_at DESC, nonce LIMIT -1 OFFSET ?)`,
       )
-      .run(wallet, this.#maxPerWallet - 1).changes;
+      .run(wallet, this.#maxChallengesPerWallet - 1).changes;
     if (replaced > 0) this.#logger.debug({ wallet, replaced }, 'oldest sign-in challenges of the wallet replaced');
-    if (this.count() < this.#maxTotal) return;
+    if (this.count() < this.#maxChallenges) return;
     this.#db.prepare('DELETE FROM chain_signin_challenges WHERE expires_at <= ? OR used_at IS NOT NULL').run(now);
-    if (this.count() < this.#maxTotal) return;
+    if (this.count() < this.#maxChallenges) return;
     const { oldest } = this.#db.prepare('SELECT min(expires_at) AS oldest FROM chain_signin_challenges').get() as {
       oldest: number;
     };
     const retryAfterS = Math.max(1, Math.ceil((oldest - now) / 1000));
-    this.#logger.warn({ max: this.#maxTotal, retryAfterS }, 'sign-in challenge table full: challenge refused');
+    this.#logger.warn({ max: this.#maxChallenges, retryAfterS }, 'sign-in challenge table full: challenge refused');
     throw new ChallengeCapError(
       `too many sign-in challenges outstanding on this server: retry in ${retryAfterS} s`,
       retryAfterS,

@@ -88,7 +88,7 @@ export function createIdentity(
       dataDir: config.storage.dataDir,
       logger,
     });
-    const sweeper = new BiometricSweeper({ vault, intervalMs: config.biometrics.purgeIntervalS * 1000, logger });
+    const sweeper = new BiometricSweeper({ vault, purgeIntervalMs: config.biometrics.purgeIntervalS * 1000, logger });
     const operator = config.auth.operatorWallet;
     // Computed at each call from the configuration (one operator wallet for every camera), so
     // a wallet that is no longer the operator loses the role on its next request.
@@ -104,8 +104,8 @@ export function createIdentity(
       cluster: config.chain.cluster,
       challengeTtlS: config.auth.challengeTtlS,
       site,
-      maxPerWallet: config.auth.maxChallengesPerWallet,
-      maxTotal: config.auth.maxChallenges,
+      maxChallengesPerWallet: config.auth.maxChallengesPerWallet,
+      maxChallenges: config.auth.maxChallenges,
       logger,
     });
     const prunables: Prunable[] = [{ name: 'challenges', prune: () => challenges.prune() }];

@@ -351,7 +351,7 @@ describe('BiometricVault: temporary data', () => {
     store = openStore({ now: () => now });
     const wallet = randomWallet();
     store.vault.put(wallet, 'face', randomBytes(100), { actor: 'system:capture', ttlMs: 5000 });
-    const sweeper = new BiometricSweeper({ vault: store.vault, intervalMs: 10, logger: testLogger });
+    const sweeper = new BiometricSweeper({ vault: store.vault, purgeIntervalMs: 10, logger: testLogger });
     sweeper.start();
     try {
       await new Promise((resolve) => setTimeout(resolve, 50));

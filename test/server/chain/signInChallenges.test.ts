@@ -48,8 +48,8 @@ describe('SignInChallenges (Sign-In With Solana)', () => {
       challengeTtlS: 300,
       site: () => ({ domain: DOMAIN, uri: URI }),
       // Large enough that the tests of one wallet above never reach them; the caps have their own.
-      maxPerWallet: 100,
-      maxTotal: 1000,
+      maxChallengesPerWallet: 100,
+      maxChallenges: 1000,
       now: () => clock,
       logger: testLogger,
     });
@@ -231,14 +231,14 @@ describe('SignInChallenges caps', () => {
   let temp: TempDatabase;
   const clock = Date.parse('2025-06-01T12:00:00.000Z');
   let now = clock;
-  const make = (maxPerWallet: number, maxTotal: number): SignInChallenges =>
+  const make = (maxChallengesPerWallet: number, maxChallenges: number): SignInChallenges =>
     new SignInChallenges({
       database: temp.database,
       cluster: 'devnet',
       challengeTtlS: 60,
       site: () => ({ domain: DOMAIN, uri: URI }),
-      maxPerWallet,
-      maxTotal,
+      maxChallengesPerWallet,
+      maxChallenges,
       now: () => now,
       logger: testLogger,
     });
@@ -258,7 +258,7 @@ describe('SignInChallenges caps', () => {
   });
   after(() => temp.dispose());
 
-  it('keeps at most maxPerWallet per wallet: a new challenge replaces the oldest, which no longer signs in', () => {
+  it('keeps at most maxChallengesPerWallet per wallet: a new challenge replaces the oldest, which no longer signs in', () => {
     temp.database.db.prepare('DELETE FROM chain_signin_challenges').run();
     const challenges = make(3, 1000);
     const user = Keypair.generate();
@@ -289,7 +289,7 @@ describe('SignInChallenges caps', () => {
     assert.equal(rows(other), 1);
   });
 
-  it('keeps at most maxTotal in all: makes room from expired and used rows, else refuses with a retry time', () => {
+  it('keeps at most maxChallenges in all: makes room from expired and used rows, else refuses with a retry time', () => {
     temp.database.db.prepare('DELETE FROM chain_signin_challenges').run();
     const challenges = make(5, 10);
     const first = Keypair.generate();

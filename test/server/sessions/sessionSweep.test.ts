@@ -64,8 +64,8 @@ describe('session sweep: timeouts purge, state is pruned', () => {
       cluster: 'devnet',
       challengeTtlS: 60,
       site: () => ({ domain: 'cam.example', uri: 'https://cam.example/' }),
-      maxPerWallet: 5,
-      maxTotal: 100,
+      maxChallengesPerWallet: 5,
+      maxChallenges: 100,
       now,
       logger: testLogger,
     });
