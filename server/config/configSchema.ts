@@ -12,6 +12,7 @@ import { analyzersSchema } from '../analysis/analyzersConfig.js';
 import { gesturesSchema } from '../analysis/gestures/gesturesConfig.js';
 import { analysisSchema } from '../analysis/analysisConfig.js';
 import { metricsSchema } from '../metrics/metricsConfig.js';
+import { rtspSchema } from '../../media/rtsp/rtspConfig.js';
 
 /**
  * The server's configuration, validated strictly at start (unknown keys are rejected with their
@@ -297,6 +298,7 @@ export const configSchema = z.strictObject({
           maxClients: z.number().int().min(1).max(1000).default(50).describe('MJPEG clients per server.'),
         })
         .prefault({}),
+      rtsp: rtspSchema.describe('RTSP out for NVRs (media/rtsp/rtspConfig.ts, docs/rtsp.md).'),
       ...captureOutputsShape,
     })
     .prefault({}),

@@ -12,6 +12,7 @@ import type { MetricsService } from '../metrics/MetricsService.js';
 import type { StreamRouterDeps } from './routers/streamRouter.js';
 import type { SessionRouterDeps } from './routers/sessionRouter.js';
 import type { PlayerConfig } from '../player/playerConfig.js';
+import type { RtspStatus } from '../../media/rtsp/RtspOutputTypes.js';
 
 /** Everything the HTTP app needs, passed explicitly to `createHttpApp`. */
 export interface HttpDeps {
@@ -52,4 +53,6 @@ export interface HttpDeps {
   wsVideo: Pick<WsVideoServer, 'viewers'>;
   /** The viewer page's player settings, served in `GET /api/status` as `player`. */
   player: PlayerConfig;
+  /** The RTSP output, shown in `GET /api/status` as `rtsp` (absent: not shown). */
+  rtsp?: { status(): RtspStatus };
 }

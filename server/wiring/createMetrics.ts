@@ -3,6 +3,7 @@ import type { Sfu } from '../../media/sfu/SfuTypes.js';
 import type { WsVideoServer } from '../../media/ws/WsVideoServer.js';
 import type { ResolvedConfig } from '../config/loadConfig.js';
 import { MetricsService } from '../metrics/MetricsService.js';
+import { rtspMetrics } from '../metrics/rtspMetrics.js';
 import type { Analysis } from './createAnalysis.js';
 import type { Outputs } from './createOutputs.js';
 
@@ -29,5 +30,6 @@ export function createMetrics(
       rtmp: () => outputs.rtmp.status(),
     },
     { processMetrics: config.metrics.processMetrics },
+    [rtspMetrics(() => outputs.rtsp.status())],
   );
 }

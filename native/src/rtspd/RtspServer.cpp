@@ -58,10 +58,8 @@ bool RtspServer::start(std::string& error) {
       (config_.udp ? GST_RTSP_LOWER_TRANS_UDP : 0) | (config_.tcp ? GST_RTSP_LOWER_TRANS_TCP : 0));
   for (const RtspMount& mount : config_.mounts) {
     GstRTSPMediaFactory* factory = gst_rtsp_media_factory_new();
-    const std::string launch =
-        "( udpsrc name=pay0 address=127.0.0.1 port=" + std::to_string(mount.rtpPort) +
-        " buffer-size=2097152 caps=\"application/x-rtp,media=video,clock-rate=90000,"
-        "encoding-name=H264,payload=96,packetization-mode=(string)1\" )";
+    // rtsprtprelay (RtspRtpRelay.h): udpsrc on 127.0.0.1 that tells RTP-Info its position.
+    const std::string launch = "( rtsprtprelay name=pay0 port=" + std::to_string(mount.rtpPort) + " )";
     gst_rtsp_media_factory_set_launch(factory, launch.c_str());
     gst_rtsp_media_factory_set_shared(factory, TRUE);
     gst_rtsp_media_factory_set_protocols(factory, protocols);

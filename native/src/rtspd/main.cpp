@@ -11,6 +11,7 @@
 
 #include "RtspConfig.h"
 #include "RtspEvents.h"
+#include "RtspRtpRelay.h"
 #include "RtspServer.h"
 
 namespace {
@@ -34,6 +35,7 @@ gboolean onStdin(GIOChannel* channel, GIOCondition condition, gpointer loop) {
 
 int main(int argc, char** argv) {
   gst_init(&argc, &argv);
+  rtspRtpRelayRegister();
   RtspEvents events;
   std::string line;
   if (!std::getline(std::cin, line)) {

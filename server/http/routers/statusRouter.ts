@@ -4,10 +4,13 @@ import type { HttpDeps } from '../HttpDeps.js';
 /**
  * `GET /api/status`: cameras, source, encoder, fps, bitrate, viewers, uptime, the counts of the
  * objects analyzer per camera (`objects`, where it runs), and the viewer page's player settings
- * (`player`, server/player/playerConfig.ts). Viewer access (server/access/accessTable.ts).
+ * (`player`, server/player/playerConfig.ts), and the RTSP output (`rtsp`). Viewer access (server/access/accessTable.ts).
  */
 export function statusRouter(
-  deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'startedAt' | 'version' | 'basePath' | 'wsVideo' | 'player' | 'analysis'>,
+  deps: Pick<
+    HttpDeps,
+    'cameras' | 'sfu' | 'startedAt' | 'version' | 'basePath' | 'wsVideo' | 'player' | 'analysis' | 'rtsp'
+  >,
 ): Router {
   const router = new Router();
   router.get('/api/status', (ctx) => {
@@ -29,6 +32,8 @@ export function statusRouter(
       viewers: cameras.reduce((sum, c) => sum + c.viewers, 0),
       cameras,
       player: { webrtcTimeoutMs: deps.player.webrtcTimeoutMs },
+      // The RTSP output (media/rtsp/RtspOutput.ts): state, port, clients per camera.
+      ...(deps.rtsp ? { rtsp: deps.rtsp.status() } : {}),
     };
   });
   return router;

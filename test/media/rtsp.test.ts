@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../../server/config/loadConfig.js';
+import { projectRoot } from '../../server/config/projectRoot.js';
+import { rejectsConfig } from '../helpers/configRejects.js';
+import { startProcess, stopGroup } from '../helpers/processes.js';
+import { startTestServer } from '../helpers/testServer.js';
+
+/**
+ * RTSP out (media/rtsp, native/src/rtspd, docs/rtsp.md) against the real server, camerad and
+ * rtspd on the sample camera (1280×720), read by Debian's ffmpeg/ffprobe and GStreamer's rtspsrc.
+ */
+
+const USER = 'nvr';
+const PASSWORD = 'correct-horse-battery';
+const MAX_CLIENTS = 8;
+
+/** What one reader decoded. */
+interface Reading {
+  tool: string;
+  width: number;
+  height: number;
+  /** Decoded frames in 10 s of stream time, per second. */
+  fps: number;
+}
+
+type Ctx = Awaited<ReturnType<typeof startTestServer>>;
+let ctx: Ctx;
+let port: number;
+
+const url = (path: string, user = `${USER}:${PASSWORD}@`): string => `rtsp://${user}127.0.0.1:${port}${path}`;
+
+/** Runs a command to its end (bounded by `limitMs`) and returns its output. */
+async function run(name: string, command: string, args: string[], limitMs = 40_000, stdin?: string): Promise<string> {
+  const started = await startProcess(name, command, args, {
+    cwd: projectRoot(),
+    ...(stdin === undefined ? {} : { stdin }),
+  });
+  const timer = setTimeout(() => void stopGroup(started, 1000), limitMs);
+  await started.exited;
+  clearTimeout(timer);
+  return started.output();
+}
+
+/** One RTSP request on a fresh connection; resolves with the status line and headers. */
+async function rawRequest(lines: string[], socket?: Socket): Promise<string> {
+  const s = socket ?? connect(port, '127.0.0.1');
+  return new Promise((resolve, reject) => {
+    let text = '';
+    s.on('data', (chunk) => {
+      text += chunk.toString('latin1');
+      if (text.includes('\r\n\r\n')) {
+        if (!socket) s.destroy();
+        resolve(text);
+      }
+    });
+    s.once('error', reject);
+    s.write(`${lines.join('\r\n')}\r\n\r\n`);
+  });
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined, limitMs = 20_000): Promise<T> {
+  const end = Date.now() + limitMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('RTSP out', () => {
+  before(async () => {
+    ctx = await startTestServer({
+      ECS_OUTPUTS__RTSP__ENABLED: 'true',
+      ECS_OUTPUTS__RTSP__PORT: '0',
+      ECS_OUTPUTS__RTSP__RTP_BASE_PORT: '5390',
+      ECS_OUTPUTS__RTSP__MAX_CLIENTS: String(MAX_CLIENTS),
+      ECS_OUTPUTS__RTSP__USERS: JSON.stringify([{ name: USER, password: PASSWORD }]),
+    });
+    port = await waitFor('rtspd listening', () => ctx.server.outputs.rtsp.port ?? undefined);
+    await waitFor('camerad running', () => (ctx.server.cameras.get('sample')!.running ? true : undefined));
+  });
+  after(async () => {
+    await ctx?.close();
+  });
+
+  it('ffprobe, ffmpeg and rtspsrc each read 10 s over TCP and UDP and decode 1280×720 at the camera’s fps (±5 %)', async () => {
+    const target = url('/sample');
+    const readers = (transport: 'tcp' | 'udp'): (() => Promise<Reading>)[] => [
+      () =>
+        run(`ffprobe-${transport}`, 'ffprobe', [
+          ...['-v', 'error', '-rtsp_transport', transport, '-select_streams', 'v:0', '-count_frames'],
+          ...['-read_intervals', '%+10', '-show_entries', 'stream=width,height,nb_read_frames', '-of', 'json', target],
+        ]).then((out) => {
+          const json = out.indexOf('{') >= 0 ? out.slice(out.indexOf('{')) : '{}';
+          const stream = (JSON.parse(json) as { streams?: Record<string, unknown>[] }).streams?.[0];
+          assert.ok(stream, `ffprobe ${transport} found a stream: ${out.slice(-2000)}`);
+          return {
+            tool: `ffprobe ${transport}`,
+            width: stream.width,
+            height: stream.height,
+            fps: Number(stream.nb_read_frames) / 10,
+          };
+        }),
+      () =>
+        run(`ffmpeg-${transport}`, 'ffmpeg', [
+          '-nostats',
+          '-rtsp_transport',
+          transport,
+          '-i',
+          target,
+          '-t',
+          '10',
+          '-f',
+          'null',
+          '-',
+        ]).then((out) => {
+          const size = /Video: h264.*?, (\d+)x(\d+)/.exec(out);
+          const frames = [...out.matchAll(/frame=\s*(\d+)/g)].at(-1);
+          return {
+            tool: `ffmpeg ${transport}`,
+            width: Number(size?.[1]),
+            height: Number(size?.[2]),
+            fps: Number(frames?.[1]) / 10,
+          };
+        }),
+      () =>
+        run(
+          `rtspsrc-${transport}`,
+          '/usr/bin/python3',
+          ['test/helpers/rtspsrc_frames.py', url('/sample', ''), transport, '10'],
+          40_000,
+          `${USER}:${PASSWORD}\n`,
+        ).then((out) => {
+          const line = out.split('\n').find((l) => l.startsWith('{'));
+          assert.ok(line, `rtspsrc ${transport} read 10 s: ${out.slice(-2000)}`);
+          const r = JSON.parse(line) as { frames: number; width: number; height: number };
+          return { tool: `rtspsrc ${transport}`, width: r.width, height: r.height, fps: r.frames / 10 };
+        }),
+    ];
+    // The camera's own rate meanwhile: the median of the fps it reports (camerad's stats).
+    const camera = ctx.server.cameras.get('sample')!;
+    const samples: number[] = [];
+    const sampler = setInterval(() => samples.push(camera.status().fps ?? 0), 500);
+    // The three readers of one transport at once (all six at once starve this 2-core machine:
+    // rtspsrc's jitterbuffer then drops what the process reads late).
+    const results = [
+      ...(await Promise.all(readers('tcp').map((start) => start()))),
+      ...(await Promise.all(readers('udp').map((start) => start()))),
+    ];
+    clearInterval(sampler);
+    const cameraFps = samples.sort((x, y) => x - y)[Math.floor(samples.length / 2)]!;
+    assert.ok(cameraFps > 0, 'the camera reports its fps');
+    for (const r of results) {
+      assert.deepEqual([r.tool, r.width, r.height], [r.tool, 1280, 720], `${r.tool} decodes 1280×720`);
+      assert.ok(Math.abs(r.fps - cameraFps) <= 0.05 * cameraFps, `${r.tool}: ${r.fps} fps, camera ${cameraFps}`);
+    }
+  });
+
+  it('asks for Digest credentials (401), refuses wrong ones and Basic, and answers 404 for an unknown camera', async () => {
+    const describeSample = [`DESCRIBE rtsp://127.0.0.1:${port}/sample RTSP/1.0`, 'CSeq: 1'];
+    const anonymous = await rawRequest(describeSample);
+    assert.match(anonymous, /^RTSP\/1\.0 401/);
+    assert.match(anonymous, /WWW-Authenticate: Digest/);
+    assert.doesNotMatch(anonymous, /WWW-Authenticate: Basic/);
+    const basic = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
+    assert.match(await rawRequest([...describeSample, `Authorization: Basic ${basic}`]), /^RTSP\/1\.0 401/);
+    const wrong = await run('ffprobe-wrong', 'ffprobe', [
+      '-v',
+      'error',
+      '-rtsp_transport',
+      'tcp',
+      url('/sample', `${USER}:wrong-password-x@`),
+    ]);
+    assert.match(wrong, /401 Unauthorized/);
+    const unknown = await run('ffprobe-unknown', 'ffprobe', [
+      '-v',
+      'error',
+      '-rtsp_transport',
+      'tcp',
+      url('/no-such-camera'),
+    ]);
+    assert.match(unknown, /404 Not Found/);
+  });
+
+  it(`refuses the connection past maxClients (${MAX_CLIENTS}) with 503 and counts it`, async () => {
+    const held: Socket[] = [];
+    try {
+      for (let i = 0; i < MAX_CLIENTS; i++) {
+        const s = connect(port, '127.0.0.1');
+        await new Promise((resolve) => s.once('connect', resolve));
+        held.push(s);
+      }
+      await waitFor('the held connections counted', () =>
+        ctx.server.outputs.rtsp.status().clients === MAX_CLIENTS ? true : undefined,
+      );
+      const reply = await rawRequest([`DESCRIBE rtsp://127.0.0.1:${port}/sample RTSP/1.0`, 'CSeq: 1']);
+      assert.match(reply, /^RTSP\/1\.0 503/);
+      await waitFor('the refusal counted', () =>
+        ctx.server.outputs.rtsp.status().refused_clients >= 1 ? true : undefined,
+      );
+    } finally {
+      for (const s of held) s.destroy();
+    }
+  });
+
+  it('rejects RTSP enabled without users, naming outputs.rtsp.users', () => {
+    rejectsConfig(
+      () => loadConfig(projectRoot(), undefined, { ECS_OUTPUTS__RTSP__ENABLED: 'true' }),
+      'outputs.rtsp.users',
+      /at least one user/,
+    );
+  });
+});
