@@ -4,6 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../server/config/loadConfig.js';
 import { projectRoot } from '../../server/config/projectRoot.js';
 import { rejectsConfig } from '../helpers/configRejects.js';
+import { RtspClient } from '../helpers/RtspClient.js';
+import { WeriftTestClient } from '../helpers/weriftClient.js';
 import { startProcess, stopGroup } from '../helpers/processes.js';
 import { startTestServer } from '../helpers/testServer.js';
 
@@ -14,7 +16,9 @@ import { startTestServer } from '../helpers/testServer.js';
 
 const USER = 'nvr';
 const PASSWORD = 'correct-horse-battery';
-const MAX_CLIENTS = 8;
+const MAX_CLIENTS = 12;
+/** outputs.rtsp.clientTimeoutS of this file's server (its minimum), so the drop test stays short. */
+const CLIENT_TIMEOUT_S = 5;
 
 /** What one reader decoded. */
 interface Reading {
@@ -29,6 +33,7 @@ type Ctx = Awaited<ReturnType<typeof startTestServer>>;
 let ctx: Ctx;
 let port: number;
 
+const rtsp = () => ctx.server.outputs.rtsp.status();
 const url = (path: string, user = `${USER}:${PASSWORD}@`): string => `rtsp://${user}127.0.0.1:${port}${path}`;
 
 /** Runs a command to its end (bounded by `limitMs`) and returns its output. */
@@ -60,7 +65,7 @@ async function rawRequest(lines: string[], socket?: Socket): Promise<string> {
   });
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined, limitMs = 20_000): Promise<T> {
+async function waitFor<T>(what: string, probe: () => T | undefined, limitMs = 30_000): Promise<T> {
   const end = Date.now() + limitMs;
   for (;;) {
     const value = probe();
@@ -77,6 +82,7 @@ describe('RTSP out', () => {
       ECS_OUTPUTS__RTSP__PORT: '0',
       ECS_OUTPUTS__RTSP__RTP_BASE_PORT: '5390',
       ECS_OUTPUTS__RTSP__MAX_CLIENTS: String(MAX_CLIENTS),
+      ECS_OUTPUTS__RTSP__CLIENT_TIMEOUT_S: String(CLIENT_TIMEOUT_S),
       ECS_OUTPUTS__RTSP__USERS: JSON.stringify([{ name: USER, password: PASSWORD }]),
     });
     port = await waitFor('rtspd listening', () => ctx.server.outputs.rtsp.port ?? undefined);
@@ -203,6 +209,103 @@ describe('RTSP out', () => {
       );
     } finally {
       for (const s of held) s.destroy();
+    }
+  });
+
+  it('keeps an RTSP client playing with continuous sequence numbers and one SSRC across a camerad SIGKILL', async () => {
+    const camera = ctx.server.cameras.get('sample')!;
+    const client = await RtspClient.connect(port, USER, PASSWORD);
+    try {
+      await client.play(url('/sample', ''));
+      await waitFor('RTP before the kill', () => (client.packets.length > 100 ? true : undefined));
+      const pid = camera.status().pid!;
+      const restarts = camera.status().restarts;
+      process.kill(pid, 'SIGKILL');
+      await waitFor('camerad restarted', () =>
+        camera.status().restarts > restarts && camera.running ? true : undefined,
+      );
+      const afterRestart = client.packets.length;
+      await waitFor('RTP from the new camerad', () => (client.packets.length > afterRestart + 200 ? true : undefined));
+      const packets = client.packets;
+      assert.deepEqual(new Set(packets.map((p) => p.ssrc)).size, 1, 'one SSRC');
+      const gaps = packets.slice(1).filter((p, i) => p.seq !== ((packets[i]!.seq + 1) & 0xffff));
+      assert.deepEqual(gaps, [], 'each sequence number follows the previous one');
+      assert.notEqual(camera.status().pid, pid, 'a new camerad sends');
+    } finally {
+      client.close();
+    }
+  });
+
+  it(`drops a client that stops reading (after clientTimeoutS ${CLIENT_TIMEOUT_S} s of a full socket) while another keeps receiving`, async () => {
+    const droppedBefore = rtsp().dropped_clients;
+    const stuck = await RtspClient.connect(port, USER, PASSWORD);
+    const reader = await RtspClient.connect(port, USER, PASSWORD);
+    try {
+      await reader.play(url('/sample', ''));
+      await stuck.play(url('/sample', ''));
+      // It stops reading at once, before its receive buffer grew (Linux autotunes it up to tcp_rmem's max).
+      await waitFor('the stuck client receives', () => (stuck.packets.length > 0 ? true : undefined));
+      stuck.pause();
+      // Its kernel buffers fill first (a few MB), then clientTimeoutS without progress.
+      await waitFor(
+        'the stuck client dropped',
+        () => (rtsp().dropped_clients === droppedBefore + 1 ? true : undefined),
+        90_000,
+      );
+      // Reading again, it finds the connection closed by the server.
+      stuck.resume();
+      await stuck.closed;
+      const received = reader.packets.length;
+      await waitFor('the other client still receives', () =>
+        reader.packets.length > received + 100 ? true : undefined,
+      );
+      const gaps = reader.packets.slice(1).filter((p, i) => p.seq !== ((reader.packets[i]!.seq + 1) & 0xffff));
+      assert.deepEqual(gaps, [], 'the other client lost nothing');
+    } finally {
+      stuck.close();
+      reader.close();
+    }
+  });
+
+  it('serves 10 RTSP clients (9 not decoding) and a WebRTC viewer with the encoders of one client', async () => {
+    const camera = ctx.server.cameras.get('sample')!;
+    const encoders = (): number | undefined => camera.supervisor.stats?.encoders;
+    const one = await RtspClient.connect(port, USER, PASSWORD);
+    const copies: Awaited<ReturnType<typeof startProcess>>[] = [];
+    const viewer = new WeriftTestClient();
+    try {
+      await one.play(url('/sample', ''));
+      await waitFor('RTP at one client', () => (one.packets.length > 50 ? true : undefined));
+      const withOne = await waitFor('camerad stats', () => encoders());
+      const pid = camera.status().pid;
+      for (let i = 0; i < 9; i++) {
+        const [command, args] =
+          i % 2 === 0
+            ? ['ffmpeg', ['-nostats', '-rtsp_transport', 'tcp', '-i', url('/sample'), '-c', 'copy', '-f', 'null', '-']]
+            : ['gst-launch-1.0', ['rtspsrc', `location=${url('/sample')}`, '!', 'fakesink']];
+        copies.push(await startProcess(`rtsp-copy-${i}`, command as string, args as string[], { cwd: projectRoot() }));
+      }
+      const res = await fetch(`${ctx.url}/whep/sample`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/sdp' },
+        body: await viewer.createOffer(),
+      });
+      assert.equal(res.status, 201);
+      await viewer.setAnswer(await res.text());
+      await waitFor(
+        '10 RTSP clients play',
+        () => (rtsp().mounts.find((m) => m.camera === 'sample')!.clients >= 10 ? true : undefined),
+        30_000,
+      );
+      await waitFor('RTP at the WebRTC viewer', () => (viewer.packets.length > 20 ? true : undefined));
+      const stats = camera.supervisor.stats!;
+      await waitFor('fresh camerad stats', () => (camera.supervisor.stats !== stats ? true : undefined));
+      assert.equal(encoders(), withOne, 'camerad encodes as often as with one client');
+      assert.equal(camera.status().pid, pid, 'the same camerad');
+    } finally {
+      one.close();
+      await viewer.close();
+      await Promise.all(copies.map((c) => stopGroup(c)));
     }
   });
 

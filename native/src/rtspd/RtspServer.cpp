@@ -9,6 +9,9 @@ namespace {
 constexpr const char* kRole = "viewer";
 /// A refused connection is closed this long after it connected (its 503 has gone out).
 constexpr int64_t kRefusedGraceUs = 2 * G_USEC_PER_SEC;
+/// Send buffer of each client's socket: about 1.6 s of a 2.5 Mbit/s stream (the client's
+/// backlog of 100 messages in gst-rtsp-server comes on top).
+constexpr int kClientSendBuffer = 512 * 1024;
 
 void log(const char* level, const std::string& message) {
   std::fprintf(stderr, "rtspd %s: %s\n", level, message.c_str());
@@ -106,6 +109,9 @@ void RtspServer::onClientConnected(GstRTSPServer*, GstRTSPClient* client, gpoint
     self->events_.emit({{"event", "client"}, {"action", "refused"}, {"address", address}, {"reason", "max_clients"}});
     return;
   }
+  GstRTSPConnection* conn = gst_rtsp_client_get_connection(client);
+  GSocket* socket = conn ? gst_rtsp_connection_get_write_socket(conn) : nullptr;
+  if (socket) RtspSocketProgress::limitSendBuffer(g_socket_get_fd(socket), kClientSendBuffer);
   // 5. A session that times out closes its connection at once (no extra TCP grace).
   g_object_set(client, "post-session-timeout", 0, NULL);
   g_signal_connect(client, "new-session", G_CALLBACK(onNewSession), self);

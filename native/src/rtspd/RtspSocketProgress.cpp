@@ -16,3 +16,7 @@ bool RtspSocketProgress::read(int fd, uint64_t& pending, uint64_t& acked) {
   acked = info.tcpi_bytes_acked;
   return true;
 }
+
+void RtspSocketProgress::limitSendBuffer(int fd, int bytes) {
+  if (fd >= 0) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes));
+}
