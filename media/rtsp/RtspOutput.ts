@@ -119,6 +119,7 @@ export class RtspOutput {
         path: this.pathOf(camera),
         clients: this.#mountClients.get(camera) ?? 0,
       })),
+      pid: this.#child?.pid ?? null,
       refused_clients: this.#refused,
       dropped_clients: this.#dropped,
       restarts: this.#restarts,

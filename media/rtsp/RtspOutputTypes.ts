@@ -41,6 +41,8 @@ export interface RtspStatus {
   refused_clients: number;
   /** Clients rtspd dropped since start (stopped reading, session timed out). */
   dropped_clients: number;
+  /** rtspd's process id while it runs. */
+  pid: number | null;
   /** rtspd restarts since start. */
   restarts: number;
   last_error: string | null;

@@ -3,6 +3,10 @@ import { connect, type Socket } from 'node:net';
 
 /** One RTP packet as received (RFC 3550 §5.1 header fields). */
 export interface ReceivedRtp {
+  /** Arrival, performance.now() ms. */
+  at: number;
+  /** Marker bit: the last packet of an access unit (RFC 6184 §5.1). */
+  marker: boolean;
   seq: number;
   timestamp: number;
   ssrc: number;
@@ -30,7 +34,7 @@ export class RtspClient {
   readonly #socket: Socket;
   readonly #user: string;
   readonly #password: string;
-  #buffer = Buffer.alloc(0);
+  #buffer: Buffer = Buffer.alloc(0);
   #cseq = 0;
   #waiting: ((response: RtspResponse) => void) | undefined;
   #authorization: ((method: string, uri: string) => string) | undefined;
@@ -126,7 +130,13 @@ export class RtspClient {
         const length = b.readUInt16BE(2);
         if (b.length < 4 + length) return;
         if (b[1] === 0 && length >= 12) {
-          this.packets.push({ seq: b.readUInt16BE(6), timestamp: b.readUInt32BE(8), ssrc: b.readUInt32BE(12) });
+          this.packets.push({
+            at: performance.now(),
+            marker: (b[5]! & 0x80) !== 0,
+            seq: b.readUInt16BE(6),
+            timestamp: b.readUInt32BE(8),
+            ssrc: b.readUInt32BE(12),
+          });
         }
         this.#buffer = b.subarray(4 + length);
         continue;
