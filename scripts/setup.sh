@@ -18,7 +18,7 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(
   || die "Node.js >= 20.19 is required, found $(node --version)"
 
 # 2. Debian packages: build tools, GStreamer, sample footage; for tests also Chromium,
-#    GStreamer's RTSP server, nginx's RTMP module (a local RTMP ingest), coturn (a local TURN
+#    GStreamer's RTSP server, ffmpeg/ffprobe (RTSP readers), nginx's RTMP module (a local RTMP ingest), coturn (a local TURN
 #    server), Prometheus, Janus (a WebRTC fan-out) and its janus.js, and nftables (packet filters
 #    of test network namespaces). Test-only daemons are installed, never started or enabled: each
 #    test starts its own on a test address with its own config. Only missing packages are
@@ -29,7 +29,7 @@ packages=(cmake g++ pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-
 if [ "$with_tests" = 1 ]; then
   packages+=(chromium fonts-dejavu-core iproute2 shellcheck sqlite3 gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0
     python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 nginx libnginx-mod-rtmp coturn nftables prometheus
-    janus libjs-janus-gateway)
+    janus libjs-janus-gateway ffmpeg)
 fi
 # Services of test-only packages: Debian's postinst would enable and start them (nginx on port 80,
 # coturn's turnserver on 0.0.0.0:3478, Prometheus on 0.0.0.0:9090, Janus on 0.0.0.0:8088 under
