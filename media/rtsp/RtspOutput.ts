@@ -171,6 +171,7 @@ export class RtspOutput {
       host: c.host,
       port: c.port,
       maxClients: c.maxClients,
+      sourcePort: this.#socket?.address().port ?? 0,
       clientTimeoutS: c.clientTimeoutS,
       protocols: c.protocols,
       users: c.users.map((u) => ({ name: u.name, password: u.password })),

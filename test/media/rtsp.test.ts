@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../server/config/loadConfig.js';
@@ -17,6 +18,8 @@ import { startTestServer } from '../helpers/testServer.js';
 const USER = 'nvr';
 const PASSWORD = 'correct-horse-battery';
 const MAX_CLIENTS = 12;
+/** outputs.rtsp.rtpBasePort: the sample camera's RTP goes to rtspd on this port. */
+const RTP_BASE_PORT = 5390;
 /** outputs.rtsp.clientTimeoutS of this file's server (its minimum), so the drop test stays short. */
 const CLIENT_TIMEOUT_S = 5;
 
@@ -80,7 +83,7 @@ describe('RTSP out', () => {
     ctx = await startTestServer({
       ECS_OUTPUTS__RTSP__ENABLED: 'true',
       ECS_OUTPUTS__RTSP__PORT: '0',
-      ECS_OUTPUTS__RTSP__RTP_BASE_PORT: '5390',
+      ECS_OUTPUTS__RTSP__RTP_BASE_PORT: String(RTP_BASE_PORT),
       ECS_OUTPUTS__RTSP__MAX_CLIENTS: String(MAX_CLIENTS),
       ECS_OUTPUTS__RTSP__CLIENT_TIMEOUT_S: String(CLIENT_TIMEOUT_S),
       ECS_OUTPUTS__RTSP__USERS: JSON.stringify([{ name: USER, password: PASSWORD }]),
@@ -306,6 +309,30 @@ describe('RTSP out', () => {
       one.close();
       await viewer.close();
       await Promise.all(copies.map((c) => stopGroup(c)));
+    }
+  });
+
+  it('passes on only the server’s RTP: packets another local process sends to the RTSP port never reach a client', async () => {
+    const client = await RtspClient.connect(port, USER, PASSWORD);
+    const forger = createSocket('udp4');
+    try {
+      await client.play(url('/sample', ''));
+      await waitFor('RTP', () => (client.packets.length > 10 ? true : undefined));
+      // An RTP header (RFC 3550 §5.1) with SSRC 0xBADBAD00 and a payload, sent to the camera's forward port.
+      const forged = Buffer.alloc(200);
+      forged.writeUInt8(0x80, 0);
+      forged.writeUInt8(96, 1);
+      forged.writeUInt32BE(0xbadbad00, 8);
+      for (let i = 0; i < 50; i++) {
+        forged.writeUInt16BE(i, 2);
+        forger.send(forged, RTP_BASE_PORT, '127.0.0.1');
+      }
+      const seen = client.packets.length;
+      await waitFor('more RTP', () => (client.packets.length > seen + 100 ? true : undefined));
+      assert.equal(client.packets.filter((p) => p.ssrc === 0xbadbad00).length, 0);
+    } finally {
+      forger.close();
+      client.close();
     }
   });
 

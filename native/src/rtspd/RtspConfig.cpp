@@ -41,6 +41,7 @@ RtspConfig RtspConfig::parse(const std::string& line) {
   config.port = static_cast<uint16_t>(readUnsigned(doc, "port", config.port, 0, 65535));
   config.maxClients = readUnsigned(doc, "maxClients", config.maxClients, 1, 10000);
   config.clientTimeoutS = readUnsigned(doc, "clientTimeoutS", config.clientTimeoutS, 1, 3600);
+  config.sourcePort = static_cast<uint16_t>(readUnsigned(doc, "sourcePort", 0, 0, 65535));
   config.statsIntervalMs = readUnsigned(doc, "statsIntervalMs", config.statsIntervalMs, 100, 600000);
   if (doc.contains("protocols")) {
     const json& p = doc.at("protocols");

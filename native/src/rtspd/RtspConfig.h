@@ -34,6 +34,9 @@ struct RtspConfig {
   unsigned clientTimeoutS = 30;
   bool udp = true;
   bool tcp = true;
+  /// UDP port on 127.0.0.1 of the server's forwarding socket: RTP from any other sender is
+  /// dropped. 0 accepts any local sender.
+  uint16_t sourcePort = 0;
   /// Interval of "stats" events, ms.
   unsigned statsIntervalMs = 2000;
   std::vector<RtspUser> users;

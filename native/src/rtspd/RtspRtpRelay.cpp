@@ -1,5 +1,8 @@
 #include "RtspRtpRelay.h"
 
+#include <gio/gio.h>
+#include <gst/net/gstnetaddressmeta.h>
+
 struct _RtspRtpRelay {
   GstBin parent;
   GstElement* src;
@@ -7,19 +10,31 @@ struct _RtspRtpRelay {
   gboolean seen;
   guint16 seqnum;  // of the last packet passed
   guint32 timestamp;
+  guint sourcePort;  // 0: any
+  guint64 foreign;   // packets dropped from other senders
 };
 
 G_DEFINE_TYPE(RtspRtpRelay, rtsp_rtp_relay, GST_TYPE_BIN)
 
 namespace {
 
-enum { PROP_0, PROP_PORT, PROP_SEQNUM, PROP_TIMESTAMP, PROP_PT };
+enum { PROP_0, PROP_PORT, PROP_SEQNUM, PROP_TIMESTAMP, PROP_PT, PROP_SOURCE_PORT };
 
 constexpr const char* kCaps =
     "application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload=96,"
     "packetization-mode=(string)1";
 
 GstStaticPadTemplate srcTemplate = GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+
+/// True when `buffer` came from 127.0.0.1:sourcePort (or any sender when sourcePort is 0).
+bool fromServer(RtspRtpRelay* self, GstBuffer* buffer) {
+  if (self->sourcePort == 0) return true;
+  GstNetAddressMeta* meta = gst_buffer_get_net_address_meta(buffer);
+  if (!meta || !G_IS_INET_SOCKET_ADDRESS(meta->addr)) return false;
+  GInetSocketAddress* from = G_INET_SOCKET_ADDRESS(meta->addr);
+  if (g_inet_socket_address_get_port(from) != self->sourcePort) return false;
+  return g_inet_address_get_is_loopback(g_inet_socket_address_get_address(from));
+}
 
 void note(RtspRtpRelay* self, GstBuffer* buffer) {
   guint8 header[8];
@@ -34,6 +49,10 @@ void note(RtspRtpRelay* self, GstBuffer* buffer) {
 GstPadProbeReturn onData(GstPad*, GstPadProbeInfo* info, gpointer data) {
   auto* self = static_cast<RtspRtpRelay*>(data);
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    if (!fromServer(self, GST_PAD_PROBE_INFO_BUFFER(info))) {
+      self->foreign++;
+      return GST_PAD_PROBE_DROP;
+    }
     note(self, GST_PAD_PROBE_INFO_BUFFER(info));
   } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
     GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
@@ -47,6 +66,8 @@ void setProperty(GObject* object, guint id, const GValue* value, GParamSpec* psp
   auto* self = RTSP_RTP_RELAY(object);
   if (id == PROP_PORT)
     g_object_set(self->src, "port", static_cast<gint>(g_value_get_uint(value)), NULL);
+  else if (id == PROP_SOURCE_PORT)
+    self->sourcePort = g_value_get_uint(value);
   else
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
 }
@@ -70,6 +91,9 @@ void getProperty(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
       break;
     case PROP_PT:
       g_value_set_uint(value, 96);
+      break;
+    case PROP_SOURCE_PORT:
+      g_value_set_uint(value, self->sourcePort);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -97,6 +121,9 @@ static void rtsp_rtp_relay_class_init(RtspRtpRelayClass* klass) {
                                   g_param_spec_uint("seqnum", "Seqnum", "Next RTP sequence number", 0, 65535, 0, ro));
   g_object_class_install_property(
       object, PROP_TIMESTAMP, g_param_spec_uint("timestamp", "Timestamp", "Last RTP timestamp", 0, G_MAXUINT32, 0, ro));
+  g_object_class_install_property(
+      object, PROP_SOURCE_PORT,
+      g_param_spec_uint("source-port", "Source port", "Only RTP from 127.0.0.1:<this> (0: any)", 0, 65535, 0, rw));
   g_object_class_install_property(object, PROP_PT,
                                   g_param_spec_uint("pt", "Payload type", "RTP payload type", 0, 127, 96, ro));
   GstElementClass* element = GST_ELEMENT_CLASS(klass);
@@ -110,6 +137,8 @@ static void rtsp_rtp_relay_init(RtspRtpRelay* self) {
   self->seen = FALSE;
   self->seqnum = 0;
   self->timestamp = 0;
+  self->sourcePort = 0;
+  self->foreign = 0;
   self->src = gst_element_factory_make("udpsrc", nullptr);
   GstCaps* caps = gst_caps_from_string(kCaps);
   g_object_set(self->src, "address", "127.0.0.1", "buffer-size", 2097152, "caps", caps, NULL);

@@ -5,7 +5,9 @@
 // gst_rtsp_stream_get_rtpinfo) builds the PLAY reply's RTP-Info from the payloader's
 // "stats" or "seqnum"/"timestamp" properties once the shared media runs; udpsrc has
 // neither, so every client after the first got "500 Internal Server Error" on PLAY.
-// This element reports the next sequence number and the last timestamp it passed.
+// This element reports the next sequence number and the last timestamp it passed, and
+// passes only packets from 127.0.0.1:<source-port> (the server's forwarding socket), so
+// another local process cannot inject video into the RTSP clients.
 #pragma once
 
 #include <gst/gst.h>

@@ -62,7 +62,8 @@ bool RtspServer::start(std::string& error) {
   for (const RtspMount& mount : config_.mounts) {
     GstRTSPMediaFactory* factory = gst_rtsp_media_factory_new();
     // rtsprtprelay (RtspRtpRelay.h): udpsrc on 127.0.0.1 that tells RTP-Info its position.
-    const std::string launch = "( rtsprtprelay name=pay0 port=" + std::to_string(mount.rtpPort) + " )";
+    const std::string launch = "( rtsprtprelay name=pay0 port=" + std::to_string(mount.rtpPort) +
+                               " source-port=" + std::to_string(config_.sourcePort) + " )";
     gst_rtsp_media_factory_set_launch(factory, launch.c_str());
     gst_rtsp_media_factory_set_shared(factory, TRUE);
     gst_rtsp_media_factory_set_protocols(factory, protocols);
