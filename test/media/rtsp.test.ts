@@ -4,6 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../server/config/loadConfig.js';
 import { projectRoot } from '../../server/config/projectRoot.js';
+import type { RtspStatus } from '../../media/rtsp/RtspOutputTypes.js';
 import { rejectsConfig } from '../helpers/configRejects.js';
 import { RtspClient } from '../helpers/RtspClient.js';
 import { WeriftTestClient } from '../helpers/weriftClient.js';
@@ -333,6 +334,46 @@ describe('RTSP out', () => {
     } finally {
       forger.close();
       client.close();
+    }
+  });
+
+  it('shows rtspd in /api/status and the rtsp_* metrics (promtool finds no problem), and restarts it when it dies', async () => {
+    const client = await RtspClient.connect(port, USER, PASSWORD);
+    try {
+      await client.play(url('/sample', ''));
+      await waitFor('one client playing', () =>
+        rtsp().mounts.find((m) => m.camera === 'sample')?.clients === 1 ? true : undefined,
+      );
+      const status = (await (await fetch(`${ctx.url}/api/status`)).json()) as { rtsp: RtspStatus };
+      assert.equal(status.rtsp.state, 'running');
+      assert.deepEqual(status.rtsp.mounts, [{ camera: 'sample', path: '/sample', clients: 1 }]);
+      assert.doesNotMatch(JSON.stringify(status), new RegExp(PASSWORD));
+      const metrics = await (await fetch(`${ctx.url}/metrics`)).text();
+      assert.match(metrics, /^rtsp_up 1$/m);
+      assert.match(metrics, /^rtsp_clients\{camera="sample"\} 1$/m);
+      assert.match(metrics, new RegExp(`^rtsp_refused_clients_total ${status.rtsp.refused_clients}$`, 'm'));
+      assert.match(metrics, new RegExp(`^rtsp_dropped_clients_total ${status.rtsp.dropped_clients}$`, 'm'));
+      const promtool = await run('promtool', 'promtool', ['check', 'metrics'], 20_000, metrics);
+      assert.deepEqual(
+        promtool.split('\n').filter((line) => line.startsWith('rtsp_')),
+        [],
+        'promtool finds nothing to say about rtsp_*',
+      );
+    } finally {
+      client.close();
+    }
+    // rtspd killed: restarted with backoff, serving again on the same port.
+    const pid = rtsp().pid!;
+    process.kill(pid, 'SIGKILL');
+    await waitFor('rtspd restarted', () =>
+      rtsp().state === 'running' && rtsp().pid !== pid && rtsp().restarts >= 1 ? true : undefined,
+    );
+    const again = await RtspClient.connect(rtsp().port!, USER, PASSWORD);
+    try {
+      await again.play(url('/sample', ''));
+      await waitFor('RTP after the restart', () => (again.packets.length > 10 ? true : undefined));
+    } finally {
+      again.close();
     }
   });
 
