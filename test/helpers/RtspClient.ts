@@ -78,16 +78,22 @@ export class RtspClient {
   }
 
   /**
-   * DESCRIBE, SETUP of the first stream with interleaved TCP transport, PLAY.
+   * DESCRIBE, SETUP of the first stream, PLAY. Transport: interleaved in this connection, or
+   * with `udpPort` RTP/UDP to 127.0.0.1:udpPort (RTCP to udpPort + 1; this client never sends
+   * any, as a UDP client that went away).
    * @throws Error naming the step that did not answer 200.
    */
-  async play(url: string): Promise<void> {
+  async play(url: string, udpPort?: number): Promise<void> {
     const describe = await this.request('DESCRIBE', url, { Accept: 'application/sdp' });
     if (describe.status !== 200) throw new Error(`DESCRIBE ${url}: ${describe.status}`);
     const base = describe.headers['content-base'] ?? `${url}/`;
     const control = /a=control:(\S+)/.exec(describe.body.split('m=video')[1] ?? '')?.[1] ?? 'stream=0';
     const track = /^rtsp:\/\//.test(control) ? control : `${base.replace(/\/?$/, '/')}${control}`;
-    const setup = await this.request('SETUP', track, { Transport: 'RTP/AVP/TCP;unicast;interleaved=0-1' });
+    const transport =
+      udpPort === undefined
+        ? 'RTP/AVP/TCP;unicast;interleaved=0-1'
+        : `RTP/AVP;unicast;client_port=${udpPort}-${udpPort + 1}`;
+    const setup = await this.request('SETUP', track, { Transport: transport });
     if (setup.status !== 200) throw new Error(`SETUP ${track}: ${setup.status}`);
     const session = (setup.headers.session ?? '').split(';')[0]!;
     const play = await this.request('PLAY', base, { Session: session, Range: 'npt=0-' });

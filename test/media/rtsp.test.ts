@@ -271,6 +271,24 @@ describe('RTSP out', () => {
     }
   });
 
+  it('drops a UDP client that sends no keep-alive once its session times out (clientTimeoutS)', async () => {
+    const droppedBefore = rtsp().dropped_clients;
+    const rtp = createSocket('udp4');
+    await new Promise<void>((resolve) => rtp.bind(0, '127.0.0.1', resolve));
+    let received = 0;
+    rtp.on('message', () => received++);
+    const client = await RtspClient.connect(port, USER, PASSWORD);
+    try {
+      await client.play(url('/sample', ''), rtp.address().port);
+      await waitFor('RTP over UDP', () => (received > 10 ? true : undefined));
+      await client.closed;
+      assert.equal(rtsp().dropped_clients, droppedBefore + 1, 'counted as dropped');
+    } finally {
+      client.close();
+      rtp.close();
+    }
+  });
+
   it('serves 10 RTSP clients (9 not decoding) and a WebRTC viewer with the encoders of one client', async () => {
     const camera = ctx.server.cameras.get('sample')!;
     const encoders = (): number | undefined => camera.supervisor.stats?.encoders;
