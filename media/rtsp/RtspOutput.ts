@@ -191,8 +191,12 @@ export class RtspOutput {
     const child = spawn(this.#binary, [], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.#child = child;
     child.on('error', (error) => {
+      if (child.pid !== undefined) return; // a running child's stream errors: its exit follows
+      // Not started at all (no binary): 'exit' may never come, and retrying will not help.
       this.#lastError = `cannot start rtspd at ${this.#binary}: ${error.message} (build it with npm run build:native)`;
       this.#logger.error(this.#lastError);
+      if (this.#child === child) this.#child = undefined;
+      this.#state = 'failed';
     });
     child.stdin!.on('error', (error) => this.#logger.debug({ err: error }, 'rtspd stdin closed'));
     // stdin stays open: rtspd exits when it closes (the server is gone).
