@@ -395,11 +395,21 @@ describe('RTSP out', () => {
     }
   });
 
-  it('rejects RTSP enabled without users, naming outputs.rtsp.users', () => {
+  it('rejects RTSP enabled without users, or with RTP ports a camera uses, naming the setting', () => {
     rejectsConfig(
       () => loadConfig(projectRoot(), undefined, { ECS_OUTPUTS__RTSP__ENABLED: 'true' }),
       'outputs.rtsp.users',
       /at least one user/,
+    );
+    rejectsConfig(
+      () =>
+        loadConfig(projectRoot(), undefined, {
+          ECS_OUTPUTS__RTSP__ENABLED: 'true',
+          ECS_OUTPUTS__RTSP__USERS: JSON.stringify([{ name: USER, password: PASSWORD }]),
+          ECS_OUTPUTS__RTSP__RTP_BASE_PORT: '5004',
+        }),
+      'outputs.rtsp.rtpBasePort',
+      /overlap camera "sample"/,
     );
   });
 });
