@@ -14,6 +14,7 @@ import { analysisSchema } from '../analysis/analysisConfig.js';
 import { healthSchema } from '../health/healthConfig.js';
 import { metricsSchema } from '../metrics/metricsConfig.js';
 import { janusSchema } from '../../media/janus/janusConfig.js';
+import { rtspSchema } from '../../media/rtsp/rtspConfig.js';
 
 /**
  * The server's configuration, validated strictly at start (unknown keys are rejected with their
@@ -299,6 +300,7 @@ export const configSchema = z.strictObject({
           maxClients: z.number().int().min(1).max(1000).default(50).describe('MJPEG clients per server.'),
         })
         .prefault({}),
+      rtsp: rtspSchema.describe('RTSP out for NVRs (media/rtsp/rtspConfig.ts, docs/rtsp.md).'),
       ...captureOutputsShape,
       janus: janusSchema.describe(
         'Forward to a Janus Streaming mountpoint for many viewers (media/janus/janusConfig.ts).',
