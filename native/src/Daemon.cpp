@@ -49,7 +49,9 @@ int Daemon::run() {
       options_.control,
       ControlServer::Handlers{[this] { return dump(helloJson()); },
                               [this](const std::string& p) -> std::optional<std::string> {
-                                if (!dispatcher_) return std::nullopt;  // not wired yet: never
+                                // Requests are read on the main loop, which runs only once
+                                // the dispatcher exists; none can come before.
+                                if (!dispatcher_) return std::nullopt;
                                 return dispatcher_->handle(p);
                               },
                               [this](uint64_t generation) {
