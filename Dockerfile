@@ -10,8 +10,9 @@ COPY . .
 RUN bash scripts/setup.sh && npm prune --omit=dev --no-audit --no-fund
 
 # 2. Runtime: GStreamer plugins (no compilers), libjpeg for camerad's stills, TLS for rtmps://
-#    ingests (glib-networking, CA certificates), Janus's janus.js for the viewer page's Janus path
-#    (libjs-janus-gateway: served at /vendor/janus.js, docs/janus.md), the built artefacts, entrypoint.sh.
+#    ingests (glib-networking, CA certificates), GStreamer's RTSP server library for rtspd (RTSP
+#    out, docs/rtsp.md), Janus's janus.js for the viewer page's Janus path (libjs-janus-gateway:
+#    served at /vendor/janus.js, docs/janus.md), the built artefacts, entrypoint.sh.
 #    The current Node LTS (the `lts` tag, on Debian 12 like the build stage: native addons are
 #    built there for the same Node), run as the unprivileged user `camserver` (uid 10001).
 FROM node:lts-bookworm-slim
@@ -19,7 +20,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
       gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav \
-      libjpeg62-turbo glib-networking ca-certificates libjs-janus-gateway \
+      libjpeg62-turbo glib-networking ca-certificates libgstrtspserver-1.0-0 libjs-janus-gateway \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app/package.json /app/entrypoint.sh ./
@@ -27,6 +28,7 @@ COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY --from=build /app/web/dist web/dist
 COPY --from=build /app/native/build/camerad native/build/camerad
+COPY --from=build /app/native/build/rtspd native/build/rtspd
 COPY --from=build /app/data/samples data/samples
 COPY --from=build /app/models models
 COPY --from=build /app/scripts/models.manifest.json scripts/models.manifest.json
@@ -40,7 +42,9 @@ USER camserver
 ENV ECS_SERVER__HOST=0.0.0.0 \
     ORT_DISABLE_TELEMETRY=1 \
     ECS_CAMERAD__RUNTIME_DIR=/run/camserver
-EXPOSE 8080/tcp 40000-40999/udp
+# 8554/tcp: RTSP for NVRs when outputs.rtsp is enabled (off by default; loopback unless
+# outputs.rtsp.host says otherwise).
+EXPOSE 8080/tcp 8554/tcp 40000-40999/udp
 # 200 only when the box can serve (every camera, vision, the database writable, disk space:
 # GET /api/health, server/health/HealthService.ts); the image-sync manager reads it too.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \

@@ -18,19 +18,19 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(
   || die "Node.js >= 20.19 is required, found $(node --version)"
 
 # 2. Debian packages: build tools, GStreamer, sample footage; for tests also Chromium,
-#    GStreamer's RTSP server, nginx's RTMP module (a local RTMP ingest), coturn (a local TURN
-#    server), Prometheus, Janus (a WebRTC fan-out) and its janus.js, GStreamer's textoverlay and
-#    Pillow (host-capture's test capture and full JPEG check), and nftables (packet filters of test
-#    network namespaces). Test-only daemons are installed, never started or enabled: each
-#    test starts its own on a test address with its own config. Only missing packages are
-#    installed.
+#    GStreamer's RTSP server, ffmpeg/ffprobe (RTSP readers), nginx's RTMP module (a local RTMP
+#    ingest), coturn (a local TURN server), Prometheus, Janus (a WebRTC fan-out) and its janus.js,
+#    GStreamer's textoverlay and Pillow (host-capture's test capture and full JPEG check), and
+#    nftables (packet filters of test network namespaces). Test-only daemons are installed, never
+#    started or enabled: each test starts its own on a test address with its own config. Only
+#    missing packages are installed.
 packages=(cmake g++ pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstrtspserver-1.0-dev nlohmann-json3-dev libjpeg-dev glib-networking
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav opencv-doc)
 if [ "$with_tests" = 1 ]; then
   packages+=(chromium fonts-dejavu-core iproute2 shellcheck sqlite3 gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0
     python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 nginx libnginx-mod-rtmp coturn nftables prometheus
-    janus libjs-janus-gateway gstreamer1.0-x python3-pil)
+    janus libjs-janus-gateway gstreamer1.0-x python3-pil ffmpeg)
 fi
 # Services of test-only packages: Debian's postinst would enable and start them (nginx on port 80,
 # coturn's turnserver on 0.0.0.0:3478, Prometheus on 0.0.0.0:9090, Janus on 0.0.0.0:8088 under

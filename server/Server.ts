@@ -174,6 +174,7 @@ export class Server {
     let outputs: Outputs;
     try {
       outputs = createOutputs(config, cameras, identity, faces.faces, redactor, logger);
+      await outputs.rtsp.start();
     } catch (error) {
       await analysis.service.close();
       await faces.close();
@@ -253,6 +254,7 @@ export class Server {
       capture: outputs.capture.routes,
       stream: { rtmp: outputs.rtmp, cameraIds: [...cameras.keys()] },
       mjpeg: outputs.mjpeg,
+      rtsp: outputs.rtsp,
       wsVideo,
       player: config.player,
       janus: outputs.janus,

@@ -14,8 +14,8 @@ export interface LoadgenProcessOptions {
   cpuProfDir?: string;
   /** WHEP exchanges in flight at once. Default 4. */
   concurrency?: number;
-  /** The load generator, relative to the root; default `bench/fanout/loadgen.ts` (bench/janus/janusLoadgen.ts speaks Janus). */
-  script?: string;
+  /** What the viewers speak (loadgen.ts `--protocol`): WHEP to the box (default) or Janus. */
+  protocol?: 'whep' | 'janus';
 }
 
 /** The parent's handle on one `loadgen.ts` process (IPC messages in LoadgenProtocol.ts). */
@@ -44,9 +44,11 @@ export class LoadgenProcess {
       ...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []),
       '--import',
       'tsx',
-      join(options.root, options.script ?? 'bench/fanout/loadgen.ts'),
+      join(options.root, 'bench/fanout/loadgen.ts'),
       '--url',
       options.url,
+      '--protocol',
+      options.protocol ?? 'whep',
       '--concurrency',
       String(options.concurrency ?? 4),
     ];

@@ -1,33 +1,43 @@
 /**
- * A load-generator process: hosts receive-only WHEP viewers ({@link BenchViewer}) of one URL and
- * reports their RTP counts to its parent (`run.ts`) over Node's IPC channel (LoadgenProtocol.ts).
+ * A load-generator process: hosts receive-only viewers of one URL and reports their RTP counts
+ * to its parent (bench/fanout/run.ts, bench/janus/run.ts) over Node's IPC channel
+ * (LoadgenProtocol.ts). `--protocol whep` (default): WHEP viewers of the box
+ * ({@link BenchViewer}); `janus`: viewers of a Janus mountpoint, each with a token minted at the
+ * URL ({@link JanusBenchViewer}).
  *
- * Usage (spawned by run.ts with an IPC channel):
+ * Usage (spawned with an IPC channel):
  *   `node --import tsx bench/fanout/loadgen.ts --url http://127.0.0.1:PORT/whep/CAM
- *     [--concurrency 4] [--stats-interval-ms 1000]`
+ *     [--protocol whep|janus] [--concurrency 4] [--stats-interval-ms 1000]`
  * Viewers are added on `add` messages; `stop` (or the parent going away) DELETEs them all and
  * exits 0. A viewer that cannot join is reported as `error`; the parent decides what to do.
  */
 import { parseArgs } from 'node:util';
+import { JanusBenchViewer } from '../janus/JanusBenchViewer.js';
 import { BenchViewer } from './BenchViewer.js';
 import type { ChildMessage, ParentMessage } from './LoadgenProtocol.js';
 
 const { values } = parseArgs({
   options: {
     url: { type: 'string' },
+    protocol: { type: 'string', default: 'whep' },
     concurrency: { type: 'string', default: '4' },
     'stats-interval-ms': { type: 'string', default: '1000' },
   },
 });
-if (!values.url || !process.send) {
-  process.stderr.write('loadgen: needs --url and an IPC channel (it is started by bench/fanout/run.ts)\n');
+if (!values.url || !process.send || !['whep', 'janus'].includes(values.protocol)) {
+  process.stderr.write(
+    'loadgen: needs --url, --protocol whep|janus and an IPC channel (it is started by bench/fanout/run.ts or bench/janus/run.ts)\n',
+  );
   process.exit(2);
 }
 const url = values.url;
+/** Connects viewer `index` of the chosen protocol. */
+const connect = (index: number): Promise<BenchViewer | JanusBenchViewer> =>
+  values.protocol === 'janus' ? JanusBenchViewer.connect(url, index) : BenchViewer.connect({ url, index });
 /** WHEP exchanges (and so DTLS handshakes) in flight at once. */
 const concurrency = Math.max(1, Number(values.concurrency));
 
-const viewers: BenchViewer[] = [];
+const viewers: (BenchViewer | JanusBenchViewer)[] = [];
 let nextIndex = 0;
 let stopping = false;
 
@@ -45,7 +55,7 @@ async function add(count: number): Promise<void> {
   const worker = async (): Promise<void> => {
     for (let index = indexes.shift(); index !== undefined && !stopping; index = indexes.shift()) {
       try {
-        viewers.push(await BenchViewer.connect({ url, index }));
+        viewers.push(await connect(index));
       } catch (error) {
         send({ type: 'error', message: `viewer ${index}: ${(error as Error).message}` });
       }

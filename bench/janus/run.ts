@@ -2,7 +2,7 @@
  * `npm run bench:janus`: many viewers through Janus (docs/janus.md). The real server forwards one
  * 720p30 2.5 Mbit/s camera to a real Janus (Debian 1.1, started here with its own configuration in
  * a network namespace joined by a veth on 198.18.0.0/15: Janus never offers loopback ICE
- * candidates), and 1, 10, 25, 50 werift viewers (bench/janus/janusLoadgen.ts, bench/fanout's
+ * candidates), and 1, 10, 25, 50 werift viewers (bench/fanout/loadgen.ts --protocol janus, bench/fanout's
  * load-generator protocol) watch the mountpoint with tokens the server mints. At each step:
  * the box's CPU (server + camerad, % of one core), Janus's CPU, and RTP packets lost at the
  * viewers over the window. The goal: the box's CPU at 50 viewers within 10 % of its value at
@@ -169,7 +169,7 @@ async function main(): Promise<void> {
           root,
           url: mintUrl,
           name: `janus-loadgen-${loadgens.length}`,
-          script: 'bench/janus/janusLoadgen.ts',
+          protocol: 'janus',
         });
         loadgens.push(lg);
       }

@@ -11,7 +11,10 @@
  *   back by `rtmp2src ! flvdemux ! fakesink` (GStreamer), counted per buffer.
  * - Recording: `POST /api/record/start` then `/stop`; frames = camerad's written frames over the
  *   recording's own duration.
- * - CPU: the server and camerad processes together (% of one core), and the whole machine.
+ * - RTSP: `outputs.rtsp` on (rtspd); a test RTSP client (test/helpers/RtspClient.ts, TCP
+ *   interleaved, Digest) plays the camera; frames = RTP packets with the marker bit.
+ * - CPU: the server, camerad and (in the `all` phase) rtspd processes together (% of one core),
+ *   and the whole machine.
  *
  * Human summary on stdout, then the last line: JSON with `outputs` (fps per output), `cpu`.
  * Exit 1 when something fails to start, 2 on bad arguments.
@@ -23,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { installCleanup } from '../../test/helpers/cleanup.js';
 import { startRtmpServer } from '../../test/helpers/rtmpServer.js';
+import { RtspClient } from '../../test/helpers/RtspClient.js';
 import { WeriftTestClient } from '../../test/helpers/weriftClient.js';
 import { BenchServer } from '../lib/BenchServer.js';
 import { CpuWindow } from '../lib/CpuWindow.js';
@@ -35,6 +39,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The admin token: Livepeer start/stop and recordings are operator routes. Viewing needs no token (loopback). */
 const TOKEN = 'bench-outputs-admin-token-0123456789ab';
 const STREAM_KEY = 'bench-key';
+const RTSP_USER = 'bench';
+const RTSP_PASSWORD = 'bench-rtsp-password-0123';
 const progress = (message: string): void => benchProgress('outputs', message);
 
 const usage = `usage: npm run bench:outputs -- [--measure-s 20] [--width 1280] [--height 720] [--fps 30] [--mjpeg-fps 15]`;
@@ -137,6 +143,20 @@ async function waitUntil<T>(get: () => T | undefined, timeoutMs: number, what: s
   }
 }
 
+/** Waits until `/api/status` shows rtspd listening; its port and pid. */
+async function waitForRtsp(base: string): Promise<{ port: number; pid: number }> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const status = (await api(base, 'GET', '/api/status')) as {
+      outputs?: { rtsp?: { state: string; port: number; pid: number } };
+    };
+    if (status.outputs?.rtsp?.state === 'running')
+      return { port: status.outputs.rtsp.port, pid: status.outputs.rtsp.pid };
+    if (Date.now() > deadline) throw new Error(`rtspd not running: ${JSON.stringify(status.outputs?.rtsp)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 async function api(base: string, method: string, path: string): Promise<Record<string, unknown>> {
   const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}` } });
   const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
@@ -157,6 +177,8 @@ async function main(): Promise<void> {
   const rtmp = await startRtmpServer();
   const phases: Record<'baseline' | 'all', Phase> = {} as Record<'baseline' | 'all', Phase>;
   let server: BenchServer | undefined;
+  /** rtspd alone (its share of the `all` phase's CPU), % of one core. */
+  let rtspdCpuPct: number | null = null;
   try {
     for (const phase of ['baseline', 'all'] as const) {
       progress(`${phase}: starting the server (${options.width}x${options.height}@${options.fps})`);
@@ -169,6 +191,13 @@ async function main(): Promise<void> {
           ECS_OUTPUTS__MJPEG__FPS: String(options.mjpegFps),
           ECS_LIVEPEER__INGEST_URL: `rtmp://127.0.0.1:${rtmp.port}/live`,
           ECS_LIVEPEER__STREAM_KEY: STREAM_KEY,
+          ...(phase === 'all'
+            ? {
+                ECS_OUTPUTS__RTSP__ENABLED: 'true',
+                ECS_OUTPUTS__RTSP__PORT: '0',
+                ECS_OUTPUTS__RTSP__USERS: JSON.stringify([{ name: RTSP_USER, password: RTSP_PASSWORD }]),
+              }
+            : {}),
         },
       });
       const pid = (await server.camera())?.pid;
@@ -176,7 +205,12 @@ async function main(): Promise<void> {
       const viewer = await webrtcViewer(server.url);
       let mjpeg: ReturnType<typeof mjpegClient> | undefined;
       let reader: ReturnType<typeof rtmpReader> | undefined;
+      let rtsp: { client: RtspClient; pid: number } | undefined;
       if (phase === 'all') {
+        const status = await waitForRtsp(server.url);
+        const client = await RtspClient.connect(status.port, RTSP_USER, RTSP_PASSWORD);
+        await client.play(`rtsp://127.0.0.1:${status.port}/bench`);
+        rtsp = { client, pid: status.pid };
         mjpeg = mjpegClient(`${server.url}/mjpeg-stream-with-faces`);
         await api(server.url, 'POST', '/api/stream/livepeer/start');
         const deadline = Date.now() + 30_000;
@@ -192,17 +226,25 @@ async function main(): Promise<void> {
       progress(`${phase}: settling 3 s, then measuring ${options.measureS} s`);
       await new Promise((r) => setTimeout(r, 3000));
       const from = performance.now();
-      const cpu = new CpuWindow([server.process.pid, pid]);
+      const cpu = new CpuWindow([server.process.pid, pid, ...(rtsp ? [rtsp.pid] : [])]);
+      const rtspCpu = rtsp ? new CpuWindow([rtsp.pid]) : undefined;
       const host = new HostCpuWindow();
       await new Promise((r) => setTimeout(r, options.measureS * 1000));
       const to = performance.now();
       const cpuPct = cpu.pct();
+      if (rtspCpu) rtspdCpuPct = round(rtspCpu.pct(), 1)!;
       const hostCpu = host.finish();
       const fps: Record<string, number | null> = {
         webrtc: round(viewer.frames.rate(from, to), 1),
         mjpeg: mjpeg ? round(mjpeg.frames.rate(from, to), 1) : null,
         rtmp: reader ? round(reader.frames.rate(from, to), 1) : null,
         recording: null,
+        rtsp: rtsp
+          ? round(
+              rtsp.client.packets.filter((p) => p.marker && p.at >= from && p.at < to).length / ((to - from) / 1000),
+              1,
+            )
+          : null,
       };
       if (phase === 'all') {
         const stopped = await api(server.url, 'POST', '/api/record/stop');
@@ -214,6 +256,7 @@ async function main(): Promise<void> {
       phases[phase] = { cpuPct: round(cpuPct, 1)!, hostBusyPct: hostCpu.busyPct, stealPct: hostCpu.stealPct, fps };
       mjpeg?.close();
       reader?.close();
+      rtsp?.client.close();
       await viewer.close();
       await server.stop();
       server = undefined;
@@ -228,6 +271,7 @@ async function main(): Promise<void> {
     mjpeg: options.mjpegFps,
     rtmp: options.fps,
     recording: options.fps,
+    rtsp: options.fps,
   };
   process.stdout.write(
     `\nAll outputs of one ${options.width}x${options.height}@${options.fps} camera (test pattern), ${options.measureS} s each phase\n\n`,
@@ -243,11 +287,11 @@ async function main(): Promise<void> {
   );
   process.stdout.write('\n');
   printTable(
-    ['phase', 'server+camerad CPU %', 'machine busy %', 'steal %'],
+    ['phase', 'server+camerad(+rtspd) CPU %', 'machine busy %', 'steal %'],
     (['baseline', 'all'] as const).map((p) => [p, phases[p].cpuPct, phases[p].hostBusyPct, phases[p].stealPct]),
   );
   process.stdout.write(
-    `\nCPU with every output on: ${round(all.cpuPct / Math.max(1, phases.baseline.cpuPct), 2)}x the WebRTC-only baseline\n\n`,
+    `\nCPU with every output on: ${round(all.cpuPct / Math.max(1, phases.baseline.cpuPct), 2)}x the WebRTC-only baseline (rtspd alone: ${rtspdCpuPct} %)\n\n`,
   );
   printJsonLine({
     bench: 'outputs',
@@ -262,6 +306,7 @@ async function main(): Promise<void> {
     cpu_pct: all.cpuPct,
     baseline_cpu_pct: phases.baseline.cpuPct,
     cpu_ratio: round(all.cpuPct / Math.max(1, phases.baseline.cpuPct), 2),
+    rtspd_cpu_pct: rtspdCpuPct,
     host_busy_pct: all.hostBusyPct,
     steal_pct: all.stealPct,
     baseline_fps: phases.baseline.fps.webrtc,

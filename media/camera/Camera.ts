@@ -368,7 +368,8 @@ export class Camera {
    * Starts recording the encoded stream (no re-encode) into a fragmented MP4 at `path`.
    * @param path absolute path of a new `.mp4` file in an existing folder (chosen by the server, never by a user).
    * @param options.fragmentMs fragment length in ms (200..10000, default 1000): at most this much is lost on a crash.
-   * @throws CameradError `busy` (a recording runs), `bad_request` (path), `record_failed`.
+   * @throws CameradError `busy` (a recording runs or the previous one is still finishing), `bad_request` (path,
+   *   or the recording branch could not start).
    * @throws InvalidStateError when camerad is not connected.
    */
   async startRecording(

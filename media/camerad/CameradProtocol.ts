@@ -303,6 +303,68 @@ export interface Methods {
   rtmp_stop: [Record<string, never>, { bytes_sent: number }];
 }
 
+/**
+ * Every method of {@link Methods}, as values (the conformance test sends each to camerad). The
+ * `satisfies` makes the compiler fail when a method is added to or removed from one of the two.
+ */
+export const METHOD_NAMES = Object.keys({
+  ping: true,
+  keyframe: true,
+  stats: true,
+  shutdown: true,
+  probe: true,
+  analysis: true,
+  analysis_ack: true,
+  grab: true,
+  overlays: true,
+  stills: true,
+  record_start: true,
+  record_stop: true,
+  rtmp_start: true,
+  rtmp_stop: true,
+} satisfies Record<keyof Methods, true>) as (keyof Methods)[];
+
+/** Every notification event camerad sends (the `event` of {@link Notification}), as values. */
+export const NOTIFICATION_EVENTS = Object.keys({
+  hello: true,
+  stats: true,
+  log: true,
+  source_lost: true,
+  source_recovered: true,
+  recording: true,
+  rtmp: true,
+} satisfies Record<Notification['event'], true>) as Notification['event'][];
+
+/**
+ * The error codes camerad answers with (`error.code` of a response with `ok: false`;
+ * native/PROTOCOL.md, "Error codes used"; test/native/protocolConformance.test.ts checks this list
+ * against that table and against the codes the C++ sources can send).
+ */
+export const CAMERAD_ERROR_CODES = [
+  /** Malformed request, or a missing/invalid parameter; the message names the field. */
+  'bad_request',
+  /** No such method. */
+  'unknown_method',
+  /** `grab` with 4 grabs in progress; `record_start` while recording; `rtmp_start` while streaming. */
+  'busy',
+  /** `grab` whose picture would exceed the 16 MiB frame limit. */
+  'too_large',
+  /** The grabbed frame could not be converted or encoded. */
+  'grab_failed',
+  /** `record_stop` without a running recording. */
+  'not_recording',
+  /** `rtmp_stop` while RTMP is not running. */
+  'not_streaming',
+] as const;
+
+/** An error code camerad answers with (see {@link CAMERAD_ERROR_CODES}). */
+export type CameradErrorCode = (typeof CAMERAD_ERROR_CODES)[number];
+
+/** Whether `code` is one of camerad's error codes. */
+export function isCameradErrorCode(code: unknown): code is CameradErrorCode {
+  return typeof code === 'string' && (CAMERAD_ERROR_CODES as readonly string[]).includes(code);
+}
+
 /** camerad's exit codes (native/PROTOCOL.md, "Exit codes"). */
 export const ExitCode = {
   clean: 0,

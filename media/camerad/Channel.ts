@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { CameradError, InvalidStateError } from '../core/errors.js';
+import { CameradError, InvalidStateError, TimeoutError } from '../core/errors.js';
 import { TypedEmitter } from '../core/TypedEmitter.js';
-import type { Methods, Notification } from './CameradProtocol.js';
+import { isCameradErrorCode, type Methods, type Notification } from './CameradProtocol.js';
 import { FrameDecoder, FrameKind, encodeFrame } from './FrameDecoder.js';
 import { decodePicture, type Picture } from './PictureMessage.js';
 
@@ -76,7 +76,9 @@ export class Channel extends TypedEmitter<ChannelEvents> {
    * Sends a request and resolves with its result.
    * @throws InvalidStateError when the channel is closed or closes before the response.
    * @throws CameradError when camerad answers `ok: false`.
-   * @throws Error on timeout ({@link ChannelOptions.requestTimeoutMs}, or `options.timeoutMs` in ms).
+   * @throws TimeoutError when no response came within {@link ChannelOptions.requestTimeoutMs} (or
+   *   `options.timeoutMs`), ms.
+   * @throws Error when camerad answers with an error code native/PROTOCOL.md does not list.
    */
   request<M extends keyof Methods & string>(
     method: M,
@@ -104,7 +106,7 @@ export class Channel extends TypedEmitter<ChannelEvents> {
     return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(new Error(`camerad request ${method} timed out after ${timeoutMs} ms`));
+        reject(new TimeoutError(`camerad request ${method} timed out after ${timeoutMs} ms`, timeoutMs));
       }, timeoutMs);
       this.#pending.set(id, { method, resolve, reject, timer, withPicture });
       const payload = Buffer.from(JSON.stringify({ id, method, params }));
@@ -158,10 +160,15 @@ export class Channel extends TypedEmitter<ChannelEvents> {
       if (pending.picture) pending.resolve({ result: message.result ?? {}, picture: pending.picture });
       else pending.reject(new Error(`camerad answered ${pending.method} without its picture`));
     } else if (message.ok) pending.resolve(message.result ?? {});
-    else
+    else {
+      const code = message.error?.code;
+      const text = message.error?.message ?? `${pending.method} failed`;
       pending.reject(
-        new CameradError(message.error?.code ?? 'unknown', message.error?.message ?? `${pending.method} failed`),
+        isCameradErrorCode(code)
+          ? new CameradError(code, text)
+          : new Error(`camerad answered ${pending.method} with an unknown error code ${String(code)}: ${text}`),
       );
+    }
   }
 
   #onPicture(kind: number, payload: Buffer, logger: Logger): void {

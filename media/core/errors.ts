@@ -1,3 +1,5 @@
+import type { CameradErrorCode } from '../camerad/CameradProtocol.js';
+
 /**
  * Named error classes shared by the media modules (after mediasoup's `errors.ts`).
  * HTTP routers map them to status codes in one place (`server/http/errorMiddleware.ts`).
@@ -29,12 +31,30 @@ export class BadRequestError extends Error {
   }
 }
 
-/** A request to camerad was answered with `ok: false`; `code` is camerad's snake_case error code. */
+/**
+ * A request to camerad was answered with `ok: false`; `code` is camerad's error code (one of
+ * those native/PROTOCOL.md lists, "Error codes used").
+ */
 export class CameradError extends Error {
   override name = 'CameradError';
   constructor(
-    readonly code: string,
+    readonly code: CameradErrorCode,
     message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A request got no answer in time (e.g. a camerad request past its timeout). The HTTP error
+ * middleware answers it with 504 and this message.
+ */
+export class TimeoutError extends Error {
+  override name = 'TimeoutError';
+  constructor(
+    message: string,
+    /** How long the request waited, ms. */
+    readonly timeoutMs: number,
   ) {
     super(message);
   }

@@ -134,7 +134,9 @@ export class JanusOutput {
   }
 
   /**
-   * Mints a viewer token for `cameraId` through the Admin API and asks for a keyframe.
+   * Mints a viewer token for `cameraId` through the Admin API and asks for a keyframe, after a
+   * keepalive that finds a restarted Janus at once (then the forward is re-created and this
+   * answers undefined).
    * @returns undefined when the forward is not up (the caller answers 503 with {@link status}).
    * @throws RangeError when `maxTokens` are outstanding; JanusError when `publicUrl` is unset or the Admin API fails.
    */
@@ -145,6 +147,17 @@ export class JanusOutput {
     if (publicUrl === undefined)
       throw new JanusError('outputs.janus.publicUrl is not set: viewers have no way to Janus', 0);
     if (!forwarder || !mountpoint || this.#state !== 'up') return undefined;
+    // A viewer asking is the moment to know Janus still has the session and mountpoint: a Janus
+    // restart is found here at once, not at the next keepalive (up to keepaliveMs later).
+    const api = this.#api;
+    if (api) {
+      try {
+        await api.keepalive();
+      } catch (error) {
+        this.#lost(api, error as Error);
+        return undefined;
+      }
+    }
     const token = this.#tokens.mint(cameraId);
     try {
       await this.#admin.addToken(token.token);
@@ -224,17 +237,20 @@ export class JanusOutput {
         () => {
           if (this.#api === api && this.#state === 'up') this.#keepalive(api);
         },
-        (error: Error) => {
-          if (this.#api !== api || this.#state !== 'up') return;
-          this.#api = undefined;
-          void api.close();
-          // 458: no such session; 403: Janus no longer knows the server's token. Both: it restarted.
-          const restarted = error instanceof JanusError && (error.sessionGone || error.code === 403);
-          this.#fail(restarted ? new JanusError(`Janus lost the session (restarted?): ${error.message}`, 458) : error);
-        },
+        (error: Error) => this.#lost(api, error),
       );
     }, this.#options.config.keepaliveMs);
     this.#timer.unref();
+  }
+
+  /** The session `api` stopped answering: the forward is down until re-created. */
+  #lost(api: JanusApiClient, error: Error): void {
+    if (this.#api !== api || this.#state !== 'up') return;
+    this.#api = undefined;
+    void api.close();
+    // 458: no such session; 403: Janus no longer knows the server's token. Both: it restarted.
+    const restarted = error instanceof JanusError && (error.sessionGone || error.code === 403);
+    this.#fail(restarted ? new JanusError(`Janus lost the session (restarted?): ${error.message}`, 458) : error);
   }
 
   #fail(error: Error): void {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { RtmpEvent, StatsData } from '../camerad/CameradProtocol.js';
 import type { CameradState } from '../camerad/CameradSupervisorTypes.js';
-import { BadRequestError, CameradError, InvalidStateError } from '../core/errors.js';
+import { BadRequestError, CameradError, InvalidStateError, TimeoutError } from '../core/errors.js';
 import { TypedEmitter } from '../core/TypedEmitter.js';
 import { Backoff } from './Backoff.js';
 import {
@@ -364,6 +364,7 @@ export class RtmpEgress extends TypedEmitter<RtmpEgressEvents> {
     if (error instanceof CameradError) return new CameradError(error.code, message);
     if (error instanceof BadRequestError) return new BadRequestError(message, error.field);
     if (error instanceof InvalidStateError) return new InvalidStateError(message);
+    if (error instanceof TimeoutError) return new TimeoutError(message, error.timeoutMs);
     return new Error(message);
   }
 }

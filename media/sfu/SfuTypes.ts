@@ -16,7 +16,7 @@ export interface RtpSource {
  * (`viewer-join`), a viewer sent a PLI (`pli`), or a viewer thread fell behind and skipped
  * packets (`overrun`).
  */
-export type KeyframeReason = 'viewer-join' | 'pli' | 'overrun' | 'ws-viewer-join';
+export type KeyframeReason = 'viewer-join' | 'pli' | 'overrun' | 'ws-viewer-join' | 'rtsp-play';
 
 /** A camera as the SFU sees it. */
 export interface SfuCamera {

@@ -1,5 +1,8 @@
-// The outcome of a control request handled outside Daemon (Egress): a result
+// The outcome of every control request (RequestDispatcher, Egress): a result
 // object, or an error code and message (native/PROTOCOL.md, "Requests").
+// Every error camerad answers names its code as a literal in
+// ControlReply::failure("code", ...), the form
+// test/native/protocolConformance.test.ts reads.
 #pragma once
 
 #include <string>

@@ -16,6 +16,14 @@
 namespace {
 /// Written bytes at the front of the queue worth moving the rest for.
 constexpr size_t kCompactBytes = 1u << 20;
+
+/// The text of notification `event` (native/PROTOCOL.md, "Notifications"). Every notification
+/// camerad sends names its event as a string literal, the first argument of a call of this or
+/// of a notify function, the form test/native/protocolConformance.test.ts reads.
+std::string notification(const std::string& event, const std::string& dataJson) {
+  // event names are fixed identifiers, no escaping needed
+  return "{\"event\":\"" + event + "\",\"data\":" + dataJson + "}";
+}
 }  // namespace
 
 ControlServer::ControlServer(std::string path, Handlers handlers)
@@ -119,8 +127,7 @@ void ControlServer::acceptClient() {
     out_.clear();
     outOffset_ = 0;
     overflow_ = false;
-    out_ = protocol::encodeFrame(protocol::kNotification,
-                                 "{\"event\":\"hello\",\"data\":" + hello + "}");
+    out_ = protocol::encodeFrame(protocol::kNotification, notification("hello", hello));
   }
   logDebug("control client connected (pid " + std::to_string(peer.pid) + ")");
   if (handlers_.connected) handlers_.connected(generation);
@@ -230,12 +237,7 @@ void ControlServer::enqueueLocked(uint8_t kind, const std::string& payload, bool
 }
 
 void ControlServer::notify(const std::string& event, const std::string& dataJson) {
-  std::string body = "{\"event\":\"";
-  body += event;  // event names are fixed identifiers, no escaping needed
-  body += "\",\"data\":";
-  body += dataJson;
-  body += "}";
-  send(protocol::kNotification, body);
+  send(protocol::kNotification, notification(event, dataJson));
 }
 
 gboolean ControlServer::onFlushIdle(gpointer self) {

@@ -18,31 +18,7 @@ namespace {
 /// JSON text; invalid UTF-8 (e.g. in GStreamer messages) is replaced, never thrown.
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-json errorResponse(uint32_t id, const char* code, const std::string& message) {
-  return json{{"id", id}, {"ok", false}, {"error", {{"code", code}, {"message", message}}}};
-}
-
 double round1(double v) { return std::round(v * 10.0) / 10.0; }
-
-/// params[name], or nullptr when params is not an object or has no such key.
-const json* param(const json& params, const char* name) {
-  if (!params.is_object()) return nullptr;
-  auto it = params.find(name);
-  return it == params.end() ? nullptr : &*it;
-}
-
-json badRequest(uint32_t id, const std::string& message) {
-  return errorResponse(id, "bad_request", message);
-}
-
-json okResponse(uint32_t id, json result) {
-  return json{{"id", id}, {"ok", true}, {"result", std::move(result)}};
-}
-
-json replyResponse(uint32_t id, const ControlReply& reply) {
-  return reply.ok ? okResponse(id, reply.result)
-                  : errorResponse(id, reply.code.c_str(), reply.message);
-}
 
 framemsg::Header pictureHeader(const OutputPipeline::FrameInfo& info) {
   framemsg::Header h;
@@ -72,7 +48,12 @@ int Daemon::run() {
   control_ = std::make_unique<ControlServer>(
       options_.control,
       ControlServer::Handlers{[this] { return dump(helloJson()); },
-                              [this](const std::string& p) { return handleRequest(p); },
+                              [this](const std::string& p) -> std::optional<std::string> {
+                                // Requests are read on the main loop, which runs only once
+                                // the dispatcher exists; none can come before.
+                                if (!dispatcher_) return std::nullopt;
+                                return dispatcher_->handle(p);
+                              },
                               [this](uint64_t generation) {
                                 if (analysis_) analysis_->onClient(generation);
                               }});
@@ -113,7 +94,7 @@ int Daemon::run() {
       });
   grabber_ = std::make_unique<FrameGrabber>(
       options_.width, options_.height,
-      [this](FrameGrabber::Result&& result) { onGrabbed(std::move(result)); });
+      [this](FrameGrabber::Result&& result) { dispatcher_->onGrabbed(std::move(result)); });
   stills_ = std::make_unique<StillBranch>(
       options_.width, options_.height, options_.fps,
       [this](const std::string& payload) { control_->send(protocol::kJpegStill, payload); });
@@ -125,6 +106,18 @@ int Daemon::run() {
                                      [this](const std::string& event, const json& data) {
                                        notify(event, data);
                                      });
+  dispatcher_ = std::make_unique<RequestDispatcher>(RequestDispatcher::Parts{
+      options_, *control_, *output_, *analysis_, *stills_, *egress_, *grabber_,
+      [this] { return statsJson(); },
+      [this] {
+        // Quit from an idle callback so the response is queued first.
+        g_idle_add(
+            [](gpointer self) -> gboolean {
+              static_cast<Daemon*>(self)->requestExit(0);
+              return G_SOURCE_REMOVE;
+            },
+            this);
+      }});
   if (options_.overlaysPrivate != options_.overlaysPublic) {
     logInfo(std::string("overlays: ") + overlayPolicyName(options_.overlaysPrivate) +
             " in the program encode, " + overlayPolicyName(options_.overlaysPublic) +
@@ -262,7 +255,7 @@ json Daemon::statsJson() const {
               {"analysis_dropped", analysis_ ? analysis_->framesDropped() : 0},
               {"analysis_in_flight", analysis_ ? analysis_->inFlight() : 0},
               {"overlay_items", output_ ? output_->overlays().count(g_get_monotonic_time()) : 0},
-              {"grabs", grabs_.load()}};
+              {"grabs", dispatcher_ ? dispatcher_->grabs() : 0}};
   auto stillsFps = [this](StillBranch::Variant v) {
     const StillBranch::Settings s = stills_->settings(v);
     return s.enabled ? s.fps : 0.0;
@@ -289,255 +282,4 @@ json Daemon::statsJson() const {
     if (!source.is_null()) stats["dir"] = std::move(source);
   }
   return stats;
-}
-
-std::optional<std::string> Daemon::handleRequest(const std::string& payload) {
-  json req = json::parse(payload, nullptr, false);
-  if (req.is_discarded() || !req.is_object()) {
-    return dump(errorResponse(0, "bad_request", "request is not a JSON object"));
-  }
-  auto idIt = req.find("id");
-  if (idIt == req.end() || !idIt->is_number_integer() || idIt->get<int64_t>() < 0 ||
-      idIt->get<int64_t>() > int64_t(UINT32_MAX)) {
-    return dump(errorResponse(0, "bad_request", "missing or invalid \"id\" (u32 expected)"));
-  }
-  const uint32_t id = uint32_t(idIt->get<int64_t>());
-  auto methodIt = req.find("method");
-  if (methodIt == req.end() || !methodIt->is_string()) {
-    return dump(errorResponse(id, "bad_request", "missing or invalid \"method\" (string expected)"));
-  }
-  auto paramsIt = req.find("params");
-  if (paramsIt != req.end() && !paramsIt->is_object() && !paramsIt->is_null()) {
-    return dump(errorResponse(id, "bad_request", "\"params\" must be an object"));
-  }
-  const std::string method = methodIt->get<std::string>();
-  const json params = paramsIt != req.end() && paramsIt->is_object() ? *paramsIt : json::object();
-  auto ok = [id](json result) { return dump(okResponse(id, std::move(result))); };
-
-  if (method == "ping") return ok(json::object());
-  if (method == "keyframe") {
-    const uint64_t total = output_->requestKeyframe();
-    logDebug("keyframe requested (" + std::to_string(total) + " so far)");
-    return ok(json{{"keyframe_requests", total}});
-  }
-  if (method == "stats") return ok(statsJson());
-  if (method == "probe") {
-    const json* enabled = nullptr;
-    if (paramsIt != req.end() && paramsIt->is_object()) {
-      auto it = paramsIt->find("enabled");
-      if (it != paramsIt->end()) enabled = &*it;
-    }
-    if (enabled == nullptr || !enabled->is_boolean()) {
-      return dump(
-          errorResponse(id, "bad_request", "missing or invalid \"enabled\" (boolean expected)"));
-    }
-    const bool on = enabled->get<bool>();
-    if (on != output_->latencyProbe()) logInfo(std::string("latency probe ") + (on ? "on" : "off"));
-    output_->setLatencyProbe(on);
-    return ok(json{{"enabled", on}});
-  }
-  if (method == "analysis") return dump(handleAnalysis(id, params));
-  if (method == "analysis_ack") return dump(handleAnalysisAck(id, params));
-  if (method == "overlays") return dump(handleOverlays(id, params));
-  if (method == "stills") return dump(handleStills(id, params));
-  if (method == "record_start") return dump(replyResponse(id, egress_->startRecording(params)));
-  if (method == "record_stop") {
-    const uint64_t generation = control_->generation();
-    std::optional<ControlReply> now = egress_->stopRecording([this, id, generation](const ControlReply& r) {
-      control_->sendTo(generation, protocol::kResponse, dump(replyResponse(id, r)));
-    });
-    if (!now) return std::nullopt;  // answered when the file is finished
-    return dump(replyResponse(id, *now));
-  }
-  if (method == "rtmp_start") return dump(replyResponse(id, egress_->startRtmp(params)));
-  if (method == "rtmp_stop") {
-    const uint64_t generation = control_->generation();
-    std::optional<ControlReply> now = egress_->stopRtmp([this, id, generation](const ControlReply& r) {
-      control_->sendTo(generation, protocol::kResponse, dump(replyResponse(id, r)));
-    });
-    if (!now) return std::nullopt;  // answered when the stream is closed
-    return dump(replyResponse(id, *now));
-  }
-  if (method == "grab") {
-    std::optional<json> response = handleGrab(id, params);
-    if (!response) return std::nullopt;  // answered when the frame is ready
-    return dump(*response);
-  }
-  if (method == "shutdown") {
-    logInfo("shutdown requested");
-    // Quit from an idle callback so the response is queued first.
-    g_idle_add(
-        [](gpointer self) -> gboolean {
-          static_cast<Daemon*>(self)->requestExit(0);
-          return G_SOURCE_REMOVE;
-        },
-        this);
-    return ok(json::object());
-  }
-  return dump(errorResponse(id, "unknown_method", "unknown method \"" + method + "\""));
-}
-
-json Daemon::handleAnalysis(uint32_t id, const json& params) {
-  const json* enabled = param(params, "enabled");
-  if (enabled == nullptr || !enabled->is_boolean()) {
-    return badRequest(id, "missing or invalid \"enabled\" (boolean expected)");
-  }
-  double fps = 0;
-  if (const json* f = param(params, "fps")) {
-    if (!f->is_number() || !(f->get<double>() > 0) || f->get<double>() > AnalysisBranch::kMaxFps) {
-      return badRequest(id, "invalid \"fps\" (number expected, > 0 and <= 60)");
-    }
-    fps = f->get<double>();
-  }
-  const bool on = enabled->get<bool>();
-  analysis_->configure(on, fps);
-  std::string rate = std::to_string(analysis_->fps());
-  rate.erase(rate.find_last_not_of('0') + 1);
-  if (!rate.empty() && rate.back() == '.') rate.pop_back();
-  logInfo(on ? "analysis frames on: " + std::to_string(analysis_->width()) + "x" +
-                   std::to_string(analysis_->height()) + " RGB at " + rate + " fps"
-             : std::string("analysis frames off"));
-  return okResponse(id, json{{"enabled", on},
-                             {"fps", analysis_->fps()},
-                             {"width", analysis_->width()},
-                             {"height", analysis_->height()}});
-}
-
-json Daemon::handleAnalysisAck(uint32_t id, const json& params) {
-  const json* frame = param(params, "frame");
-  if (frame == nullptr || !frame->is_number_integer() || frame->get<int64_t>() < 1) {
-    return badRequest(id, "missing or invalid \"frame\" (integer >= 1 expected)");
-  }
-  return okResponse(id, json{{"acked", analysis_->ack(frame->get<uint64_t>())}});
-}
-
-json Daemon::handleOverlays(uint32_t id, const json& params) {
-  std::string error;
-  const int64_t now = g_get_monotonic_time();
-  std::string layer;
-  if (!output_->overlays().update(params, now, error, &layer)) return badRequest(id, error);
-  json result{{"items", output_->overlays().count(now)}};
-  if (param(params, "layer") != nullptr) {  // a request without "layer" gets protocol 1's result
-    size_t inLayer = 0;
-    for (const auto& [name, n] : output_->overlays().layerCounts(now)) {
-      if (name == layer) inLayer = n;
-    }
-    result["layer"] = layer;
-    result["layer_items"] = inLayer;
-  }
-  return okResponse(id, result);
-}
-
-json Daemon::handleStills(uint32_t id, const json& params) {
-  const json* variant = param(params, "variant");
-  StillBranch::Variant v = StillBranch::kClean;
-  if (variant == nullptr || !variant->is_string() ||
-      !StillBranch::parseVariant(variant->get<std::string>(), v)) {
-    return badRequest(id, "missing or invalid \"variant\" (\"clean\" or \"overlays\" expected)");
-  }
-  const json* enabled = param(params, "enabled");
-  if (enabled == nullptr || !enabled->is_boolean()) {
-    return badRequest(id, "missing or invalid \"enabled\" (boolean expected)");
-  }
-  double fps = 0;
-  if (const json* f = param(params, "fps")) {
-    if (!f->is_number() || !(f->get<double>() > 0) || f->get<double>() > StillBranch::kMaxFps) {
-      return badRequest(id, "invalid \"fps\" (number expected, > 0 and <= 30)");
-    }
-    fps = f->get<double>();
-  }
-  int quality = 0;
-  if (const json* q = param(params, "quality")) {
-    if (!q->is_number_integer() || q->get<int64_t>() < 1 || q->get<int64_t>() > 100) {
-      return badRequest(id, "invalid \"quality\" (integer 1..100 expected)");
-    }
-    quality = int(q->get<int64_t>());
-  }
-  const StillBranch::Settings s = stills_->configure(v, enabled->get<bool>(), fps, quality);
-  logInfo(std::string("stills ") + StillBranch::variantName(v) +
-          (s.enabled ? " on: " + std::to_string(s.fps).substr(0, 5) + " fps, quality " +
-                           std::to_string(s.quality)
-                     : std::string(" off")));
-  return okResponse(id, json{{"variant", StillBranch::variantName(v)},
-                             {"enabled", s.enabled},
-                             {"fps", s.fps},
-                             {"quality", s.quality}});
-}
-
-std::optional<json> Daemon::handleGrab(uint32_t id, const json& params) {
-  const json* format = param(params, "format");
-  if (format == nullptr || !format->is_string() ||
-      (format->get<std::string>() != "rgb" && format->get<std::string>() != "jpeg")) {
-    return badRequest(id, "missing or invalid \"format\" (\"rgb\" or \"jpeg\" expected)");
-  }
-  const bool jpeg = format->get<std::string>() == "jpeg";
-  bool program = false;
-  if (const json* o = param(params, "overlays")) {
-    if (!o->is_boolean()) return badRequest(id, "invalid \"overlays\" (boolean expected)");
-    program = o->get<bool>();
-  }
-  int quality = 85;
-  if (const json* q = param(params, "quality")) {
-    if (!q->is_number_integer() || q->get<int64_t>() < 1 || q->get<int64_t>() > 100) {
-      return badRequest(id, "invalid \"quality\" (integer 1..100 expected)");
-    }
-    quality = int(q->get<int64_t>());
-  }
-  const uint64_t rgbBytes = uint64_t(options_.width) * uint64_t(options_.height) * 3;
-  if (!jpeg && rgbBytes + framemsg::kHeaderSize + 1 > protocol::kMaxFrameLength) {
-    return errorResponse(id, "too_large",
-                         "an RGB frame of " + std::to_string(options_.width) + "x" +
-                             std::to_string(options_.height) +
-                             " is over the 16 MiB frame limit; grab \"jpeg\"");
-  }
-  if (grabsInFlight_.fetch_add(1) >= kMaxGrabsInFlight) {
-    grabsInFlight_--;
-    return errorResponse(id, "busy",
-                         "already " + std::to_string(kMaxGrabsInFlight) + " grabs in progress");
-  }
-  const uint64_t generation = control_->generation();
-  output_->grabNext(program, [this, generation, id, jpeg, quality](
-                                 GstBuffer* frame, const OutputPipeline::FrameInfo& info) {
-    FrameGrabber::Job job;
-    job.generation = generation;
-    job.requestId = id;
-    job.jpeg = jpeg;
-    job.quality = quality;
-    job.buffer = frame;
-    job.header.frame = info.frame;
-    job.header.captureUs = uint64_t(info.captureUs);
-    job.header.flags = info.flags;
-    grabber_->submit(std::move(job));
-  });
-  return std::nullopt;
-}
-
-void Daemon::onGrabbed(FrameGrabber::Result&& r) {
-  grabsInFlight_--;
-  json response;
-  if (r.ok && r.payload.size() + 1 > protocol::kMaxFrameLength) {
-    response = errorResponse(r.requestId, "too_large",
-                             "the picture (" + std::to_string(r.payload.size()) +
-                                 " bytes) is over the 16 MiB frame limit");
-  } else if (!r.ok) {
-    response = errorResponse(r.requestId, "grab_failed", r.error);
-  } else {
-    const framemsg::Header& h = r.header;
-    grabs_++;
-    control_->sendTo(r.generation, protocol::kGrabFrame, r.payload);
-    response = okResponse(
-        r.requestId,
-        json{{"frame", h.frame},
-             {"capture_time_us", h.captureUs},
-             {"width", h.width},
-             {"height", h.height},
-             {"format", h.format == framemsg::kJpeg ? "jpeg" : "rgb"},
-             {"stride", h.stride},
-             {"bytes", r.payload.size() - framemsg::kHeaderSize},
-             {"overlays", (h.flags & framemsg::kFlagOverlays) != 0},
-             {"latency_probe", (h.flags & framemsg::kFlagProbe) != 0},
-             {"no_signal", (h.flags & framemsg::kFlagNoSignal) != 0},
-             {"encode_ms", round1(r.encodeMs)}});
-  }
-  control_->sendTo(r.generation, protocol::kResponse, dump(response));
 }

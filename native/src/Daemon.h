@@ -1,11 +1,11 @@
 // Wires the parts of camerad together on the GLib main loop: control
 // server, source supervisor, output pipeline, analysis, grabs, stills,
-// recording and RTMP (Egress), stats and signals.
+// recording and RTMP (Egress), stats and signals. Control requests are
+// RequestDispatcher's.
 #pragma once
 
 #include <glib.h>
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -14,7 +14,6 @@
 #include <nlohmann/json.hpp>
 
 #include "AnalysisBranch.h"
-#include "ControlReply.h"
 #include "ControlServer.h"
 #include "Egress.h"
 #include "FrameGrabber.h"
@@ -22,6 +21,7 @@
 #include "Options.h"
 #include "OutputPipeline.h"
 #include "Reaper.h"
+#include "RequestDispatcher.h"
 #include "SourceSupervisor.h"
 #include "SourceUri.h"
 #include "StillBranch.h"
@@ -30,8 +30,6 @@ class Daemon {
  public:
   /// How long to wait at exit for source pipelines being torn down, ms.
   static constexpr int kTeardownTimeoutMs = 3000;
-  /// Grab requests waiting for their frame or being encoded, at most.
-  static constexpr int kMaxGrabsInFlight = 4;
 
   Daemon(Options options, SourceSpec spec, std::string encoderName);
   ~Daemon();
@@ -45,15 +43,6 @@ class Daemon {
   nlohmann::json statsJson() const;
   /// Whether the latency probe strip is drawn now.
   bool latencyProbe() const;
-  /// The response payload, or nullopt when it is sent later (grab).
-  std::optional<std::string> handleRequest(const std::string& payload);
-  nlohmann::json handleAnalysis(uint32_t id, const nlohmann::json& params);
-  nlohmann::json handleAnalysisAck(uint32_t id, const nlohmann::json& params);
-  std::optional<nlohmann::json> handleGrab(uint32_t id, const nlohmann::json& params);
-  nlohmann::json handleOverlays(uint32_t id, const nlohmann::json& params);
-  nlohmann::json handleStills(uint32_t id, const nlohmann::json& params);
-  /// A grab finished (grabber thread): sends the picture, then the response.
-  void onGrabbed(FrameGrabber::Result&& result);
   void notify(const std::string& event, const nlohmann::json& data);
   void requestExit(int code);
   void onStatsTick();
@@ -78,8 +67,7 @@ class Daemon {
   std::unique_ptr<FrameGrabber> grabber_;
   std::unique_ptr<StillBranch> stills_;
   std::unique_ptr<Egress> egress_;
-  std::atomic<int> grabsInFlight_{0};
-  std::atomic<uint64_t> grabs_{0};  ///< grabs answered with a picture
+  std::unique_ptr<RequestDispatcher> dispatcher_;
 
   // Rates over the last stats interval.
   struct Interval {

@@ -20,6 +20,7 @@ const WANTS: Record<AccessLevel, string> = {
   owner: 'the owner’s wallet session (sign in first)',
   operator: 'the operator (the operator wallet’s session or the admin token)',
   metrics: 'the metrics token (Authorization: Bearer <server.metricsToken>)',
+  rtspUser: 'an RTSP user of outputs.rtsp.users (RTSP Digest, on the RTSP port only)',
 };
 
 /**
@@ -61,6 +62,9 @@ export class AccessPolicy {
         return caller.admin || (operator && (camera === undefined || camera === session?.claims.cameraId));
       case 'metrics':
         return caller.metrics;
+      case 'rtspUser':
+        // Checked by rtspd on the RTSP port (Digest); no HTTP caller is an RTSP user.
+        return false;
     }
   }
 

@@ -63,6 +63,9 @@ const ROWS: readonly EntryPoint[] = [
   http('GET', '/stream', ['viewer']),
   http('GET', '/mjpeg-stream', ['viewer']),
   http('GET', '/mjpeg-stream-with-faces', ['viewer']),
+  // RTSP for NVRs: rtspd (native/src/rtspd) checks Digest credentials of outputs.rtsp.users and
+  // bounds connections (outputs.rtsp.maxClients); the rate bucket is not applied there.
+  { transport: 'rtsp', method: 'DESCRIBE', path: '/:camera', anyOf: ['rtspUser'], rate: 'api' },
   http('GET', '/api/mjpeg', ['viewer']),
   http('GET', '/api/stream/status', ['viewer']),
   // A wallet's own session.

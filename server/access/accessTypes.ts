@@ -16,8 +16,19 @@ import type { RequestSession } from '../http/sessionAuth.js';
  * - `operator`: the admin token (`server.adminToken`) or the operator wallet's session.
  * - `metrics`: the metrics token (`server.metricsToken`, header only): a scraper that may read
  *   `/metrics` and nothing else.
+ * - `rtspUser`: a user of `outputs.rtsp.users` (RTSP Digest, checked by rtspd): an NVR that may
+ *   play the cameras over RTSP and nothing else.
  */
-export const ACCESS_LEVELS = ['open', 'viewer', 'session', 'checkedIn', 'owner', 'operator', 'metrics'] as const;
+export const ACCESS_LEVELS = [
+  'open',
+  'viewer',
+  'session',
+  'checkedIn',
+  'owner',
+  'operator',
+  'metrics',
+  'rtspUser',
+] as const;
 export type AccessLevel = (typeof ACCESS_LEVELS)[number];
 
 /** Rate-limit buckets (`limits.*` in server/access/limitsConfig.ts). */
@@ -25,7 +36,7 @@ export const RATE_BUCKETS = ['signin', 'capture', 'face', 'whep', 'socket', 'api
 export type RateBucket = (typeof RATE_BUCKETS)[number];
 
 /** How an entry point is reached. */
-export type Transport = 'http' | 'socket.io' | 'websocket';
+export type Transport = 'http' | 'socket.io' | 'websocket' | 'rtsp';
 
 /**
  * One row of the access table: an entry point and what it requires. A caller passes when it
@@ -33,7 +44,10 @@ export type Transport = 'http' | 'socket.io' | 'websocket';
  */
 export interface EntryPoint {
   transport: Transport;
-  /** HTTP method (`GET`, `POST`, …); `CONNECT` for socket.io; `GET` for a WebSocket upgrade. */
+  /**
+   * HTTP method (`GET`, `POST`, …); `CONNECT` for socket.io; `GET` for a WebSocket upgrade;
+   * the RTSP method (`DESCRIBE`) for RTSP, served and guarded by rtspd, not by the HTTP app.
+   */
   method: string;
   /** Koa-router path with `:params` (as the routers register it). */
   path: string;

@@ -21,6 +21,7 @@ import { metricsSchema } from '../metrics/metricsConfig.js';
 import { janusSchema } from '../../media/janus/janusConfig.js';
 import { mjpegSchema } from '../../media/mjpeg/mjpegConfig.js';
 import { livepeerSchema } from '../../media/rtmp/livepeerConfig.js';
+import { rtspSchema } from '../../media/rtsp/rtspConfig.js';
 
 /**
  * The server's configuration, validated strictly at start (unknown keys are rejected with their
@@ -146,6 +147,7 @@ export const configSchema = z.strictObject({
       mjpeg: mjpegSchema.describe(
         'MJPEG streams: rate, quality, per-client queue, clients (media/mjpeg/mjpegConfig.ts).',
       ),
+      rtsp: rtspSchema.describe('RTSP out for NVRs (media/rtsp/rtspConfig.ts, docs/rtsp.md).'),
       ...captureOutputsShape,
       janus: janusSchema.describe(
         'Forward to a Janus Streaming mountpoint for many viewers (media/janus/janusConfig.ts).',

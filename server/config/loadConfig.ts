@@ -149,6 +149,7 @@ function resolveConfig(config: Config, root: string, origin: string): ResolvedCo
     };
   });
   checkGestureActions(config, resolved);
+  checkRtspPorts(config, resolved);
   return {
     ...config,
     server: { ...config.server, webRoot: abs(config.server.webRoot) },
@@ -271,5 +272,20 @@ function checkSource(source: string, setting: string, isSample: boolean): void {
     } catch {
       throw new ConfigError(setting, `${path} is not readable`);
     }
+  }
+}
+
+/** RTSP out (`outputs.rtsp`): camera i's RTP goes to rtspd on rtpBasePort + i, which no camera's ingest may use. */
+function checkRtspPorts(config: Config, cameras: readonly ResolvedCamera[]): void {
+  const rtsp = config.outputs.rtsp;
+  if (!rtsp.enabled) return;
+  const last = rtsp.rtpBasePort + cameras.length - 1;
+  if (last > 65535) throw new ConfigError('outputs.rtsp.rtpBasePort', `ports up to ${last} are over 65535`);
+  const clash = cameras.find((c) => c.rtpPort >= rtsp.rtpBasePort && c.rtpPort <= last);
+  if (clash) {
+    throw new ConfigError(
+      'outputs.rtsp.rtpBasePort',
+      `ports ${rtsp.rtpBasePort}–${last} overlap camera "${clash.id}"'s rtpPort ${clash.rtpPort}`,
+    );
   }
 }

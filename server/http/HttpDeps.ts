@@ -14,6 +14,7 @@ import type { StreamRouterDeps } from './routers/streamRouter.js';
 import type { SessionRouterDeps } from './routers/sessionRouter.js';
 import type { PlayerConfig } from '../player/playerConfig.js';
 import type { JanusOutput } from '../../media/janus/JanusOutput.js';
+import type { RtspStatus } from '../../media/rtsp/RtspOutputTypes.js';
 
 /** Everything the HTTP app needs, passed explicitly to `createHttpApp`. */
 export interface HttpDeps {
@@ -58,4 +59,6 @@ export interface HttpDeps {
   player: PlayerConfig;
   /** The Janus forward (`outputs.janus`): viewer tokens and its state; undefined when not configured. */
   janus?: JanusOutput | undefined;
+  /** The RTSP output, shown in `GET /api/status` as `rtsp` (absent: not shown). */
+  rtsp?: { status(): RtspStatus };
 }

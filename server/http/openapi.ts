@@ -258,8 +258,16 @@ function document(version: string): Record<string, unknown> {
                       },
                       outputs: {
                         type: 'object',
-                        description: 'Outputs with a state of their own; `janus` only when outputs.janus is configured',
-                        properties: { janus: janusStatusSchema },
+                        description:
+                          'Outputs with a state of their own: `rtsp` (always), `janus` only when outputs.janus is configured',
+                        properties: {
+                          janus: janusStatusSchema,
+                          rtsp: {
+                            type: 'object',
+                            description:
+                              'RTSP output for NVRs (docs/rtsp.md): state (off, starting, running, restarting, failed, closed), host, port, clients, maxClients, mounts [{camera, path, clients}], pid, refused_clients, dropped_clients, restarts, last_error',
+                          },
+                        },
                       },
                     },
                   },

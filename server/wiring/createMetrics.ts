@@ -8,6 +8,7 @@ import { janusMetrics } from '../metrics/janusMetrics.js';
 import { type MetricsModule, MetricsService } from '../metrics/MetricsService.js';
 import { MjpegMetrics } from '../metrics/MjpegMetrics.js';
 import { RecordingMetrics } from '../metrics/RecordingMetrics.js';
+import { rtspMetrics } from '../metrics/rtspMetrics.js';
 import type { Analysis } from './createAnalysis.js';
 import type { Identity } from './createIdentity.js';
 import type { Outputs } from './createOutputs.js';
@@ -39,6 +40,7 @@ export function createMetrics(
     new BiometricsMetrics(() => identity.vault.stats()),
     ...(watcher ? [new ChainMetrics(() => watcher.stats())] : []),
     ...(outputs.janus ? [janusMetrics(() => outputs.janus!.status())] : []),
+    rtspMetrics(() => outputs.rtsp.status()),
   ];
   return new MetricsService(
     {

@@ -2,9 +2,12 @@ import type { Logger } from 'pino';
 import type { Camera } from '../../media/camera/Camera.js';
 import { createMjpeg, type Mjpeg } from '../../media/mjpeg/createMjpeg.js';
 import { createRtmp, type Rtmp } from '../../media/rtmp/createRtmp.js';
+import { RtspOutput } from '../../media/rtsp/RtspOutput.js';
 import type { StreamKeyRedactor } from '../../media/rtmp/StreamKeyRedactor.js';
 import { type Capture, createCapture } from '../capture/createCapture.js';
 import type { ResolvedConfig } from '../config/loadConfig.js';
+import { projectRoot } from '../config/projectRoot.js';
+import { isAbsolute, resolve } from 'node:path';
 import type { FaceService } from '../vision/FaceService.js';
 import type { Identity } from './createIdentity.js';
 import { createJanus } from '../../media/janus/createJanus.js';
@@ -17,7 +20,9 @@ export interface Outputs {
   rtmp: Rtmp;
   /** The Janus forward (`outputs.janus`), undefined when `outputs.janus.apiUrl` is unset. */
   janus: JanusOutput | undefined;
-  /** Stops the RTMP egresses, MJPEG clients and recordings (files finished). Idempotent. */
+  /** RTSP out for NVRs (`outputs.rtsp`); started by the server after the outputs are built. */
+  rtsp: RtspOutput;
+  /** Stops rtspd, the RTMP egresses, MJPEG clients, recordings (files finished) and the Janus forward. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -47,15 +52,23 @@ export function createOutputs(
   const mjpeg = createMjpeg({ cameras, config: config.outputs.mjpeg, logger });
   const rtmp = createRtmp({ cameras, config: config.livepeer, logger, redactor });
   const janus = createJanus(config.outputs.janus, cameras.values(), logger);
+  const rtspBinary = config.outputs.rtsp.binary;
+  const rtsp = new RtspOutput(
+    cameras,
+    config.outputs.rtsp,
+    isAbsolute(rtspBinary) ? rtspBinary : resolve(projectRoot(), rtspBinary),
+    logger,
+  );
   let closing: Promise<void> | undefined;
   return {
     capture,
     mjpeg,
     rtmp,
     janus,
+    rtsp,
     close() {
       closing ??= (async () => {
-        await Promise.allSettled([rtmp.close(), mjpeg.close(), capture.close(), janus?.close()]);
+        await Promise.allSettled([rtmp.close(), rtsp.close(), mjpeg.close(), capture.close(), janus?.close()]);
       })();
       return closing;
     },

@@ -87,7 +87,6 @@ describe('Janus output (real Janus, real server)', { timeout: 300_000, skip }, (
       ECS_OUTPUTS__JANUS__ADMIN_SECRET: janus.adminSecret,
       ECS_OUTPUTS__JANUS__STREAMING_ADMIN_KEY: janus.streamingAdminKey,
       ECS_OUTPUTS__JANUS__PUBLIC_URL: janus.apiUrl,
-      ECS_OUTPUTS__JANUS__KEEPALIVE_MS: '500',
       ECS_OUTPUTS__JANUS__BACKOFF_INITIAL_MS: '200',
       ECS_OUTPUTS__JANUS__BACKOFF_MAX_MS: '1000',
     });

@@ -23,6 +23,8 @@ export interface StartOptions {
   ipc?: boolean;
   /** Also copy the child's output to this process's stderr. Default: when TEST_LOG or BENCH_LOG is set. */
   echo?: boolean;
+  /** Written to the child's stdin, which is then closed (e.g. a secret kept out of argv). Default: no stdin. */
+  stdin?: string;
 }
 
 /**
@@ -42,12 +44,18 @@ export async function startProcess(
     cwd: options.cwd,
     env: options.env ?? process.env,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
+    stdio: [
+      options.stdin === undefined ? 'ignore' : 'pipe',
+      'pipe',
+      'pipe',
+      ...(options.ipc ? (['ipc'] as const) : []),
+    ],
   });
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', (error) => reject(new Error(`${name}: cannot start ${command}: ${error.message}`)));
   });
+  if (options.stdin !== undefined) child.stdin!.end(options.stdin);
   let out = '';
   const echo = options.echo ?? Boolean(process.env.TEST_LOG || process.env.BENCH_LOG);
   const keep = (chunk: Buffer): void => {

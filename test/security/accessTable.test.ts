@@ -52,6 +52,14 @@ describe('the access table', () => {
     );
   });
 
+  it('lists RTSP (served by rtspd, not the HTTP app) as a row only RTSP users pass', () => {
+    const rows = ACCESS_TABLE.filter((r) => r.transport === 'rtsp');
+    assert.deepEqual(
+      rows.map((r) => [r.method, r.path, r.anyOf]),
+      [['DESCRIBE', '/:camera', ['rtspUser']]],
+    );
+  });
+
   it('refuses to serve a route that has no row: the app does not start', async () => {
     const router = new Router();
     router.get('/api/undeclared', (ctx) => {

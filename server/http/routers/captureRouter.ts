@@ -288,7 +288,7 @@ const CAPTURE_STATUS: Record<CaptureError['code'], number> = {
 /**
  * Runs a capture action, mapping its domain errors by {@link CAPTURE_STATUS} (`rate_limited`
  * carries `Retry-After`); CameradError `busy` (too many grabs)
- * and camerad's other failures (e.g. `record_failed`) → 503 with camerad's message; a
+ * and camerad's other failures (e.g. `grab_failed`, `too_large`) → 503 with camerad's message; a
  * `bad_request` from camerad is the server's bug (500). Anything else goes to the error
  * middleware unchanged. The media folder's path is left out of camerad's messages.
  */

@@ -4,12 +4,13 @@ import type { HttpDeps } from '../HttpDeps.js';
 /**
  * `GET /api/status`: cameras, source, encoder, fps, bitrate, viewers, uptime, the counts of the
  * objects analyzer per camera (`objects`, where it runs), and the viewer page's player settings
- * (`player`, server/player/playerConfig.ts). Viewer access (server/access/accessTable.ts).
+ * (`player`, server/player/playerConfig.ts), and the outputs with a state of their own (`outputs.rtsp`,
+ * `outputs.janus`). Viewer access (server/access/accessTable.ts).
  */
 export function statusRouter(
   deps: Pick<
     HttpDeps,
-    'cameras' | 'sfu' | 'startedAt' | 'version' | 'basePath' | 'wsVideo' | 'player' | 'analysis' | 'janus'
+    'cameras' | 'sfu' | 'startedAt' | 'version' | 'basePath' | 'wsVideo' | 'player' | 'analysis' | 'janus' | 'rtsp'
   >,
 ): Router {
   const router = new Router();
@@ -32,8 +33,16 @@ export function statusRouter(
       viewers: cameras.reduce((sum, c) => sum + c.viewers, 0),
       cameras,
       player: { webrtcTimeoutMs: deps.player.webrtcTimeoutMs },
-      // The Janus forward's state (docs/janus.md), when outputs.janus is configured.
-      ...(deps.janus ? { outputs: { janus: deps.janus.status() } } : {}),
+      // Outputs with a state of their own: the RTSP output (media/rtsp/RtspOutput.ts: state, port,
+      // clients per camera) and the Janus forward (docs/janus.md), each when configured.
+      ...(deps.janus || deps.rtsp
+        ? {
+            outputs: {
+              ...(deps.rtsp ? { rtsp: deps.rtsp.status() } : {}),
+              ...(deps.janus ? { janus: deps.janus.status() } : {}),
+            },
+          }
+        : {}),
     };
   });
   return router;

@@ -1,0 +1,424 @@
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { connect, type Socket } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../../server/config/loadConfig.js';
+import { projectRoot } from '../../server/config/projectRoot.js';
+import type { RtspStatus } from '../../media/rtsp/RtspOutputTypes.js';
+import { rejectsConfig } from '../helpers/configRejects.js';
+import { RtspClient } from '../helpers/RtspClient.js';
+import { WeriftTestClient } from '../helpers/weriftClient.js';
+import { startProcess, stopGroup } from '../helpers/processes.js';
+import { startTestServer } from '../helpers/testServer.js';
+
+/**
+ * RTSP out (media/rtsp, native/src/rtspd, docs/rtsp.md) against the real server, camerad and
+ * rtspd on the sample camera (1280×720), read by Debian's ffmpeg/ffprobe and GStreamer's rtspsrc.
+ */
+
+const USER = 'nvr';
+const PASSWORD = 'correct-horse-battery';
+const MAX_CLIENTS = 12;
+/** outputs.rtsp.rtpBasePort: the sample camera's RTP goes to rtspd on this port. */
+const RTP_BASE_PORT = 5390;
+/** outputs.rtsp.clientTimeoutS of this file's server (its minimum), so the drop test stays short. */
+const CLIENT_TIMEOUT_S = 5;
+
+/** What one reader decoded. */
+interface Reading {
+  tool: string;
+  width: number;
+  height: number;
+  /** Decoded frames in 10 s of stream time, per second. */
+  fps: number;
+}
+
+type Ctx = Awaited<ReturnType<typeof startTestServer>>;
+let ctx: Ctx;
+let port: number;
+
+const rtsp = () => ctx.server.outputs.rtsp.status();
+const url = (path: string, user = `${USER}:${PASSWORD}@`): string => `rtsp://${user}127.0.0.1:${port}${path}`;
+
+/** Runs a command to its end (bounded by `limitMs`) and returns its output. */
+async function run(name: string, command: string, args: string[], limitMs = 40_000, stdin?: string): Promise<string> {
+  const started = await startProcess(name, command, args, {
+    cwd: projectRoot(),
+    ...(stdin === undefined ? {} : { stdin }),
+  });
+  const timer = setTimeout(() => void stopGroup(started, 1000), limitMs);
+  await started.exited;
+  clearTimeout(timer);
+  return started.output();
+}
+
+/** One RTSP request on a fresh connection; resolves with the status line and headers. */
+async function rawRequest(lines: string[], socket?: Socket): Promise<string> {
+  const s = socket ?? connect(port, '127.0.0.1');
+  return new Promise((resolve, reject) => {
+    let text = '';
+    s.on('data', (chunk) => {
+      text += chunk.toString('latin1');
+      if (text.includes('\r\n\r\n')) {
+        if (!socket) s.destroy();
+        resolve(text);
+      }
+    });
+    s.once('error', reject);
+    s.write(`${lines.join('\r\n')}\r\n\r\n`);
+  });
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined, limitMs = 30_000): Promise<T> {
+  const end = Date.now() + limitMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('RTSP out', () => {
+  before(async () => {
+    ctx = await startTestServer({
+      ECS_OUTPUTS__RTSP__ENABLED: 'true',
+      ECS_OUTPUTS__RTSP__PORT: '0',
+      ECS_OUTPUTS__RTSP__RTP_BASE_PORT: String(RTP_BASE_PORT),
+      ECS_OUTPUTS__RTSP__MAX_CLIENTS: String(MAX_CLIENTS),
+      ECS_OUTPUTS__RTSP__CLIENT_TIMEOUT_S: String(CLIENT_TIMEOUT_S),
+      ECS_OUTPUTS__RTSP__USERS: JSON.stringify([{ name: USER, password: PASSWORD }]),
+    });
+    port = await waitFor('rtspd listening', () => ctx.server.outputs.rtsp.port ?? undefined);
+    await waitFor('camerad running', () => (ctx.server.cameras.get('sample')!.running ? true : undefined));
+  });
+  after(async () => {
+    await ctx?.close();
+  });
+
+  it('ffprobe, ffmpeg and rtspsrc each read 10 s over TCP and UDP and decode 1280×720 at the camera’s fps (±5 %)', async () => {
+    const target = url('/sample');
+    const readers = (transport: 'tcp' | 'udp'): (() => Promise<Reading>)[] => [
+      () =>
+        run(`ffprobe-${transport}`, 'ffprobe', [
+          ...['-v', 'error', '-rtsp_transport', transport, '-select_streams', 'v:0', '-count_frames'],
+          ...['-read_intervals', '%+10', '-show_entries', 'stream=width,height,nb_read_frames', '-of', 'json', target],
+        ]).then((out) => {
+          const json = out.indexOf('{') >= 0 ? out.slice(out.indexOf('{')) : '{}';
+          const stream = (JSON.parse(json) as { streams?: Record<string, unknown>[] }).streams?.[0];
+          assert.ok(stream, `ffprobe ${transport} found a stream: ${out.slice(-2000)}`);
+          return {
+            tool: `ffprobe ${transport}`,
+            width: stream.width,
+            height: stream.height,
+            fps: Number(stream.nb_read_frames) / 10,
+          };
+        }),
+      () =>
+        run(`ffmpeg-${transport}`, 'ffmpeg', [
+          '-nostats',
+          '-rtsp_transport',
+          transport,
+          '-i',
+          target,
+          '-t',
+          '10',
+          '-f',
+          'null',
+          '-',
+        ]).then((out) => {
+          const size = /Video: h264.*?, (\d+)x(\d+)/.exec(out);
+          const frames = [...out.matchAll(/frame=\s*(\d+)/g)].at(-1);
+          return {
+            tool: `ffmpeg ${transport}`,
+            width: Number(size?.[1]),
+            height: Number(size?.[2]),
+            fps: Number(frames?.[1]) / 10,
+          };
+        }),
+      () =>
+        run(
+          `rtspsrc-${transport}`,
+          '/usr/bin/python3',
+          ['test/helpers/rtspsrc_frames.py', url('/sample', ''), transport, '10'],
+          40_000,
+          `${USER}:${PASSWORD}\n`,
+        ).then((out) => {
+          const line = out.split('\n').find((l) => l.startsWith('{'));
+          assert.ok(line, `rtspsrc ${transport} read 10 s: ${out.slice(-2000)}`);
+          const r = JSON.parse(line) as { frames: number; width: number; height: number };
+          return { tool: `rtspsrc ${transport}`, width: r.width, height: r.height, fps: r.frames / 10 };
+        }),
+    ];
+    // The camera's own rate meanwhile: the median of the fps it reports (camerad's stats).
+    const camera = ctx.server.cameras.get('sample')!;
+    const samples: number[] = [];
+    const sampler = setInterval(() => samples.push(camera.status().fps ?? 0), 500);
+    // The three readers of one transport at once (all six at once starve this 2-core machine:
+    // rtspsrc's jitterbuffer then drops what the process reads late).
+    const results = [
+      ...(await Promise.all(readers('tcp').map((start) => start()))),
+      ...(await Promise.all(readers('udp').map((start) => start()))),
+    ];
+    clearInterval(sampler);
+    const cameraFps = samples.sort((x, y) => x - y)[Math.floor(samples.length / 2)]!;
+    assert.ok(cameraFps > 0, 'the camera reports its fps');
+    for (const r of results) {
+      assert.deepEqual([r.tool, r.width, r.height], [r.tool, 1280, 720], `${r.tool} decodes 1280×720`);
+      assert.ok(Math.abs(r.fps - cameraFps) <= 0.05 * cameraFps, `${r.tool}: ${r.fps} fps, camera ${cameraFps}`);
+    }
+  });
+
+  it('asks for Digest credentials (401), refuses wrong ones and Basic, and answers 404 for an unknown camera', async () => {
+    const describeSample = [`DESCRIBE rtsp://127.0.0.1:${port}/sample RTSP/1.0`, 'CSeq: 1'];
+    const anonymous = await rawRequest(describeSample);
+    assert.match(anonymous, /^RTSP\/1\.0 401/);
+    assert.match(anonymous, /WWW-Authenticate: Digest/);
+    assert.doesNotMatch(anonymous, /WWW-Authenticate: Basic/);
+    const basic = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
+    assert.match(await rawRequest([...describeSample, `Authorization: Basic ${basic}`]), /^RTSP\/1\.0 401/);
+    const wrong = await run('ffprobe-wrong', 'ffprobe', [
+      '-v',
+      'error',
+      '-rtsp_transport',
+      'tcp',
+      url('/sample', `${USER}:wrong-password-x@`),
+    ]);
+    assert.match(wrong, /401 Unauthorized/);
+    const unknown = await run('ffprobe-unknown', 'ffprobe', [
+      '-v',
+      'error',
+      '-rtsp_transport',
+      'tcp',
+      url('/no-such-camera'),
+    ]);
+    assert.match(unknown, /404 Not Found/);
+  });
+
+  it(`refuses the connection past maxClients (${MAX_CLIENTS}) with 503 and counts it`, async () => {
+    const held: Socket[] = [];
+    try {
+      for (let i = 0; i < MAX_CLIENTS; i++) {
+        const s = connect(port, '127.0.0.1');
+        await new Promise((resolve) => s.once('connect', resolve));
+        held.push(s);
+      }
+      await waitFor('the held connections counted', () =>
+        ctx.server.outputs.rtsp.status().clients === MAX_CLIENTS ? true : undefined,
+      );
+      const reply = await rawRequest([`DESCRIBE rtsp://127.0.0.1:${port}/sample RTSP/1.0`, 'CSeq: 1']);
+      assert.match(reply, /^RTSP\/1\.0 503/);
+      await waitFor('the refusal counted', () =>
+        ctx.server.outputs.rtsp.status().refused_clients >= 1 ? true : undefined,
+      );
+    } finally {
+      for (const s of held) s.destroy();
+    }
+  });
+
+  it('keeps an RTSP client playing with continuous sequence numbers and one SSRC across a camerad SIGKILL', async () => {
+    const camera = ctx.server.cameras.get('sample')!;
+    const client = await RtspClient.connect(port, USER, PASSWORD);
+    try {
+      await client.play(url('/sample', ''));
+      await waitFor('RTP before the kill', () => (client.packets.length > 100 ? true : undefined));
+      const pid = camera.status().pid!;
+      const restarts = camera.status().restarts;
+      process.kill(pid, 'SIGKILL');
+      const killedAt = client.packets.length;
+      await waitFor(
+        'camerad restarted',
+        () => (camera.status().restarts > restarts && camera.running ? true : undefined),
+        60_000,
+      );
+      const afterRestart = client.packets.length;
+      await waitFor('RTP from the new camerad', () => (client.packets.length > afterRestart + 200 ? true : undefined));
+      const packets = client.packets;
+      assert.deepEqual(new Set(packets.map((p) => p.ssrc)).size, 1, 'one SSRC');
+      const gaps = packets
+        .map((p, i) => ({ i, from: packets[i - 1]?.seq, to: p.seq }))
+        .filter(({ i, from, to }) => i > 0 && to !== ((from! + 1) & 0xffff));
+      assert.deepEqual(
+        gaps,
+        [],
+        `each sequence number follows the previous one (${packets.length} packets, kill at ${killedAt})`,
+      );
+      assert.notEqual(camera.status().pid, pid, 'a new camerad sends');
+    } finally {
+      client.close();
+    }
+  });
+
+  it(`drops a client that stops reading (after clientTimeoutS ${CLIENT_TIMEOUT_S} s of a full socket) while another keeps receiving`, async () => {
+    const droppedBefore = rtsp().dropped_clients;
+    const stuck = await RtspClient.connect(port, USER, PASSWORD);
+    const reader = await RtspClient.connect(port, USER, PASSWORD);
+    try {
+      await reader.play(url('/sample', ''));
+      await stuck.play(url('/sample', ''));
+      // It stops reading at once, before its receive buffer grew (Linux autotunes it up to tcp_rmem's max).
+      await waitFor('the stuck client receives', () => (stuck.packets.length > 0 ? true : undefined));
+      stuck.pause();
+      // Its kernel buffers fill first (a few MB), then clientTimeoutS without progress.
+      await waitFor(
+        'the stuck client dropped',
+        () => (rtsp().dropped_clients === droppedBefore + 1 ? true : undefined),
+        90_000,
+      );
+      // Reading again, it finds the connection closed by the server.
+      stuck.resume();
+      await stuck.closed;
+      const received = reader.packets.length;
+      await waitFor('the other client still receives', () =>
+        reader.packets.length > received + 100 ? true : undefined,
+      );
+      const gaps = reader.packets.slice(1).filter((p, i) => p.seq !== ((reader.packets[i]!.seq + 1) & 0xffff));
+      assert.deepEqual(gaps, [], 'the other client lost nothing');
+    } finally {
+      stuck.close();
+      reader.close();
+    }
+  });
+
+  it('drops a UDP client that sends no keep-alive once its session times out (clientTimeoutS)', async () => {
+    const droppedBefore = rtsp().dropped_clients;
+    const rtp = createSocket('udp4');
+    await new Promise<void>((resolve) => rtp.bind(0, '127.0.0.1', resolve));
+    let received = 0;
+    rtp.on('message', () => received++);
+    const client = await RtspClient.connect(port, USER, PASSWORD);
+    try {
+      await client.play(url('/sample', ''), rtp.address().port);
+      await waitFor('RTP over UDP', () => (received > 10 ? true : undefined));
+      await client.closed;
+      assert.equal(rtsp().dropped_clients, droppedBefore + 1, 'counted as dropped');
+    } finally {
+      client.close();
+      rtp.close();
+    }
+  });
+
+  it('serves 10 RTSP clients (9 not decoding) and a WebRTC viewer with the encoders of one client', async () => {
+    const camera = ctx.server.cameras.get('sample')!;
+    const encoders = (): number | undefined => camera.supervisor.stats?.encoders;
+    const one = await RtspClient.connect(port, USER, PASSWORD);
+    const copies: Awaited<ReturnType<typeof startProcess>>[] = [];
+    const viewer = new WeriftTestClient();
+    try {
+      await one.play(url('/sample', ''));
+      await waitFor('RTP at one client', () => (one.packets.length > 50 ? true : undefined));
+      const withOne = await waitFor('camerad stats', () => encoders());
+      const pid = camera.status().pid;
+      for (let i = 0; i < 9; i++) {
+        const [command, args] =
+          i % 2 === 0
+            ? ['ffmpeg', ['-nostats', '-rtsp_transport', 'tcp', '-i', url('/sample'), '-c', 'copy', '-f', 'null', '-']]
+            : ['gst-launch-1.0', ['rtspsrc', `location=${url('/sample')}`, '!', 'fakesink']];
+        copies.push(await startProcess(`rtsp-copy-${i}`, command as string, args as string[], { cwd: projectRoot() }));
+      }
+      const res = await fetch(`${ctx.url}/whep/sample`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/sdp' },
+        body: await viewer.createOffer(),
+      });
+      assert.equal(res.status, 201);
+      await viewer.setAnswer(await res.text());
+      await waitFor(
+        '10 RTSP clients play',
+        () => (rtsp().mounts.find((m) => m.camera === 'sample')!.clients >= 10 ? true : undefined),
+        30_000,
+      );
+      await waitFor('RTP at the WebRTC viewer', () => (viewer.packets.length > 20 ? true : undefined));
+      const stats = camera.supervisor.stats!;
+      await waitFor('fresh camerad stats', () => (camera.supervisor.stats !== stats ? true : undefined));
+      assert.equal(encoders(), withOne, 'camerad encodes as often as with one client');
+      assert.equal(camera.status().pid, pid, 'the same camerad');
+    } finally {
+      one.close();
+      await viewer.close();
+      await Promise.all(copies.map((c) => stopGroup(c)));
+    }
+  });
+
+  it('passes on only the server’s RTP: packets another local process sends to the RTSP port never reach a client', async () => {
+    const client = await RtspClient.connect(port, USER, PASSWORD);
+    const forger = createSocket('udp4');
+    try {
+      await client.play(url('/sample', ''));
+      await waitFor('RTP', () => (client.packets.length > 10 ? true : undefined));
+      // An RTP header (RFC 3550 §5.1) with SSRC 0xBADBAD00 and a payload, sent to the camera's forward port.
+      const forged = Buffer.alloc(200);
+      forged.writeUInt8(0x80, 0);
+      forged.writeUInt8(96, 1);
+      forged.writeUInt32BE(0xbadbad00, 8);
+      for (let i = 0; i < 50; i++) {
+        forged.writeUInt16BE(i, 2);
+        forger.send(forged, RTP_BASE_PORT, '127.0.0.1');
+      }
+      const seen = client.packets.length;
+      await waitFor('more RTP', () => (client.packets.length > seen + 100 ? true : undefined));
+      assert.equal(client.packets.filter((p) => p.ssrc === 0xbadbad00).length, 0);
+    } finally {
+      forger.close();
+      client.close();
+    }
+  });
+
+  it('shows rtspd in /api/status and the rtsp_* metrics (promtool finds no problem), and restarts it when it dies', async () => {
+    const client = await RtspClient.connect(port, USER, PASSWORD);
+    try {
+      await client.play(url('/sample', ''));
+      await waitFor('one client playing', () =>
+        rtsp().mounts.find((m) => m.camera === 'sample')?.clients === 1 ? true : undefined,
+      );
+      const status = (await (await fetch(`${ctx.url}/api/status`)).json()) as { outputs: { rtsp: RtspStatus } };
+      assert.equal(status.outputs.rtsp.state, 'running');
+      assert.deepEqual(status.outputs.rtsp.mounts, [{ camera: 'sample', path: '/sample', clients: 1 }]);
+      assert.doesNotMatch(JSON.stringify(status), new RegExp(PASSWORD));
+      const metrics = await (await fetch(`${ctx.url}/metrics`)).text();
+      assert.match(metrics, /^rtsp_up 1$/m);
+      assert.match(metrics, /^rtsp_clients\{camera="sample"\} 1$/m);
+      assert.match(metrics, new RegExp(`^rtsp_refused_clients_total ${status.outputs.rtsp.refused_clients}$`, 'm'));
+      assert.match(metrics, new RegExp(`^rtsp_dropped_clients_total ${status.outputs.rtsp.dropped_clients}$`, 'm'));
+      const promtool = await run('promtool', 'promtool', ['check', 'metrics'], 20_000, metrics);
+      assert.deepEqual(
+        promtool.split('\n').filter((line) => line.startsWith('rtsp_')),
+        [],
+        'promtool finds nothing to say about rtsp_*',
+      );
+    } finally {
+      client.close();
+    }
+    // rtspd killed: restarted with backoff, serving again on the same port.
+    const pid = rtsp().pid!;
+    process.kill(pid, 'SIGKILL');
+    await waitFor('rtspd restarted', () =>
+      rtsp().state === 'running' && rtsp().pid !== pid && rtsp().restarts >= 1 ? true : undefined,
+    );
+    const again = await RtspClient.connect(rtsp().port!, USER, PASSWORD);
+    try {
+      await again.play(url('/sample', ''));
+      await waitFor('RTP after the restart', () => (again.packets.length > 10 ? true : undefined));
+    } finally {
+      again.close();
+    }
+  });
+
+  it('rejects RTSP enabled without users, or with RTP ports a camera uses, naming the setting', () => {
+    rejectsConfig(
+      () => loadConfig(projectRoot(), undefined, { ECS_OUTPUTS__RTSP__ENABLED: 'true' }),
+      'outputs.rtsp.users',
+      /at least one user/,
+    );
+    rejectsConfig(
+      () =>
+        loadConfig(projectRoot(), undefined, {
+          ECS_OUTPUTS__RTSP__ENABLED: 'true',
+          ECS_OUTPUTS__RTSP__USERS: JSON.stringify([{ name: USER, password: PASSWORD }]),
+          ECS_OUTPUTS__RTSP__RTP_BASE_PORT: '5004',
+        }),
+      'outputs.rtsp.rtpBasePort',
+      /overlap camera "sample"/,
+    );
+  });
+});
