@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { Backoff } from '../core/Backoff.js';
 import { InvalidStateError } from '../core/errors.js';
 import { writePrivateFile } from '../core/privateFiles.js';
 import { TypedEmitter } from '../core/TypedEmitter.js';
@@ -164,7 +165,13 @@ export class CameradSupervisor extends TypedEmitter<CameradSupervisorEvents> {
   }
 
   async #run(): Promise<void> {
-    let delay = this.#options.backoffInitialMs;
+    // Doubling without jitter, as camerad restarts always were. A maximum below
+    // the initial delay keeps every delay at the initial one.
+    const backoff = new Backoff({
+      initialMs: this.#options.backoffInitialMs,
+      maxMs: Math.max(this.#options.backoffMaxMs, this.#options.backoffInitialMs),
+      jitter: 0,
+    });
     let first = true;
     while (!this.#closed) {
       this.#setState(first ? 'starting' : 'restarting');
@@ -175,11 +182,12 @@ export class CameradSupervisor extends TypedEmitter<CameradSupervisorEvents> {
         this.#setState('failed');
         return;
       }
-      if (Date.now() - startedAt >= this.#options.backoffResetAfterMs) delay = this.#options.backoffInitialMs;
+      if (Date.now() - startedAt >= this.#options.backoffResetAfterMs) backoff.reset();
       if (outcome === 'lost') {
         this.#restarts += 1;
         first = false;
       }
+      const delay = backoff.next();
       this.#logger.info(
         { delayMs: delay },
         this.#options.mode === 'spawn' ? 'restarting camerad' : 'reconnecting to camerad',
@@ -189,7 +197,6 @@ export class CameradSupervisor extends TypedEmitter<CameradSupervisorEvents> {
       } catch {
         return; // aborted by close()
       }
-      delay = Math.min(delay * 2, this.#options.backoffMaxMs);
     }
   }
 

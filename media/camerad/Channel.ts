@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { CameradError, InvalidStateError, TimeoutError } from '../core/errors.js';
+import { PendingRequests } from '../core/PendingRequests.js';
 import { TypedEmitter } from '../core/TypedEmitter.js';
 import { isCameradErrorCode, type Methods, type Notification } from './CameradProtocol.js';
 import { FrameDecoder, FrameKind, encodeFrame } from './FrameDecoder.js';
@@ -25,11 +26,9 @@ export type ChannelEvents = {
   close: [Error | undefined];
 };
 
+/** What the channel keeps with each pending request. */
 interface Pending {
   method: string;
-  resolve: (result: unknown) => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
   /** The response comes with a picture (kind 6, sent just before it). */
   withPicture: boolean;
   picture?: Picture;
@@ -49,9 +48,8 @@ export interface PictureResponse<R> {
 export class Channel extends TypedEmitter<ChannelEvents> {
   readonly #socket: Socket;
   readonly #decoder = new FrameDecoder();
-  readonly #pending = new Map<number, Pending>();
+  readonly #pending = new PendingRequests<Pending>();
   readonly #requestTimeoutMs: number;
-  #nextId = 1;
   #closed = false;
 
   constructor(socket: Socket, logger: Logger, options: ChannelOptions = {}) {
@@ -101,17 +99,17 @@ export class Channel extends TypedEmitter<ChannelEvents> {
 
   #send(method: string, params: unknown, withPicture: boolean, timeoutMs = this.#requestTimeoutMs): Promise<unknown> {
     if (this.#closed) return Promise.reject(new InvalidStateError('Channel closed'));
-    const id = this.#nextId;
-    this.#nextId = this.#nextId >= 0xffffffff ? 1 : this.#nextId + 1;
-    return new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(new TimeoutError(`camerad request ${method} timed out after ${timeoutMs} ms`, timeoutMs));
-      }, timeoutMs);
-      this.#pending.set(id, { method, resolve, reject, timer, withPicture });
-      const payload = Buffer.from(JSON.stringify({ id, method, params }));
-      this.#socket.write(encodeFrame(FrameKind.request, payload));
-    });
+    return this.#pending.add(
+      (id) => {
+        const payload = Buffer.from(JSON.stringify({ id, method, params }));
+        this.#socket.write(encodeFrame(FrameKind.request, payload));
+      },
+      {
+        timeoutMs,
+        timeoutError: () => new TimeoutError(`camerad request ${method} timed out after ${timeoutMs} ms`, timeoutMs),
+        meta: { method, withPicture },
+      },
+    );
   }
 
   /** Closes the socket and rejects all pending requests. Idempotent. */
@@ -149,21 +147,21 @@ export class Channel extends TypedEmitter<ChannelEvents> {
       logger.error('camerad sent a response that is not JSON; ignored');
       return;
     }
-    const pending = message.id === undefined ? undefined : this.#pending.get(message.id);
-    if (!pending) {
-      logger.warn({ id: message.id, error: message.error }, 'camerad response matches no pending request');
+    const id = message.id;
+    const pending = id === undefined ? undefined : this.#pending.meta(id);
+    if (id === undefined || !pending) {
+      logger.warn({ id, error: message.error }, 'camerad response matches no pending request');
       return;
     }
-    this.#pending.delete(message.id!);
-    clearTimeout(pending.timer);
     if (message.ok && pending.withPicture) {
-      if (pending.picture) pending.resolve({ result: message.result ?? {}, picture: pending.picture });
-      else pending.reject(new Error(`camerad answered ${pending.method} without its picture`));
-    } else if (message.ok) pending.resolve(message.result ?? {});
+      if (pending.picture) this.#pending.resolve(id, { result: message.result ?? {}, picture: pending.picture });
+      else this.#pending.reject(id, new Error(`camerad answered ${pending.method} without its picture`));
+    } else if (message.ok) this.#pending.resolve(id, message.result ?? {});
     else {
       const code = message.error?.code;
       const text = message.error?.message ?? `${pending.method} failed`;
-      pending.reject(
+      this.#pending.reject(
+        id,
         isCameradErrorCode(code)
           ? new CameradError(code, text)
           : new Error(`camerad answered ${pending.method} with an unknown error code ${String(code)}: ${text}`),
@@ -187,7 +185,7 @@ export class Channel extends TypedEmitter<ChannelEvents> {
       this.safeEmit('still', picture);
       return;
     }
-    const pending = this.#pending.get(picture.requestId);
+    const pending = this.#pending.meta(picture.requestId);
     if (!pending?.withPicture) {
       logger.warn({ id: picture.requestId }, 'camerad picture matches no pending request');
       return;
@@ -209,11 +207,7 @@ export class Channel extends TypedEmitter<ChannelEvents> {
   #close(error: Error | undefined): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const pending of this.#pending.values()) {
-      clearTimeout(pending.timer);
-      pending.reject(new InvalidStateError('Channel closed'));
-    }
-    this.#pending.clear();
+    this.#pending.failAll(new InvalidStateError('Channel closed'));
     this.#socket.destroy();
     this.safeEmit('close', error);
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { Backoff } from '../rtmp/Backoff.js';
+import { Backoff } from '../core/Backoff.js';
 import { JanusAdminClient } from './JanusAdminClient.js';
 import { JanusApiClient } from './JanusApiClient.js';
 import type { JanusConfig } from './janusConfig.js';

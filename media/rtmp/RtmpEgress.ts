@@ -3,7 +3,7 @@ import type { RtmpEvent, StatsData } from '../camerad/CameradProtocol.js';
 import type { CameradState } from '../camerad/CameradSupervisorTypes.js';
 import { BadRequestError, CameradError, InvalidStateError, TimeoutError } from '../core/errors.js';
 import { TypedEmitter } from '../core/TypedEmitter.js';
-import { Backoff } from './Backoff.js';
+import { Backoff } from '../core/Backoff.js';
 import {
   BACKOFF_JITTER,
   BACKOFF_RESET_AFTER_MS,

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { type Socket, createSocket } from 'node:dgram';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
-import { Backoff } from '../rtmp/Backoff.js';
+import { Backoff } from '../core/Backoff.js';
 import type { RtspConfig } from './rtspConfig.js';
 import type { RtspCamera, RtspState, RtspStatus } from './RtspOutputTypes.js';
 

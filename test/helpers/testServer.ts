@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { type ResolvedConfig, loadConfig } from '../../server/config/loadConfig.js';
 import { projectRoot } from '../../server/config/projectRoot.js';
 import { Server } from '../../server/Server.js';
+import { requireCamerad } from './camerad.js';
 import { testLogger } from './logger.js';
 
 /**
@@ -27,6 +28,9 @@ export async function startTestServer(
     ECS_STORAGE__DATA_DIR: join(runtimeDir, 'state'),
     ...env,
   });
+  // A missing camerad build fails the test here, with the build command, rather than as a camera
+  // that never starts.
+  if (config.camerad.mode === 'spawn' && config.cameras.length > 0) requireCamerad(config.camerad.binary);
   const server = await Server.create(config, logger);
   return {
     server,

@@ -5,28 +5,18 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeProbe } from '../../web/src/probeCodec.js';
+import { CAMERAD, requireCamerad } from '../helpers/camerad.js';
 import { freeUdpPort } from '../helpers/freePort.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-/** The binary under test; CAMERAD_BIN overrides it (e.g. an older build, to compare timings). */
-export const CAMERAD = process.env.CAMERAD_BIN ?? join(REPO_ROOT, 'native/build/camerad');
 
-/** Throws a readable error when the native build is missing. */
-export function requireCamerad(): string {
-  if (!existsSync(CAMERAD)) {
-    throw new Error(
-      `${CAMERAD} not found: build it first with ` +
-        '`cmake -S native -B native/build && cmake --build native/build -j2` (or `npm run build:native`)',
-    );
-  }
-  return CAMERAD;
-}
+/** The binary under test, and the check that fails a test when it is not built (test/helpers/camerad.ts). */
+export { CAMERAD, requireCamerad };
 
 let counter = 0;
 /** A socket path unique to this test process. */

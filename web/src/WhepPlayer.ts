@@ -1,5 +1,5 @@
 import type { ApiClient } from './api';
-import { Backoff } from './Backoff';
+import { Backoff } from '../../media/core/Backoff';
 import { HttpError } from './HttpError';
 import { LatencyProbe, type LatencyProbeOptions } from './LatencyProbe';
 import { StatsSampler, type StatsSample } from './StatsSampler';
@@ -117,7 +117,7 @@ export class WhepPlayer {
   private pendingCandidates: string[] = [];
   /** False when the offer held every candidate, or the server said it does not support trickle (405/501). */
   private trickle = true;
-  private readonly backoff = new Backoff(500, 4000);
+  private readonly backoff = new Backoff({ initialMs: 500, maxMs: 4000, jitter: 0 });
   private retryTimer: number | undefined;
   private disconnectTimer: number | undefined;
   private connectTimer: number | undefined;

@@ -1,5 +1,5 @@
 import type { ApiClient } from '../api';
-import { Backoff } from '../Backoff';
+import { Backoff } from '../../../media/core/Backoff';
 import { LatencyProbe, type LatencyProbeOptions } from '../LatencyProbe';
 import type { StatsSample } from '../StatsSampler';
 import type { WhepPlayer } from '../WhepPlayer';
@@ -98,7 +98,7 @@ export class PickingPlayer implements CameraPlayer {
   /** WHEP answered 401/403: the token is wrong, no other path will do better. */
   private unauthorised = false;
   private generation = 0;
-  private readonly backoff = new Backoff(500, 4000);
+  private readonly backoff = new Backoff({ initialMs: 500, maxMs: 4000, jitter: 0 });
   /** Janus played in this player: its forward refusing a token is then a restart to wait for. */
   private janusPlayed = false;
   /** Reconnects in a row spent waiting for the Janus forward (at most {@link JANUS_WAITS}). */

@@ -19,7 +19,8 @@ export interface BackoffOptions {
 /**
  * Capped exponential backoff with jitter: delays `initial, initial·factor, …` up to `max`,
  * each shortened by up to `jitter` of itself. {@link reset} starts over (after a connection
- * that lasted).
+ * that lasted). The one retry schedule of the project: camerad restarts, the RTMP and Janus
+ * outputs, and the web player's reconnects (web/src imports this file; it uses no Node API).
  */
 export class Backoff {
   readonly initialMs: number;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Backoff } from '../../../media/rtmp/Backoff.js';
+import { Backoff } from '../../../media/core/Backoff.js';
 
 describe('Backoff', () => {
   it('doubles from 1 s up to the 30 s cap by default (no jitter drawn)', () => {
