@@ -81,9 +81,16 @@ describe('photos and recordings over HTTP', { timeout: 300_000 }, () => {
     }
     throw new Error(`video ${id} not ${status} after ${timeoutMs} ms: ${JSON.stringify(last)}`);
   };
+  /** The server answers and serves again: /api/health back to 200 (a camerad restarted after a
+   * SIGKILL is 503 until its video flows again: a hang guard, not a speed bound), photos listed. */
   const alive = async (): Promise<void> => {
-    const health = await fetch(`${ctx.url}/api/health`);
-    assert.equal(health.status, 200);
+    const deadline = Date.now() + 30_000;
+    let health = await fetch(`${ctx.url}/api/health`);
+    while (health.status !== 200 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      health = await fetch(`${ctx.url}/api/health`);
+    }
+    assert.equal(health.status, 200, JSON.stringify(await health.json()));
     const list = await call('GET', '/api/photos', userToken);
     assert.equal(list.status, 200, JSON.stringify(list.json));
   };
