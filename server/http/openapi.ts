@@ -8,7 +8,8 @@ import { janusPaths, janusStatusSchema } from './openapiJanus.js';
 import { streamPaths } from './openapiStream.js';
 import { wsVideoPaths, wsViewerSchema } from './openapiWsVideo.js';
 import { iceServerLinkHeader, webrtcPaths } from './openapiWebrtc.js';
-import { error } from './openapiParts.js';
+import { error, routeBody } from './openapiParts.js';
+import { cameraBodies } from './routers/cameraBodies.js';
 import { sessionComponents, sessionPaths } from './openapiSessions.js';
 
 /**
@@ -352,19 +353,7 @@ function document(version: string): Record<string, unknown> {
           summary:
             'Switch the glass-to-glass latency probe strip on or off (kept across camerad restarts). Operator only: the admin token or the operator wallet’s session token.',
           security: [{ bearer: [] }, { queryToken: [] }, { sessionToken: [] }],
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  type: 'object',
-                  required: ['enabled'],
-                  additionalProperties: false,
-                  properties: { enabled: { type: 'boolean' } },
-                },
-              },
-            },
-          },
+          requestBody: routeBody(cameraBodies, 'POST /api/cameras/{camera}/probe'),
           responses: {
             200: {
               description: 'State camerad reports',

@@ -3,7 +3,8 @@
  * the document of `openapi.ts`.
  */
 
-import { body, error, ok, operator, session } from './openapiParts.js';
+import { error, ok, operator, routeBody, session } from './openapiParts.js';
+import { analysisBodies } from './routers/analysisBodies.js';
 
 /** Security: a viewer token (header or query), or nothing for a local client when none is configured. */
 const viewer = [{ bearer: [] }, { queryToken: [] }, {}];
@@ -159,13 +160,7 @@ export const analysisPaths = {
     post: {
       summary: 'Switch an analyzer type’s overlays on or off (operator; audited)',
       security: operator,
-      requestBody: body(
-        {
-          type: { type: 'string', enum: ['faces', 'hands', 'objects', 'sky'] },
-          enabled: { type: 'boolean' },
-        },
-        ['type', 'enabled'],
-      ),
+      requestBody: routeBody(analysisBodies, 'POST /api/analysis/overlays'),
       responses: {
         200: ok('The new setting', {
           type: 'object',

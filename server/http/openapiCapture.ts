@@ -4,7 +4,8 @@
  * in `components.schemas`).
  */
 
-import { error, json, ok } from './openapiParts.js';
+import { error, json, ok, routeBody } from './openapiParts.js';
+import { captureBodies } from './routers/captureBodies.js';
 
 /** Security: a wallet's session, or the operator's admin token (`Authorization: Bearer`). */
 const sessionOrOperator = [{ sessionToken: [] }, { bearer: [] }];
@@ -32,16 +33,8 @@ const rateLimited = {
 const overQuota =
   'Insufficient storage: the wallet’s photos and videos take its byte quota (field: outputs.quotas.walletBudgetPercent or walletBudgetMib), or the data directory’s disk is full (field: disk). Nothing was saved';
 
-const cameraProperty = {
-  cameraId: {
-    type: 'string',
-    description: 'Camera; a session always acts at its own (another is a 403); the admin token defaults to the first',
-  },
-};
-const cameraBody = {
-  required: false,
-  ...json({ type: 'object', additionalProperties: false, properties: cameraProperty }),
-};
+/** The optional JSON body of `route` (routers/captureBodies.ts; an absent body reads as `{}`). */
+const cameraBody = (route: string): ReturnType<typeof routeBody> => routeBody(captureBodies, route, false);
 const mediaItem = json({ $ref: '#/components/schemas/MediaItem' });
 const idParameter = {
   name: 'id',
@@ -234,7 +227,7 @@ export const capturePaths = {
     post: {
       summary: `Take a photo: the camera’s next full-resolution frame as JPEG (no overlays), stored with camera, capture time, owner wallet and the faces in frame when face analysis is on.${access}${quotas}`,
       security: sessionOrOperator,
-      requestBody: cameraBody,
+      requestBody: cameraBody('POST /api/capture'),
       responses: {
         201: { description: 'The photo', headers: { Location: { schema: { type: 'string' } } }, ...mediaItem },
         400: error,
@@ -252,7 +245,7 @@ export const capturePaths = {
     post: {
       summary: `Start recording the camera to MP4 (H.264 as encoded, fragmented: a crash loses at most one fragment). One recording per camera; it stops by itself after outputs.recording.maxDurationS. A full disk ends it with status failed and a playable file; reaching the wallet’s byte quota stops it (status complete, error saying so).${access}${quotas}`,
       security: sessionOrOperator,
-      requestBody: cameraBody,
+      requestBody: cameraBody('POST /api/record/start'),
       responses: startResponses,
     },
   },
@@ -260,7 +253,7 @@ export const capturePaths = {
     post: {
       summary: `Stop the camera’s recording (its owner or the operator) and finish the file.${access}`,
       security: sessionOrOperator,
-      requestBody: cameraBody,
+      requestBody: cameraBody('POST /api/record/stop'),
       responses: stopResponses,
     },
   },
@@ -268,14 +261,7 @@ export const capturePaths = {
     post: {
       summary: `Seed-API alias: {"action": "toggle"} (default) stops the camera’s recording when one runs, else starts one; "start"/"stop" do just that. Answers as /api/record/start (201) or /api/record/stop (200).${access}`,
       security: sessionOrOperator,
-      requestBody: {
-        required: false,
-        ...json({
-          type: 'object',
-          additionalProperties: false,
-          properties: { ...cameraProperty, action: { enum: ['toggle', 'start', 'stop'], default: 'toggle' } },
-        }),
-      },
+      requestBody: cameraBody('POST /api/record'),
       responses: { ...startResponses, ...stopResponses },
     },
   },

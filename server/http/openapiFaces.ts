@@ -4,20 +4,23 @@
  * aliases, `/api/face/unified`.
  */
 
-import { body, error, json, ok, operator, session } from './openapiParts.js';
+import { error, ok, operator, routeBody, session } from './openapiParts.js';
+import { faceBodies } from './routers/faceBodies.js';
 
 const box = { type: 'array', items: { type: 'integer' }, minItems: 4, maxItems: 4, description: '[x, y, w, h], px' };
-const imageBody = {
-  required: false,
-  content: {
-    'application/json': { schema: { type: 'object', additionalProperties: false } },
-    'image/jpeg': { schema: { type: 'string', format: 'binary' } },
-    'image/png': { schema: { type: 'string', format: 'binary' } },
-  },
-};
-const emptyBody = {
-  required: false,
-  ...json({ type: 'object', additionalProperties: false }),
+/** The optional JSON body of `POST route` (routers/faceBodies.ts). */
+const jsonBody = (route: string): ReturnType<typeof routeBody> => routeBody(faceBodies, route, false);
+/** The same, or instead an uploaded image. */
+const jsonOrImageBody = (route: string): Record<string, unknown> => {
+  const { required, content } = jsonBody(route);
+  return {
+    required,
+    content: {
+      ...content,
+      'image/jpeg': { schema: { type: 'string', format: 'binary' } },
+      'image/png': { schema: { type: 'string', format: 'binary' } },
+    },
+  };
 };
 const uuidPath = [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }];
 /** 503: vision off, or busy (upload queue full, inference thread saturated): then with `Retry-After`. */
@@ -66,10 +69,6 @@ const enrolled = {
     temporary: { type: 'boolean', description: 'Not checked in: purged after biometrics.tempTtlS' },
   },
 };
-const cameraBody = {
-  required: false,
-  ...json({ type: 'object', additionalProperties: false, properties: { cameraId: { type: 'string' } } }),
-};
 
 function facePaths(prefix: string): Record<string, unknown> {
   return {
@@ -85,20 +84,7 @@ function facePaths(prefix: string): Record<string, unknown> {
         summary:
           'Enrol the caller’s face. From the camera: {"challengeId"} of a passed liveness challenge enrols the face that performed it (a user without one gets 403; the operator enrols the single face in frame). An uploaded JPEG/PNG only when the operator allows it. {"nft": true} also builds the face NFT transaction.',
         security: session,
-        requestBody: {
-          required: false,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                additionalProperties: false,
-                properties: { nft: { type: 'boolean' }, challengeId: { type: 'string', format: 'uuid' } },
-              },
-            },
-            'image/jpeg': { schema: { type: 'string', format: 'binary' } },
-            'image/png': { schema: { type: 'string', format: 'binary' } },
-          },
-        },
+        requestBody: jsonOrImageBody(`POST ${prefix}/enroll`),
         responses: {
           200: ok('Enrolled', {
             type: 'object',
@@ -125,7 +111,7 @@ function facePaths(prefix: string): Record<string, unknown> {
         summary:
           'A liveness challenge for enrolment from the camera: random head turns, shown only in this response (never in the video). Perform them within faces.liveness.timeoutS, then POST enroll {"challengeId"}.',
         security: session,
-        requestBody: emptyBody,
+        requestBody: jsonBody(`POST ${prefix}/enroll/challenge`),
         responses: { 200: ok('Challenge', challenge), 401: error, 403: error, 404: error, 503: busy },
       },
     },
@@ -142,7 +128,7 @@ function facePaths(prefix: string): Record<string, unknown> {
         summary:
           'Ask the operator to enrol the caller’s face from the camera (when faces.enrolment allows operator approval); one per wallet and camera',
         security: session,
-        requestBody: emptyBody,
+        requestBody: jsonBody(`POST ${prefix}/enroll/requests`),
         responses: {
           200: ok('Requested', {
             type: 'object',
@@ -169,7 +155,7 @@ function facePaths(prefix: string): Record<string, unknown> {
         summary:
           'Enrol the single face now in the request’s camera frame for the requesting wallet (the operator has checked who stands there). Operator only.',
         security: operator,
-        requestBody: emptyBody,
+        requestBody: jsonBody(`POST ${prefix}/enroll/requests/{id}/approve`),
         responses: { 200: ok('Enrolled', enrolled), 400: error, 401: error, 403: error, 404: error, 503: busy },
       },
     },
@@ -186,7 +172,7 @@ function facePaths(prefix: string): Record<string, unknown> {
         summary:
           'Faces in the camera’s current frame (or an uploaded image: the operator, or users when the operator allows it), with the identities the caller may see: anyone else’s face answers recognized false, wallet and similarity null, as a stranger’s does',
         security: session,
-        requestBody: imageBody,
+        requestBody: jsonOrImageBody(`POST ${prefix}/recognize`),
         responses: {
           200: ok('Faces', {
             type: 'object',
@@ -236,7 +222,7 @@ function facePaths(prefix: string): Record<string, unknown> {
       post: {
         summary: 'Set the recognition threshold (cosine similarity). Operator only.',
         security: operator,
-        requestBody: body({ threshold: { type: 'number', minimum: 0, maximum: 1 } }, ['threshold']),
+        requestBody: routeBody(faceBodies, `POST ${prefix}/threshold`),
         responses: { 200: ok('Set', { type: 'object' }), 400: error, 401: error, 403: error, 503: error },
       },
     },
@@ -244,7 +230,7 @@ function facePaths(prefix: string): Record<string, unknown> {
       post: {
         summary: 'Clear a camera’s gallery and purge its wallets’ face data. Operator only.',
         security: operator,
-        requestBody: cameraBody,
+        requestBody: jsonBody(`POST ${prefix}/clear`),
         responses: { 200: ok('Cleared', { type: 'object' }), 401: error, 403: error, 404: error, 503: error },
       },
     },
@@ -252,12 +238,12 @@ function facePaths(prefix: string): Record<string, unknown> {
 }
 
 /** An operator's on/off setting: `POST {enabled}` → `{enabled}` (503 when vision is off, if `needsVision`). */
-function operatorSwitch(summary: string, needsVision: boolean): Record<string, unknown> {
+function operatorSwitch(path: string, summary: string, needsVision: boolean): Record<string, unknown> {
   return {
     post: {
       summary,
       security: operator,
-      requestBody: body({ enabled: { type: 'boolean' } }, ['enabled']),
+      requestBody: routeBody(faceBodies, `POST ${path}`),
       responses: {
         200: ok('Set', { type: 'object', properties: { enabled: { type: 'boolean' } } }),
         400: error,
@@ -274,14 +260,17 @@ export const facePathsAll = {
   ...facePaths('/api/face'),
   ...facePaths('/api/face/unified'),
   '/api/face/overlays': operatorSwitch(
+    '/api/face/overlays',
     'Burn face boxes (and consented names) into the video, or stop. Operator only.',
     true,
   ),
   '/api/face/upload-enroll': operatorSwitch(
+    '/api/face/upload-enroll',
     'Allow or forbid enrolment from uploaded images (off by default). Operator only.',
     false,
   ),
   '/api/face/upload-recognize': operatorSwitch(
+    '/api/face/upload-recognize',
     'Allow or forbid recognition in uploaded images by users (off by default; the operator always may). Operator only.',
     false,
   ),

@@ -3,7 +3,11 @@
  * (`routers/sessionRouter.ts`), merged into the document of `openapi.ts`.
  */
 
-import { body, error, ok, session } from './openapiParts.js';
+import { error, ok, routeBody, session } from './openapiParts.js';
+import { sessionBodies } from './routers/sessionBodies.js';
+
+/** The request body of `POST path`, as the router validates it. */
+const body = (path: string): ReturnType<typeof routeBody> => routeBody(sessionBodies, `POST ${path}`);
 
 const wallet = { type: 'string', description: 'base58 Solana address (32-byte ed25519 public key)' };
 const tokens = {
@@ -92,7 +96,7 @@ export const sessionPaths = {
       summary: 'A Sign-In With Solana message for the wallet to sign (single use, expires)',
       description:
         'The domain and URI are the configured ones (auth.domain, server.publicUrl; loopback: 127.0.0.1:<port>), never the request’s Host. A wallet keeps at most auth.maxChallengesPerWallet (a new one replaces its oldest); 503 with Retry-After when the server holds auth.maxChallenges. 403 (field origin) when an Origin is sent whose host is not the domain and which is not in server.corsOrigins.',
-      requestBody: body({ wallet, cameraId: { type: 'string', description: 'Default: the first camera' } }, ['wallet']),
+      requestBody: body('/api/session/challenge'),
       responses: {
         200: ok('Challenge', {
           type: 'object',
@@ -117,13 +121,7 @@ export const sessionPaths = {
   '/api/session/signin': {
     post: {
       summary: 'Verify the signed challenge (every field, nonce single use, expiry, ed25519) and open a session',
-      requestBody: body(
-        {
-          message: { type: 'string', description: 'The signed SIWS text' },
-          signature: { type: 'string', description: 'base58 ed25519 signature, 64 bytes' },
-        },
-        ['message', 'signature'],
-      ),
+      requestBody: body('/api/session/signin'),
       description: 'Origin checked as for the challenge (403, field origin); nothing is stored when refused.',
       responses: { 200: ok('Signed in', tokens), 400: error, 403: error, 415: error },
     },
@@ -133,7 +131,7 @@ export const sessionPaths = {
       summary: 'Exchange a refresh token for new tokens (the old one is spent)',
       description:
         'A spent refresh token presented again ends its session (reuse detection, RFC 9700 §4.14.2): 401, and the session’s access and refresh tokens stop working.',
-      requestBody: body({ refreshToken: { type: 'string' } }, ['refreshToken']),
+      requestBody: body('/api/session/refresh'),
       responses: { 200: ok('Refreshed', tokens), 400: error, 401: error },
     },
   },
@@ -167,7 +165,7 @@ export const sessionPaths = {
     post: {
       summary: 'End the caller’s session, or (operator) any session at the camera',
       security: session,
-      requestBody: body({ sessionId: { type: 'string', format: 'uuid' } }),
+      requestBody: body('/api/session/end'),
       responses: {
         200: ok('Ended', { type: 'object', properties: { session: { $ref: '#/components/schemas/Session' } } }),
         400: error,
@@ -183,10 +181,7 @@ export const sessionPaths = {
       summary:
         'Build the check-in transaction (Memo v3 + 0-lamport transfer to the camera) for the wallet to sign. A check-in is a public, permanent record on chain.',
       security: session,
-      requestBody: body({
-        showName: { type: 'boolean', default: false, description: 'Show my name on the stream' },
-        keepEnrolment: { type: 'boolean', default: false, description: 'Keep my face enrolment after check-out' },
-      }),
+      requestBody: body('/api/session/checkin/tx'),
       responses: { 200: ok('Built', builtTx), 400: error, 401: error, 409: error, 503: error },
     },
   },
@@ -194,7 +189,7 @@ export const sessionPaths = {
     post: {
       summary: 'Build the check-out transaction for the wallet to sign',
       security: session,
-      requestBody: body({}),
+      requestBody: body('/api/session/checkout/tx'),
       responses: { 200: ok('Built', builtTx), 401: error, 409: error, 503: error },
     },
   },
@@ -203,9 +198,7 @@ export const sessionPaths = {
       summary:
         'Relay a wallet-signed transaction this server built, wait for confirmation, then apply it (the chain watcher polls at once)',
       security: session,
-      requestBody: body({ transaction: { type: 'string', description: 'base64 signed wire transaction' } }, [
-        'transaction',
-      ]),
+      requestBody: body('/api/session/submit'),
       responses: {
         200: ok('Confirmed', {
           type: 'object',
@@ -228,7 +221,7 @@ export const sessionPaths = {
       summary:
         'Delete a wallet’s biometric data and its wrapped data key (crypto-shredding). A user purges their own; the operator any.',
       security: session,
-      requestBody: body({ wallet }),
+      requestBody: body('/api/biometrics/purge'),
       responses: {
         200: ok('Purged', {
           type: 'object',

@@ -3,7 +3,8 @@
  * merged into the document of `openapi.ts`. No response ever carries the stream key.
  */
 
-import { error, json, ok, operator } from './openapiParts.js';
+import { error, ok, operator, routeBody } from './openapiParts.js';
+import { streamBodies } from './routers/streamBodies.js';
 
 const bearer = [{ bearer: [] }, { queryToken: [] }, {}];
 
@@ -39,20 +40,6 @@ const streamStatus = {
 
 const withPlayback = { ...streamStatus, properties: { ...streamStatus.properties, playback } };
 
-const cameraBody = {
-  required: false,
-  ...json({
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      camera: {
-        type: 'string',
-        description: 'Camera id; default: livepeer.camera, else the operator session’s camera, else the first camera',
-      },
-    },
-  }),
-};
-
 /** The stream paths. */
 export const streamPaths = {
   '/api/stream/livepeer/start': {
@@ -60,7 +47,7 @@ export const streamPaths = {
       summary:
         'Publish a camera to Livepeer over RTMP (configured ingest URL and stream key); reconnects by itself with capped exponential backoff. Operator only.',
       security: operator,
-      requestBody: cameraBody,
+      requestBody: routeBody(streamBodies, 'POST /api/stream/livepeer/start', false),
       responses: {
         200: ok('Started (state connecting)', withPlayback),
         400: error,
@@ -78,7 +65,7 @@ export const streamPaths = {
     post: {
       summary: 'Stop publishing a camera. Operator only.',
       security: operator,
-      requestBody: cameraBody,
+      requestBody: routeBody(streamBodies, 'POST /api/stream/livepeer/stop', false),
       responses: {
         200: ok('Stopped (final numbers)', withPlayback),
         400: error,

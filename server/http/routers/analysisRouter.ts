@@ -1,6 +1,5 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
 import { callerOf } from '../../access/AccessControl.js';
 import type { AnalysisService } from '../../analysis/AnalysisService.js';
 import { ANALYZER_TYPES } from '../../analysis/analyzersConfig.js';
@@ -8,6 +7,7 @@ import type { FaceDetection, HandDetection, ObjectDetection } from '../../analys
 import { handWallet } from '../../analysis/handOwner.js';
 import { HttpError } from '../HttpError.js';
 import { parseJsonBody } from '../parseJsonBody.js';
+import { overlaysBody } from './analysisBodies.js';
 
 /** What the analysis routes need. */
 export interface AnalysisRouterDeps {
@@ -32,11 +32,6 @@ export interface CurrentHand {
   /** The recognised person the hand belongs to, only when the caller may see them (their own hand; the operator: any); else null. */
   wallet: string | null;
 }
-
-const overlaysBody = z.strictObject({
-  type: z.enum(ANALYZER_TYPES).describe('Analyzer type'),
-  enabled: z.boolean(),
-});
 
 /**
  * The analysis routes (access rows in server/access/accessTable.ts):

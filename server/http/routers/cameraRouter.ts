@@ -1,11 +1,9 @@
 import Router from '@koa/router';
-import { z } from 'zod';
 import type { Camera } from '../../../media/camera/Camera.js';
 import type { HttpDeps } from '../HttpDeps.js';
 import { HttpError } from '../HttpError.js';
 import { parseJsonBody } from '../parseJsonBody.js';
-
-const probeBody = z.strictObject({ enabled: z.boolean() });
+import { probeBody } from './cameraBodies.js';
 
 /**
  * Per-camera controls. Changes need the operator (the admin token or the operator wallet's

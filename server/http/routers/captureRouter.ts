@@ -17,6 +17,7 @@ import { HttpError } from '../HttpError.js';
 import { parseJsonBody } from '../parseJsonBody.js';
 import type { RequestSession } from '../sessionAuth.js';
 import { sessionOf } from '../sessionAuth.js';
+import { cameraBody, toggleBody } from './captureBodies.js';
 
 /** What the capture routes need (built by `createCapture`). */
 export interface CaptureRouterDeps {
@@ -32,11 +33,6 @@ export interface CaptureRouterDeps {
 export const PAGE_DEFAULT = 20;
 export const PAGE_MAX = 100;
 
-const cameraBody = z.strictObject({ cameraId: z.string().max(64).optional() });
-const toggleBody = z.strictObject({
-  cameraId: z.string().max(64).optional(),
-  action: z.enum(['toggle', 'start', 'stop']).default('toggle'),
-});
 const listQuery = z.strictObject({
   limit: z
     .string()

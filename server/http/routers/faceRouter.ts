@@ -17,15 +17,10 @@ import { HttpError } from '../HttpError.js';
 import { parseJsonBody } from '../parseJsonBody.js';
 import { readImageBody } from '../readImageBody.js';
 import { sessionOf } from '../sessionAuth.js';
-import { walletAddress } from './sessionRouter.js';
+import { cameraBody, emptyBody, enabledBody, enrollBody, recognizeBody, thresholdBody } from './faceBodies.js';
+import { walletAddress } from './sessionBodies.js';
 
-const enrollBody = z.strictObject({ nft: z.boolean().default(false), challengeId: z.uuid().optional() });
-const emptyBody = z.strictObject({});
 const idParam = z.uuid();
-const recognizeBody = z.strictObject({});
-const thresholdBody = z.strictObject({ threshold: z.number().min(0).max(1) });
-const cameraBody = z.strictObject({ cameraId: z.string().optional() });
-const enabledBody = z.strictObject({ enabled: z.boolean() });
 
 /** What the face routes need. */
 export interface FaceRouterDeps {

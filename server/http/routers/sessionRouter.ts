@@ -1,7 +1,5 @@
 import Router from '@koa/router';
-import { isSolanaAddress } from '../../solanaAddress.js';
 import type { Context } from 'koa';
-import { z } from 'zod';
 import { ChallengeCapError } from '../../chain/ChallengeCapError.js';
 import type { ChainWatcher } from '../../chain/ChainWatcher.js';
 import type { CheckinTransactions } from '../../chain/CheckinTransactions.js';
@@ -16,21 +14,16 @@ import type { Role, SessionView } from '../../sessions/SessionTypes.js';
 import { HttpError } from '../HttpError.js';
 import { parseJsonBody } from '../parseJsonBody.js';
 import { sessionOf } from '../sessionAuth.js';
-
-/** A base58 string that decodes to a 32-byte ed25519 public key. */
-export const walletAddress = z.string().refine(isSolanaAddress, 'not a base58 Solana address (32 bytes)');
-
-const challengeBody = z.strictObject({ wallet: walletAddress, cameraId: z.string().optional() });
-const signinBody = z.strictObject({
-  message: z.string().min(1).max(4096),
-  signature: z.string().min(1).max(200),
-});
-const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(200) });
-const endBody = z.strictObject({ sessionId: z.uuid().optional() });
-const checkinBody = z.strictObject({ showName: z.boolean().default(false), keepEnrolment: z.boolean().default(false) });
-const checkoutBody = z.strictObject({});
-const submitBody = z.strictObject({ transaction: z.string().min(1).max(4096) });
-const purgeBody = z.strictObject({ wallet: walletAddress.optional() });
+import {
+  challengeBody,
+  checkinBody,
+  checkoutBody,
+  endBody,
+  purgeBody,
+  refreshBody,
+  signinBody,
+  submitBody,
+} from './sessionBodies.js';
 
 /** The on-chain half, present when `chain.rpcUrl` is configured. */
 export interface SessionChainDeps {

@@ -1,14 +1,12 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
 import { CameradError, InvalidStateError } from '../../../media/core/errors.js';
 import { LivepeerConfigError } from '../../../media/rtmp/LivepeerConfigError.js';
 import type { Rtmp } from '../../../media/rtmp/createRtmp.js';
 import type { RtmpEgress } from '../../../media/rtmp/RtmpEgress.js';
 import { HttpError } from '../HttpError.js';
 import { parseJsonBody } from '../parseJsonBody.js';
-
-const cameraBody = z.strictObject({ camera: z.string().optional() });
+import { cameraBody } from './streamBodies.js';
 
 /** What the stream routes need. */
 export interface StreamRouterDeps {

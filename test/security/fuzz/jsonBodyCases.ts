@@ -10,7 +10,7 @@ import {
  * Invalid-by-construction JSON request bodies, derived from an operation's OpenAPI request-body
  * schema (the subset the server's documents use: `type`, `properties`, `required`,
  * `additionalProperties`, `enum`, `minimum`/`maximum`, `minLength`/`maxLength`, `format`,
- * `description`, `default`). Every case breaks at least one thing the schema (or the body
+ * `pattern`, `description`, `default`; the bodies are generated from the routers' zod schemas). Every case breaks at least one thing the schema (or the body
  * parser's 64 KiB limit) forbids, so a server that validates answers 400/413/415.
  */
 
@@ -40,6 +40,7 @@ const KNOWN_KEYWORDS = new Set([
   'minLength',
   'maxLength',
   'format',
+  'pattern',
   'description',
   'default',
 ]);
@@ -90,6 +91,7 @@ function validValue(node: SchemaNode): fc.Arbitrary<unknown> {
   if (type === 'string') {
     if (isBase58Address(node)) return validBase58Address();
     if (node.format === 'uuid') return fc.uuid();
+    if (typeof node.pattern === 'string') return fc.stringMatching(new RegExp(node.pattern));
     const min = typeof node.minLength === 'number' ? node.minLength : 0;
     const max = typeof node.maxLength === 'number' ? node.maxLength : Math.max(min, 24);
     return fc.string({ minLength: min, maxLength: Math.min(max, min + 24) });
@@ -169,6 +171,14 @@ function invalidValues(name: string, node: SchemaNode): { violation: string; val
         fc.uuid().map((u) => `${u}0`),
         fc.uuid().map((u) => u.replace(/[0-9a-f]/, 'g')),
       ),
+    });
+  }
+  // zod writes its own pattern beside `format: uuid`; the not-uuid case above breaks both.
+  if (typeof node.pattern === 'string' && node.format !== 'uuid') {
+    const pattern = new RegExp(node.pattern);
+    out.push({
+      violation: `pattern:${name}`,
+      value: fc.string({ maxLength: 40 }).filter((v) => !pattern.test(v)),
     });
   }
   if (isBase58Address(node)) out.push({ violation: `bad-base58-address:${name}`, value: invalidBase58Address() });
