@@ -8,8 +8,11 @@ import { error, ok, operator, routeBody, session } from './openapiParts.js';
 import { faceBodies } from './routers/faceBodies.js';
 
 const box = { type: 'array', items: { type: 'integer' }, minItems: 4, maxItems: 4, description: '[x, y, w, h], px' };
-/** The optional JSON body of `POST route` (routers/faceBodies.ts). */
-const jsonBody = (route: string): ReturnType<typeof routeBody> => routeBody(faceBodies, route, false);
+/**
+ * The JSON body of `POST route` (routers/faceBodies.ts). Required: the router answers 415 to a
+ * request without one (`{}` will do where the schema has no required field).
+ */
+const jsonBody = (route: string): ReturnType<typeof routeBody> => routeBody(faceBodies, route);
 /** The same, or instead an uploaded image. */
 const jsonOrImageBody = (route: string): Record<string, unknown> => {
   const { required, content } = jsonBody(route);
@@ -222,7 +225,7 @@ function facePaths(prefix: string): Record<string, unknown> {
       post: {
         summary: 'Set the recognition threshold (cosine similarity). Operator only.',
         security: operator,
-        requestBody: routeBody(faceBodies, `POST ${prefix}/threshold`),
+        requestBody: jsonBody(`POST ${prefix}/threshold`),
         responses: { 200: ok('Set', { type: 'object' }), 400: error, 401: error, 403: error, 503: error },
       },
     },
@@ -243,7 +246,7 @@ function operatorSwitch(path: string, summary: string, needsVision: boolean): Re
     post: {
       summary,
       security: operator,
-      requestBody: routeBody(faceBodies, `POST ${path}`),
+      requestBody: jsonBody(`POST ${path}`),
       responses: {
         200: ok('Set', { type: 'object', properties: { enabled: { type: 'boolean' } } }),
         400: error,
