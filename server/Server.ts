@@ -176,9 +176,8 @@ export class Server {
       const faces = await createFaces(config, cameras, identity, hub, logger);
       teardown.push('faces', () => faces.close());
       // 5. Outputs besides WebRTC: photos and recordings, MJPEG, RTSP, the Livepeer RTMP egress.
-      const outputs = createOutputs(config, cameras, identity, faces.faces, redactor, logger);
+      const outputs = createOutputs(config, cameras, identity, faces.faces, redactor, hub, logger);
       teardown.push('outputs', () => outputs.close());
-      outputs.rtmp.attachHub(hub);
       await outputs.rtsp.start();
       // 5b. The analyzers of each camera (faces, hands, objects, sky) over camerad's analysis
       //     frames; gesture actions take photos and recordings.
