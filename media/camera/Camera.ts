@@ -179,8 +179,9 @@ export class Camera {
 
   /**
    * Adds a listener called at each camerad hello: its first start and every restart or
-   * reconnection after (a new process: a new pid, branches and recordings gone). The camera
-   * has already re-applied its run-time settings when it is called. @returns a remover.
+   * reconnection after (another `hello.pid` means a new process: its branches and recordings
+   * are gone). The camera has already re-applied its run-time settings (probe, analysis,
+   * stills) when it is called. @returns a remover.
    */
   onRestarted(listener: (hello: HelloData) => void): () => void {
     this.#supervisor.on('hello', listener);
