@@ -5,7 +5,6 @@ import type { Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Camera } from '../media/camera/Camera.js';
-import type { Sfu } from '../media/sfu/SfuTypes.js';
 import { WeriftSfu } from '../media/sfu/werift/WeriftSfu.js';
 import { IceServers } from '../media/sfu/ice/IceServers.js';
 import { turnCredentialOptions } from '../media/sfu/webrtcConfig.js';
@@ -14,6 +13,7 @@ import { sourceUrlSecrets } from '../media/camerad/sourceCredentials.js';
 import { ensurePrivateDir } from '../media/core/privateFiles.js';
 import type { ResolvedConfig } from './config/loadConfig.js';
 import { EventHub } from './events/EventHub.js';
+import { TeardownStack } from './TeardownStack.js';
 import type { FaceService } from './vision/FaceService.js';
 import { createHttpApp } from './http/createHttpApp.js';
 import { createFaces, type Faces } from './wiring/createFaces.js';
@@ -35,7 +35,7 @@ import { basePathOf } from './access/accessConfig.js';
  */
 export class Server {
   readonly #logger: Logger;
-  readonly #sfu: Sfu;
+  readonly #teardown: TeardownStack;
   readonly #cameras: Map<string, Camera>;
   readonly #http: HttpServer;
   readonly #identity: Identity;
@@ -48,7 +48,7 @@ export class Server {
 
   private constructor(
     logger: Logger,
-    sfu: Sfu,
+    teardown: TeardownStack,
     cameras: Map<string, Camera>,
     http: HttpServer,
     identity: Identity,
@@ -59,7 +59,7 @@ export class Server {
     wsVideo: WsVideoServer,
   ) {
     this.#logger = logger;
-    this.#sfu = sfu;
+    this.#teardown = teardown;
     this.#cameras = cameras;
     this.#http = http;
     this.#identity = identity;
@@ -77,41 +77,61 @@ export class Server {
   static async create(config: ResolvedConfig, logger: Logger): Promise<Server> {
     const version = (JSON.parse(readFileSync(join(config.root, 'package.json'), 'utf8')) as { version: string })
       .version;
-    // 1. Identity: the SQLite store, sessions, chain and biometrics (no network I/O yet). The
-    //    loopback sign-in domain names the HTTP port, known once it listens (step 6).
-    let boundPort: number | undefined = undefined;
-    const identity = createIdentity(
-      config,
-      config.cameras.map((c) => c.id),
-      logger,
-      { boundPort: () => boundPort },
-    );
-    // 2. SFU: needs only network settings.
-    const sfu = new WeriftSfu(
-      {
-        announcedAddresses: config.webrtc.announcedAddresses,
-        bindAddress: config.webrtc.bindAddress,
-        portRange: [config.webrtc.udpPortMin, config.webrtc.udpPortMax],
-        viewerTimeoutMs: config.webrtc.viewerTimeoutMs,
-        relay: config.webrtc.serverRelay ? turnCredentialOptions(config.webrtc) : undefined,
-      },
-      logger,
-      {
-        workers: config.webrtc.workers === 'auto' ? Math.min(4, availableParallelism()) : config.webrtc.workers,
-        gopCachePackets: config.webrtc.gopCachePackets,
-      },
-    );
-    // 3. Cameras: each binds its RTP ingest, registers with the SFU, then starts camerad. Every
-    //    camerad log line passes the stream key redactor (camerad redacts too), which also knows
-    //    the cameras' source credentials. The runtime folder (sockets, source files) is 0700.
-    const widened = ensurePrivateDir(config.camerad.runtimeDir, 'camerad.runtimeDir');
-    if (widened !== undefined)
-      logger.warn({ folder: config.camerad.runtimeDir, was: widened.toString(8) }, 'runtime folder tightened to 0700');
-    const redactor = createStreamKeyRedactor(config.livepeer);
-    for (const camera of config.cameras)
-      for (const secret of sourceUrlSecrets(camera.source)) redactor.addSecret(secret);
-    const cameras = new Map<string, Camera>();
+    // Every part is pushed on the teardown stack once built: a failure below unwinds what
+    // exists, and close() unwinds the same stack. Pushed in the order that closes, in reverse,
+    // events, WebSocket video, analysis, outputs, faces, HTTP, cameras, SFU, identity.
+    const teardown = new TeardownStack(logger);
     try {
+      // 0. The event hub, first: the modules that send events get it at construction. It holds
+      //    no socket until it is attached to the HTTP server (step 7).
+      const hub = new EventHub({
+        limits: config.limits,
+        cameraIds: new Set(config.cameras.map((c) => c.id)),
+        logger,
+      });
+      // 1. Identity: the SQLite store, sessions, chain and biometrics (no network I/O yet). The
+      //    loopback sign-in domain names the HTTP port, known once it listens (step 6).
+      let boundPort: number | undefined = undefined;
+      const identity = createIdentity(
+        config,
+        config.cameras.map((c) => c.id),
+        logger,
+        { boundPort: () => boundPort, events: hub },
+      );
+      teardown.push('identity', () => identity.close());
+      // 2. SFU: needs only network settings.
+      const sfu = new WeriftSfu(
+        {
+          announcedAddresses: config.webrtc.announcedAddresses,
+          bindAddress: config.webrtc.bindAddress,
+          portRange: [config.webrtc.udpPortMin, config.webrtc.udpPortMax],
+          viewerTimeoutMs: config.webrtc.viewerTimeoutMs,
+          relay: config.webrtc.serverRelay ? turnCredentialOptions(config.webrtc) : undefined,
+        },
+        logger,
+        {
+          workers: config.webrtc.workers === 'auto' ? Math.min(4, availableParallelism()) : config.webrtc.workers,
+          gopCachePackets: config.webrtc.gopCachePackets,
+        },
+      );
+      teardown.push('sfu', () => sfu.close());
+      // 3. Cameras: each binds its RTP ingest, registers with the SFU, then starts camerad. Every
+      //    camerad log line passes the stream key redactor (camerad redacts too), which also knows
+      //    the cameras' source credentials. The runtime folder (sockets, source files) is 0700.
+      const widened = ensurePrivateDir(config.camerad.runtimeDir, 'camerad.runtimeDir');
+      if (widened !== undefined)
+        logger.warn(
+          { folder: config.camerad.runtimeDir, was: widened.toString(8) },
+          'runtime folder tightened to 0700',
+        );
+      const redactor = createStreamKeyRedactor(config.livepeer);
+      for (const camera of config.cameras)
+        for (const secret of sourceUrlSecrets(camera.source)) redactor.addSecret(secret);
+      const cameras = new Map<string, Camera>();
+      teardown.push('cameras', async () => {
+        await Promise.all([...cameras.values()].map((c) => c.close()));
+        cameras.clear();
+      });
       for (const camera of config.cameras) {
         cameras.set(
           camera.id,
@@ -143,166 +163,130 @@ export class Server {
           ),
         );
       }
-    } catch (error) {
-      await Promise.all([...cameras.values()].map((c) => c.close()));
-      await sfu.close();
-      await identity.close();
-      throw error;
-    }
-    // 4. Face recognition: models on their inference thread, a pipeline per camera.
-    let faces: Faces;
-    try {
-      faces = await createFaces(config, cameras, identity, logger);
-    } catch (error) {
-      await Promise.all([...cameras.values()].map((c) => c.close()));
-      await sfu.close();
-      await identity.close();
-      throw error;
-    }
-    // 4b. The analyzers of each camera (faces, hands, objects, sky) over camerad's analysis frames.
-    let analysis: Analysis;
-    try {
-      analysis = await createAnalysis(config, cameras, faces, identity, logger);
-    } catch (error) {
-      await faces.close();
-      await Promise.all([...cameras.values()].map((c) => c.close()));
-      await sfu.close();
-      await identity.close();
-      throw error;
-    }
-    // 5. Outputs besides WebRTC: photos and recordings, MJPEG, the Livepeer RTMP egress.
-    let outputs: Outputs;
-    try {
-      outputs = createOutputs(config, cameras, identity, faces.faces, redactor, logger);
+      // The HTTP server listens last (step 6) but closes here, after the outputs (MJPEG
+      // responses end, recordings are finished, the RTMP branch stops) and before the cameras.
+      const listener: { http?: HttpServer } = {};
+      teardown.push('http', async () => {
+        const { http } = listener;
+        if (!http) return;
+        http.closeAllConnections();
+        await new Promise<void>((resolve) => http.close(() => resolve()));
+      });
+      // 4. Face recognition: models on their inference thread, a pipeline per camera.
+      const faces = await createFaces(config, cameras, identity, hub, logger);
+      teardown.push('faces', () => faces.close());
+      // 5. Outputs besides WebRTC: photos and recordings, MJPEG, RTSP, the Livepeer RTMP egress.
+      const outputs = createOutputs(config, cameras, identity, faces.faces, redactor, hub, logger);
+      teardown.push('outputs', () => outputs.close());
       await outputs.rtsp.start();
-    } catch (error) {
-      await analysis.service.close();
-      await faces.close();
-      await Promise.all([...cameras.values()].map((c) => c.close()));
-      await sfu.close();
-      await identity.close();
-      throw error;
-    }
-    const { photos, recordings } = outputs.capture;
-    analysis.gestures.attachCapture({
-      photo: (cameraId, caller) => photos.capture(cameraId, caller),
-      recordStart: (cameraId, caller) => recordings.start(cameraId, caller),
-      recordStop: (cameraId) => recordings.stop(cameraId),
-      recording: (cameraId) => recordings.current(cameraId),
-    });
-    // 6. HTTP last, so that nothing is served before the cameras exist. Every entry point is
-    //    guarded from the access table (server/access/accessTable.ts).
-    const access = new AccessControl({
-      settings: accessSettings(config),
-      tokens: identity.tokens,
-      sessions: identity.sessions,
-      roleOf: identity.roleOf,
-      audit: identity.audit,
-      logger,
-    });
-    if (config.server.allowUnauthenticated && !config.server.token && config.server.viewerTokens.length === 0) {
-      logger.warn('server.allowUnauthenticated: anyone who reaches this server may watch the cameras');
-    }
-    // WebSocket video: built now for the status routes, attached to HTTP once it listens (7).
-    const wsVideo = createWsVideo(config, cameras, access, logger);
-    const startedAt = Date.now();
-    const app = createHttpApp({
-      cameras,
-      sfu,
-      iceServers: new IceServers({
-        iceServers: config.webrtc.iceServers,
-        turn: turnCredentialOptions(config.webrtc),
-      }),
-      logger,
-      access,
-      basePath: basePathOf(config.server),
-      publicUrl: config.server.publicUrl,
-      webRoot: config.server.webRoot,
-      startedAt,
-      version,
-      health: new HealthService({
+      // 5b. The analyzers of each camera (faces, hands, objects, sky) over camerad's analysis
+      //     frames; gesture actions take photos and recordings.
+      const analysis = await createAnalysis(config, cameras, faces, identity, hub, logger);
+      teardown.push('analysis', () => analysis.service.close());
+      const { photos, recordings } = outputs.capture;
+      analysis.gestures.attachCapture({
+        photo: (cameraId, caller) => photos.capture(cameraId, caller),
+        recordStart: (cameraId, caller) => recordings.start(cameraId, caller),
+        recordStop: (cameraId) => recordings.stop(cameraId),
+        recording: (cameraId) => recordings.current(cameraId),
+      });
+      // 6. HTTP last, so that nothing is served before the cameras exist. Every entry point is
+      //    guarded from the access table (server/access/accessTable.ts).
+      const access = new AccessControl({
+        settings: accessSettings(config),
+        tokens: identity.tokens,
+        sessions: identity.sessions,
+        roleOf: identity.roleOf,
+        audit: identity.audit,
+        logger,
+      });
+      if (config.server.allowUnauthenticated && !config.server.token && config.server.viewerTokens.length === 0) {
+        logger.warn('server.allowUnauthenticated: anyone who reaches this server may watch the cameras');
+      }
+      // WebSocket video: built now for the status routes, attached to HTTP once it listens (7).
+      const wsVideo = createWsVideo(config, cameras, access, logger);
+      teardown.push('wsVideo', () => wsVideo.close());
+      const startedAt = Date.now();
+      const app = createHttpApp({
         cameras,
-        sources: new Map(config.cameras.map((c) => [c.id, c.source])),
-        database: identity.database,
-        dataDir: config.storage.dataDir,
-        vision: {
-          enabled: config.vision.enabled,
-          running: faces.faces !== undefined,
-          disabledReason: faces.disabledReason,
-        },
-        config: config.health,
+        sfu,
+        iceServers: new IceServers({
+          iceServers: config.webrtc.iceServers,
+          turn: turnCredentialOptions(config.webrtc),
+        }),
+        logger,
+        access,
+        basePath: basePathOf(config.server),
+        publicUrl: config.server.publicUrl,
+        webRoot: config.server.webRoot,
         startedAt,
         version,
-      }),
-      identity: identity.routes,
-      faces: {
-        faces: faces.faces,
-        decoder: faces.decoder,
-        vault: identity.vault,
-        cameraIds: [...cameras.keys()],
-        uploadEnroll: { enabled: config.faces.uploadEnroll },
-        uploadRecognize: { enabled: config.faces.uploadRecognize },
-        enrolment: config.faces.enrolment,
-        uploads: faces.uploads,
-        requests: faces.requests,
-        nft: identity.faceNft,
-        disabledReason: faces.disabledReason,
-        analysisStatus: () => analysis.service.status(),
-      },
-      analysis: analysis.service,
-      metrics: createMetrics(config, { cameras, sfu, wsVideo, analysis, outputs, identity }),
-      capture: outputs.capture.routes,
-      stream: { rtmp: outputs.rtmp, cameraIds: [...cameras.keys()] },
-      mjpeg: outputs.mjpeg,
-      rtsp: outputs.rtsp,
-      wsVideo,
-      player: config.player,
-      janus: outputs.janus,
-    });
-    let http: HttpServer;
-    try {
-      http = await new Promise<HttpServer>((resolve, reject) => {
+        health: new HealthService({
+          cameras,
+          sources: new Map(config.cameras.map((c) => [c.id, c.source])),
+          database: identity.database,
+          dataDir: config.storage.dataDir,
+          vision: {
+            enabled: config.vision.enabled,
+            running: faces.faces !== undefined,
+            disabledReason: faces.disabledReason,
+          },
+          config: config.health,
+          startedAt,
+          version,
+        }),
+        identity: identity.routes,
+        faces: {
+          faces: faces.faces,
+          decoder: faces.decoder,
+          vault: identity.vault,
+          cameraIds: [...cameras.keys()],
+          uploadEnroll: { enabled: config.faces.uploadEnroll },
+          uploadRecognize: { enabled: config.faces.uploadRecognize },
+          enrolment: config.faces.enrolment,
+          uploads: faces.uploads,
+          requests: faces.requests,
+          nft: identity.faceNft,
+          disabledReason: faces.disabledReason,
+          analysisStatus: () => analysis.service.status(),
+        },
+        analysis: analysis.service,
+        metrics: createMetrics(config, { cameras, sfu, wsVideo, analysis, outputs, identity }),
+        capture: outputs.capture.routes,
+        stream: { rtmp: outputs.rtmp, cameraIds: [...cameras.keys()] },
+        mjpeg: outputs.mjpeg,
+        rtsp: outputs.rtsp,
+        wsVideo,
+        player: config.player,
+        janus: outputs.janus,
+      });
+      const http = await new Promise<HttpServer>((resolve, reject) => {
         const server = app.listen(config.server.port, config.server.host, () => resolve(server));
         server.once('error', (error) =>
           reject(new Error(`cannot listen on ${config.server.host}:${config.server.port}: ${error.message}`)),
         );
       });
+      listener.http = http;
+      const listening = http.address();
+      boundPort = typeof listening === 'object' && listening ? listening.port : undefined;
+      // 7. Events on the HTTP server, then the timers and the chain watcher that feed them.
+      hub.attach(http, access);
+      teardown.push('events', () => hub.close());
+      // WebSocket video on the same server: socket.io leaves other upgrade paths to it (destroyUpgrade: false).
+      wsVideo.attach(http);
+      identity.start();
+      await analysis.service.start();
+      const port = boundPort ?? config.server.port;
+      const shown = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
+      logger.info(
+        { cameras: [...cameras.keys()], sfu: sfu.name, mode: config.camerad.mode },
+        `listening: open http://${shown}:${port}/${config.server.token ? '?token=<token>' : ''}`,
+      );
+      return new Server(logger, teardown, cameras, http, identity, hub, faces, analysis, outputs, wsVideo);
     } catch (error) {
-      await wsVideo.close();
-      await outputs.close();
-      await analysis.service.close();
-      await faces.close();
-      await Promise.all([...cameras.values()].map((c) => c.close()));
-      await sfu.close();
-      await identity.close();
+      await teardown.close();
       throw error;
     }
-    const listening = http.address();
-    boundPort = typeof listening === 'object' && listening ? listening.port : undefined;
-    // 7. Events on the HTTP server, then the timers and the chain watcher that feed them.
-    const hub = new EventHub({
-      http,
-      access,
-      limits: config.limits,
-      cameraIds: new Set(cameras.keys()),
-      logger,
-    });
-    // WebSocket video on the same server: socket.io leaves other upgrade paths to it (destroyUpgrade: false).
-    wsVideo.attach(http);
-    identity.lifecycle.attachHub(hub);
-    faces.faces?.attachHub(hub);
-    outputs.rtmp.attachHub(hub);
-    identity.start();
-    analysis.attachHub(hub);
-    await analysis.service.start();
-    const address = http.address();
-    const port = typeof address === 'object' && address ? address.port : config.server.port;
-    const shown = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
-    logger.info(
-      { cameras: [...cameras.keys()], sfu: sfu.name, mode: config.camerad.mode },
-      `listening: open http://${shown}:${port}/${config.server.token ? '?token=<token>' : ''}`,
-    );
-    return new Server(logger, sfu, cameras, http, identity, hub, faces, analysis, outputs, wsVideo);
   }
 
   /** The bound HTTP port. */
@@ -345,23 +329,16 @@ export class Server {
     return this.#hub;
   }
 
-  /** Stops events, WebSocket video, HTTP, cameras (their camerads in spawn mode), the SFU and the store. Idempotent. */
+  /**
+   * Stops events, WebSocket video (viewers told with 1000 before their cameras stop), the
+   * analyzers, the outputs (MJPEG responses end, recordings are finished, the RTMP branch stops),
+   * face recognition, HTTP, cameras (their camerads in spawn mode), the SFU and the store: the
+   * teardown stack that `create` built, in reverse. Idempotent.
+   */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#logger.info('shutting down');
-      await this.#hub.close();
-      // WebSocket viewers are told and closed with 1000 before their cameras stop.
-      await this.#wsVideo.close();
-      await this.#analysis.service.close();
-      await this.#faces.close();
-      // Before HTTP closes: MJPEG responses end, recordings are finished, the RTMP branch stops.
-      await this.#outputs.close();
-      this.#http.closeAllConnections();
-      await new Promise<void>((resolve) => this.#http.close(() => resolve()));
-      await Promise.all([...this.#cameras.values()].map((c) => c.close()));
-      this.#cameras.clear();
-      await this.#sfu.close();
-      await this.#identity.close();
+      await this.#teardown.close();
       this.#logger.info('stopped');
     })();
     return this.#closing;

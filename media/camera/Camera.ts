@@ -10,10 +10,11 @@ import type {
   RtmpEvent,
   SourceState,
   StillVariant,
+  StatsData,
   StillsState,
 } from '../camerad/CameradProtocol.js';
 import { CameradSupervisor } from '../camerad/CameradSupervisor.js';
-import type { AnalysisAck, CameradSupervisorOptions } from '../camerad/CameradSupervisorTypes.js';
+import type { AnalysisAck, CameradState, CameradSupervisorOptions } from '../camerad/CameradSupervisorTypes.js';
 import { PictureFlag, type Picture } from '../camerad/PictureMessage.js';
 import { maskSourceUrl } from '../camerad/sourceCredentials.js';
 import { RtpIngest, type RtpIngestStats, type RtpListener } from '../rtp/RtpIngest.js';
@@ -28,6 +29,7 @@ import type {
   Still,
   StillListener,
 } from './CameraTypes.js';
+import { CameraRestorer } from './CameraRestorer.js';
 import { KeyframeRequester } from './KeyframeRequester.js';
 
 /** Options of {@link Camera.create}. */
@@ -48,19 +50,6 @@ export interface CameraOptions {
   latencyProbe: boolean;
 }
 
-/** The `stills` params for a wanted state (undefined fields left out). */
-function stillParams(wanted: { enabled: boolean; fps?: number; quality?: number }): {
-  enabled: boolean;
-  fps?: number;
-  quality?: number;
-} {
-  return {
-    enabled: wanted.enabled,
-    ...(wanted.fps === undefined ? {} : { fps: wanted.fps }),
-    ...(wanted.quality === undefined ? {} : { quality: wanted.quality }),
-  };
-}
-
 /**
  * One configured camera: its camerad (supervised), its RTP ingest, and its registration in
  * the SFU. Owns all three and closes them in reverse order.
@@ -76,12 +65,9 @@ export class Camera {
   #sourceState: SourceState | null = null;
   /** camerad's reason for the current source loss; null while the source is live. */
   #sourceLostReason: string | null = null;
-  #latencyProbe: boolean;
-  /** Analysis wanted since setAnalysis(); undefined: as camerad was started (--analysis-fps). */
-  #analysis: { enabled: boolean; fps?: number } | undefined;
+  /** Probe, analysis and stills switched at run time, re-applied after a camerad restart. */
+  readonly #restorer: CameraRestorer;
   readonly #analysisListeners = new Set<AnalysisListener>();
-  /** Still streams wanted since setStills(), re-applied after a camerad restart. */
-  readonly #stills = new Map<StillVariant, { enabled: boolean; fps?: number; quality?: number }>();
   readonly #stillListeners = new Set<StillListener>();
   #closed = false;
 
@@ -97,7 +83,11 @@ export class Camera {
       options.keyframeMinIntervalMs,
       logger.child({ module: 'keyframes', camera: options.id }),
     );
-    this.#latencyProbe = options.latencyProbe;
+    this.#restorer = new CameraRestorer({
+      requests: this.#supervisor,
+      latencyProbe: options.latencyProbe,
+      logger: this.#logger,
+    });
     this.#supervisor.on('hello', (hello) => {
       this.#sourceState = hello.source_state;
       // RTP is taken from this camerad's sending port and SSRC only (native/PROTOCOL.md, hello).
@@ -111,16 +101,8 @@ export class Camera {
         // that the GOP cache holds a keyframe before the next periodic one (new viewers start at once).
         this.#keyframes.request('camerad (re)started: fill the GOP cache');
       }
-      // A restarted camerad starts from its flags: re-apply a probe switched at run time.
-      if (hello.latency_probe !== this.#latencyProbe) {
-        this.#supervisor
-          .request('probe', { enabled: this.#latencyProbe })
-          .catch((error: unknown) =>
-            logger.warn({ err: error, camera: options.id }, 'cannot restore the latency probe'),
-          );
-      }
-      this.#restoreAnalysis(hello);
-      this.#restoreStills();
+      // A restarted camerad starts from its flags: re-apply what was switched at run time.
+      this.#restorer.restore(hello);
     });
     this.#supervisor.on('still', (picture) => this.#deliverStill(picture));
     this.#supervisor.on('analysis', (picture, ack) => void this.#deliverAnalysis(picture, ack));
@@ -165,8 +147,51 @@ export class Camera {
     return { width: this.#options.width, height: this.#options.height };
   }
 
+  /**
+   * The camerad supervisor itself, for tests that poke camerad on purpose (kill it, wait for it).
+   * Server code uses {@link state}, {@link pid}, {@link cameradStats}, {@link onState} and
+   * {@link onRestarted} instead.
+   */
   get supervisor(): CameradSupervisor {
     return this.#supervisor;
+  }
+
+  /** camerad's supervision state (`running` once its hello came). */
+  get state(): CameradState {
+    return this.#supervisor.state;
+  }
+
+  /** camerad's pid when one runs (spawn mode, or as its hello reported). */
+  get pid(): number | undefined {
+    return this.#supervisor.pid;
+  }
+
+  /** camerad's last `stats` notification (about once a second), undefined before the first. */
+  get cameradStats(): StatsData | undefined {
+    return this.#supervisor.stats;
+  }
+
+  /** Adds a listener for camerad's state changes (`restarting` when it went away). @returns a remover. */
+  onState(listener: (state: CameradState) => void): () => void {
+    this.#supervisor.on('state', listener);
+    return () => this.#supervisor.off('state', listener);
+  }
+
+  /**
+   * Adds a listener called at each camerad hello: its first start and every restart or
+   * reconnection after (another `hello.pid` means a new process: its branches and recordings
+   * are gone). The camera has already re-applied its run-time settings (probe, analysis,
+   * stills) when it is called. @returns a remover.
+   */
+  onRestarted(listener: (hello: HelloData) => void): () => void {
+    this.#supervisor.on('hello', listener);
+    return () => this.#supervisor.off('hello', listener);
+  }
+
+  /** Adds a listener for camerad's `stats` notifications. @returns a remover. */
+  onCameradStats(listener: (stats: StatsData) => void): () => void {
+    this.#supervisor.on('stats', listener);
+    return () => this.#supervisor.off('stats', listener);
   }
 
   /** The RTP ingest's counters (packets taken, dropped, from foreign senders). */
@@ -238,7 +263,7 @@ export class Camera {
    * @throws InvalidStateError when camerad is not connected (the wish is kept for its next start).
    */
   async setLatencyProbe(enabled: boolean): Promise<boolean> {
-    this.#latencyProbe = enabled;
+    this.#restorer.wantLatencyProbe(enabled);
     const result = await this.#supervisor.request('probe', { enabled });
     return result.enabled;
   }
@@ -258,8 +283,7 @@ export class Camera {
     if (fps !== undefined && !(Number.isFinite(fps) && fps > 0 && fps <= 60)) {
       throw new TypeError(`fps must be a number in (0, 60], got ${fps}`);
     }
-    this.#analysis = fps === undefined ? { enabled } : { enabled, fps };
-    return this.#supervisor.request('analysis', this.#analysis);
+    return this.#supervisor.request('analysis', this.#restorer.wantAnalysis({ enabled, fps }));
   }
 
   /**
@@ -350,8 +374,7 @@ export class Camera {
       throw new TypeError(`quality must be an integer in 1..100, got ${options.quality}`);
     }
     const wanted = { enabled: options.enabled, fps: options.fps, quality: options.quality };
-    this.#stills.set(variant, wanted);
-    return this.#supervisor.request('stills', { variant, ...stillParams(wanted) });
+    return this.#supervisor.request('stills', this.#restorer.wantStill(variant, wanted));
   }
 
   /**
@@ -431,29 +454,6 @@ export class Camera {
     this.#sfu.removeCamera(this.id);
     await this.#supervisor.close();
     this.#ingest.close();
-  }
-
-  /** A restarted camerad starts from its flags: re-applies an analysis state set at run time. */
-  #restoreAnalysis(hello: HelloData): void {
-    const wanted = this.#analysis;
-    if (!wanted) return;
-    const differs = wanted.enabled
-      ? hello.analysis_fps === 0 || (wanted.fps !== undefined && hello.analysis_fps !== wanted.fps)
-      : hello.analysis_fps !== 0;
-    if (!differs) return;
-    this.#supervisor
-      .request('analysis', wanted)
-      .catch((error: unknown) => this.#logger.warn({ err: error }, 'cannot restore analysis frames'));
-  }
-
-  /** A restarted camerad starts with stills off: re-applies the streams switched on. */
-  #restoreStills(): void {
-    for (const [variant, wanted] of this.#stills) {
-      if (!wanted.enabled) continue;
-      this.#supervisor
-        .request('stills', { variant, ...stillParams(wanted) })
-        .catch((error: unknown) => this.#logger.warn({ err: error, variant }, 'cannot restore the still stream'));
-    }
   }
 
   #deliverStill(picture: Picture): void {

@@ -79,14 +79,7 @@ export class RtmpEgress extends TypedEmitter<RtmpEgressEvents> {
     const onHello = (): void => this.#onHello();
     const onState = (state: CameradState): void => this.#onCameradState(state);
     const onStats = (stats: StatsData): void => this.#onStats(stats);
-    target.supervisor.on('hello', onHello);
-    target.supervisor.on('state', onState);
-    target.supervisor.on('stats', onStats);
-    this.#unsubscribe.push(
-      () => target.supervisor.off('hello', onHello),
-      () => target.supervisor.off('state', onState),
-      () => target.supervisor.off('stats', onStats),
-    );
+    this.#unsubscribe.push(target.onRestarted(onHello), target.onState(onState), target.onCameradStats(onStats));
   }
 
   get state(): RtmpEgressState {

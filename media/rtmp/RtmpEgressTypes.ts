@@ -1,5 +1,5 @@
-import type { RtmpEvent } from '../camerad/CameradProtocol.js';
-import type { CameradSupervisor } from '../camerad/CameradSupervisor.js';
+import type { HelloData, RtmpEvent, StatsData } from '../camerad/CameradProtocol.js';
+import type { CameradState } from '../camerad/CameradSupervisorTypes.js';
 
 /**
  * The egress as the server sees it:
@@ -20,8 +20,12 @@ export interface RtmpCamera {
   stopRtmp(): Promise<{ bytes_sent: number }>;
   /** camerad's `rtmp` notifications. @returns a remover. */
   onRtmp(listener: (event: RtmpEvent) => void): () => void;
-  /** `hello` (a camerad (re)start), `state`, `stats` (`rtmp_bytes`). */
-  readonly supervisor: Pick<CameradSupervisor, 'on' | 'off'>;
+  /** Each camerad hello (a camerad (re)start). @returns a remover. */
+  onRestarted(listener: (hello: HelloData) => void): () => void;
+  /** camerad's state changes. @returns a remover. */
+  onState(listener: (state: CameradState) => void): () => void;
+  /** camerad's `stats` notifications (`rtmp_bytes`). @returns a remover. */
+  onCameradStats(listener: (stats: StatsData) => void): () => void;
 }
 
 /** Jitter fraction of each reconnect delay when {@link RtmpEgressOptions.backoffJitter} is omitted. */

@@ -48,8 +48,6 @@ export interface Rtmp {
   publishUrl(): string;
   /** Every egress's status (redacted), in camera order. */
   status(): RtmpStatus[];
-  /** Sends every egress's state changes to the hub as `stream:state`. */
-  attachHub(hub: StreamStateSink): void;
   /** Stops every egress (camerad finishes the branches). Idempotent. */
   close(): Promise<void>;
 }
@@ -75,7 +73,7 @@ export function createStreamKeyRedactor(config: Pick<LivepeerConfig, 'ingestUrl'
 
 /**
  * The RTMP egress of every camera, with the Livepeer settings: `publishUrl()` builds the URL,
- * each egress publishes and reconnects on its own, `attachHub` forwards state changes as
+ * each egress publishes and reconnects on its own, its state changes go to `events` as
  * `stream:state`, and everything shown goes through one {@link StreamKeyRedactor}.
  */
 export function createRtmp(opts: {
@@ -85,6 +83,8 @@ export function createRtmp(opts: {
   logger: Logger;
   /** Default: a new one from {@link createStreamKeyRedactor}. */
   redactor?: StreamKeyRedactor;
+  /** Where each egress's state changes go, as `stream:state` (wiring hands the event hub in). */
+  events: StreamStateSink;
 }): Rtmp {
   const { config } = opts;
   const redactor = opts.redactor ?? createStreamKeyRedactor(config);
@@ -92,6 +92,19 @@ export function createRtmp(opts: {
   for (const [id, camera] of opts.cameras) {
     const options = { backoffInitialMs: config.backoffInitialMs, backoffMaxMs: config.backoffMaxMs };
     egresses.set(id, new RtmpEgress(camera, redactor, opts.logger, options));
+  }
+  for (const egress of egresses.values()) {
+    egress.on('state', (status) =>
+      opts.events.emitCamera('stream:state', {
+        cameraId: status.camera,
+        state: status.state,
+        bytesSent: status.bytes_sent,
+        reconnects: status.reconnects,
+        error: status.last_error,
+        retryInMs: status.next_retry_ms,
+        at: Date.now(),
+      }),
+    );
   }
   let playback: LivepeerPlayback | null = null;
   try {
@@ -116,21 +129,6 @@ export function createRtmp(opts: {
       return url;
     },
     status: () => [...egresses.values()].map((egress) => egress.status()),
-    attachHub: (hub) => {
-      for (const egress of egresses.values()) {
-        egress.on('state', (status) =>
-          hub.emitCamera('stream:state', {
-            cameraId: status.camera,
-            state: status.state,
-            bytesSent: status.bytes_sent,
-            reconnects: status.reconnects,
-            error: status.last_error,
-            retryInMs: status.next_retry_ms,
-            at: Date.now(),
-          }),
-        );
-      }
-    },
     close: () => {
       closing ??= Promise.all([...egresses.values()].map((egress) => egress.close())).then(() => undefined);
       return closing;

@@ -122,12 +122,12 @@ export class RecordingManager {
     for (const [cameraId, camera] of this.#cameras) {
       const onHello = (hello: HelloData): void => this.#onHello(cameraId, hello);
       const onState = (state: CameradState): void => this.#onState(cameraId, state);
-      camera.supervisor.on('hello', onHello);
-      camera.supervisor.on('state', onState);
+      const offHello = camera.onRestarted(onHello);
+      const offState = camera.onState(onState);
       const offRecording = camera.onRecording((event) => this.#onEvent(cameraId, event));
       this.#unsubscribe.push(() => {
-        camera.supervisor.off('hello', onHello);
-        camera.supervisor.off('state', onState);
+        offHello();
+        offState();
         offRecording();
       });
     }
@@ -218,7 +218,7 @@ export class RecordingManager {
       cameraId,
       wallet: caller.wallet,
       path,
-      pid: camera.supervisor.pid,
+      pid: camera.pid,
       timer: undefined,
       stopping: undefined,
       done: false,
@@ -262,7 +262,7 @@ export class RecordingManager {
       }
       throw this.#mapStartError(error);
     }
-    active.pid = camera.supervisor.pid ?? active.pid;
+    active.pid = camera.pid ?? active.pid;
     const item = this.#store.get(id)!;
     if (active.done) return item;
     active.timer = setTimeout(() => this.#autoStop(active), this.#maxDurationMs).unref();

@@ -50,27 +50,22 @@ export interface MediaItem {
   file: string;
 }
 
-/** What capture watches of a camera's camerad supervisor (`CameradSupervisor` has it). */
-export interface CaptureSupervisor {
-  /** camerad's pid, when one runs. */
-  readonly pid: number | undefined;
-  readonly state: CameradState;
-  /** Each (re)connection's hello. */
-  on(event: 'hello', listener: (hello: HelloData) => void): unknown;
-  on(event: 'state', listener: (state: CameradState) => void): unknown;
-  off(event: 'hello', listener: (hello: HelloData) => void): unknown;
-  off(event: 'state', listener: (state: CameradState) => void): unknown;
-}
-
 /**
  * What capture needs of a camera (`media/camera/Camera.ts` has all of it; tests can pass a fake).
- * `supervisor` is watched for camerad restarts (`hello`, `state`): a restart ends a recording.
+ * camerad restarts are watched (`onState`, `onRestarted`): a restart ends a recording.
  */
 export interface CaptureCamera {
   readonly id: string;
   /** Output picture size, px. */
   readonly size: { width: number; height: number };
-  readonly supervisor: CaptureSupervisor;
+  /** camerad's pid, when one runs. */
+  readonly pid: number | undefined;
+  /** camerad's supervision state. */
+  readonly state: CameradState;
+  /** camerad's state changes. @returns a remover. */
+  onState(listener: (state: CameradState) => void): () => void;
+  /** Each camerad (re)connection's hello. @returns a remover. */
+  onRestarted(listener: (hello: HelloData) => void): () => void;
   /** @throws InvalidStateError when camerad is not connected; CameradError `busy`. */
   grab(options: GrabOptions): Promise<GrabbedFrame>;
   /** @throws CameradError `busy` (already recording), `bad_request`; InvalidStateError. */

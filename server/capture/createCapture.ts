@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { CaptureRouterDeps } from '../http/routers/captureRouter.js';
 import type { AppDatabase } from '../store/AppDatabase.js';
 import { type CaptureConfig, MIB, walletBudgetBytes } from './captureConfig.js';
 import { CaptureQuota } from './CaptureQuota.js';
@@ -26,6 +25,19 @@ export interface CaptureDeps {
   logger: Logger;
 }
 
+/**
+ * What the capture routes use (server/http/routers/captureRouter.ts `CaptureRouterDeps`, which
+ * the composition root checks this against): declared here so that capture imports no router.
+ */
+export interface CaptureRoutes {
+  store: MediaStore;
+  photos: PhotoCapture;
+  recordings: RecordingManager;
+  signer: MediaUrlSigner;
+  /** Configured cameras; the first is the default for the admin token. */
+  cameraIds: readonly string[];
+}
+
 /** Photos, recordings and their retention, with the routes' dependencies. */
 export interface Capture {
   store: MediaStore;
@@ -34,7 +46,7 @@ export interface Capture {
   recordings: RecordingManager;
   sweeper: RetentionSweeper;
   /** Dependencies of `captureRouter`. */
-  routes: CaptureRouterDeps;
+  routes: CaptureRoutes;
   /** Stops running recordings (their files finished), then the retention timer. Idempotent. */
   close(): Promise<void>;
 }

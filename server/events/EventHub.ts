@@ -40,30 +40,49 @@ const operatorRoom = (cameraId: string): string => `operator:${cameraId}`;
  * would go.
  */
 export class EventHub {
-  readonly #io: SocketServer<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+  #io: SocketServer<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData> | undefined;
   readonly #logger: Logger;
+  readonly #limits: { socketsPerAddress: number; socketsTotal: number };
+  readonly #cameraIds: ReadonlySet<string>;
   /** Admitted sockets, in total and per client address. */
   #clients = 0;
   readonly #perAddress = new Map<string, number>();
   #closed = false;
 
   /**
-   * @param http the server's HTTP server (socket.io adds its upgrade and polling handlers).
+   * A hub with no sockets yet: events sent before {@link attach} reach nobody (no client can
+   * be connected before the HTTP server listens). Created first, so that the modules that send
+   * events get it at construction.
    * @param cameraIds the cameras a socket may name.
    */
   constructor(opts: {
-    http: HttpServer;
-    access: AccessControl;
     /** `limits.socketsPerAddress` and `limits.socketsTotal`. */
     limits: { socketsPerAddress: number; socketsTotal: number };
     cameraIds: ReadonlySet<string>;
     logger: Logger;
   }) {
     this.#logger = opts.logger.child({ module: 'events' });
-    const { access } = opts;
+    this.#limits = opts.limits;
+    this.#cameraIds = opts.cameraIds;
+  }
+
+  /**
+   * Serves socket.io on the HTTP server (socket.io adds its upgrade and polling handlers),
+   * admitting sockets through `access`.
+   * @throws Error when already attached or closed, or when the access table has no socket.io row.
+   */
+  attach(http: HttpServer, access: AccessControl): void {
+    if (this.#io || this.#closed) throw new Error('event hub already attached or closed');
+    const limits = this.#limits;
+    const cameraIds = this.#cameraIds;
     const row = accessRow('CONNECT', '/socket.io/');
     if (!row) throw new Error('no access-table row for socket.io');
-    this.#io = new SocketServer(opts.http, {
+    const io: SocketServer<
+      ClientToServerEvents,
+      ServerToClientEvents,
+      Record<string, never>,
+      SocketData
+    > = new SocketServer(http, {
       serveClient: false,
       // Other upgrade paths (WebSocket video) are answered by their own handler, which also
       // answers 404 to unknown paths (media/ws/WsVideoServer.ts): engine.io must not end them.
@@ -79,7 +98,8 @@ export class EventHub {
         }
       },
     });
-    this.#io.use((socket: HubSocket, next) => {
+    this.#io = io;
+    io.use((socket: HubSocket, next) => {
       const auth = (socket.handshake.auth ?? {}) as { token?: unknown; viewerToken?: unknown; cameraId?: unknown };
       const text = (value: unknown): string => (typeof value === 'string' ? value.slice(0, 4096) : '');
       const reject = (message: string): void => next(new Error(message));
@@ -89,16 +109,15 @@ export class EventHub {
           queryToken: text(auth.viewerToken),
         });
         access.policy.check(caller, row);
-        if (this.#clients >= opts.limits.socketsTotal) {
-          throw new HttpError(503, `the server has its maximum of ${opts.limits.socketsTotal} event connections`);
+        if (this.#clients >= limits.socketsTotal) {
+          throw new HttpError(503, `the server has its maximum of ${limits.socketsTotal} event connections`);
         }
-        if ((this.#perAddress.get(caller.address) ?? 0) >= opts.limits.socketsPerAddress) {
-          throw new HttpError(429, `this address has ${opts.limits.socketsPerAddress} event connections already`);
+        if ((this.#perAddress.get(caller.address) ?? 0) >= limits.socketsPerAddress) {
+          throw new HttpError(429, `this address has ${limits.socketsPerAddress} event connections already`);
         }
         const claims = caller.session?.claims ?? null;
-        const cameraId =
-          claims?.cameraId ?? (typeof auth.cameraId === 'string' ? auth.cameraId : [...opts.cameraIds][0]);
-        if (cameraId === undefined || !opts.cameraIds.has(cameraId)) {
+        const cameraId = claims?.cameraId ?? (typeof auth.cameraId === 'string' ? auth.cameraId : [...cameraIds][0]);
+        if (cameraId === undefined || !cameraIds.has(cameraId)) {
           throw new HttpError(404, `unknown camera "${String(auth.cameraId)}"`);
         }
         const viewer = access.policy.satisfies(caller, 'viewer');
@@ -108,7 +127,7 @@ export class EventHub {
         (error: unknown) => reject((error as Error).message),
       );
     });
-    this.#io.on('connection', (socket: HubSocket) => {
+    io.on('connection', (socket: HubSocket) => {
       const { cameraId, claims, viewer, address } = socket.data;
       this.#clients += 1;
       this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
@@ -128,7 +147,7 @@ export class EventHub {
 
   /** Connected sockets (all cameras). */
   get clients(): number {
-    return this.#io.engine.clientsCount;
+    return this.#io?.engine.clientsCount ?? 0;
   }
 
   /**
@@ -139,7 +158,7 @@ export class EventHub {
     event: E,
     payload: Parameters<ServerToClientEvents[E]>[0] & { cameraId: string; wallet: string },
   ): void {
-    if (this.#closed) return;
+    if (this.#closed || !this.#io) return;
     const target = this.#io.to([walletRoom(payload.cameraId, payload.wallet), operatorRoom(payload.cameraId)]);
     (target.emit as (event: E, payload: unknown) => boolean)(event, payload);
   }
@@ -149,19 +168,20 @@ export class EventHub {
     event: E,
     payload: Parameters<ServerToClientEvents[E]>[0] & { cameraId: string },
   ): void {
-    if (this.#closed) return;
+    if (this.#closed || !this.#io) return;
     (this.#io.to(cameraRoom(payload.cameraId)).emit as (event: E, payload: unknown) => boolean)(event, payload);
   }
 
   /** Disconnects the sockets of a wallet at a camera (after its session ended). */
   disconnectWallet(cameraId: string, wallet: string): void {
-    if (!this.#closed) this.#io.in(walletRoom(cameraId, wallet)).disconnectSockets(true);
+    if (!this.#closed) this.#io?.in(walletRoom(cameraId, wallet)).disconnectSockets(true);
   }
 
   /** Closes every socket (not the HTTP server, which the caller owns). Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (!this.#io) return;
     this.#io.disconnectSockets(true);
     // io.close() would also close the HTTP server; detach the engine only.
     this.#io.engine.close();

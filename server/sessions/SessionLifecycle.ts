@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ChainSessionEvent } from '../chain/ChainWatcher.js';
-import type { EventHub } from '../events/EventHub.js';
+import type { SessionChainEvent, SessionExpiredEvent } from '../events/EventCatalogue.js';
 import type { EndedSession, SessionManager } from './SessionManager.js';
 import type { Role } from './SessionTypes.js';
 
@@ -27,6 +27,18 @@ export interface Prunable {
   prune(): number;
 }
 
+/**
+ * Where session events go: identity events to the wallet's own sockets and the operator's, and
+ * the disconnection of a wallet's sockets once its session ended. Wiring hands the event hub
+ * (server/events/EventHub.ts) in; tests hand a recorder.
+ */
+export interface SessionEventSink {
+  emitIdentity(event: 'session:checkin' | 'session:checkout', payload: SessionChainEvent): void;
+  emitIdentity(event: 'session:expired', payload: SessionExpiredEvent): void;
+  /** Disconnects the sockets of a wallet at a camera. */
+  disconnectWallet(cameraId: string, wallet: string): void;
+}
+
 /** The actor the audit log records for a purge at a session timeout. */
 export const TIMEOUT_ACTOR = 'system:timeout';
 
@@ -50,7 +62,7 @@ export class SessionLifecycle {
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #prunables: readonly Prunable[];
-  #hub: EventHub | undefined;
+  readonly #events: SessionEventSink;
   #timer: NodeJS.Timeout | undefined;
   readonly #checkinListeners: ((e: { cameraId: string; wallet: string; showName: boolean }) => void)[] = [];
   readonly #endListeners: ((e: { cameraId: string; wallet: string; purged: boolean }) => void)[] = [];
@@ -61,6 +73,8 @@ export class SessionLifecycle {
     /** Check-ins (with the consent given) and check-outs are audited with the biometric operations. */
     audit: AuditAppender;
     roleOf: (wallet: string, cameraId: string) => Role;
+    /** Where `session:*` events go. */
+    events: SessionEventSink;
     /** Pruned by each sweep after the sessions. */
     prunables?: readonly Prunable[];
     logger: Logger;
@@ -70,6 +84,7 @@ export class SessionLifecycle {
     this.#purger = opts.purger;
     this.#audit = opts.audit;
     this.#roleOf = opts.roleOf;
+    this.#events = opts.events;
     this.#logger = opts.logger.child({ module: 'sessions' });
     this.#now = opts.now ?? Date.now;
     this.#prunables = opts.prunables ?? [];
@@ -87,11 +102,6 @@ export class SessionLifecycle {
   /** Runs `listener` after a session ended for any reason (check-out, timeout, request). */
   onEnded(listener: (e: { cameraId: string; wallet: string; purged: boolean }) => void): void {
     this.#endListeners.push(listener);
-  }
-
-  /** Connects the event hub (created once the HTTP server listens). */
-  attachHub(hub: EventHub): void {
-    this.#hub = hub;
   }
 
   /**
@@ -125,7 +135,7 @@ export class SessionLifecycle {
       });
       const showName = event.consent?.showName ?? false;
       setImmediate(() => {
-        this.#hub?.emitIdentity('session:checkin', chainEvent);
+        this.#events.emitIdentity('session:checkin', chainEvent);
         for (const l of this.#checkinListeners) l({ cameraId: event.cameraId, wallet: event.wallet, showName });
       });
       return;
@@ -141,8 +151,8 @@ export class SessionLifecycle {
     });
     this.#purgeUnlessKept(keep, event.cameraId, event.wallet, 'system:checkout', `checkout ${event.signature}`);
     setImmediate(() => {
-      this.#hub?.emitIdentity('session:checkout', chainEvent);
-      this.#hub?.disconnectWallet(event.cameraId, event.wallet);
+      this.#events.emitIdentity('session:checkout', chainEvent);
+      this.#events.disconnectWallet(event.cameraId, event.wallet);
       for (const l of this.#endListeners) l({ cameraId: event.cameraId, wallet: event.wallet, purged: !keep });
     });
   }
@@ -218,14 +228,14 @@ export class SessionLifecycle {
   announceEnded(ended: EndedSession, purged = false): void {
     const { session } = ended;
     const reason = session.endReason === 'idle' || session.endReason === 'absolute' ? session.endReason : 'ended';
-    this.#hub?.emitIdentity('session:expired', {
+    this.#events.emitIdentity('session:expired', {
       cameraId: session.cameraId,
       wallet: session.wallet,
       sessionId: session.id,
       reason,
       at: this.#now(),
     });
-    this.#hub?.disconnectWallet(session.cameraId, session.wallet);
+    this.#events.disconnectWallet(session.cameraId, session.wallet);
     for (const l of this.#endListeners) l({ cameraId: session.cameraId, wallet: session.wallet, purged });
   }
 

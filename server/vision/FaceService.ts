@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Camera } from '../../media/camera/Camera.js';
 import { BadRequestError, CameradError, InvalidStateError, NotFoundError } from '../../media/core/errors.js';
 import type { BiometricVault } from '../biometrics/BiometricVault.js';
-import type { EventHub } from '../events/EventHub.js';
+import type { FaceDetectedEvent, FaceLostEvent, FaceRecognizedEvent } from '../events/EventCatalogue.js';
 import { FaceGallery } from './FaceGallery.js';
 import { type FaceModel, FacePipeline } from './FacePipeline.js';
 import { yawRatio } from './headPose.js';
@@ -45,6 +45,17 @@ export interface FaceCaller {
 }
 
 /** What the face routes and the session lifecycle need, per camera. */
+/**
+ * Where face events go: `face:detected` and `face:lost` to every socket at the camera,
+ * `face:recognized` (it names a wallet) to the wallet's own sockets and the operator's. Wiring
+ * hands the event hub (server/events/EventHub.ts) in.
+ */
+export interface FaceEventSink {
+  emitCamera(event: 'face:detected', payload: FaceDetectedEvent): void;
+  emitCamera(event: 'face:lost', payload: FaceLostEvent): void;
+  emitIdentity(event: 'face:recognized', payload: FaceRecognizedEvent): void;
+}
+
 export interface FaceServiceOptions {
   cameras: ReadonlyMap<string, Camera>;
   model: FaceModel & { readonly providers?: unknown };
@@ -60,6 +71,8 @@ export interface FaceServiceOptions {
   showName: (cameraId: string, wallet: string) => boolean | null;
   /** Liveness challenges for enrolment from the camera (head poses measured while one is pending). */
   liveness?: LivenessChallenges;
+  /** Where `face:*` events go. */
+  events: FaceEventSink;
   logger: Logger;
 }
 
@@ -85,7 +98,6 @@ export class FaceService {
   readonly #logger: Logger;
   readonly #galleries = new Map<string, FaceGallery>();
   readonly #pipelines = new Map<string, FacePipeline>();
-  #hub: EventHub | undefined;
   #threshold: number;
   #overlays = true;
 
@@ -113,18 +125,13 @@ export class FaceService {
                 this.#logger.debug({ camera: id, err: error }, 'overlays not sent');
               });
             },
-            detected: (e) => this.#hub?.emitCamera('face:detected', { cameraId: id, ...e }),
-            lost: (e) => this.#hub?.emitCamera('face:lost', { cameraId: id, ...e }),
-            recognized: (e) => this.#hub?.emitIdentity('face:recognized', { cameraId: id, ...e }),
+            detected: (e) => opts.events.emitCamera('face:detected', { cameraId: id, ...e }),
+            lost: (e) => opts.events.emitCamera('face:lost', { cameraId: id, ...e }),
+            recognized: (e) => opts.events.emitIdentity('face:recognized', { cameraId: id, ...e }),
           },
         }),
       );
     }
-  }
-
-  /** Connects the event hub (created once HTTP listens). */
-  attachHub(hub: EventHub): void {
-    this.#hub = hub;
   }
 
   /**

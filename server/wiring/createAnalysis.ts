@@ -14,8 +14,6 @@ export interface Analysis {
   service: AnalysisService;
   /** Gesture events and `gestures.actions` (attach the capture later). */
   gestures: GestureRelay;
-  /** Connects the event hub (created once HTTP listens) for gesture and object events. */
-  attachHub(hub: EventHub): void;
 }
 
 /**
@@ -29,6 +27,7 @@ export async function createAnalysis(
   cameras: ReadonlyMap<string, Camera>,
   faces: Faces,
   identity: Identity,
+  hub: EventHub,
   logger: Logger,
 ): Promise<Analysis> {
   const gestures = new GestureRelay({
@@ -40,9 +39,9 @@ export async function createAnalysis(
         ?.setOverlays(items, { layer })
         .catch((error: unknown) => logger.debug({ camera: cameraId, err: error }, 'action label not drawn'));
     },
+    events: hub,
     logger,
   });
-  let hub: EventHub | undefined;
   const providers = faces.faces?.providers;
   const service: AnalysisService = await AnalysisService.create({
     cameras,
@@ -53,7 +52,7 @@ export async function createAnalysis(
       faces: faces.faces,
       facesOffReason: faces.disabledReason,
       facesProvider: `onnxruntime:${providers?.detector ?? 'cpu'}`,
-      onObjectCounts: (event) => hub?.emitCamera('object:counts', event),
+      onObjectCounts: (event) => hub.emitCamera('object:counts', event),
       onGesture: (event) => gestures.gesture(event),
       logger,
     },
@@ -68,12 +67,5 @@ export async function createAnalysis(
       }
     },
   });
-  return {
-    service,
-    gestures,
-    attachHub(attached) {
-      hub = attached;
-      gestures.attachHub(attached);
-    },
-  };
+  return { service, gestures };
 }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Camera } from '../../media/camera/Camera.js';
 import type { ResolvedConfig } from '../config/loadConfig.js';
 import { FaceAnalyzerWorker } from '../vision/FaceAnalyzerWorker.js';
-import { FaceService } from '../vision/FaceService.js';
+import { type FaceEventSink, FaceService } from '../vision/FaceService.js';
 import { EnrolmentRequests } from '../vision/EnrolmentRequests.js';
 import { ImageDecoder } from '../vision/ImageDecoder.js';
 import { LivenessChallenges } from '../vision/LivenessChallenges.js';
@@ -31,6 +31,7 @@ export async function createFaces(
   config: ResolvedConfig,
   cameras: ReadonlyMap<string, Camera>,
   identity: Identity,
+  events: FaceEventSink,
   logger: Logger,
 ): Promise<Faces> {
   const decoder = new ImageDecoder({
@@ -85,6 +86,7 @@ export async function createFaces(
       return session?.checkedIn ? (session.consent?.showName ?? false) : null;
     },
     liveness,
+    events,
     logger,
   });
   identity.lifecycle.onCheckedIn(({ cameraId, wallet, showName }) => {

@@ -17,9 +17,10 @@ import { signInSite } from '../chain/signInSite.js';
 import { TransactionRelay } from '../chain/TransactionRelay.js';
 import type { ResolvedConfig } from '../config/loadConfig.js';
 import { requireCheckinOf } from '../access/accessSettings.js';
-import type { SessionRouterDeps } from '../http/routers/sessionRouter.js';
+import type { SignInSite } from '../chain/signInSite.js';
+import type { BiometricHoldings } from '../biometrics/BiometricVaultTypes.js';
 import { loadOrCreateSecret } from '../sessions/loadOrCreateSecret.js';
-import { type Prunable, SessionLifecycle } from '../sessions/SessionLifecycle.js';
+import { type Prunable, type SessionEventSink, SessionLifecycle } from '../sessions/SessionLifecycle.js';
 import { SessionManager } from '../sessions/SessionManager.js';
 import { sessionMigrations } from '../sessions/sessionMigrations.js';
 import { SessionTokens } from '../sessions/SessionTokens.js';
@@ -33,6 +34,37 @@ export const DATABASE_FILE = 'server.db';
 /** How often timed-out sessions are ended and expired state is pruned, ms. */
 const SESSION_SWEEP_MS = 15_000;
 
+/** The on-chain half when `chain.rpcUrl` is set. */
+export interface IdentityChain {
+  cluster: string;
+  /** The camera's public key, base58. */
+  cameraAddress: string;
+  transactions: CheckinTransactions;
+  relay: TransactionRelay;
+  watcher: ChainWatcher;
+}
+
+/**
+ * What the session routes use (server/http/routers/sessionRouter.ts `SessionRouterDeps`, which
+ * the composition root checks this against): declared here so that wiring imports no router.
+ */
+export interface IdentityRoutes {
+  sessions: SessionManager;
+  tokens: SessionTokens;
+  challenges: SignInChallenges;
+  lifecycle: SessionLifecycle;
+  purge: (wallet: string, actor: string) => { blobs: number; key: boolean; packages: number };
+  holdings: (wallet: string) => BiometricHoldings;
+  cameraIds: readonly string[];
+  roleOf: (wallet: string, cameraId: string) => Role;
+  operatorWallet: string | undefined;
+  requireCheckin: boolean;
+  site: () => SignInSite;
+  corsOrigins: readonly string[];
+  cluster: string;
+  chain: IdentityChain | undefined;
+}
+
 /** Everything identity-related the server runs: store, sessions, chain, biometrics. */
 export interface Identity {
   database: AppDatabase;
@@ -44,7 +76,7 @@ export interface Identity {
   /** The role of a wallet at a camera, from the configuration (operator iff `auth.operatorWallet`). */
   roleOf: (wallet: string, cameraId: string) => Role;
   /** The session routes' dependencies. */
-  routes: SessionRouterDeps;
+  routes: IdentityRoutes;
   /** The face NFT builder and the store that lets the relay accept its transactions (chain on). */
   faceNft: { builder: FaceNftBuilder; transactions: CheckinTransactions } | undefined;
   /** Starts the timers and the chain watcher. */
@@ -60,13 +92,14 @@ export interface Identity {
  * relay, watcher) against a web3.js `Connection`.
  * @param opts.boundPort the listening HTTP port once known (the loopback Sign-In With Solana
  *   domain needs it when `server.publicUrl` is unset); undefined before listen.
+ * @param opts.events where the session lifecycle sends `session:*` events (the event hub).
  * @throws Error when a key file is unusable or the database cannot be opened.
  */
 export function createIdentity(
   config: ResolvedConfig,
   cameraIds: readonly string[],
   logger: Logger,
-  opts: { boundPort: () => number | undefined } = { boundPort: () => undefined },
+  opts: { boundPort: () => number | undefined; events: SessionEventSink },
 ): Identity {
   // The data folder (database, keys, media) is 0700 before anything is written in it.
   const widened = ensurePrivateDir(config.storage.dataDir, 'storage.dataDir');
@@ -114,11 +147,12 @@ export function createIdentity(
       purger: vault,
       audit,
       roleOf,
+      events: opts.events,
       prunables,
       logger,
     });
 
-    let chain: SessionRouterDeps['chain'];
+    let chain: IdentityChain | undefined;
     let faceNft: Identity['faceNft'];
     if (config.chain.rpcUrl) {
       const keypair = loadCameraKeypair(config.chain.keypairFile, logger);
@@ -172,7 +206,7 @@ export function createIdentity(
       logger.info('chain disabled (no chain.rpcUrl): sign-in works, check-in does not');
     }
 
-    const routes: SessionRouterDeps = {
+    const routes: IdentityRoutes = {
       sessions,
       tokens,
       challenges,

@@ -34,7 +34,7 @@ export function createMetrics(
   const modules: MetricsModule[] = [
     new MjpegMetrics({
       stats: () => outputs.mjpeg.stats(),
-      stillEncodeMs: (id) => cameras.get(id)?.supervisor.stats?.stills_encode_ms,
+      stillEncodeMs: (id) => cameras.get(id)?.cameradStats?.stills_encode_ms,
     }),
     new RecordingMetrics(cameraIds, () => outputs.capture.recordings.totals()),
     new BiometricsMetrics(() => identity.vault.stats()),

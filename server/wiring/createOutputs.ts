@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Camera } from '../../media/camera/Camera.js';
 import { createMjpeg, type Mjpeg } from '../../media/mjpeg/createMjpeg.js';
-import { createRtmp, type Rtmp } from '../../media/rtmp/createRtmp.js';
+import { createRtmp, type Rtmp, type StreamStateSink } from '../../media/rtmp/createRtmp.js';
 import { RtspOutput } from '../../media/rtsp/RtspOutput.js';
 import type { StreamKeyRedactor } from '../../media/rtmp/StreamKeyRedactor.js';
 import { type Capture, createCapture } from '../capture/createCapture.js';
@@ -38,6 +38,7 @@ export function createOutputs(
   identity: Identity,
   faces: FaceService | undefined,
   redactor: StreamKeyRedactor,
+  events: StreamStateSink,
   logger: Logger,
 ): Outputs {
   const capture = createCapture({
@@ -50,7 +51,7 @@ export function createOutputs(
     logger,
   });
   const mjpeg = createMjpeg({ cameras, config: config.outputs.mjpeg, logger });
-  const rtmp = createRtmp({ cameras, config: config.livepeer, logger, redactor });
+  const rtmp = createRtmp({ cameras, config: config.livepeer, logger, redactor, events });
   const janus = createJanus(config.outputs.janus, cameras.values(), logger);
   const rtspBinary = config.outputs.rtsp.binary;
   const rtsp = new RtspOutput(

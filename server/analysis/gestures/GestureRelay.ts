@@ -1,11 +1,28 @@
 import type { Logger } from 'pino';
 import type { OverlayItem } from '../../../media/camerad/CameradProtocol.js';
 import type { MediaCaller, MediaItem } from '../../capture/captureTypes.js';
-import type { EventHub } from '../../events/EventHub.js';
+import type {
+  GestureActionEvent,
+  GestureDetectedEvent,
+  GestureEndedEvent,
+  GestureIdentifiedEvent,
+} from '../../events/EventCatalogue.js';
 import type { FaceDetection, HandDetection, ObjectDetection } from '../analyzerTypes.js';
 import { handWallet } from '../handOwner.js';
 import type { GestureEvent } from '../hands/HandsAnalyzer.js';
 import type { GestureActionConfig } from './gesturesConfig.js';
+
+/**
+ * Where gesture events go: `gesture:detected` and `gesture:ended` to every socket at the
+ * camera, `gesture:identified` and `gesture:action` (they name a wallet) to the wallet's own
+ * sockets and the operator's. Wiring hands the event hub (server/events/EventHub.ts) in.
+ */
+export interface GestureEventSink {
+  emitCamera(event: 'gesture:detected', payload: GestureDetectedEvent): void;
+  emitCamera(event: 'gesture:ended', payload: GestureEndedEvent): void;
+  emitIdentity(event: 'gesture:identified', payload: GestureIdentifiedEvent): void;
+  emitIdentity(event: 'gesture:action', payload: GestureActionEvent): void;
+}
 
 /** What gesture actions use of photos and recordings (server/capture/). */
 export interface GestureCapture {
@@ -48,24 +65,22 @@ export class GestureRelay {
   readonly #lastRun = new Map<string, number>();
   /** `camera:track:since:action index` of holds that already ran. */
   readonly #ran = new Set<string>();
-  #hub: EventHub | undefined;
+  readonly #events: GestureEventSink;
   #capture: GestureCapture | undefined;
 
   constructor(opts: {
     actions: readonly GestureActionConfig[];
     isCheckedIn: (cameraId: string, wallet: string) => boolean;
     draw: (cameraId: string, layer: string, items: OverlayItem[]) => void;
+    /** Where `gesture:*` events go. */
+    events: GestureEventSink;
     logger: Logger;
   }) {
+    this.#events = opts.events;
     this.#actions = opts.actions;
     this.#isCheckedIn = opts.isCheckedIn;
     this.#draw = opts.draw;
     this.#logger = opts.logger.child({ module: 'gestures' });
-  }
-
-  /** Connects the event hub (created once HTTP listens). */
-  attachHub(hub: EventHub): void {
-    this.#hub = hub;
   }
 
   /** Connects photos and recordings (created after the analysis). */
@@ -79,7 +94,7 @@ export class GestureRelay {
     const key = `${cameraId}:${trackId}`;
     const endedGesture = event.ended ? gesture : previous;
     if (endedGesture !== null && endedGesture !== 'none') {
-      this.#hub?.emitCamera('gesture:ended', {
+      this.#events.emitCamera('gesture:ended', {
         cameraId,
         trackId,
         gesture: endedGesture,
@@ -94,7 +109,7 @@ export class GestureRelay {
     }
     this.#since.set(key, at);
     if (gesture === 'none') return;
-    this.#hub?.emitCamera('gesture:detected', {
+    this.#events.emitCamera('gesture:detected', {
       cameraId,
       trackId,
       gesture,
@@ -129,7 +144,7 @@ export class GestureRelay {
       const identified = `${hand.label}:${wallet}:${hand.since}`;
       if (this.#identified.get(key) !== identified) {
         this.#identified.set(key, identified);
-        this.#hub?.emitIdentity('gesture:identified', {
+        this.#events.emitIdentity('gesture:identified', {
           cameraId,
           trackId: hand.trackId,
           gesture: hand.label,
@@ -188,7 +203,7 @@ export class GestureRelay {
     }
     // No wallet in the log: who did what is identity data, delivered only as the event.
     this.#logger.info({ camera: cameraId, action: action.action, ok: error === null }, 'gesture action');
-    this.#hub?.emitIdentity('gesture:action', {
+    this.#events.emitIdentity('gesture:action', {
       cameraId,
       wallet,
       gesture: action.gesture,

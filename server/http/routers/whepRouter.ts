@@ -45,7 +45,7 @@ export function whepRouter(deps: Pick<HttpDeps, 'cameras' | 'sfu' | 'access' | '
     // 2. offer is well-formed and asks for H.264
     const offer = typeof ctx.request.body === 'string' ? ctx.request.body : '';
     validateWhepOffer(offer);
-    if (!camera.running) throw new HttpError(503, `camera "${camera.id}" is ${camera.supervisor.state}`, 'camera');
+    if (!camera.running) throw new HttpError(503, `camera "${camera.id}" is ${camera.state}`, 'camera');
     // 3. room for one more viewer (per camera, per address), then the viewer answers
     const { address } = callerOf(ctx);
     deps.access.viewerCaps.admit(

@@ -1,5 +1,5 @@
-import type { RtmpEvent } from '../../../media/camerad/CameradProtocol.js';
-import type { CameradSupervisorEvents } from '../../../media/camerad/CameradSupervisorTypes.js';
+import type { HelloData, RtmpEvent, StatsData } from '../../../media/camerad/CameradProtocol.js';
+import type { CameradState, CameradSupervisorEvents } from '../../../media/camerad/CameradSupervisorTypes.js';
 import { CameradError, InvalidStateError } from '../../../media/core/errors.js';
 import { TypedEmitter } from '../../../media/core/TypedEmitter.js';
 import type { RtmpCamera } from '../../../media/rtmp/RtmpEgressTypes.js';
@@ -12,6 +12,7 @@ import type { RtmpCamera } from '../../../media/rtmp/RtmpEgressTypes.js';
 export class ScriptedCamera implements RtmpCamera {
   constructor(readonly id = 'cam') {}
 
+  /** Stands for camerad's supervisor: the test emits `hello`, `state` and `stats` on it. */
   readonly supervisor = new TypedEmitter<CameradSupervisorEvents>();
   readonly calls: string[] = [];
   connected = true;
@@ -36,6 +37,21 @@ export class ScriptedCamera implements RtmpCamera {
     this.branch = false;
     queueMicrotask(() => this.send({ state: 'stopped', bytes_sent: 500 }));
     return { bytes_sent: 500 };
+  }
+
+  onRestarted(listener: (hello: HelloData) => void): () => void {
+    this.supervisor.on('hello', listener);
+    return () => this.supervisor.off('hello', listener);
+  }
+
+  onState(listener: (state: CameradState) => void): () => void {
+    this.supervisor.on('state', listener);
+    return () => this.supervisor.off('state', listener);
+  }
+
+  onCameradStats(listener: (stats: StatsData) => void): () => void {
+    this.supervisor.on('stats', listener);
+    return () => this.supervisor.off('stats', listener);
   }
 
   onRtmp(listener: (event: RtmpEvent) => void): () => void {

@@ -29,11 +29,13 @@ describe('stream routes (scripted camerad)', () => {
     cameras: cams,
     config: livepeerSchema.parse({ ingestUrl: 'rtmp://127.0.0.1:1/live', streamKey: KEY, playbackId: 'abc123' }),
     logger,
+    events: { emitCamera: () => undefined },
   });
   const unconfigured = createRtmp({
     cameras: new Map([['cam', new ScriptedCamera()]]),
     config: livepeerSchema.parse({}),
     logger,
+    events: { emitCamera: () => undefined },
   });
   let a: GuardedApp;
   let b: GuardedApp;

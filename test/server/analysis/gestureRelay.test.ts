@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FaceDetection, HandDetection } from '../../../server/analysis/analyzerTypes.js';
-import { GestureRelay, type GestureCapture } from '../../../server/analysis/gestures/GestureRelay.js';
+import {
+  GestureRelay,
+  type GestureCapture,
+  type GestureEventSink,
+} from '../../../server/analysis/gestures/GestureRelay.js';
 import { gesturesSchema } from '../../../server/analysis/gestures/gesturesConfig.js';
 import { handOwner, handWallet } from '../../../server/analysis/handOwner.js';
 import type { Gesture } from '../../../server/analysis/hands/GestureClassifier.js';
 import type { GestureEvent } from '../../../server/analysis/hands/HandsAnalyzer.js';
 import type { MediaItem } from '../../../server/capture/captureTypes.js';
-import type { EventHub } from '../../../server/events/EventHub.js';
 import { testLogger } from '../../helpers/logger.js';
 
 const ALICE = 'A1iceWa11et1111111111111111111111111111111';
@@ -96,9 +99,9 @@ describe('gesture relay', () => {
       actions: gesturesSchema.parse({ actions }).actions,
       isCheckedIn: (_camera, wallet) => checkedIn.has(wallet),
       draw: (_camera, layer, items) => drawn.push({ layer, label: items[0]?.label }),
+      events: events as unknown as GestureEventSink,
       logger: testLogger,
     });
-    relay.attachHub(events as unknown as EventHub);
     const photos: string[] = [];
     const capture: GestureCapture = {
       photo: (_cameraId, caller) => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import type { HelloData } from '../../../media/camerad/CameradProtocol.js';
-import type { CameradSupervisorEvents } from '../../../media/camerad/CameradSupervisorTypes.js';
+import type { CameradState, CameradSupervisorEvents } from '../../../media/camerad/CameradSupervisorTypes.js';
 import type { GrabbedFrame } from '../../../media/camera/CameraTypes.js';
 import { CameradError } from '../../../media/core/errors.js';
 import { TypedEmitter } from '../../../media/core/TypedEmitter.js';
@@ -463,6 +463,24 @@ class FakeCamera implements CaptureCamera {
   });
   readonly listeners = new Set<(event: RecordingEvent) => void>();
   recordingPath: string | undefined;
+
+  get pid(): number | undefined {
+    return this.supervisor.pid;
+  }
+
+  get state(): 'running' {
+    return this.supervisor.state;
+  }
+
+  onState(listener: (state: CameradState) => void): () => void {
+    this.supervisor.on('state', listener);
+    return () => this.supervisor.off('state', listener);
+  }
+
+  onRestarted(listener: (hello: HelloData) => void): () => void {
+    this.supervisor.on('hello', listener);
+    return () => this.supervisor.off('hello', listener);
+  }
   startError: Error | undefined;
 
   noSignal = false;

@@ -78,6 +78,7 @@ describe('session sweep: timeouts purge, state is pruned', () => {
       purger: vault,
       audit,
       roleOf: () => 'user',
+      events: { emitIdentity: () => undefined, disconnectWallet: () => undefined },
       prunables: [
         failing,
         { name: 'challenges', prune: () => challenges.prune() },
