@@ -17,13 +17,12 @@ import { signInSite } from '../chain/signInSite.js';
 import { TransactionRelay } from '../chain/TransactionRelay.js';
 import type { ResolvedConfig } from '../config/loadConfig.js';
 import { requireCheckinOf } from '../access/accessSettings.js';
-import type { SignInSite } from '../chain/signInSite.js';
-import type { BiometricHoldings } from '../biometrics/BiometricVaultTypes.js';
 import { loadOrCreateSecret } from '../sessions/loadOrCreateSecret.js';
 import { type Prunable, type SessionEventSink, SessionLifecycle } from '../sessions/SessionLifecycle.js';
 import { SessionManager } from '../sessions/SessionManager.js';
 import { sessionMigrations } from '../sessions/sessionMigrations.js';
 import { SessionTokens } from '../sessions/SessionTokens.js';
+import type { SessionChain, SessionRoutes } from '../sessions/SessionRoutes.js';
 import type { Role } from '../sessions/SessionTypes.js';
 import { AppDatabase } from '../store/AppDatabase.js';
 import { ensurePrivateDir } from '../../media/core/privateFiles.js';
@@ -33,37 +32,6 @@ export const DATABASE_FILE = 'server.db';
 
 /** How often timed-out sessions are ended and expired state is pruned, ms. */
 const SESSION_SWEEP_MS = 15_000;
-
-/** The on-chain half when `chain.rpcUrl` is set. */
-export interface IdentityChain {
-  cluster: string;
-  /** The camera's public key, base58. */
-  cameraAddress: string;
-  transactions: CheckinTransactions;
-  relay: TransactionRelay;
-  watcher: ChainWatcher;
-}
-
-/**
- * What the session routes use (server/http/routers/sessionRouter.ts `SessionRouterDeps`, which
- * the composition root checks this against): declared here so that wiring imports no router.
- */
-export interface IdentityRoutes {
-  sessions: SessionManager;
-  tokens: SessionTokens;
-  challenges: SignInChallenges;
-  lifecycle: SessionLifecycle;
-  purge: (wallet: string, actor: string) => { blobs: number; key: boolean; packages: number };
-  holdings: (wallet: string) => BiometricHoldings;
-  cameraIds: readonly string[];
-  roleOf: (wallet: string, cameraId: string) => Role;
-  operatorWallet: string | undefined;
-  requireCheckin: boolean;
-  site: () => SignInSite;
-  corsOrigins: readonly string[];
-  cluster: string;
-  chain: IdentityChain | undefined;
-}
 
 /** Everything identity-related the server runs: store, sessions, chain, biometrics. */
 export interface Identity {
@@ -76,7 +44,7 @@ export interface Identity {
   /** The role of a wallet at a camera, from the configuration (operator iff `auth.operatorWallet`). */
   roleOf: (wallet: string, cameraId: string) => Role;
   /** The session routes' dependencies. */
-  routes: IdentityRoutes;
+  routes: SessionRoutes;
   /** The face NFT builder and the store that lets the relay accept its transactions (chain on). */
   faceNft: { builder: FaceNftBuilder; transactions: CheckinTransactions } | undefined;
   /** Starts the timers and the chain watcher. */
@@ -152,7 +120,7 @@ export function createIdentity(
       logger,
     });
 
-    let chain: IdentityChain | undefined;
+    let chain: SessionChain | undefined;
     let faceNft: Identity['faceNft'];
     if (config.chain.rpcUrl) {
       const keypair = loadCameraKeypair(config.chain.keypairFile, logger);
@@ -206,7 +174,7 @@ export function createIdentity(
       logger.info('chain disabled (no chain.rpcUrl): sign-in works, check-in does not');
     }
 
-    const routes: IdentityRoutes = {
+    const routes: SessionRoutes = {
       sessions,
       tokens,
       challenges,

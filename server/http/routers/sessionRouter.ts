@@ -1,16 +1,8 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { ChallengeCapError } from '../../chain/ChallengeCapError.js';
-import type { ChainWatcher } from '../../chain/ChainWatcher.js';
-import type { CheckinTransactions } from '../../chain/CheckinTransactions.js';
-import type { SignInChallenges } from '../../chain/SignInChallenges.js';
-import type { SignInSite } from '../../chain/signInSite.js';
-import type { TransactionRelay } from '../../chain/TransactionRelay.js';
-import type { BiometricHoldings } from '../../biometrics/BiometricVaultTypes.js';
-import type { SessionLifecycle } from '../../sessions/SessionLifecycle.js';
-import type { SessionManager } from '../../sessions/SessionManager.js';
-import type { SessionTokens } from '../../sessions/SessionTokens.js';
-import type { Role, SessionView } from '../../sessions/SessionTypes.js';
+import type { SessionChain, SessionRoutes } from '../../sessions/SessionRoutes.js';
+import type { SessionView } from '../../sessions/SessionTypes.js';
 import { HttpError } from '../HttpError.js';
 import { parseJsonBody } from '../parseJsonBody.js';
 import { sessionOf } from '../sessionAuth.js';
@@ -26,37 +18,10 @@ import {
 } from './sessionBodies.js';
 
 /** The on-chain half, present when `chain.rpcUrl` is configured. */
-export interface SessionChainDeps {
-  cluster: string;
-  cameraAddress: string;
-  transactions: CheckinTransactions;
-  relay: TransactionRelay;
-  watcher: ChainWatcher;
-}
+export type SessionChainDeps = SessionChain;
 
-/** What the session routes need. */
-export interface SessionRouterDeps {
-  sessions: SessionManager;
-  tokens: SessionTokens;
-  challenges: SignInChallenges;
-  lifecycle: SessionLifecycle;
-  purge: (wallet: string, actor: string) => { blobs: number; key: boolean; packages: number };
-  /** What the box holds of a wallet's biometric data, without the data (`BiometricVault.holdings`). */
-  holdings: (wallet: string) => BiometricHoldings;
-  /** Camera ids; the first is the default for a challenge that names none. */
-  cameraIds: readonly string[];
-  /** The role of a wallet at a camera, from the configuration at the time of the call. */
-  roleOf: (wallet: string, cameraId: string) => Role;
-  operatorWallet: string | undefined;
-  /** Photos, recordings and enrolment need a check-in (`auth.requireCheckin` after its default). */
-  requireCheckin: boolean;
-  /** The SIWS domain and URI (configuration; see `signInSite`). */
-  site: () => SignInSite;
-  /** `server.corsOrigins`: other origins whose pages may sign in here. */
-  corsOrigins: readonly string[];
-  cluster: string;
-  chain: SessionChainDeps | undefined;
-}
+/** What the session routes need (built by server/wiring/createIdentity.ts). */
+export type SessionRouterDeps = SessionRoutes;
 
 /**
  * Wallet sessions and on-chain check-in (`/api/session/*`), and the biometric purge:
