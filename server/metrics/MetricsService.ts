@@ -122,11 +122,22 @@ export class MetricsService {
     const rtmpSent = total('rtmp_sent_bytes_total', 'FLV bytes handed to the RTMP ingest.', camera);
     const rtmpReconnects = total('rtmp_reconnects_total', 'RTMP connection attempts after a failure.', camera);
 
+    // Per-viewer totals: observed per viewer, so one that leaves takes nothing back.
+    const webrtcTotals: [TotalCounter<'camera'>, (v: ViewerInfo) => number][] = [
+      [rtpPackets, (v) => v.packetsSent],
+      [retransmits, (v) => v.retransmits],
+      [skipped, (v) => v.skippedPackets],
+      [plis, (v) => v.plis],
+    ];
+    const wsTotals: [TotalCounter<'camera'>, (v: WsViewerStats) => number][] = [
+      [wsBytes, (v) => v.sentBytes],
+      [wsSkips, (v) => v.skips],
+    ];
+
     const moduleRefreshes = modules.map((m) => m.register(this.registry));
     this.#refresh = () => {
       for (const refresh of moduleRefreshes) refresh();
       info.reset();
-      const sum = <T>(list: T[], f: (v: T) => number): number => list.reduce((n, v) => n + f(v), 0);
       for (const id of sources.cameraIds) {
         const labels = { camera: id };
         const s = sources.cameraStatus(id);
@@ -142,30 +153,18 @@ export class MetricsService {
         const ws = sources.websocketViewers(id);
         viewers.set({ camera: id, transport: 'webrtc' }, webrtc.length);
         viewers.set({ camera: id, transport: 'websocket' }, ws.length);
-        rtpPackets.observe(
-          labels,
-          sum(webrtc, (v) => v.packetsSent),
-        );
-        retransmits.observe(
-          labels,
-          sum(webrtc, (v) => v.retransmits),
-        );
-        skipped.observe(
-          labels,
-          sum(webrtc, (v) => v.skippedPackets),
-        );
-        plis.observe(
-          labels,
-          sum(webrtc, (v) => v.plis),
-        );
-        wsBytes.observe(
-          labels,
-          sum(ws, (v) => v.sentBytes),
-        );
-        wsSkips.observe(
-          labels,
-          sum(ws, (v) => v.skips),
-        );
+        for (const [counter, total] of webrtcTotals) {
+          counter.observeParts(
+            labels,
+            webrtc.map((v) => [v.id, total(v)] as const),
+          );
+        }
+        for (const [counter, total] of wsTotals) {
+          counter.observeParts(
+            labels,
+            ws.map((v) => [v.id, total(v)] as const),
+          );
+        }
       }
       frameSeconds.reset();
       analysedFps.reset();

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { ViewerInfo } from '../../media/sfu/SfuTypes.js';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -128,11 +129,14 @@ describe('Prometheus metrics at /metrics', { timeout: 180_000 }, () => {
   it('the first scrape already holds the figures (sources are read before anything is written out)', async () => {
     // Fixed figures in the shapes the server's parts report: what is checked is the order of reading and writing.
     const status = { ...ctx.server.cameras.get('cam')!.status(), frames_out: 1234, keyframes: 56, fps: 15 };
+    const viewer = (id: string, packetsSent: number) =>
+      ({ id, packetsSent, retransmits: 0, skippedPackets: 0, plis: 0 }) as unknown as ViewerInfo;
+    let webrtc = [viewer('a', 1000), viewer('b', 1000)];
     const service = new MetricsService(
       {
         cameraIds: ['cam'],
         cameraStatus: () => status,
-        webrtcViewers: () => [],
+        webrtcViewers: () => webrtc,
         websocketViewers: () => [],
         analysis: () => ({
           cameras: [
@@ -168,6 +172,12 @@ describe('Prometheus metrics at /metrics', { timeout: 180_000 }, () => {
     // A total that went down (camerad restarted) counts on from zero: the counter never decreases.
     status.frames_out = 10;
     assert.match((await service.scrape()).body, /camera_frames_out_total\{camera="cam"\} 1244/);
+    // Per-viewer totals: a viewer that leaves takes nothing back, the one that stays adds its 100.
+    assert.match(body, /webrtc_packets_sent_total\{camera="cam"\} 2000/);
+    webrtc = [viewer('b', 1100)];
+    assert.match((await service.scrape()).body, /webrtc_packets_sent_total\{camera="cam"\} 2100/);
+    webrtc = [viewer('b', 1150), viewer('c', 50)];
+    assert.match((await service.scrape()).body, /webrtc_packets_sent_total\{camera="cam"\} 2200/);
   });
 
   it('Debian’s Prometheus scrapes it for 30 s while a viewer plays: fps, viewers, HTTP rate, the outputs; no token, no scrape; promtool finds no problem', async (t) => {
