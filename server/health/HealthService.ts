@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
-import { readdir, stat, statfs } from 'node:fs/promises';
-import { join } from 'node:path';
+import { statfs } from 'node:fs/promises';
 import type { Camera } from '../../media/camera/Camera.js';
 import type { AppDatabase } from '../store/AppDatabase.js';
 import type { HealthConfig } from './healthConfig.js';
@@ -19,7 +17,7 @@ export interface CameraHealth extends HealthCheck {
   state: string;
   /** The source's state (`live`, `lost`, `starting`), null before camerad's hello. */
   source_state: string | null;
-  /** dir:// cameras: age of the newest image in the folder, s (null when the folder has none). */
+  /** dir:// cameras: age of the image camerad shows, s (its metadata capture time, else file time; null before one). */
   image_age_s?: number | null;
 }
 
@@ -39,13 +37,13 @@ export interface HealthReport {
 /** What {@link HealthService} reads. */
 export interface HealthServiceOptions {
   cameras: ReadonlyMap<string, Camera>;
-  /** Each camera's configured source URI (dir:// folders are read for the newest image's age). */
-  sources: ReadonlyMap<string, string>;
   database: AppDatabase;
   /** `storage.dataDir`: the free space of its file system is checked. */
   dataDir: string;
   /** `vision.enabled`, and why vision is off when it was asked for but could not start. */
   vision: { enabled: boolean; running: boolean; disabledReason: string | undefined };
+  /** Each camera's configured source URI (tells which cameras are dir://). */
+  sources: ReadonlyMap<string, string>;
   config: HealthConfig;
   startedAt: number;
   version: string;
@@ -60,13 +58,11 @@ export interface HealthServiceOptions {
  */
 const VIDEO_SILENCE_S = 5;
 
-/** File names a dir:// camera reads (camerad's DirSource). */
-const IMAGE_NAME = /\.jpe?g$/i;
-
 /**
  * The truth about whether this box can serve, for `GET /api/health`: every camera's camerad and
- * source (a dir:// folder's newest image no older than `health.maxImageAgeS`), vision (when
- * configured), the database (a write inside a transaction that is rolled back), and free disk
+ * source (a dir:// camera's shown image, as camerad reports it, no older than
+ * `health.maxImageAgeS`), vision (when configured), the database (a write statement that changes
+ * nothing), and free disk
  * space under the data folder (`health.minFreeBytes`). Each call checks anew; nothing is cached.
  */
 export class HealthService {
@@ -112,12 +108,14 @@ export class HealthService {
     else if (silentS > VIDEO_SILENCE_S) reasons.push(`no video from camerad for ${Math.round(silentS)} s`);
     else if (s.source_state !== 'live') reasons.push(`source ${s.source_state ?? 'not reported yet'}`);
     const base = { id: s.id, state: s.state, source_state: s.source_state };
-    const folder = dirFolder(this.#opts.sources.get(s.id));
-    if (folder === undefined) return { ...base, ok: reasons.length === 0, detail: reasons.join('; ') || null };
-    // camerad's figure (the shown image's capture time from its metadata), else the folder's mtimes.
-    const shownAgeMs = s.host_capture?.image_age_ms;
-    const age = typeof shownAgeMs === 'number' ? shownAgeMs / 1000 : await this.#newestImageAgeS(folder);
-    if (age === null) reasons.push(`no image in ${folder}`);
+    // dir:// cameras (host capture): the age of the image shown, from camerad (its metadata's
+    // capture time, else its file time): camerad already reads the folder, this does not again.
+    if (!this.#opts.sources.get(s.id)?.startsWith('dir://')) {
+      return { ...base, ok: reasons.length === 0, detail: reasons.join('; ') || null };
+    }
+    const shownMs = s.host_capture?.image_age_ms ?? null;
+    const age = shownMs === null ? null : shownMs / 1000;
+    if (age === null) reasons.push('no image shown yet');
     else if (age > this.#opts.config.maxImageAgeS) {
       reasons.push(`newest image is ${Math.round(age)} s old (more than ${this.#opts.config.maxImageAgeS} s)`);
     }
@@ -143,22 +141,6 @@ export class HealthService {
       return 0;
     }
     return (now - last.changedAt) / 1000;
-  }
-
-  /** Age in s of the newest JPEG in a host-capture folder (`<folder>/live` when it exists), or null. */
-  async #newestImageAgeS(folder: string): Promise<number | null> {
-    const dir = existsSync(join(folder, 'live')) ? join(folder, 'live') : folder;
-    let newest = -Infinity;
-    try {
-      for (const name of await readdir(dir)) {
-        if (!IMAGE_NAME.test(name)) continue;
-        const mtime = (await stat(join(dir, name)).catch(() => undefined))?.mtimeMs;
-        if (mtime !== undefined && mtime > newest) newest = mtime;
-      }
-    } catch {
-      return null;
-    }
-    return newest === -Infinity ? null : Math.max(0, (this.#now() - newest) / 1000);
   }
 
   #vision(): HealthReport['vision'] {
@@ -199,16 +181,6 @@ export class HealthService {
     } catch (error) {
       return { path, free_bytes: null, min_free_bytes: min, ok: false, detail: (error as Error).message };
     }
-  }
-}
-
-/** The folder of a `dir://` source URI, undefined for other schemes. */
-function dirFolder(source: string | undefined): string | undefined {
-  if (!source?.startsWith('dir://')) return undefined;
-  try {
-    return decodeURIComponent(new URL(source).pathname);
-  } catch {
-    return undefined;
   }
 }
 
