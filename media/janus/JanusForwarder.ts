@@ -1,3 +1,4 @@
+import { rtpPayloadOffset } from '../rtp/h264.js';
 import { createSocket, type Socket } from 'node:dgram';
 import { randomBytes, randomInt } from 'node:crypto';
 import { SrtpProtector } from '../srtp/SrtpProtector.js';
@@ -232,8 +233,8 @@ export class JanusForwarder {
       const seq = packet.readUInt16BE(2);
       if (this.#lastSeq >= 0 && seq < this.#lastSeq && this.#lastSeq - seq > 0x8000) this.#roc = (this.#roc + 1) >>> 0;
       this.#lastSeq = seq;
-      const headerLength = rtpHeaderLength(packet);
-      if (headerLength > packet.length) {
+      const headerLength = rtpPayloadOffset(packet);
+      if (headerLength < 0) {
         this.#stats.dropped++;
         return;
       }
@@ -243,7 +244,9 @@ export class JanusForwarder {
       const n = protector.protect(out, headerLength, packet.subarray(headerLength), this.#roc);
       data = out.subarray(0, n);
     } else {
-      data = Buffer.from(packet); // the ingest reuses its buffer; the socket sends later
+      // The ingest hands each packet in a Buffer of its own, which no listener changes, as
+      // RtspOutput also relies on: no copy per packet.
+      data = packet;
     }
     this.#inFlight++;
     this.#stats.packets++;
@@ -252,11 +255,4 @@ export class JanusForwarder {
       this.#inFlight--;
     });
   }
-}
-
-/** RTP header length in bytes: 12 + 4 per CSRC + the header extension (RFC 3550 §5.1, §5.3.1). */
-function rtpHeaderLength(packet: Buffer): number {
-  let length = 12 + 4 * (packet[0]! & 0x0f);
-  if (packet[0]! & 0x10 && packet.length >= length + 4) length += 4 + 4 * packet.readUInt16BE(length + 2);
-  return length;
 }
