@@ -64,6 +64,14 @@ describe('the original system’s paths', { timeout: 240_000 }, () => {
     });
     flow = new WalletFlow(ctx.url);
     tokens = { user: (await flow.signIn(user)).token, operator: (await flow.signIn(operator)).token };
+    // The box is healthy once camerad shows the folder's first image (its first stats, ~1 s):
+    // until then /api/health is truthfully 503, for the target and the alias alike.
+    await pollUntil(
+      async () => (await fetch(`${ctx.url}/api/health`)).status,
+      (status) => status === 200,
+      30_000,
+      'the box healthy',
+    );
   });
 
   after(async () => {
