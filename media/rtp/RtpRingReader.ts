@@ -80,6 +80,8 @@ export class RtpRingReader {
   /**
    * Resolves when more than `seen` packets have been written, the ring is closed, or
    * `timeoutMs` passed (`Atomics.waitAsync`: no thread is blocked, one promise per wake-up).
+   * A pending `waitAsync` does not keep the event loop alive: the calling thread must hold
+   * another handle (the viewer thread's `parentPort` listener), or it exits while waiting.
    */
   async wait(seen: number, timeoutMs: number): Promise<void> {
     if (this.written() !== seen >>> 0 || this.closed()) return;

@@ -74,6 +74,9 @@ describe('RtpRing (shared packet ring, GOP cache)', () => {
       const lengths = new Uint16Array(workerData.buffer, 64, workerData.slots);
       const data = new Uint8Array(workerData.buffer, 64 + workerData.slots * 4);
       let cursor = 0, bad = 0, sum = 0;
+      // A pending Atomics.waitAsync does not keep a thread's event loop alive (Node 20-24): without
+      // a handle, this thread would exit whenever it catches up with the writer.
+      const keepAlive = setInterval(() => {}, 1000);
       (async () => {
         while (cursor < 3000) {
           const r = Atomics.waitAsync(control, 0, cursor, 2000);
@@ -86,19 +89,25 @@ describe('RtpRing (shared packet ring, GOP cache)', () => {
             sum += lengths[slot];
           }
         }
+        clearInterval(keepAlive);
         parentPort.postMessage({ cursor, bad, sum });
       })();
       `,
       { eval: true, workerData: ring.memory },
     );
-    const result = new Promise<{ cursor: number; bad: number; sum: number }>((resolve) =>
-      worker.once('message', resolve),
-    );
+    const result = new Promise<{ cursor: number; bad: number; sum: number }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) =>
+        reject(new Error(`the reader thread exited (${code}) before reading 3000 packets`)),
+      );
+    });
     let expected = 0;
     for (let i = 0; i < 3000; i++) {
       ring.write(rtp(i, i, SLICE, 100 + (i % 7)));
       expected += 100 + (i % 7);
-      if (i % 100 === 0) await new Promise((r) => setImmediate(r));
+      // Pauses let the reader catch up, so it also waits on the ring, not only reads a backlog.
+      if (i % 100 === 0) await new Promise((r) => setTimeout(r, 5));
     }
     const got = await result;
     await worker.terminate();

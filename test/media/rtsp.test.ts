@@ -213,6 +213,10 @@ describe('RTSP out', () => {
       );
     } finally {
       for (const s of held) s.destroy();
+      // rtspd notices the closed sockets on its own loop: the next test must not find them still counted.
+      await waitFor('the held connections released', () =>
+        ctx.server.outputs.rtsp.status().clients === 0 ? true : undefined,
+      );
     }
   });
 
