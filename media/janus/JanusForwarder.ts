@@ -1,6 +1,6 @@
 import { rtpPayloadOffset } from '../rtp/h264.js';
 import { createSocket, type Socket } from 'node:dgram';
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { SrtpProtector } from '../srtp/SrtpProtector.js';
 import { deriveSrtpSessionKeys } from '../srtp/srtpKdf.js';
 import type { KeyframeReason } from '../sfu/SfuTypes.js';
@@ -120,7 +120,9 @@ export class JanusForwarder {
         .request({ request: 'destroy', id: old.id, secret: old.secret, permanent: false })
         .catch(() => undefined);
     }
-    const id = randomInt(1, 2 ** 31);
+    // 1..2^31-1, from raw bytes rather than randomInt (its floating-point rejection loop hangs in
+    // a process whose x87 stack a native addon left full: see media/rtp/RtpIngest.ts).
+    const id = randomBytes(4).readUInt32BE(0) >>> 1 || 1;
     const secret = randomBytes(16).toString('hex');
     const pin = randomBytes(16).toString('hex');
     let srtp: { srtpsuite: number; srtpcrypto: string } | undefined;
