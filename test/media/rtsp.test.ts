@@ -175,6 +175,9 @@ describe('RTSP out', () => {
     assert.match(anonymous, /^RTSP\/1\.0 401/);
     assert.match(anonymous, /WWW-Authenticate: Digest/);
     assert.doesNotMatch(anonymous, /WWW-Authenticate: Basic/);
+    // Without credentials an unknown camera looks the same as a known one: ids are not revealed.
+    const anonymousUnknown = await rawRequest([`DESCRIBE rtsp://127.0.0.1:${port}/no-such-camera RTSP/1.0`, 'CSeq: 1']);
+    assert.match(anonymousUnknown, /^RTSP\/1\.0 401/);
     const basic = Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
     assert.match(await rawRequest([...describeSample, `Authorization: Basic ${basic}`]), /^RTSP\/1\.0 401/);
     const wrong = await run('ffprobe-wrong', 'ffprobe', [
@@ -206,8 +209,16 @@ describe('RTSP out', () => {
       await waitFor('the held connections counted', () =>
         ctx.server.outputs.rtsp.status().clients === MAX_CLIENTS ? true : undefined,
       );
-      const reply = await rawRequest([`DESCRIBE rtsp://127.0.0.1:${port}/sample RTSP/1.0`, 'CSeq: 1']);
-      assert.match(reply, /^RTSP\/1\.0 503/);
+      // A stranger learns nothing, not even that the box is full: 401 comes first.
+      const stranger = await rawRequest([`DESCRIBE rtsp://127.0.0.1:${port}/sample RTSP/1.0`, 'CSeq: 1']);
+      assert.match(stranger, /^RTSP\/1\.0 401/);
+      const extra = await RtspClient.connect(port, USER, PASSWORD);
+      try {
+        const reply = await extra.request('DESCRIBE', url('/sample', ''), { Accept: 'application/sdp' });
+        assert.equal(reply.status, 503, 'an NVR with valid credentials past maxClients');
+      } finally {
+        extra.close();
+      }
       await waitFor('the refusal counted', () =>
         ctx.server.outputs.rtsp.status().refused_clients >= 1 ? true : undefined,
       );

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "RtspSocketProgress.h"
+#include "RtspStrictAuth.h"
 
 namespace {
 
@@ -43,8 +44,9 @@ bool RtspServer::start(std::string& error) {
   gst_rtsp_server_set_backlog(server_, static_cast<gint>(config_.maxClients) + 5);
 
   // 1. Digest only (RFC 2617): Basic would carry the password in clear. No default token,
-  //    so every request without valid credentials is answered 401.
-  GstRTSPAuth* auth = gst_rtsp_auth_new();
+  //    so every request without valid credentials is answered 401, before its path is
+  //    looked up (RtspStrictAuth.h): unknown and known cameras look the same to a stranger.
+  GstRTSPAuth* auth = rtspd_strict_auth_new();
   gst_rtsp_auth_set_supported_methods(auth, GST_RTSP_AUTH_DIGEST);
   for (const RtspUser& user : config_.users) {
     GstRTSPToken* token = gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, kRole, NULL);
@@ -71,14 +73,7 @@ bool RtspServer::start(std::string& error) {
                                     GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, G_TYPE_BOOLEAN, TRUE, NULL);
     gst_rtsp_mount_points_add_factory(mounts, mount.path.c_str(), factory);
   }
-  // 3. Any other path matches this factory, which grants nothing: without credentials the
-  //    client is asked for them (401), with valid ones it gets 404. An unauthenticated
-  //    client cannot tell which cameras exist.
-  GstRTSPMediaFactory* unknown = gst_rtsp_media_factory_new();
-  gst_rtsp_media_factory_set_launch(unknown, "( fakesrc name=pay0 )");
-  gst_rtsp_media_factory_add_role(unknown, kRole, GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN, FALSE,
-                                  GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, G_TYPE_BOOLEAN, FALSE, NULL);
-  gst_rtsp_mount_points_add_factory(mounts, "/", unknown);
+  // 3. Any other path: 404, but only to a client with valid credentials (see 1.).
   g_object_unref(mounts);
 
   g_signal_connect(server_, "client-connected", G_CALLBACK(onClientConnected), this);
