@@ -13,6 +13,15 @@ const BACKOFF_RESET_AFTER_MS = 10_000;
 /** Grace between SIGTERM and SIGKILL on close, ms. */
 const STOP_GRACE_MS = 3000;
 
+/** What each refusal reason of rtspd means, for the log (native/PROTOCOL.md, "rtspd"). */
+const REFUSAL_REASONS: Readonly<Record<string, string>> = {
+  max_clients: 'outputs.rtsp.maxClients reached',
+  max_pending: 'outputs.rtsp.maxPendingClients connections without credentials already',
+  max_pending_per_address:
+    'outputs.rtsp.maxPendingPerAddress connections without credentials from this address already',
+  auth_timeout: 'no valid credentials within outputs.rtsp.authTimeoutS',
+};
+
 /** An event line of rtspd (native/PROTOCOL.md, "rtspd"). */
 type RtspdEvent =
   | { event: 'listening'; host: string; port: number }
@@ -25,7 +34,7 @@ type RtspdEvent =
       reason?: string;
     }
   | { event: 'play'; camera: string; id: number }
-  | { event: 'stats'; clients: number; mounts: Record<string, number> }
+  | { event: 'stats'; clients: number; pending: number; mounts: Record<string, number> }
   | { event: 'error'; message: string }
   | { event: 'stopped' };
 
@@ -49,6 +58,7 @@ export class RtspOutput {
   #state: RtspState;
   #port: number | null = null;
   #clients = 0;
+  #pending = 0;
   #mountClients = new Map<string, number>();
   #refused = 0;
   #dropped = 0;
@@ -114,6 +124,7 @@ export class RtspOutput {
       port: this.#port,
       clients: this.#clients,
       maxClients: this.#config.maxClients,
+      pending_clients: this.#pending,
       mounts: [...this.#cameras.keys()].map((camera) => ({
         camera,
         path: this.pathOf(camera),
@@ -171,6 +182,9 @@ export class RtspOutput {
       host: c.host,
       port: c.port,
       maxClients: c.maxClients,
+      maxPendingClients: c.maxPendingClients,
+      maxPendingPerAddress: c.maxPendingPerAddress,
+      authTimeoutS: c.authTimeoutS,
       sourcePort: this.#socket?.address().port ?? 0,
       clientTimeoutS: c.clientTimeoutS,
       protocols: c.protocols,
@@ -229,8 +243,8 @@ export class RtspOutput {
         if (event.action === 'refused') {
           this.#refused++;
           this.#logger.warn(
-            { address: event.address, maxClients: this.#config.maxClients },
-            'RTSP client refused: outputs.rtsp.maxClients reached',
+            { client: event.id, address: event.address, reason: event.reason },
+            `RTSP connection refused: ${REFUSAL_REASONS[event.reason ?? ''] ?? event.reason}`,
           );
         } else if (event.action === 'dropped') {
           this.#dropped++;
@@ -251,6 +265,7 @@ export class RtspOutput {
       }
       case 'stats':
         this.#clients = event.clients;
+        this.#pending = event.pending ?? 0;
         this.#mountClients = new Map(Object.entries(event.mounts));
         return;
       case 'error':

@@ -33,11 +33,17 @@ export interface RtspStatus {
   host: string;
   /** Bound TCP port; null until rtspd listens. */
   port: number | null;
-  /** Connections counted against `maxClients` (refused ones are not). */
+  /** Connections that sent valid credentials, counted against `maxClients` (refused ones are not). */
   clients: number;
   maxClients: number;
+  /** Connections without valid credentials yet (bounded by `maxPendingClients`, closed after `authTimeoutS`). */
+  pending_clients: number;
   mounts: RtspMountStatus[];
-  /** Connections refused since start (over `maxClients`). */
+  /**
+   * Connections refused since start: past `maxClients` when they authenticated, past
+   * `maxPendingClients` or `maxPendingPerAddress` when they connected, or without valid
+   * credentials after `authTimeoutS`.
+   */
   refused_clients: number;
   /** Clients rtspd dropped since start (stopped reading, session timed out). */
   dropped_clients: number;

@@ -44,7 +44,32 @@ export const rtspSchema = z
       .min(1)
       .max(1000)
       .default(10)
-      .describe('RTSP connections at once; the next one is answered 503.'),
+      .describe('Authenticated RTSP connections (NVRs) at once; the next one to authenticate is answered 503.'),
+    maxPendingClients: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(16)
+      .describe(
+        'Connections at once that have not sent valid credentials yet (kept apart from maxClients, so a stranger’s idle sockets never take an NVR’s place); the next one is answered 503.',
+      ),
+    maxPendingPerAddress: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(4)
+      .describe(
+        'Connections without valid credentials yet from one address; the next one is answered 503. Raise it when many NVRs reach the box through one address (a NAT or proxy) and start at once.',
+      ),
+    authTimeoutS: z
+      .number()
+      .int()
+      .min(1)
+      .max(600)
+      .default(10)
+      .describe('A connection that has sent no valid credentials this long after it opened is closed, s.'),
     clientTimeoutS: z
       .number()
       .int()

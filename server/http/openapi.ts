@@ -266,7 +266,7 @@ function document(version: string): Record<string, unknown> {
                           rtsp: {
                             type: 'object',
                             description:
-                              'RTSP output for NVRs (docs/rtsp.md): state (off, starting, running, restarting, failed, closed), host, port, clients, maxClients, mounts [{camera, path, clients}], pid, refused_clients, dropped_clients, restarts, last_error',
+                              'RTSP output for NVRs (docs/rtsp.md): state (off, starting, running, restarting, failed, closed), host, port, clients (with valid credentials), maxClients, pending_clients (no valid credentials yet), mounts [{camera, path, clients}], pid, refused_clients, dropped_clients, restarts, last_error',
                           },
                         },
                       },

@@ -6,8 +6,10 @@ import { TotalCounter } from './TotalCounter.js';
 /**
  * The RTSP output's metrics (media/rtsp/RtspOutput.ts), read from its status before each scrape:
  * `rtsp_up` (1 while rtspd listens), `rtsp_clients{camera}` (clients playing each configured
- * camera), `rtsp_refused_clients_total` (over `outputs.rtsp.maxClients`) and
- * `rtsp_dropped_clients_total` (stopped reading or timed out). Labels: configured camera ids only.
+ * camera), `rtsp_pending_connections` (connections without valid credentials yet),
+ * `rtsp_refused_clients_total` (over `outputs.rtsp.maxClients` or the pending bounds, or without
+ * credentials after `authTimeoutS`) and `rtsp_dropped_clients_total` (stopped reading or timed
+ * out). Labels: configured camera ids only.
  */
 export function rtspMetrics(status: () => RtspStatus): MetricsModule {
   return {
@@ -20,10 +22,15 @@ export function rtspMetrics(status: () => RtspStatus): MetricsModule {
         labelNames: ['camera'],
         registers,
       });
+      const pending = new Gauge({
+        name: 'rtsp_pending_connections',
+        help: 'RTSP connections that have not sent valid credentials yet.',
+        registers,
+      });
       const refused = new TotalCounter(
         new Counter({
           name: 'rtsp_refused_clients_total',
-          help: 'RTSP connections refused (503) over outputs.rtsp.maxClients.',
+          help: 'RTSP connections refused: over outputs.rtsp.maxClients or the pending bounds, or no credentials after authTimeoutS.',
           registers,
         }),
       );
@@ -37,6 +44,7 @@ export function rtspMetrics(status: () => RtspStatus): MetricsModule {
       return () => {
         const s = status();
         up.set(s.state === 'running' ? 1 : 0);
+        pending.set(s.pending_clients);
         for (const mount of s.mounts) clients.set({ camera: mount.camera }, mount.clients);
         refused.observe({}, s.refused_clients);
         dropped.observe({}, s.dropped_clients);

@@ -50,9 +50,9 @@ export class RtspClient {
     });
   }
 
-  /** Connects to 127.0.0.1:`port`. */
-  static async connect(port: number, user: string, password: string): Promise<RtspClient> {
-    const socket = connect(port, '127.0.0.1');
+  /** Connects to 127.0.0.1:`port`, from `localAddress` (another 127.x.y.z) when given. */
+  static async connect(port: number, user: string, password: string, localAddress?: string): Promise<RtspClient> {
+    const socket = connect({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);

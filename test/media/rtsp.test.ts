@@ -19,6 +19,11 @@ import { startTestServer } from '../helpers/testServer.js';
 const USER = 'nvr';
 const PASSWORD = 'correct-horse-battery';
 const MAX_CLIENTS = 12;
+/** outputs.rtsp.maxPendingPerAddress: the 10-reader test starts its readers at once from 127.0.0.1. */
+const MAX_PENDING_PER_ADDRESS = 12;
+const MAX_PENDING = 16;
+/** outputs.rtsp.authTimeoutS of this file's server, so the test of idle strangers stays short. */
+const AUTH_TIMEOUT_S = 3;
 /** outputs.rtsp.rtpBasePort: the sample camera's RTP goes to rtspd on this port. */
 const RTP_BASE_PORT = 5390;
 /** outputs.rtsp.clientTimeoutS of this file's server (its minimum), so the drop test stays short. */
@@ -86,6 +91,9 @@ describe('RTSP out', () => {
       ECS_OUTPUTS__RTSP__PORT: '0',
       ECS_OUTPUTS__RTSP__RTP_BASE_PORT: String(RTP_BASE_PORT),
       ECS_OUTPUTS__RTSP__MAX_CLIENTS: String(MAX_CLIENTS),
+      ECS_OUTPUTS__RTSP__MAX_PENDING_CLIENTS: String(MAX_PENDING),
+      ECS_OUTPUTS__RTSP__MAX_PENDING_PER_ADDRESS: String(MAX_PENDING_PER_ADDRESS),
+      ECS_OUTPUTS__RTSP__AUTH_TIMEOUT_S: String(AUTH_TIMEOUT_S),
       ECS_OUTPUTS__RTSP__CLIENT_TIMEOUT_S: String(CLIENT_TIMEOUT_S),
       ECS_OUTPUTS__RTSP__USERS: JSON.stringify([{ name: USER, password: PASSWORD }]),
     });
@@ -198,36 +206,84 @@ describe('RTSP out', () => {
     assert.match(unknown, /404 Not Found/);
   });
 
-  it(`refuses the connection past maxClients (${MAX_CLIENTS}) with 503 and counts it`, async () => {
-    const held: Socket[] = [];
+  it(`refuses an NVR past maxClients (${MAX_CLIENTS}) with 503 and counts it`, async () => {
+    const held: RtspClient[] = [];
+    const refusedBefore = rtsp().refused_clients;
     try {
+      // Authenticated connections (an unknown path answers 404, but the credentials count).
       for (let i = 0; i < MAX_CLIENTS; i++) {
-        const s = connect(port, '127.0.0.1');
-        await new Promise((resolve) => s.once('connect', resolve));
-        held.push(s);
+        const client = await RtspClient.connect(port, USER, PASSWORD);
+        held.push(client);
+        assert.equal((await client.request('DESCRIBE', url('/no-such-camera', ''))).status, 404);
       }
-      await waitFor('the held connections counted', () =>
-        ctx.server.outputs.rtsp.status().clients === MAX_CLIENTS ? true : undefined,
-      );
+      await waitFor('the held connections counted', () => (rtsp().clients === MAX_CLIENTS ? true : undefined));
       // A stranger learns nothing, not even that the box is full: 401 comes first.
       const stranger = await rawRequest([`DESCRIBE rtsp://127.0.0.1:${port}/sample RTSP/1.0`, 'CSeq: 1']);
       assert.match(stranger, /^RTSP\/1\.0 401/);
       const extra = await RtspClient.connect(port, USER, PASSWORD);
+      const reply = await extra.request('DESCRIBE', url('/sample', ''), { Accept: 'application/sdp' });
+      assert.equal(reply.status, 503, 'an NVR with valid credentials past maxClients');
+      await extra.closed; // the server closes a refused connection
+      assert.equal(rtsp().refused_clients, refusedBefore + 1);
+    } finally {
+      for (const client of held) client.close();
+      // rtspd notices the closed sockets on its own loop: the next test must not find them still counted.
+      await waitFor('the held connections released', () => (rtsp().clients === 0 ? true : undefined));
+    }
+  });
+
+  it(`keeps a stranger's idle connections apart from NVRs: ${MAX_PENDING_PER_ADDRESS} per address, ${MAX_PENDING} in all, closed after authTimeoutS`, async () => {
+    const refusedBefore = rtsp().refused_clients;
+    const held: Socket[] = [];
+    const open = async (localAddress: string): Promise<Socket> => {
+      const s = connect({ port, host: '127.0.0.1', localAddress });
+      await new Promise((resolve, reject) => {
+        s.once('connect', resolve);
+        s.once('error', reject);
+      });
+      held.push(s);
+      return s;
+    };
+    try {
+      // An NVR already playing keeps playing whatever strangers do.
+      const nvr = await RtspClient.connect(port, USER, PASSWORD);
       try {
-        const reply = await extra.request('DESCRIBE', url('/sample', ''), { Accept: 'application/sdp' });
-        assert.equal(reply.status, 503, 'an NVR with valid credentials past maxClients');
+        await nvr.play(url('/sample', ''));
+        for (let i = 0; i < MAX_PENDING_PER_ADDRESS; i++) await open('127.0.0.2');
+        await waitFor('the idle connections pending', () =>
+          rtsp().pending_clients === MAX_PENDING_PER_ADDRESS ? true : undefined,
+        );
+        assert.equal(rtsp().clients, 1, 'pending connections are not counted against maxClients');
+        // One more from the same address: refused, even with valid credentials.
+        const sameAddress = await RtspClient.connect(port, USER, PASSWORD, '127.0.0.2');
+        assert.equal((await sameAddress.request('DESCRIBE', url('/sample', ''))).status, 503);
+        // Other addresses fill the pending pool; past it, any new connection is refused.
+        for (let i = MAX_PENDING_PER_ADDRESS; i < MAX_PENDING; i++) await open('127.0.0.3');
+        await waitFor('the pending pool full', () => (rtsp().pending_clients === MAX_PENDING ? true : undefined));
+        const poolFull = await RtspClient.connect(port, USER, PASSWORD, '127.0.0.4');
+        assert.equal((await poolFull.request('DESCRIBE', url('/sample', ''))).status, 503);
+        await Promise.all([sameAddress.closed, poolFull.closed]);
+        // Without credentials within authTimeoutS, every idle connection is closed by the server.
+        await waitFor(
+          'the server closing every idle connection',
+          () => (held.every((s) => s.closed) ? true : undefined),
+          (AUTH_TIMEOUT_S + 5) * 1000,
+        );
+        await waitFor('no pending connection left', () => (rtsp().pending_clients === 0 ? true : undefined));
+        assert.equal(
+          rtsp().refused_clients,
+          refusedBefore + 2 + MAX_PENDING,
+          '2 refused at connect, the rest timed out',
+        );
+        const before = nvr.packets.length;
+        await waitFor('the NVR still receiving', () => (nvr.packets.length > before + 50 ? true : undefined));
+        assert.equal(rtsp().clients, 1);
       } finally {
-        extra.close();
+        nvr.close();
       }
-      await waitFor('the refusal counted', () =>
-        ctx.server.outputs.rtsp.status().refused_clients >= 1 ? true : undefined,
-      );
     } finally {
       for (const s of held) s.destroy();
-      // rtspd notices the closed sockets on its own loop: the next test must not find them still counted.
-      await waitFor('the held connections released', () =>
-        ctx.server.outputs.rtsp.status().clients === 0 ? true : undefined,
-      );
+      await waitFor('the NVR released', () => (rtsp().clients === 0 ? true : undefined));
     }
   });
 
@@ -393,6 +449,7 @@ describe('RTSP out', () => {
       const metrics = await (await fetch(`${ctx.url}/metrics`)).text();
       assert.match(metrics, /^rtsp_up 1$/m);
       assert.match(metrics, /^rtsp_clients\{camera="sample"\} 1$/m);
+      assert.match(metrics, new RegExp(`^rtsp_pending_connections ${status.outputs.rtsp.pending_clients}$`, 'm'));
       assert.match(metrics, new RegExp(`^rtsp_refused_clients_total ${status.outputs.rtsp.refused_clients}$`, 'm'));
       assert.match(metrics, new RegExp(`^rtsp_dropped_clients_total ${status.outputs.rtsp.dropped_clients}$`, 'm'));
       const promtool = await run('promtool', 'promtool', ['check', 'metrics'], 20_000, metrics);

@@ -40,6 +40,9 @@ RtspConfig RtspConfig::parse(const std::string& line) {
   if (doc.contains("host")) config.host = readString(doc, "host", "");
   config.port = static_cast<uint16_t>(readUnsigned(doc, "port", config.port, 0, 65535));
   config.maxClients = readUnsigned(doc, "maxClients", config.maxClients, 1, 10000);
+  config.maxPendingClients = readUnsigned(doc, "maxPendingClients", config.maxPendingClients, 1, 10000);
+  config.maxPendingPerAddress = readUnsigned(doc, "maxPendingPerAddress", config.maxPendingPerAddress, 1, 10000);
+  config.authTimeoutS = readUnsigned(doc, "authTimeoutS", config.authTimeoutS, 1, 3600);
   config.clientTimeoutS = readUnsigned(doc, "clientTimeoutS", config.clientTimeoutS, 1, 3600);
   config.sourcePort = static_cast<uint16_t>(readUnsigned(doc, "sourcePort", 0, 0, 65535));
   config.statsIntervalMs = readUnsigned(doc, "statsIntervalMs", config.statsIntervalMs, 100, 600000);

@@ -27,8 +27,16 @@ struct RtspConfig {
   std::string host = "127.0.0.1";
   /// TCP port of the RTSP server; 0 picks a free one (reported in the "listening" event).
   uint16_t port = 8554;
-  /// Most RTSP connections at once; the next one is answered 503 and closed.
+  /// Most authenticated RTSP connections at once; the next one to authenticate is answered
+  /// 503 and closed.
   unsigned maxClients = 10;
+  /// Most connections at once that have not yet sent valid credentials (a stranger's idle
+  /// sockets must not lock NVRs out); the next one is answered 503 and closed.
+  unsigned maxPendingClients = 16;
+  /// Most such connections from one address.
+  unsigned maxPendingPerAddress = 4;
+  /// A connection without valid credentials this long after it opened is closed, s.
+  unsigned authTimeoutS = 10;
   /// RTSP session timeout, s: a UDP client without keep-alive (RTCP, GET_PARAMETER) is dropped
   /// after it; a TCP client whose socket accepts nothing for this long is dropped too.
   unsigned clientTimeoutS = 30;

@@ -27,7 +27,9 @@ std::string clientAddress(GstRTSPClient* client) {
 }  // namespace
 
 RtspServer::RtspServer(const RtspConfig& config, RtspEvents& events)
-    : config_(config), events_(events), clients_(config.maxClients) {}
+    : config_(config),
+      events_(events),
+      clients_({config.maxClients, config.maxPendingClients, config.maxPendingPerAddress}) {}
 
 RtspServer::~RtspServer() {
   if (tick_) g_source_remove(tick_);
@@ -46,7 +48,7 @@ bool RtspServer::start(std::string& error) {
   // 1. Digest only (RFC 2617): Basic would carry the password in clear. No default token,
   //    so every request without valid credentials is answered 401, before its path is
   //    looked up (RtspStrictAuth.h): unknown and known cameras look the same to a stranger.
-  GstRTSPAuth* auth = rtspd_strict_auth_new();
+  GstRTSPAuth* auth = rtspd_strict_auth_new(onAuthenticated, this);
   gst_rtsp_auth_set_supported_methods(auth, GST_RTSP_AUTH_DIGEST);
   for (const RtspUser& user : config_.users) {
     GstRTSPToken* token = gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, kRole, NULL);
@@ -92,17 +94,18 @@ bool RtspServer::start(std::string& error) {
 void RtspServer::onClientConnected(GstRTSPServer*, GstRTSPClient* client, gpointer data) {
   auto* self = static_cast<RtspServer*>(data);
   const std::string address = clientAddress(client);
-  const uint64_t id = self->clients_.add(client, address, g_get_monotonic_time());
+  std::string reason;
+  const uint64_t id = self->clients_.add(client, address, g_get_monotonic_time(), reason);
   g_signal_connect(client, "closed", G_CALLBACK(onClientClosed), self);
+  // 4. A refused connection (over a bound, now or when it authenticates) gets 503 to
+  //    DESCRIBE, SETUP and PLAY, then is closed. (Not OPTIONS: gst-rtsp-server 1.22 frees a
+  //    stack message when its pre-options-request handler refuses, and aborts.)
+  for (const char* signal : {"pre-describe-request", "pre-setup-request", "pre-play-request"})
+    g_signal_connect(client, signal, G_CALLBACK(refuseIfRefused), self);
   if (id == 0) {
-    // 4. Over the bound: DESCRIBE, SETUP and PLAY are answered 503, then the connection is
-    //    closed. (Not OPTIONS: gst-rtsp-server 1.22 frees a stack message when its
-    //    pre-options-request handler refuses, and aborts.)
-    for (const char* signal : {"pre-describe-request", "pre-setup-request", "pre-play-request"})
-      g_signal_connect(client, signal, G_CALLBACK(refuse), self);
-    log("warn", "refused an RTSP client from " + address + ": " + std::to_string(self->config_.maxClients) +
-                    " clients already (outputs.rtsp.maxClients)");
-    self->events_.emit({{"event", "client"}, {"action", "refused"}, {"address", address}, {"reason", "max_clients"}});
+    log("warn", "refused an RTSP connection from " + address + ": " + reason +
+                    " (outputs.rtsp.maxPendingClients, maxPendingPerAddress)");
+    self->events_.emit({{"event", "client"}, {"action", "refused"}, {"address", address}, {"reason", reason}});
     return;
   }
   GstRTSPConnection* conn = gst_rtsp_client_get_connection(client);
@@ -116,14 +119,34 @@ void RtspServer::onClientConnected(GstRTSPServer*, GstRTSPClient* client, gpoint
   self->emitStats();
 }
 
-GstRTSPStatusCode RtspServer::refuse(GstRTSPClient*, GstRTSPContext*, gpointer) {
-  return GST_RTSP_STS_SERVICE_UNAVAILABLE;
+GstRTSPStatusCode RtspServer::refuseIfRefused(GstRTSPClient* client, GstRTSPContext*, gpointer data) {
+  auto* self = static_cast<RtspServer*>(data);
+  return self->clients_.isRefused(client) ? GST_RTSP_STS_SERVICE_UNAVAILABLE : GST_RTSP_STS_OK;
+}
+
+void RtspServer::onAuthenticated(GstRTSPClient* client, gpointer data) {
+  auto* self = static_cast<RtspServer*>(data);
+  const RtspClientTable::Auth result = self->clients_.authenticate(client, g_get_monotonic_time());
+  if (result == RtspClientTable::Auth::Counted) {
+    self->emitStats();
+    return;
+  }
+  if (result != RtspClientTable::Auth::Refused) return;
+  const std::string address = clientAddress(client);
+  log("warn", "refused an RTSP client from " + address + ": " + std::to_string(self->config_.maxClients) +
+                  " clients already (outputs.rtsp.maxClients)");
+  self->events_.emit({{"event", "client"},
+                      {"action", "refused"},
+                      {"id", self->clients_.idOf(client)},
+                      {"address", address},
+                      {"reason", "max_clients"}});
+  self->emitStats();
 }
 
 void RtspServer::onClientClosed(GstRTSPClient* client, gpointer data) {
   auto* self = static_cast<RtspServer*>(data);
   const RtspClientTable::Record record = self->clients_.remove(client);
-  if (record.id == 0 || record.refused) return;
+  if (record.id == 0) return;  // refused when it connected: never reported as connected
   nlohmann::json event = {{"event", "client"},
                           {"action", record.dropped ? "dropped" : "left"},
                           {"id", record.id},
@@ -167,6 +190,19 @@ std::string RtspServer::cameraOf(const std::string& path) const {
 GstRTSPFilterResult RtspServer::filterClient(GstRTSPServer*, GstRTSPClient* client, gpointer data) {
   auto* self = static_cast<RtspServer*>(data);
   const int64_t now = g_get_monotonic_time();
+  // 5b. A connection that sent no valid credentials for authTimeoutS is closed: a stranger's
+  //     idle sockets do not keep their places.
+  if (self->clients_.pendingExpired(client, now, static_cast<int64_t>(self->config_.authTimeoutS) * G_USEC_PER_SEC)) {
+    const std::string address = clientAddress(client);
+    log("warn", "closed an RTSP connection from " + address + ": no valid credentials within " +
+                    std::to_string(self->config_.authTimeoutS) + " s (outputs.rtsp.authTimeoutS)");
+    self->events_.emit({{"event", "client"},
+                        {"action", "refused"},
+                        {"id", self->clients_.idOf(client)},
+                        {"address", address},
+                        {"reason", "auth_timeout"}});
+    return GST_RTSP_FILTER_REMOVE;
+  }
   if (self->clients_.isRefused(client))
     return self->clients_.refusedDue(client, now, kRefusedGraceUs) ? GST_RTSP_FILTER_REMOVE : GST_RTSP_FILTER_KEEP;
   // 6. A client whose socket took nothing for clientTimeoutS while data waited stopped
@@ -213,5 +249,5 @@ void RtspServer::emitStats() {
   nlohmann::json mounts = nlohmann::json::object();
   for (const RtspMount& mount : config_.mounts) mounts[mount.camera] = 0;
   for (const auto& [camera, count] : clients_.perCamera()) mounts[camera] = count;
-  events_.emit({{"event", "stats"}, {"clients", clients_.clients()}, {"mounts", mounts}});
+  events_.emit({{"event", "stats"}, {"clients", clients_.clients()}, {"pending", clients_.pending()}, {"mounts", mounts}});
 }

@@ -28,7 +28,8 @@ class RtspServer {
   static void onClientClosed(GstRTSPClient* client, gpointer self);
   static void onNewSession(GstRTSPClient* client, GstRTSPSession* session, gpointer self);
   static void onPlay(GstRTSPClient* client, GstRTSPContext* ctx, gpointer self);
-  static GstRTSPStatusCode refuse(GstRTSPClient* client, GstRTSPContext* ctx, gpointer self);
+  static void onAuthenticated(GstRTSPClient* client, gpointer self);
+  static GstRTSPStatusCode refuseIfRefused(GstRTSPClient* client, GstRTSPContext* ctx, gpointer self);
   static GstRTSPFilterResult filterClient(GstRTSPServer* server, GstRTSPClient* client, gpointer self);
   static GstRTSPFilterResult filterSession(GstRTSPSessionPool* pool, GstRTSPSession* session, gpointer self);
   static gboolean onTick(gpointer self);

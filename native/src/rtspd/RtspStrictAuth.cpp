@@ -2,6 +2,8 @@
 
 struct _RtspdStrictAuth {
   GstRTSPAuth parent;
+  RtspdAuthenticatedFunc onAuthenticated;
+  gpointer userData;
 };
 
 G_DEFINE_TYPE(RtspdStrictAuth, rtspd_strict_auth, GST_TYPE_RTSP_AUTH)
@@ -31,6 +33,8 @@ gboolean strictCheck(GstRTSPAuth* auth, GstRTSPContext* ctx, const gchar* check)
       sendUnauthorized(auth, ctx);
       return FALSE;  // the client sends no further reply: ours is already sent
     }
+    RtspdStrictAuth* self = RTSPD_STRICT_AUTH(auth);
+    if (self->onAuthenticated) self->onAuthenticated(ctx->client, self->userData);
   }
   return GST_RTSP_AUTH_CLASS(rtspd_strict_auth_parent_class)->check(auth, ctx, check);
 }
@@ -41,8 +45,14 @@ static void rtspd_strict_auth_class_init(RtspdStrictAuthClass* klass) {
   GST_RTSP_AUTH_CLASS(klass)->check = strictCheck;
 }
 
-static void rtspd_strict_auth_init(RtspdStrictAuth*) {}
+static void rtspd_strict_auth_init(RtspdStrictAuth* auth) {
+  auth->onAuthenticated = nullptr;
+  auth->userData = nullptr;
+}
 
-GstRTSPAuth* rtspd_strict_auth_new(void) {
-  return GST_RTSP_AUTH(g_object_new(RTSPD_TYPE_STRICT_AUTH, nullptr));
+GstRTSPAuth* rtspd_strict_auth_new(RtspdAuthenticatedFunc on_authenticated, gpointer user_data) {
+  auto* auth = RTSPD_STRICT_AUTH(g_object_new(RTSPD_TYPE_STRICT_AUTH, nullptr));
+  auth->onAuthenticated = on_authenticated;
+  auth->userData = user_data;
+  return GST_RTSP_AUTH(auth);
 }

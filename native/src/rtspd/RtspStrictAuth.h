@@ -15,8 +15,13 @@ G_BEGIN_DECLS
 #define RTSPD_TYPE_STRICT_AUTH (rtspd_strict_auth_get_type())
 G_DECLARE_FINAL_TYPE(RtspdStrictAuth, rtspd_strict_auth, RTSPD, STRICT_AUTH, GstRTSPAuth)
 
+/// Called on the client's thread each time a request of `client` carries valid credentials,
+/// before the request is handled.
+typedef void (*RtspdAuthenticatedFunc)(GstRTSPClient* client, gpointer user_data);
+
 /// A new auth with the default's Digest and Basic tables (configure it with
 /// gst_rtsp_auth_add_digest and gst_rtsp_auth_set_supported_methods as usual).
-GstRTSPAuth* rtspd_strict_auth_new(void);
+/// `on_authenticated` (may be null) with `user_data`, which must outlive the auth.
+GstRTSPAuth* rtspd_strict_auth_new(RtspdAuthenticatedFunc on_authenticated, gpointer user_data);
 
 G_END_DECLS
