@@ -25,11 +25,13 @@ import type {
   CameraStatus,
   GrabbedFrame,
   GrabOptions,
+  HostCaptureService,
   HostCaptureStatus,
   Still,
   StillListener,
 } from './CameraTypes.js';
 import { CameraRestorer } from './CameraRestorer.js';
+import { HostCaptureServiceFile, hostCaptureLostReason } from './HostCaptureServiceFile.js';
 import { KeyframeRequester } from './KeyframeRequester.js';
 
 /** Options of {@link Camera.create}. */
@@ -69,6 +71,8 @@ export class Camera {
   readonly #restorer: CameraRestorer;
   readonly #analysisListeners = new Set<AnalysisListener>();
   readonly #stillListeners = new Set<StillListener>();
+  /** A dir:// camera's host-capture status file (read only once camerad reports that layout). */
+  readonly #hostCapture: HostCaptureServiceFile | undefined;
   #closed = false;
 
   private constructor(options: CameraOptions, ingest: RtpIngest, sfu: Sfu, logger: Logger) {
@@ -78,6 +82,9 @@ export class Camera {
     this.#sfu = sfu;
     this.#logger = logger.child({ module: 'camera', camera: options.id });
     this.#supervisor = new CameradSupervisor(options.camerad, logger);
+    if (options.source.startsWith('dir://')) {
+      this.#hostCapture = new HostCaptureServiceFile(decodeURIComponent(options.source.slice('dir://'.length)));
+    }
     this.#keyframes = new KeyframeRequester(
       () => this.#supervisor.request('keyframe'),
       options.keyframeMinIntervalMs,
@@ -230,6 +237,7 @@ export class Camera {
     const hello = this.#supervisor.hello;
     const stats = this.#supervisor.stats;
     const running = this.running;
+    const service = stats?.dir?.layout === 'host-capture' ? (this.#hostCapture?.current() ?? null) : null;
     return {
       id: this.id,
       name: this.#options.name,
@@ -251,9 +259,16 @@ export class Camera {
       latency_probe: running ? (stats?.latency_probe ?? hello?.latency_probe ?? null) : null,
       whep: `/whep/${encodeURIComponent(this.id)}`,
       last_error: this.#supervisor.state === 'failed' ? (this.#supervisor.lastError ?? null) : null,
-      source_lost_reason: this.#sourceState === 'lost' ? this.#sourceLostReason : null,
-      ...(stats?.dir ? { host_capture: hostCaptureStatus(stats.dir, Date.now()) } : {}),
+      source_lost_reason: this.#sourceState === 'lost' ? this.#lostReason(service) : null,
+      ...(stats?.dir ? { host_capture: hostCaptureStatus(stats.dir, service, Date.now()) } : {}),
     };
+  }
+
+  /** camerad's reason for the source loss, and host-capture's own when it has one (its command's error). */
+  #lostReason(service: HostCaptureService | null): string | null {
+    const fromService = hostCaptureLostReason(service);
+    if (!fromService) return this.#sourceLostReason;
+    return this.#sourceLostReason ? `${this.#sourceLostReason}; ${fromService}` : fromService;
   }
 
   /**
@@ -508,7 +523,7 @@ export class Camera {
 }
 
 /** `/api/status`'s view of camerad's dir:// figures at `nowMs` (ms since the Unix epoch). */
-function hostCaptureStatus(dir: DirSourceStats, nowMs: number): HostCaptureStatus {
+function hostCaptureStatus(dir: DirSourceStats, service: HostCaptureService | null, nowMs: number): HostCaptureStatus {
   const at = dir.last_capture_ms;
   return {
     layout: dir.layout,
@@ -520,5 +535,6 @@ function hostCaptureStatus(dir: DirSourceStats, nowMs: number): HostCaptureStatu
     gaps: dir.gaps,
     rejected: dir.rejected,
     last_rejection: dir.last_rejection,
+    service,
   };
 }

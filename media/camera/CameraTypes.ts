@@ -59,6 +59,23 @@ export interface HostCaptureStatus {
   /** Images rejected (SHA-256 mismatch, bad metadata, undecodable), total, and why the last was. */
   rejected: number;
   last_rejection: string | null;
+  /** host-capture's own report (its status file in the folder); null when there is none. */
+  service: HostCaptureService | null;
+}
+
+/** What host-capture reports of itself (tools/host-capture `--status`), as `/api/status` shows it. */
+export interface HostCaptureService {
+  /** `running`, `backoff` (retrying a failed capture), `stopped`. */
+  state: string;
+  /** Failed captures in a row (0 after a success). */
+  consecutive_failures: number;
+  /** When host-capture last wrote its status, ISO 8601, and how long ago, ms. */
+  updated_at: string;
+  updated_age_ms: number;
+  /** Its capture interval, s. */
+  interval_s: number;
+  /** The last failure: when, why, the command's exit code, and the last line of its stderr. */
+  last_error: { time: string; reason: string; exit_code: number | null; stderr: string | null } | null;
 }
 
 /**

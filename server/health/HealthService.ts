@@ -106,7 +106,11 @@ export class HealthService {
     const silentS = this.#videoSilenceS(camera);
     if (s.state !== 'running') reasons.push(`camerad is ${s.state}${s.last_error ? `: ${s.last_error}` : ''}`);
     else if (silentS > VIDEO_SILENCE_S) reasons.push(`no video from camerad for ${Math.round(silentS)} s`);
-    else if (s.source_state !== 'live') reasons.push(`source ${s.source_state ?? 'not reported yet'}`);
+    else if (s.source_state !== 'live') {
+      reasons.push(
+        `source ${s.source_state ?? 'not reported yet'}${s.source_lost_reason ? `: ${s.source_lost_reason}` : ''}`,
+      );
+    }
     const base = { id: s.id, state: s.state, source_state: s.source_state };
     // dir:// cameras (host capture): the age of the image shown, from camerad (its metadata's
     // capture time, else its file time): camerad already reads the folder, this does not again.

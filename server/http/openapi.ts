@@ -177,7 +177,7 @@ function document(version: string): Record<string, unknown> {
             source_lost_reason: {
               type: ['string', 'null'],
               description:
-                'Why the source was lost (camerad’s reason, e.g. no fresh image in a dir:// folder); null while live',
+                'Why the source was lost (camerad’s reason, e.g. no fresh image in a dir:// folder, then host-capture’s own: its command’s last error, or a status file no longer updated); null while live',
             },
             host_capture: {
               type: 'object',
@@ -196,6 +196,11 @@ function document(version: string): Record<string, unknown> {
                   description: 'Images rejected (SHA-256 mismatch, bad metadata, undecodable)',
                 },
                 last_rejection: { type: ['string', 'null'] },
+                service: {
+                  type: ['object', 'null'],
+                  description:
+                    'host-capture’s own report, from <folder>/.host-capture-status.json (null when there is none): state (running, backoff, stopped), consecutive_failures, updated_at, updated_age_ms, interval_s, last_error {time, reason, exit_code, stderr (its last line)}',
+                },
               },
             },
             latency_probe: {

@@ -169,6 +169,24 @@ describe(
       writeFileSync(broken, '');
       const lost = await pollUntil(status, (s) => s.source_state === 'lost', 20_000, 'the camera to lose its source');
       assert.match(lost.source_lost_reason ?? '', new RegExp(`no image newer than ${MAX_AGE_MS} ms in .*/live`));
+      // host-capture's own reason follows, read from its status file in the folder (re-read every 2 s).
+      const told = await pollUntil(
+        status,
+        (s) => /host-capture: exit code 1 \(.*sensor not responding/.test(s.source_lost_reason ?? ''),
+        10_000,
+        'the capture command’s own error in the source-lost reason',
+      );
+      assert.equal(told.host_capture!.service!.state, 'backoff');
+      assert.ok(told.host_capture!.service!.consecutive_failures >= 1);
+      assert.equal(told.host_capture!.service!.last_error!.exit_code, 1);
+      // /api/health (what the image-sync manager and Docker read) names it too.
+      const health = (await (await fetch(`${ctx.url}/api/health`)).json()) as {
+        cameras?: { id: string; detail: string | null }[];
+      };
+      assert.match(
+        health.cameras?.find((c) => c.id === 'pi')?.detail ?? '',
+        /source lost: .*host-capture: exit code 1/,
+      );
       // The page says so, with the reason.
       const warning = page.locator('[data-role=warning]');
       await pollUntil(
@@ -190,6 +208,12 @@ describe(
       unlinkSync(broken);
       const back = await pollUntil(status, (s) => s.source_state === 'live', 20_000, 'the source live again');
       assert.equal(back.source_lost_reason, null);
+      await pollUntil(
+        status,
+        (s) => s.host_capture?.service?.consecutive_failures === 0 && s.host_capture.service.state === 'running',
+        10_000,
+        'host-capture’s report recovered',
+      );
       await pollUntil(
         () => warning.isHidden(),
         (hidden) => hidden,
