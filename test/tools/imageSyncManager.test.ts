@@ -258,6 +258,53 @@ describe('image-sync-manager (tools/host-capture)', () => {
     }
   });
 
+  it('leaves a capture service stopped on purpose (inactive) alone, and says so', async () => {
+    const state = join(dir, 'units-stopped');
+    mkdirSync(state);
+    mkdirSync(join(dir, 'stopped', 'live'), { recursive: true });
+    const unit = 'host-capture.service';
+    writeFileSync(
+      join(state, `${unit}.json`),
+      JSON.stringify({ argv: [PYTHON, '-c', 'import time; time.sleep(120)'] }),
+    );
+    const systemctl = `${PYTHON} ${join(FIXTURES, 'systemctl-standin.py')} --state ${state}`;
+    const config = join(dir, 'manager-stopped.conf');
+    writeFileSync(
+      config,
+      [
+        '[image-sync-manager]',
+        `folder = ${join(dir, 'stopped')}`,
+        `capture_unit = ${unit}`,
+        `systemctl = ${systemctl}`,
+        'container_check = none',
+        'max_image_age = 0',
+        'min_free_bytes = 0',
+        'min_free_percent = 0',
+        `status_file = ${join(dir, 'state-stopped', 'status.json')}`,
+        '',
+      ].join('\n'),
+    );
+    const standin = (verb: string): SpawnSyncReturns<string> =>
+      spawnSync(PYTHON, [join(FIXTURES, 'systemctl-standin.py'), '--state', state, verb, unit], { encoding: 'utf8' });
+    try {
+      assert.equal(standin('start').status, 0);
+      assert.equal(standin('stop').status, 0);
+      assert.equal(standin('is-active').stdout.trim(), 'inactive');
+      const run = await runPython(SYNC_MANAGER, ['--config', config, '--once']);
+      assert.equal(run.code, 1, 'reported as unhealthy');
+      assert.match(run.stderr, /unit host-capture\.service is inactive: stopped on purpose .*not restarted/);
+      const calls = readFileSync(join(state, 'calls.log'), 'utf8');
+      assert.doesNotMatch(calls, /^restart /m, 'no restart');
+      assert.equal(calls.match(/^start /gm)?.length, 1, 'started once, by the test');
+      const status = (await statusOf(SYNC_MANAGER, ['--config', config])) as unknown as ManagerStatus;
+      assert.deepEqual(status.restarts, {});
+      assert.equal(status.last_check!.capture.unit_state, 'inactive');
+      assert.equal(standin('is-active').status, 3, 'still stopped');
+    } finally {
+      standin('stop');
+    }
+  });
+
   it('restarts a capture service that runs but whose newest image is older than max_image_age', async () => {
     const folder = join(dir, 'stale');
     const state = join(dir, 'units-stale');
