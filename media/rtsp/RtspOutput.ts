@@ -10,6 +10,8 @@ import type { RtspCamera, RtspState, RtspStatus } from './RtspOutputTypes.js';
 const MAX_SEND_QUEUE = 64;
 /** rtspd running this long starts the restart backoff over, ms. */
 const BACKOFF_RESET_AFTER_MS = 10_000;
+/** Least time between two logged refusals (the others are counted, and the next line says how many), ms. */
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
 /** Grace between SIGTERM and SIGKILL on close, ms. */
 const STOP_GRACE_MS = 3000;
 
@@ -61,6 +63,9 @@ export class RtspOutput {
   #pending = 0;
   #mountClients = new Map<string, number>();
   #refused = 0;
+  #refusalLoggedAt = -Infinity;
+  /** Refusals since the last one logged (see #logRefusal). */
+  #refusalsNotLogged = 0;
   #dropped = 0;
   #restarts = 0;
   #forwardDropped = 0;
@@ -224,6 +229,24 @@ export class RtspOutput {
     child.once('exit', (code, signal) => this.#onExit(child, code, signal));
   }
 
+  /**
+   * One warning per refusal, but at most one per REFUSAL_LOG_INTERVAL_MS: a stranger opening
+   * connections as fast as they can must not flood the log (the counter has every one).
+   */
+  #logRefusal(event: { id?: number; address: string; reason?: string }): void {
+    const now = Date.now();
+    if (now - this.#refusalLoggedAt < REFUSAL_LOG_INTERVAL_MS) {
+      this.#refusalsNotLogged++;
+      return;
+    }
+    this.#logger.warn(
+      { client: event.id, address: event.address, reason: event.reason, notLoggedBefore: this.#refusalsNotLogged },
+      `RTSP connection refused: ${REFUSAL_REASONS[event.reason ?? ''] ?? event.reason}`,
+    );
+    this.#refusalLoggedAt = now;
+    this.#refusalsNotLogged = 0;
+  }
+
   #onLine(line: string): void {
     let event: RtspdEvent;
     try {
@@ -242,10 +265,7 @@ export class RtspOutput {
       case 'client':
         if (event.action === 'refused') {
           this.#refused++;
-          this.#logger.warn(
-            { client: event.id, address: event.address, reason: event.reason },
-            `RTSP connection refused: ${REFUSAL_REASONS[event.reason ?? ''] ?? event.reason}`,
-          );
+          this.#logRefusal(event);
         } else if (event.action === 'dropped') {
           this.#dropped++;
           this.#logger.warn(

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import pino from 'pino';
 import { loadConfig } from '../../server/config/loadConfig.js';
 import { projectRoot } from '../../server/config/projectRoot.js';
 import type { RtspStatus } from '../../media/rtsp/RtspOutputTypes.js';
@@ -40,6 +41,8 @@ interface Reading {
 
 type Ctx = Awaited<ReturnType<typeof startTestServer>>;
 let ctx: Ctx;
+/** What the server logs at info and above (kept for the file's run: a few hundred lines). */
+const logLines: { msg: string; notLoggedBefore?: number }[] = [];
 let port: number;
 
 const rtsp = () => ctx.server.outputs.rtsp.status();
@@ -86,17 +89,20 @@ async function waitFor<T>(what: string, probe: () => T | undefined, limitMs = 30
 
 describe('RTSP out', () => {
   before(async () => {
-    ctx = await startTestServer({
-      ECS_OUTPUTS__RTSP__ENABLED: 'true',
-      ECS_OUTPUTS__RTSP__PORT: '0',
-      ECS_OUTPUTS__RTSP__RTP_BASE_PORT: String(RTP_BASE_PORT),
-      ECS_OUTPUTS__RTSP__MAX_CLIENTS: String(MAX_CLIENTS),
-      ECS_OUTPUTS__RTSP__MAX_PENDING_CLIENTS: String(MAX_PENDING),
-      ECS_OUTPUTS__RTSP__MAX_PENDING_PER_ADDRESS: String(MAX_PENDING_PER_ADDRESS),
-      ECS_OUTPUTS__RTSP__AUTH_TIMEOUT_S: String(AUTH_TIMEOUT_S),
-      ECS_OUTPUTS__RTSP__CLIENT_TIMEOUT_S: String(CLIENT_TIMEOUT_S),
-      ECS_OUTPUTS__RTSP__USERS: JSON.stringify([{ name: USER, password: PASSWORD }]),
-    });
+    ctx = await startTestServer(
+      {
+        ECS_OUTPUTS__RTSP__ENABLED: 'true',
+        ECS_OUTPUTS__RTSP__PORT: '0',
+        ECS_OUTPUTS__RTSP__RTP_BASE_PORT: String(RTP_BASE_PORT),
+        ECS_OUTPUTS__RTSP__MAX_CLIENTS: String(MAX_CLIENTS),
+        ECS_OUTPUTS__RTSP__MAX_PENDING_CLIENTS: String(MAX_PENDING),
+        ECS_OUTPUTS__RTSP__MAX_PENDING_PER_ADDRESS: String(MAX_PENDING_PER_ADDRESS),
+        ECS_OUTPUTS__RTSP__AUTH_TIMEOUT_S: String(AUTH_TIMEOUT_S),
+        ECS_OUTPUTS__RTSP__CLIENT_TIMEOUT_S: String(CLIENT_TIMEOUT_S),
+        ECS_OUTPUTS__RTSP__USERS: JSON.stringify([{ name: USER, password: PASSWORD }]),
+      },
+      pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line)) }),
+    );
     port = await waitFor('rtspd listening', () => ctx.server.outputs.rtsp.port ?? undefined);
     await waitFor('camerad running', () => (ctx.server.cameras.get('sample')!.running ? true : undefined));
   });
@@ -223,6 +229,10 @@ describe('RTSP out', () => {
       const extra = await RtspClient.connect(port, USER, PASSWORD);
       const reply = await extra.request('DESCRIBE', url('/sample', ''), { Accept: 'application/sdp' });
       assert.equal(reply.status, 503, 'an NVR with valid credentials past maxClients');
+      // The server's first refusal: logged, with its reason.
+      await waitFor('the refusal logged', () =>
+        logLines.some((l) => l.msg === 'RTSP connection refused: outputs.rtsp.maxClients reached') ? true : undefined,
+      );
       await extra.closed; // the server closes a refused connection
       assert.equal(rtsp().refused_clients, refusedBefore + 1);
     } finally {
@@ -234,6 +244,7 @@ describe('RTSP out', () => {
 
   it(`keeps a stranger's idle connections apart from NVRs: ${MAX_PENDING_PER_ADDRESS} per address, ${MAX_PENDING} in all, closed after authTimeoutS`, async () => {
     const refusedBefore = rtsp().refused_clients;
+    const logBefore = logLines.length;
     const held: Socket[] = [];
     const open = async (localAddress: string): Promise<Socket> => {
       const s = connect({ port, host: '127.0.0.1', localAddress });
@@ -275,6 +286,9 @@ describe('RTSP out', () => {
           refusedBefore + 2 + MAX_PENDING,
           '2 refused at connect, the rest timed out',
         );
+        // 18 refusals in a few seconds: at most one log line per 10 s, not 18 (the counter has them all).
+        const logged = logLines.slice(logBefore).filter((w) => w.msg.startsWith('RTSP connection refused'));
+        assert.ok(logged.length <= 2, `${logged.length} refusals logged`);
         const before = nvr.packets.length;
         await waitFor('the NVR still receiving', () => (nvr.packets.length > before + 50 ? true : undefined));
         assert.equal(rtsp().clients, 1);
@@ -448,6 +462,7 @@ describe('RTSP out', () => {
       assert.doesNotMatch(JSON.stringify(status), new RegExp(PASSWORD));
       const metrics = await (await fetch(`${ctx.url}/metrics`)).text();
       assert.match(metrics, /^rtsp_up 1$/m);
+      assert.ok(logLines.length > 0 && !JSON.stringify(logLines).includes(PASSWORD), 'no RTSP password in the log');
       assert.match(metrics, /^rtsp_clients\{camera="sample"\} 1$/m);
       assert.match(metrics, new RegExp(`^rtsp_pending_connections ${status.outputs.rtsp.pending_clients}$`, 'm'));
       assert.match(metrics, new RegExp(`^rtsp_refused_clients_total ${status.outputs.rtsp.refused_clients}$`, 'm'));
