@@ -42,9 +42,11 @@ const statusFileSchema = z.object({
 export class HostCaptureServiceFile {
   readonly #path: string;
   readonly #now: () => number;
-  #current: HostCaptureService | null = null;
+  /** The last report read, with the time host-capture wrote it (its age is taken when asked). */
+  #report: { service: Omit<HostCaptureService, 'updated_age_ms'>; updatedMs: number } | null = null;
   #readAt = -Infinity;
-  #reading = false;
+  /** The read in flight, if any: one at a time. */
+  #pending: Promise<void> | undefined;
 
   /**
    * @param folder the `dir://` camera's folder (absolute path).
@@ -55,26 +57,32 @@ export class HostCaptureServiceFile {
     this.#now = now;
   }
 
-  /** The last report read (null before one, or when there is none); starts a new read when due. */
+  /**
+   * The last report read (null before one, or when there is none), its age taken now; starts a
+   * new read when due.
+   */
   current(): HostCaptureService | null {
-    if (!this.#reading && this.#now() - this.#readAt >= MIN_INTERVAL_MS) {
-      this.#reading = true;
-      this.#readAt = this.#now();
-      void this.#read().finally(() => (this.#reading = false));
-    }
-    return this.#current;
+    if (!this.#pending && this.#now() - this.#readAt >= MIN_INTERVAL_MS) void this.#start();
+    const report = this.#report;
+    if (!report) return null;
+    return { ...report.service, updated_age_ms: Math.max(0, this.#now() - report.updatedMs) };
   }
 
-  /** True while a read started by `current()` is in flight. */
+  /** True while a read is in flight. */
   get reading(): boolean {
-    return this.#reading;
+    return this.#pending !== undefined;
   }
 
-  /** Reads the file now; resolves when `current()` holds its result. */
+  /** Reads the file now (or waits for the read in flight); resolves with what `current()` then answers. */
   async refresh(): Promise<HostCaptureService | null> {
+    await (this.#pending ?? this.#start());
+    return this.current();
+  }
+
+  #start(): Promise<void> {
     this.#readAt = this.#now();
-    await this.#read();
-    return this.#current;
+    this.#pending = this.#read().finally(() => (this.#pending = undefined));
+    return this.#pending;
   }
 
   async #read(): Promise<void> {
@@ -84,7 +92,7 @@ export class HostCaptureServiceFile {
       try {
         const { size } = await file.stat();
         if (size > MAX_BYTES) {
-          this.#current = null;
+          this.#report = null;
           return;
         }
         text = await file.readFile('utf8');
@@ -92,32 +100,34 @@ export class HostCaptureServiceFile {
         await file.close();
       }
     } catch {
-      this.#current = null; // no service writes here (or not yet)
+      this.#report = null; // no service writes here (or not yet)
       return;
     }
     let parsed: z.infer<typeof statusFileSchema>;
     try {
       parsed = statusFileSchema.parse(JSON.parse(text));
     } catch {
-      this.#current = null;
+      this.#report = null;
       return;
     }
     const error = parsed.last_error;
     const stderr = error?.stderr_tail?.trim().split('\n').pop()?.slice(0, MAX_STDERR_CHARS) ?? null;
-    this.#current = {
-      state: parsed.state,
-      consecutive_failures: parsed.consecutive_failures,
-      updated_at: new Date(parsed.updated_ms).toISOString(),
-      updated_age_ms: Math.max(0, this.#now() - parsed.updated_ms),
-      interval_s: parsed.interval_s,
-      last_error: error
-        ? {
-            time: error.time,
-            reason: error.reason.slice(0, 300),
-            exit_code: error.exit_code,
-            stderr: stderr || null,
-          }
-        : null,
+    this.#report = {
+      updatedMs: parsed.updated_ms,
+      service: {
+        state: parsed.state,
+        consecutive_failures: parsed.consecutive_failures,
+        updated_at: new Date(parsed.updated_ms).toISOString(),
+        interval_s: parsed.interval_s,
+        last_error: error
+          ? {
+              time: error.time,
+              reason: error.reason.slice(0, 300),
+              exit_code: error.exit_code,
+              stderr: stderr || null,
+            }
+          : null,
+      },
     };
   }
 }

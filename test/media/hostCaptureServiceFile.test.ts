@@ -88,6 +88,10 @@ describe('host-capture’s status file, as a dir:// camera reads it', () => {
       },
     });
     assert.equal(hostCaptureLostReason(service), 'host-capture: exit code 255 (ERROR: *** no cameras available ***)');
+    // The age is taken when asked, not frozen at the read: between reads it keeps growing.
+    now += 1000;
+    assert.equal(reader.current()?.updated_age_ms, 1500);
+    now -= 1000;
   });
 
   it('says so when the service stopped, or its status is older than 3 intervals and 30 s', () => {
