@@ -52,8 +52,8 @@ const JOIN_KEYFRAME_DELAY_MS = 1000;
 /** Forgotten mountpoints remembered for destruction. */
 const MAX_STALE = 4;
 
-/** Packets handed to the socket and not yet sent, at most; beyond it a packet is dropped. */
-const MAX_IN_FLIGHT = 512;
+/** Packets waiting in the socket's send queue, at most; beyond it a packet is dropped (never queued in Node). */
+const MAX_SEND_QUEUE = 512;
 
 /**
  * Forwards one camera's program encode (the ingest's rewritten RTP: one SSRC, continuous
@@ -82,12 +82,13 @@ export class JanusForwarder {
   #protector: SrtpProtector | undefined;
   #roc = 0;
   #lastSeq = -1;
-  #inFlight = 0;
+  /** The socket is connected to a mountpoint's port (the host name is resolved once, there). */
+  #connected = false;
   #closed = false;
   #joinTimer: NodeJS.Timeout | undefined;
   /** Mountpoints forgotten and not yet destroyed in Janus, at most {@link MAX_STALE}. */
   readonly #stale: { id: number; secret: string }[] = [];
-  readonly #stats: JanusForwardStats = { up: false, packets: 0, bytes: 0, dropped: 0, creations: 0 };
+  readonly #stats: Omit<JanusForwardStats, 'up'> = { packets: 0, bytes: 0, dropped: 0, creations: 0 };
 
   constructor(camera: JanusCameraSource, options: JanusForwarderOptions) {
     this.cameraId = camera.id;
@@ -159,7 +160,12 @@ export class JanusForwarder {
     const stream = reply.stream as { ports?: { port: number }[] } | undefined;
     const port = stream?.ports?.[0]?.port;
     if (typeof port !== 'number') throw new Error(`Janus created mountpoint ${id} without a port`);
-    if (this.#closed) return;
+    if (!this.#closed) await this.#connect(port);
+    if (this.#closed) {
+      // Closed while Janus was creating it: nobody would ever destroy it.
+      await api.request({ request: 'destroy', id, secret, permanent: false }).catch(() => undefined);
+      return;
+    }
     this.#protector = protector;
     this.#roc = 0;
     this.#lastSeq = -1;
@@ -225,7 +231,7 @@ export class JanusForwarder {
       this.#stats.dropped++;
       return;
     }
-    if (this.#inFlight >= MAX_IN_FLIGHT) {
+    if (this.#socket.getSendQueueCount() >= MAX_SEND_QUEUE) {
       this.#stats.dropped++;
       return;
     }
@@ -250,11 +256,30 @@ export class JanusForwarder {
       // RtspOutput also relies on: no copy per packet.
       data = packet;
     }
-    this.#inFlight++;
     this.#stats.packets++;
     this.#stats.bytes += data.length;
-    this.#socket.send(data, m.port, this.#options.rtpHost, () => {
-      this.#inFlight--;
+    // Connected: no address, so no name lookup per packet (lookups finish out of order and
+    // would reorder the packets of a keyframe).
+    this.#socket.send(data);
+  }
+
+  /**
+   * Connects the socket to `rtpHost`:`port`, resolving a host name once.
+   * @throws Error when the name cannot be resolved.
+   */
+  async #connect(port: number): Promise<void> {
+    if (this.#connected) {
+      this.#socket.disconnect();
+      this.#connected = false;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error): void => reject(error);
+      this.#socket.once('error', onError);
+      this.#socket.connect(port, this.#options.rtpHost, () => {
+        this.#socket.off('error', onError);
+        resolve();
+      });
     });
+    this.#connected = true;
   }
 }
