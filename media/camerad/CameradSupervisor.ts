@@ -169,7 +169,7 @@ export class CameradSupervisor extends TypedEmitter<CameradSupervisorEvents> {
     // the initial delay keeps every delay at the initial one.
     const backoff = new Backoff({
       initialMs: this.#options.backoffInitialMs,
-      maxMs: Math.max(this.#options.backoffMaxMs, this.#options.backoffInitialMs),
+      maxMs: this.#options.backoffMaxMs,
       jitter: 0,
     });
     let first = true;

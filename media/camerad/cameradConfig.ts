@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { refineBackoff } from '../core/backoffConfig.js';
 
 /**
  * The `camerad` section of the configuration (server/config/configSchema.ts plugs `cameradSchema`
@@ -33,6 +34,7 @@ export const cameradSchema = z
       .default(200)
       .describe('Least time between keyframe requests, ms.'),
   })
+  .superRefine(refineBackoff)
   .prefault({});
 
 /** The `camerad` section after validation and defaults. */

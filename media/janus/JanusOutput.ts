@@ -77,7 +77,7 @@ export class JanusOutput {
     this.#options = options;
     this.#logger = logger.child({ output: 'janus' });
     this.#admin = new JanusAdminClient(c.adminUrl!, c.adminSecret, c.requestTimeoutMs);
-    this.#backoff = new Backoff({ initialMs: c.backoffInitialMs, maxMs: Math.max(c.backoffMaxMs, c.backoffInitialMs) });
+    this.#backoff = new Backoff({ initialMs: c.backoffInitialMs, maxMs: c.backoffMaxMs });
     this.#tokens = new JanusTokens(c.maxTokens, c.tokenTtlS * 1000, (t) => {
       if (this.#state === 'up') this.#admin.removeToken(t.token).catch(() => undefined);
     });

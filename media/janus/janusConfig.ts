@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { refineBackoff } from '../core/backoffConfig.js';
 
 /**
  * The `outputs.janus` section (server/config/configSchema.ts plugs `janusSchema` in): forwarding
@@ -94,6 +95,7 @@ export const janusSchema = z
     backoffMaxMs: z.number().int().min(100).max(600_000).default(30_000).describe('Largest retry delay, ms.'),
   })
   .superRefine((c, ctx) => {
+    refineBackoff(c, ctx);
     // token_auth: every viewer token goes through the Admin API.
     if (c.apiUrl !== undefined && c.adminUrl === undefined) {
       ctx.addIssue({ code: 'custom', path: ['adminUrl'], message: 'required when apiUrl is set (token_auth)' });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { refineBackoff } from '../core/backoffConfig.js';
 
 /**
  * The `livepeer` section of the configuration (server/config/configSchema.ts plugs
@@ -30,6 +31,7 @@ export const livepeerSchema = z
     backoffInitialMs: z.number().int().min(100).max(60_000).default(1000).describe('First reconnect delay, ms.'),
     backoffMaxMs: z.number().int().min(100).max(600_000).default(30_000).describe('Largest reconnect delay, ms.'),
   })
+  .superRefine(refineBackoff)
   .prefault({});
 
 /** The `livepeer` section after validation and defaults. */

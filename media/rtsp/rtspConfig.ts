@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { refineBackoff } from '../core/backoffConfig.js';
 
 /**
  * The `outputs.rtsp` section: RTSP out for NVRs (Frigate, Home Assistant, VLC), served by
@@ -96,6 +97,7 @@ export const rtspSchema = z
     backoffMaxMs: z.number().int().min(100).max(600_000).default(10_000).describe('Largest restart delay, ms.'),
   })
   .superRefine((value, ctx) => {
+    refineBackoff(value, ctx);
     if (value.enabled && value.users.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['users'], message: 'at least one user is needed when RTSP is enabled' });
     }

@@ -51,6 +51,25 @@ describe('configuration', () => {
     );
   });
 
+  it('rejects a retry cap below the first delay in every section with a retry schedule, naming it', () => {
+    for (const [section, env] of [
+      ['camerad', 'ECS_CAMERAD'],
+      ['livepeer', 'ECS_LIVEPEER'],
+      ['outputs.rtsp', 'ECS_OUTPUTS__RTSP'],
+      ['outputs.janus', 'ECS_OUTPUTS__JANUS'],
+    ] as const) {
+      rejectsConfig(
+        () =>
+          loadConfig(root, undefined, {
+            [`${env}__BACKOFF_INITIAL_MS`]: '20000',
+            [`${env}__BACKOFF_MAX_MS`]: '10000',
+          }),
+        `${section}.backoffMaxMs`,
+        /must be at least backoffInitialMs \(20000 ms\)/,
+      );
+    }
+  });
+
   it('rejects unknown keys, naming them', () => {
     rejectsConfig(
       () => loadConfig(root, file('b.json', '{"server":{"prot":1}}'), {}),
