@@ -6,7 +6,7 @@ import { JanusApiClient } from './JanusApiClient.js';
 import type { JanusConfig } from './janusConfig.js';
 import { JanusError } from './JanusError.js';
 import { type JanusCameraSource, JanusForwarder } from './JanusForwarder.js';
-import { type JanusToken, JanusTokens } from './JanusTokens.js';
+import { type JanusToken, type JanusTokenRefusal, JanusTokens } from './JanusTokens.js';
 
 /** `connecting`: first attempt; `up`: every mountpoint exists; `retrying`: the last attempt failed, another is scheduled. */
 export type JanusState = 'connecting' | 'up' | 'retrying' | 'closed';
@@ -78,7 +78,7 @@ export class JanusOutput {
     this.#logger = logger.child({ output: 'janus' });
     this.#admin = new JanusAdminClient(c.adminUrl!, c.adminSecret, c.requestTimeoutMs);
     this.#backoff = new Backoff({ initialMs: c.backoffInitialMs, maxMs: c.backoffMaxMs });
-    this.#tokens = new JanusTokens(c.maxTokens, c.tokenTtlS * 1000, (t) => {
+    this.#tokens = new JanusTokens(c.maxTokens, c.maxTokensPerAddress, c.tokenTtlS * 1000, (t) => {
       if (this.#state === 'up') this.#admin.removeToken(t.token).catch(() => undefined);
     });
     for (const camera of cameras) {
@@ -113,9 +113,9 @@ export class JanusOutput {
     return [...this.#forwarders.keys()];
   }
 
-  /** True when `maxTokens` are outstanding. */
-  get tokensFull(): boolean {
-    return this.#tokens.full;
+  /** Why `caller` (an address) cannot get a viewer token now (`maxTokens`, `maxTokensPerAddress`), or undefined. */
+  tokenRefusal(caller: string): JanusTokenRefusal | undefined {
+    return this.#tokens.refusal(caller);
   }
 
   status(): JanusStatus {
@@ -138,9 +138,10 @@ export class JanusOutput {
    * keepalive that finds a restarted Janus at once (then the forward is re-created and this
    * answers undefined).
    * @returns undefined when the forward is not up (the caller answers 503 with {@link status}).
-   * @throws RangeError when `maxTokens` are outstanding; JanusError when `publicUrl` is unset or the Admin API fails.
+   * @param caller who asks (the caller's address), for the per-caller bound.
+   * @throws JanusTokenLimitError past `maxTokens` or `maxTokensPerAddress`; JanusError when `publicUrl` is unset or the Admin API fails.
    */
-  async mint(cameraId: string): Promise<JanusGrant | undefined> {
+  async mint(cameraId: string, caller: string): Promise<JanusGrant | undefined> {
     const forwarder = this.#forwarders.get(cameraId);
     const mountpoint = forwarder?.mountpoint;
     const publicUrl = this.#options.config.publicUrl;
@@ -158,7 +159,7 @@ export class JanusOutput {
         return undefined;
       }
     }
-    const token = this.#tokens.mint(cameraId);
+    const token = this.#tokens.mint(cameraId, caller);
     try {
       await this.#admin.addToken(token.token);
     } catch (error) {

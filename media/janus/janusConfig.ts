@@ -69,6 +69,15 @@ export const janusSchema = z
       .max(100_000)
       .default(1000)
       .describe('Viewer tokens outstanding at once; beyond it a mint gets 503 with Retry-After.'),
+    maxTokensPerAddress: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(20)
+      .describe(
+        'Viewer tokens outstanding at once for one caller address (so a few callers cannot hold every token for tokenTtlS); beyond it a mint gets 429 with Retry-After.',
+      ),
     keepaliveMs: z
       .number()
       .int()

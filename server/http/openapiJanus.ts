@@ -57,7 +57,11 @@ export const janusPaths = {
           ...error,
           description: 'Unknown camera, or Janus not configured for viewers (outputs.janus.publicUrl unset)',
         },
-        429: error,
+        429: {
+          ...error,
+          description:
+            'Rate limit, or this address holds outputs.janus.maxTokensPerAddress tokens (Retry-After: when its oldest expires)',
+        },
         503: {
           ...error,
           description:

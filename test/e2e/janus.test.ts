@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { grabFrame, launchChromium, pollUntil, thumbDiff } from '../helpers/browser.js';
@@ -21,6 +22,8 @@ import { WeriftTestClient, waitFor } from '../helpers/weriftClient.js';
  */
 
 const TOKEN = 'viewer-token-janus-test';
+/** outputs.janus.maxTokensPerAddress of this file's server (the page and the tests mint fewer before the last test). */
+const TOKENS_PER_ADDRESS = 8;
 const CAMERA = 'cam';
 
 interface Grant {
@@ -32,7 +35,9 @@ interface Grant {
 }
 
 interface JanusStatusBody {
-  outputs?: { janus?: { state: string; error: string | null; next_retry_ms: number | null; recreations: number } };
+  outputs?: {
+    janus?: { state: string; error: string | null; next_retry_ms: number | null; recreations: number; tokens: number };
+  };
 }
 
 const skip = TestNetwork.skipReason({ chromium: true });
@@ -89,6 +94,7 @@ describe('Janus output (real Janus, real server)', { timeout: 300_000, skip }, (
       ECS_OUTPUTS__JANUS__PUBLIC_URL: janus.apiUrl,
       ECS_OUTPUTS__JANUS__BACKOFF_INITIAL_MS: '200',
       ECS_OUTPUTS__JANUS__BACKOFF_MAX_MS: '1000',
+      ECS_OUTPUTS__JANUS__MAX_TOKENS_PER_ADDRESS: String(TOKENS_PER_ADDRESS),
     });
   });
 
@@ -199,7 +205,38 @@ describe('Janus output (real Janus, real server)', { timeout: 300_000, skip }, (
       'the page playing from Janus again within 10 s of the restart',
     );
   });
+
+  it(`one address gets at most ${TOKENS_PER_ADDRESS} tokens (429 with Retry-After), another still gets one`, async () => {
+    // 127.0.0.1 already holds a few (the tests above and the page): mint until refused.
+    let refused: Response | undefined;
+    for (let i = 0; i <= TOKENS_PER_ADDRESS && !refused; i++) {
+      const res = await fetch(`${ctx!.url}/api/cameras/${CAMERA}/janus?token=${TOKEN}`, { method: 'POST' });
+      const body = await res.text();
+      if (res.status === 429) refused = res;
+      else assert.equal(res.status, 200, body);
+    }
+    assert.ok(refused, `no 429 after ${TOKENS_PER_ADDRESS + 1} tokens`);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    assert.ok(retryAfter >= 1 && retryAfter <= 600, `Retry-After ${retryAfter} s (tokenTtlS 600)`);
+    const { tokens } = (await status(ctx!.url)).outputs!.janus!;
+    assert.equal(tokens, TOKENS_PER_ADDRESS, 'the refused caller holds exactly its bound');
+    // Another address has its own budget.
+    const other = await postFrom('127.0.0.2', `${ctx!.url}/api/cameras/${CAMERA}/janus?token=${TOKEN}`);
+    assert.equal(other, 200);
+  });
 });
+
+/** POSTs `url` from the local address `localAddress` (another 127.x.y.z); resolves with the status. */
+function postFrom(localAddress: string, url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', localAddress }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 describe('Janus Admin API refusing (real server)', { timeout: 120_000 }, () => {
   let ctx: Awaited<ReturnType<typeof startTestServer>> | undefined;
