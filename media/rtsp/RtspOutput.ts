@@ -77,10 +77,11 @@ export class RtspOutput {
   /**
    * @param binary absolute path of rtspd.
    */
-  constructor(cameras: ReadonlyMap<string, RtspCamera>, config: RtspConfig, binary: string, logger: Logger) {
+  /** @param config `outputs.rtsp` as resolved (its `binary` absolute: server/config/loadConfig.ts). */
+  constructor(cameras: ReadonlyMap<string, RtspCamera>, config: RtspConfig, logger: Logger) {
     this.#cameras = cameras;
     this.#config = config;
-    this.#binary = binary;
+    this.#binary = config.binary;
     this.#logger = logger.child({ module: 'rtsp' });
     this.#backoff = new Backoff({ initialMs: config.backoffInitialMs, maxMs: config.backoffMaxMs });
     this.#state = config.enabled ? 'starting' : 'off';

@@ -162,6 +162,7 @@ function resolveConfig(config: Config, root: string, origin: string): ResolvedCo
       masterKeyFile: abs(config.biometrics.masterKeyFile ?? join(dataDir, 'master.key')),
     },
     webrtc: resolveWebrtc(config.webrtc, abs),
+    outputs: { ...config.outputs, rtsp: { ...config.outputs.rtsp, binary: abs(config.outputs.rtsp.binary) } },
     cameras: resolved,
     root,
     origin,

@@ -6,8 +6,6 @@ import { RtspOutput } from '../../media/rtsp/RtspOutput.js';
 import type { StreamKeyRedactor } from '../../media/rtmp/StreamKeyRedactor.js';
 import { type Capture, createCapture } from '../capture/createCapture.js';
 import type { ResolvedConfig } from '../config/loadConfig.js';
-import { projectRoot } from '../config/projectRoot.js';
-import { isAbsolute, resolve } from 'node:path';
 import type { FaceService } from '../vision/FaceService.js';
 import type { Identity } from './createIdentity.js';
 import { createJanus } from '../../media/janus/createJanus.js';
@@ -53,13 +51,7 @@ export function createOutputs(
   const mjpeg = createMjpeg({ cameras, config: config.outputs.mjpeg, logger });
   const rtmp = createRtmp({ cameras, config: config.livepeer, logger, redactor, events });
   const janus = createJanus(config.outputs.janus, cameras.values(), logger);
-  const rtspBinary = config.outputs.rtsp.binary;
-  const rtsp = new RtspOutput(
-    cameras,
-    config.outputs.rtsp,
-    isAbsolute(rtspBinary) ? rtspBinary : resolve(projectRoot(), rtspBinary),
-    logger,
-  );
+  const rtsp = new RtspOutput(cameras, config.outputs.rtsp, logger);
   let closing: Promise<void> | undefined;
   return {
     capture,

@@ -6,7 +6,7 @@ import { testLogger } from '../helpers/logger.js';
 
 describe('RtspOutput', () => {
   it('is off and starts nothing when outputs.rtsp.enabled is false; close is idempotent', async () => {
-    const output = new RtspOutput(new Map(), rtspSchema.parse({}), '/nonexistent/rtspd', testLogger);
+    const output = new RtspOutput(new Map(), rtspSchema.parse({ binary: '/nonexistent/rtspd' }), testLogger);
     await output.start();
     assert.equal(output.status().state, 'off');
     await Promise.all([output.close(), output.close()]);
@@ -14,8 +14,12 @@ describe('RtspOutput', () => {
   });
 
   it('says which binary is missing (state failed, not retried) when rtspd cannot be started', async () => {
-    const config = rtspSchema.parse({ enabled: true, users: [{ name: 'nvr', password: 'a-long-password' }] });
-    const output = new RtspOutput(new Map(), config, '/nonexistent/rtspd', testLogger);
+    const config = rtspSchema.parse({
+      enabled: true,
+      users: [{ name: 'nvr', password: 'a-long-password' }],
+      binary: '/nonexistent/rtspd',
+    });
+    const output = new RtspOutput(new Map(), config, testLogger);
     await output.start();
     const deadline = Date.now() + 10_000;
     while (output.status().state !== 'failed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

@@ -29,6 +29,9 @@ describe('configuration', () => {
     assert.match(config.cameras[0]!.source, /Megamind\.avi$/);
     assert.equal(config.cameras[0]!.rtpPort, 5004);
     assert.equal(config.cameras[0]!.width, 1280);
+    // Paths of programs are made absolute against the config root, once.
+    assert.equal(config.camerad.binary, join(root, 'native/build/camerad'));
+    assert.equal(config.outputs.rtsp.binary, join(root, 'native/build/rtspd'));
   });
 
   it('reads YAML and applies ECS_ environment overrides on top', () => {
