@@ -26,8 +26,8 @@ export interface CaptureDeps {
 }
 
 /**
- * What the capture routes use (server/http/routers/captureRouter.ts `CaptureRouterDeps`, which
- * the composition root checks this against): declared here so that capture imports no router.
+ * What the capture routes use (server/http/routers/captureRouter.ts takes it as its
+ * `CaptureRouterDeps`): declared here so that capture imports no router.
  */
 export interface CaptureRoutes {
   store: MediaStore;

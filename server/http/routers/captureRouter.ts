@@ -9,9 +9,7 @@ import { CaptureError } from '../../capture/CaptureError.js';
 import type { MediaCaller, MediaItem, MediaKind } from '../../capture/captureTypes.js';
 import { isMediaId } from '../../capture/mediaId.js';
 import { type MediaCursor, MediaStore } from '../../capture/MediaStore.js';
-import type { MediaUrlSigner } from '../../capture/MediaUrlSigner.js';
-import type { PhotoCapture } from '../../capture/PhotoCapture.js';
-import type { RecordingManager } from '../../capture/RecordingManager.js';
+import type { CaptureRoutes } from '../../capture/createCapture.js';
 import { callerOf as accessCallerOf } from '../../access/AccessControl.js';
 import { HttpError } from '../HttpError.js';
 import { parseJsonBody } from '../parseJsonBody.js';
@@ -19,15 +17,8 @@ import type { RequestSession } from '../sessionAuth.js';
 import { sessionOf } from '../sessionAuth.js';
 import { cameraBody, toggleBody } from './captureBodies.js';
 
-/** What the capture routes need (built by `createCapture`). */
-export interface CaptureRouterDeps {
-  store: MediaStore;
-  photos: PhotoCapture;
-  recordings: RecordingManager;
-  signer: MediaUrlSigner;
-  /** Configured cameras; the first is the default for the admin token. */
-  cameraIds: readonly string[];
-}
+/** What the capture routes need: declared by capture itself (`createCapture` builds it). */
+export type CaptureRouterDeps = CaptureRoutes;
 
 /** Page size of the listings: default and maximum. */
 export const PAGE_DEFAULT = 20;
