@@ -223,7 +223,6 @@ export class Server {
         version,
         health: new HealthService({
           cameras,
-          sources: new Map(config.cameras.map((c) => [c.id, c.source])),
           database: identity.database,
           dataDir: config.storage.dataDir,
           vision: {

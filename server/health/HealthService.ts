@@ -42,8 +42,6 @@ export interface HealthServiceOptions {
   dataDir: string;
   /** `vision.enabled`, and why vision is off when it was asked for but could not start. */
   vision: { enabled: boolean; running: boolean; disabledReason: string | undefined };
-  /** Each camera's configured source URI (tells which cameras are dir://). */
-  sources: ReadonlyMap<string, string>;
   config: HealthConfig;
   startedAt: number;
   version: string;
@@ -78,7 +76,7 @@ export class HealthService {
 
   /** Runs every check. Never throws: a check that cannot run fails with the reason. */
   async check(): Promise<HealthReport> {
-    const cameras = await Promise.all([...this.#opts.cameras.values()].map((camera) => this.#camera(camera)));
+    const cameras = [...this.#opts.cameras.values()].map((camera) => this.#camera(camera));
     const vision = this.#vision();
     const database = this.#database();
     const disk = await this.#disk();
@@ -100,7 +98,7 @@ export class HealthService {
     };
   }
 
-  async #camera(camera: Camera): Promise<CameraHealth> {
+  #camera(camera: Camera): CameraHealth {
     const s = camera.status();
     const reasons: string[] = [];
     const silentS = this.#videoSilenceS(camera);
@@ -114,7 +112,7 @@ export class HealthService {
     const base = { id: s.id, state: s.state, source_state: s.source_state };
     // dir:// cameras (host capture): the age of the image shown, from camerad (its metadata's
     // capture time, else its file time): camerad already reads the folder, this does not again.
-    if (!this.#opts.sources.get(s.id)?.startsWith('dir://')) {
+    if (!s.source.startsWith('dir://')) {
       return { ...base, ok: reasons.length === 0, detail: reasons.join('; ') || null };
     }
     const shownMs = s.host_capture?.image_age_ms ?? null;
