@@ -8,7 +8,7 @@ import { janusPaths, janusStatusSchema } from './openapiJanus.js';
 import { streamPaths } from './openapiStream.js';
 import { wsVideoPaths, wsViewerSchema } from './openapiWsVideo.js';
 import { iceServerLinkHeader, webrtcPaths } from './openapiWebrtc.js';
-import { error, routeBody } from './openapiParts.js';
+import { error, routeBody, viewer } from './openapiParts.js';
 import { cameraBodies } from './routers/cameraBodies.js';
 import { sessionComponents, sessionPaths } from './openapiSessions.js';
 
@@ -101,7 +101,6 @@ function withCompatPaths(doc: Record<string, unknown>): Record<string, unknown> 
 }
 
 function document(version: string): Record<string, unknown> {
-  const bearer = [{ bearer: [] }, { queryToken: [] }, {}];
   return {
     openapi: '3.1.0',
     info: {
@@ -237,7 +236,7 @@ function document(version: string): Record<string, unknown> {
       '/api/status': {
         get: {
           summary: 'Cameras, sources, encoders, fps, bitrate, viewers, uptime',
-          security: bearer,
+          security: viewer,
           responses: {
             200: {
               description: 'Status',
@@ -291,7 +290,7 @@ function document(version: string): Record<string, unknown> {
         parameters: [{ name: 'camera', in: 'path', required: true, schema: { type: 'string' } }],
         post: {
           summary: 'WHEP: start viewing a camera',
-          security: bearer,
+          security: viewer,
           requestBody: {
             required: true,
             content: {
@@ -339,7 +338,7 @@ function document(version: string): Record<string, unknown> {
         ],
         patch: {
           summary: 'Trickle ICE (RFC 8840 SDP fragment)',
-          security: bearer,
+          security: viewer,
           requestBody: {
             required: true,
             content: { 'application/trickle-ice-sdpfrag': { schema: { type: 'string' } } },
@@ -348,7 +347,7 @@ function document(version: string): Record<string, unknown> {
         },
         delete: {
           summary: 'End the viewer',
-          security: bearer,
+          security: viewer,
           responses: { 200: { description: 'Closed' }, 404: error },
         },
       },
@@ -379,7 +378,7 @@ function document(version: string): Record<string, unknown> {
         parameters: [{ name: 'camera', in: 'path', required: true, schema: { type: 'string' } }],
         get: {
           summary: 'WebRTC and WebSocket video viewers of a camera with their counters',
-          security: bearer,
+          security: viewer,
           responses: {
             200: {
               description: 'Viewers',

@@ -3,11 +3,8 @@
  * the document of `openapi.ts`.
  */
 
-import { error, ok, operator, routeBody, session } from './openapiParts.js';
+import { error, ok, operator, routeBody, session, viewer } from './openapiParts.js';
 import { analysisBodies } from './routers/analysisBodies.js';
-
-/** Security: a viewer token (header or query), or nothing for a local client when none is configured. */
-const viewer = [{ bearer: [] }, { queryToken: [] }, {}];
 
 const analyzerStatus = {
   type: 'object',
@@ -144,7 +141,7 @@ export const analysisPaths = {
     get: {
       summary:
         'Prometheus metrics (text exposition 0.0.4): cameras, viewers by transport, analyzers, RTMP, HTTP by route template, process. Labels are bounded: camera ids, fixed sets, route templates or `unmatched`',
-      security: [{ bearer: [] }, { queryToken: [] }, {}],
+      security: viewer,
       responses: {
         200: {
           description: 'The metrics',

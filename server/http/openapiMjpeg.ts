@@ -3,10 +3,7 @@
  * document of `openapi.ts`.
  */
 
-import { error, ok } from './openapiParts.js';
-
-/** Security: a viewer token (header or query), or nothing for a local client when none is configured. */
-const viewer = [{ bearer: [] }, { queryToken: [] }, {}];
+import { error, ok, viewer } from './openapiParts.js';
 
 const cameraParameter = {
   name: 'camera',

@@ -5,6 +5,8 @@ import type { RouteBodies } from './routers/routeBodies.js';
 
 /** The error response (`{ error, field? }`), defined once in openapi.ts's components. */
 export const error = { $ref: '#/components/responses/Error' };
+/** Security: a viewer token (header, or query where browsers cannot set headers), or nothing for a local client when none is configured. */
+export const viewer = [{ bearer: [] }, { queryToken: [] }, {}];
 /** Security: a wallet's session token. */
 export const session = [{ sessionToken: [] }];
 /** Security: the operator, by the admin token (`Authorization: Bearer` only) or the operator's session token. */

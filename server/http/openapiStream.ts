@@ -3,10 +3,8 @@
  * merged into the document of `openapi.ts`. No response ever carries the stream key.
  */
 
-import { error, ok, operator, routeBody } from './openapiParts.js';
+import { error, ok, operator, routeBody, viewer } from './openapiParts.js';
 import { streamBodies } from './routers/streamBodies.js';
-
-const bearer = [{ bearer: [] }, { queryToken: [] }, {}];
 
 const playback = {
   type: ['object', 'null'],
@@ -81,7 +79,7 @@ export const streamPaths = {
     get: {
       summary:
         'Broadcast state per camera: state, bytes sent, uptime, reconnects, last error, ingest host, playback URLs',
-      security: bearer,
+      security: viewer,
       responses: {
         200: ok('Status', {
           type: 'object',

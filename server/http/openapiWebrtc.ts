@@ -3,10 +3,7 @@
  * the `Link` header of WHEP answers, merged into the document of `openapi.ts`.
  */
 
-import { error, ok } from './openapiParts.js';
-
-/** Security: a viewer token (header or query), or nothing for a local client when none is configured. */
-const viewer = [{ bearer: [] }, { queryToken: [] }, {}];
+import { error, ok, viewer } from './openapiParts.js';
 
 /** W3C webrtc §4.2.1 `RTCIceServer` (password credentials). */
 const iceServer = {

@@ -4,10 +4,7 @@
  * into the document of `openapi.ts`.
  */
 
-import { error } from './openapiParts.js';
-
-/** Security: a viewer token (header or query: browsers cannot set headers on a WebSocket), or a local client. */
-const viewer = [{ bearer: [] }, { queryToken: [] }, {}];
+import { error, viewer } from './openapiParts.js';
 
 /** One WebSocket video viewer's counters (media/ws/WsVideoTypes.ts `WsViewerStats`). */
 export const wsViewerSchema = {
