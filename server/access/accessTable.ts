@@ -63,8 +63,10 @@ const ROWS: readonly EntryPoint[] = [
   http('GET', '/stream', ['viewer']),
   http('GET', '/mjpeg-stream', ['viewer']),
   http('GET', '/mjpeg-stream-with-faces', ['viewer']),
-  // RTSP for NVRs: rtspd (native/src/rtspd) checks Digest credentials of outputs.rtsp.users and
-  // bounds connections (outputs.rtsp.maxClients); the rate bucket is not applied there.
+  // RTSP for NVRs: rtspd (native/src/rtspd) checks Digest credentials of outputs.rtsp.users before
+  // any path is looked up, and bounds callers itself, not by this rate bucket (the row keeps the
+  // table's shape): connections without credentials outputs.rtsp.maxPendingPerAddress per address
+  // and maxPendingClients in all, closed after authTimeoutS; authenticated ones maxClients in all.
   { transport: 'rtsp', method: 'DESCRIBE', path: '/:camera', anyOf: ['rtspUser'], rate: 'api' },
   http('GET', '/api/mjpeg', ['viewer']),
   http('GET', '/api/stream/status', ['viewer']),
