@@ -23,7 +23,7 @@ export interface RestoreRequests {
 }
 
 /** The `stills` params for a wanted state (undefined fields left out). */
-export function stillParams(wanted: WantedStill): WantedStill {
+function stillParams(wanted: WantedStill): WantedStill {
   return {
     enabled: wanted.enabled,
     ...(wanted.fps === undefined ? {} : { fps: wanted.fps }),
@@ -75,8 +75,9 @@ export class CameraRestorer {
 
   /** Remembers a still stream switched at run time; @returns its `stills` params to send now. */
   wantStill(variant: StillVariant, wanted: WantedStill): WantedStill & { variant: StillVariant } {
-    this.#stills.set(variant, { ...wanted });
-    return { variant, ...stillParams(wanted) };
+    const params = stillParams(wanted);
+    this.#stills.set(variant, params);
+    return { variant, ...params };
   }
 
   /** Re-applies what camerad forgot, after its `hello` (see the class comment). */
@@ -100,7 +101,7 @@ export class CameraRestorer {
     for (const [variant, still] of this.#stills) {
       if (!still.enabled) continue;
       this.#requests
-        .request('stills', { variant, ...stillParams(still) })
+        .request('stills', { variant, ...still })
         .catch((error: unknown) => this.#logger.warn({ err: error, variant }, 'cannot restore the still stream'));
     }
   }
