@@ -4,6 +4,7 @@ import { HttpError } from './HttpError';
 import { LatencyProbe, type LatencyProbeOptions } from './LatencyProbe';
 import { StatsSampler, type StatsSample } from './StatsSampler';
 
+import { FrameProgress } from './player/FrameProgress';
 import type { PlayerState } from './player/PlayerTypes';
 
 export type { PlayerState };
@@ -49,8 +50,6 @@ const GATHER_TIMEOUT_MS = 1000;
 const POST_TIMEOUT_MS = 5000;
 /** How long "disconnected" may last before the session is replaced, in ms. */
 const DISCONNECTED_GRACE_MS = 2000;
-/** How long "connected" may go without a newly decoded frame, in ms. */
-const FRAME_STALL_MS = 4000;
 /** How long after the answer ICE/DTLS may take to reach "connected", in ms. */
 const CONNECT_TIMEOUT_MS = 10000;
 /** Interval of `pc.getStats()` polling, in ms. */
@@ -123,9 +122,9 @@ export class WhepPlayer {
   private connectTimer: number | undefined;
   private statsTimer: number | undefined;
   /** framesDecoded at the last time it grew. */
-  private lastFramesDecoded = 0;
+  /** Frame-stall watchdog of the current connection ("connected" without a newly decoded frame). */
+  private readonly progress = new FrameProgress();
   /** `performance.now()` when framesDecoded last grew (or "connected" was reached), in ms. */
-  private lastProgressAt = 0;
   private readonly relay: boolean;
   private readonly retry: boolean;
   /** True when the probe is this player's (started and stopped with it). */
@@ -313,7 +312,7 @@ export class WhepPlayer {
         window.clearTimeout(this.connectTimer);
         this.connectTimer = undefined;
         if (this.state !== 'connected') {
-          this.lastProgressAt = performance.now();
+          this.progress.reset(performance.now());
           this.lastError = null;
           this.setState('connected', null);
         }
@@ -351,12 +350,10 @@ export class WhepPlayer {
     this.onstats?.(sample);
     if (this.state !== 'connected') return;
     const now = performance.now();
-    if (sample.framesDecoded > this.lastFramesDecoded) {
-      this.lastFramesDecoded = sample.framesDecoded;
-      this.lastProgressAt = now;
+    if (this.progress.advanced(sample.framesDecoded, now)) {
       this.backoff.reset(); // frames flow: the next outage starts again at 0.5 s
-    } else if (now - this.lastProgressAt > FRAME_STALL_MS) {
-      this.fail(gen, `no frames decoded for ${FRAME_STALL_MS / 1000} s`);
+    } else if (this.progress.stalled(now)) {
+      this.fail(gen, `no frames decoded for ${this.progress.stallMs / 1000} s`);
     }
   }
 
@@ -423,7 +420,7 @@ export class WhepPlayer {
     window.clearTimeout(this.connectTimer);
     window.clearInterval(this.statsTimer);
     this.retryTimer = this.disconnectTimer = this.connectTimer = this.statsTimer = undefined;
-    this.lastFramesDecoded = 0;
+    this.progress.reset(0);
     this.pendingCandidates = [];
     this.stats = null;
     if (this.pc) {

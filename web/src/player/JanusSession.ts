@@ -1,4 +1,5 @@
 import type { ApiClient } from '../api';
+import { FrameProgress } from './FrameProgress';
 import type { PathSession, PlayerSurface } from './PlayerTypes';
 import { showOnly } from './createSurface';
 
@@ -64,7 +65,10 @@ function loadJanus(api: ApiClient): Promise<JanusStatic> {
   return loading;
 }
 
-/** Without a new frame for this long, a playing Janus session has failed (Janus gone), ms. */
+/**
+ * Without a new frame for this long, a playing Janus session has failed (Janus gone), ms:
+ * shorter than the other players' (FRAME_STALL_MS), as a restarted Janus must be found quickly.
+ */
 const STALL_MS = 2000;
 /** ICE connected and no frame within this: failed (a keyframe comes every 2 s at the defaults), ms. */
 const FIRST_FRAME_MS = 6000;
@@ -90,8 +94,7 @@ export class JanusSession implements PathSession {
   private closed = false;
   private shown = false;
   private watchdog: number | undefined;
-  private lastFrames = 0;
-  private lastProgress = 0;
+  private readonly progress = new FrameProgress(STALL_MS);
   private connectedAt = 0;
 
   constructor(
@@ -202,16 +205,11 @@ export class JanusSession implements PathSession {
 
   private startWatchdog(): void {
     this.connectedAt = performance.now();
-    this.lastProgress = this.connectedAt;
+    this.progress.reset(this.connectedAt);
     this.watchdog = window.setInterval(() => {
       const now = performance.now();
-      const frames = this.framesDecoded;
-      if (frames > this.lastFrames) {
-        this.lastFrames = frames;
-        this.lastProgress = now;
-        return;
-      }
-      if (this.shown && now - this.lastProgress > STALL_MS) this.fail(`no Janus frame for ${STALL_MS} ms`);
+      if (this.progress.advanced(this.framesDecoded, now)) return;
+      if (this.shown && this.progress.stalled(now)) this.fail(`no Janus frame for ${STALL_MS} ms`);
       else if (!this.shown && now - this.connectedAt > FIRST_FRAME_MS) this.fail('no Janus frame after connecting');
     }, 500);
   }

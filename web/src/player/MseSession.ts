@@ -1,4 +1,5 @@
 import { Fmp4Fragmenter } from './Fmp4Fragmenter';
+import { FrameProgress } from './FrameProgress';
 import type { PathSession, PlayerSurface } from './PlayerTypes';
 import { VideoSocket } from './VideoSocket';
 import { showOnly } from './createSurface';
@@ -18,8 +19,6 @@ const CATCH_UP_RATE = 1.1;
 const KEEP_BEHIND_S = 6;
 /** Nominal picture duration before two timestamps are known, µs (30 fps). */
 const DEFAULT_DURATION_US = 33_333;
-/** No new frame presented for this long: the session has failed, ms. */
-const FRAME_STALL_MS = 4000;
 
 /** True where MSE can play H.264 of this codec string (`avc1.42e01f` for the baseline the server sends). */
 export function mseAvailable(codec = 'avc1.42e01f'): boolean {
@@ -61,8 +60,7 @@ export class MseSession implements PathSession {
   private durationUs = DEFAULT_DURATION_US;
   private closed = false;
   private stallTimer: number | undefined;
-  private lastFrames = 0;
-  private lastProgressAt = 0;
+  private readonly progress = new FrameProgress();
   private firstFrameSeen = false;
 
   /**
@@ -102,7 +100,7 @@ export class MseSession implements PathSession {
     this.socket.onaccessunit = (au) => this.onAccessUnit(au);
     this.socket.onclose = (reason) => this.fail(reason);
     video.addEventListener('error', this.onVideoError);
-    this.lastProgressAt = performance.now();
+    this.progress.reset(performance.now());
     this.stallTimer = window.setInterval(() => this.watch(), 1000);
     if (typeof video.requestVideoFrameCallback === 'function') {
       video.requestVideoFrameCallback((now) => this.firstFrame(now));
@@ -251,13 +249,9 @@ export class MseSession implements PathSession {
   }
 
   private watch(): void {
-    const frames = this.framesDecoded;
     const now = performance.now();
-    if (frames > this.lastFrames) {
-      this.lastFrames = frames;
-      this.lastProgressAt = now;
-    } else if (now - this.lastProgressAt > FRAME_STALL_MS) {
-      this.fail(`no frame shown for ${FRAME_STALL_MS / 1000} s`);
+    if (!this.progress.advanced(this.framesDecoded, now) && this.progress.stalled(now)) {
+      this.fail(`no frame shown for ${this.progress.stallMs / 1000} s`);
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { LatencyProbe } from '../LatencyProbe';
+import { FRAME_STALL_MS } from './FrameProgress';
 import type { PathSession, PlayerSurface } from './PlayerTypes';
 import { showOnly } from './createSurface';
 import { VideoSocket } from './VideoSocket';
@@ -8,8 +9,6 @@ import type { WsAccessUnit, WsConfig } from './wsProtocol';
 const MAX_DECODE_QUEUE = 30;
 /** Arrival times kept for frames in the decoder (one per chunk in flight, bounded). */
 const MAX_PENDING_ARRIVALS = 64;
-/** No frame decoded for this long while the socket is open: the session has failed, ms. */
-const FRAME_STALL_MS = 4000;
 
 /** True where WebCodecs can play: a secure context (HTTPS or loopback) with `VideoDecoder`. */
 export function webCodecsAvailable(): boolean {
