@@ -16,9 +16,13 @@
 #include "Log.h"
 
 namespace {
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
 bool isJpegName(const char* name) {
-  std::string n(name);
-  std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string n = lower(name);
   auto ends = [&](const char* suffix) {
     const std::string s(suffix);
     return n.size() > s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0;
@@ -45,11 +49,6 @@ std::string sha256Hex(const gchar* data, gsize size) {
   std::string out(hex);
   g_free(hex);
   return out;
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
 }
 }  // namespace
 
