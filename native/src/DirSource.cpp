@@ -96,7 +96,7 @@ bool DirSource::start(std::string&) {
   stop();
   quit_ = false;
   last_ = ImageId{};
-  waiting_ = ImageId{};
+  waitingSinceUs_ = 0;
   thread_ = std::thread([this] { run(); });
   return true;
 }
@@ -189,17 +189,19 @@ void DirSource::handle(const ImageId& newest) {
     switch (readMetadata(newest.path, meta, error)) {
       case MetadataResult::Found:
         haveMeta = true;
+        waitingSinceUs_ = 0;
         break;
       case MetadataResult::Invalid:
+        waitingSinceUs_ = 0;
         reject(error);
         last_ = newest;
         return;
       case MetadataResult::Missing: {
-        if (!(waiting_ == newest)) {
-          waiting_ = newest;
-          waitingSinceUs_ = g_get_monotonic_time();
-        }
-        if (g_get_monotonic_time() - waitingSinceUs_ < int64_t(kMetadataWaitMs) * 1000) return;
+        // The clock runs from the first newest image that lacks metadata and is not restarted
+        // by a newer one, so images arriving faster than kMetadataWaitMs are still shown.
+        const int64_t nowMono = g_get_monotonic_time();
+        if (waitingSinceUs_ == 0) waitingSinceUs_ = nowMono;
+        if (nowMono - waitingSinceUs_ < int64_t(kMetadataWaitMs) * 1000) return;
         std::lock_guard<std::mutex> lock(statsMutex_);
         withoutMetadata_ += 1;
         break;

@@ -92,7 +92,8 @@ class DirSource : public Source {
   GstElement* appsrc_ = nullptr;
   GstElement* appsink_ = nullptr;
   ImageId last_;  // last image decoded or failed
-  ImageId waiting_;  // newest image waiting for its metadata file
+  // Monotonic µs since the newest image has lacked its metadata file (0: not waiting); reset
+  // only when an image's metadata is read (or is invalid), not when a newer image arrives.
   int64_t waitingSinceUs_ = 0;
 
   // Stats: written by the decoder thread, read by stats() on the main thread.
