@@ -137,13 +137,14 @@ void DirSource::run() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!quit_) {
     lock.unlock();
+    const bool hostLayout = isDir(spec_.path + "/live");
     {
       std::lock_guard<std::mutex> stats(statsMutex_);
-      hostLayout_ = isDir(spec_.path + "/live");
+      hostLayout_ = hostLayout;
       metadataSeen_ = isDir(spec_.path + "/metadata");
     }
     ImageId newest;
-    if (findNewest(newest) && !(newest == last_) && newest.size > 0) handle(newest);
+    if (findNewest(newest) && !(newest == last_) && newest.size > 0) handle(newest, hostLayout);
     lock.lock();
     cv_.wait_for(lock, std::chrono::milliseconds(kPollMs), [this] { return quit_; });
   }
@@ -180,7 +181,7 @@ DirSource::MetadataResult DirSource::readMetadata(const std::string& imagePath, 
   }
 }
 
-void DirSource::handle(const ImageId& newest) {
+void DirSource::handle(const ImageId& newest, bool hostLayout) {
   // 1. Metadata, when the folder keeps it: written just after the image, so wait a little.
   Metadata meta;
   bool haveMeta = false;
@@ -235,7 +236,13 @@ void DirSource::handle(const ImageId& newest) {
   std::string error;
   GstBuffer* frame = decode(data, size, error);
   if (frame == nullptr) {
-    reject("cannot decode " + newest.path + ": " + error);
+    // live/ images are complete by contract, so one that does not decode is broken; in a flat
+    // folder the newest file may still be being written (it is read again once it changes).
+    if (hostLayout) {
+      reject("cannot decode " + newest.path + ": " + error);
+    } else {
+      logDebug("cannot decode " + newest.path + ": " + error);
+    }
     return;
   }
   store_.put(frame, g_get_monotonic_time() - ageUs, capturedUs);

@@ -63,8 +63,10 @@ class DirSource : public Source {
   enum class MetadataResult { Found, Missing, Invalid };
 
   void run();
-  /// Handles the newest image (decode, checks, frame). Decoder thread.
-  void handle(const ImageId& newest);
+  /// Handles the newest image (decode, checks, frame). `hostLayout`: read from <folder>/live,
+  /// where an image that does not decode is rejected (in a flat folder it may be partly written).
+  /// Decoder thread.
+  void handle(const ImageId& newest, bool hostLayout);
   /// The folder images are read from: <folder>/live when it exists, else <folder>.
   std::string imageDir() const;
   /// Finds the newest JPEG in the image folder; false when there is none.
@@ -103,7 +105,7 @@ class DirSource : public Source {
   int64_t lastCaptureUs_ = 0;          // wall time the shown image was captured, µs
   int64_t lastSequence_ = -1;
   int64_t gaps_ = 0;                   // captures missing from the sequence
-  int64_t rejected_ = 0;               // images not shown (hash mismatch, bad metadata, undecodable)
+  int64_t rejected_ = 0;               // images not shown (hash mismatch, bad metadata, undecodable in live/)
   int64_t withoutMetadata_ = 0;        // shown without metadata after kMetadataWaitMs
   std::string lastRejection_;
   std::deque<int64_t> recentUs_;       // capture times of images shown in the last 60 s
