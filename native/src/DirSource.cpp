@@ -63,15 +63,14 @@ DirSource::DirSource(SourceSpec spec, const Options& options, FrameStore& store,
 DirSource::~DirSource() { stop(); }
 
 std::string DirSource::staleReason() const {
-  std::string reason = "no image newer than " + std::to_string(maxAgeMs_) + " ms in " + imageDir();
   std::lock_guard<std::mutex> lock(statsMutex_);
+  std::string reason = "no image newer than " + std::to_string(maxAgeMs_) + " ms in " + imageDir(hostLayout_);
   if (!lastRejection_.empty()) reason += " (last image rejected: " + lastRejection_ + ")";
   return reason;
 }
 
-std::string DirSource::imageDir() const {
-  const std::string live = spec_.path + "/live";
-  return isDir(live) ? live : spec_.path;
+std::string DirSource::imageDir(bool hostLayout) const {
+  return hostLayout ? spec_.path + "/live" : spec_.path;
 }
 
 nlohmann::json DirSource::stats() const {
@@ -97,6 +96,7 @@ bool DirSource::start(std::string&) {
   quit_ = false;
   last_ = ImageId{};
   waitingSinceUs_ = 0;
+  scan_ = Scan{};
   thread_ = std::thread([this] { run(); });
   return true;
 }
@@ -111,8 +111,17 @@ void DirSource::stop() {
   thread_.join();
 }
 
-bool DirSource::findNewest(ImageId& out) const {
-  const std::string folder = imageDir();
+bool DirSource::findNewest(bool hostLayout, int64_t liveMtimeNs, ImageId& out) {
+  // live/ only changes by renames, which update its mtime: the last scan still holds when that
+  // mtime is unchanged and the scan started more than kScanMarginNs after it (directory mtimes
+  // are coarse, jiffies or whole seconds, so a rename just after a scan can keep the same mtime).
+  if (hostLayout && scan_.valid && scan_.dirMtimeNs == liveMtimeNs &&
+      scan_.startedNs - liveMtimeNs > kScanMarginNs) {
+    out = scan_.newest;
+    return scan_.found;
+  }
+  const int64_t startedNs = g_get_real_time() * 1000;
+  const std::string folder = imageDir(hostLayout);
   DIR* dir = opendir(folder.c_str());
   if (dir == nullptr) return false;
   bool found = false;
@@ -130,6 +139,7 @@ bool DirSource::findNewest(ImageId& out) const {
     }
   }
   closedir(dir);
+  scan_ = Scan{hostLayout, liveMtimeNs, startedNs, found, found ? out : ImageId{}};
   return found;
 }
 
@@ -137,14 +147,21 @@ void DirSource::run() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!quit_) {
     lock.unlock();
-    const bool hostLayout = isDir(spec_.path + "/live");
+    // One stat of live/ and metadata/ per poll, passed down.
+    struct stat liveSt {};
+    const bool hostLayout = stat((spec_.path + "/live").c_str(), &liveSt) == 0 && S_ISDIR(liveSt.st_mode);
+    const int64_t liveMtimeNs =
+        hostLayout ? int64_t(liveSt.st_mtim.tv_sec) * 1000000000LL + liveSt.st_mtim.tv_nsec : 0;
+    const bool metadata = isDir(spec_.path + "/metadata");
     {
       std::lock_guard<std::mutex> stats(statsMutex_);
       hostLayout_ = hostLayout;
-      metadataSeen_ = isDir(spec_.path + "/metadata");
+      metadataSeen_ = metadata;
     }
     ImageId newest;
-    if (findNewest(newest) && !(newest == last_) && newest.size > 0) handle(newest, hostLayout);
+    if (findNewest(hostLayout, liveMtimeNs, newest) && !(newest == last_) && newest.size > 0) {
+      handle(newest, hostLayout, metadata);
+    }
     lock.lock();
     cv_.wait_for(lock, std::chrono::milliseconds(kPollMs), [this] { return quit_; });
   }
@@ -181,11 +198,11 @@ DirSource::MetadataResult DirSource::readMetadata(const std::string& imagePath, 
   }
 }
 
-void DirSource::handle(const ImageId& newest, bool hostLayout) {
+void DirSource::handle(const ImageId& newest, bool hostLayout, bool metadataDir) {
   // 1. Metadata, when the folder keeps it: written just after the image, so wait a little.
   Metadata meta;
   bool haveMeta = false;
-  if (isDir(spec_.path + "/metadata")) {
+  if (metadataDir) {
     std::string error;
     switch (readMetadata(newest.path, meta, error)) {
       case MetadataResult::Found:
