@@ -2,20 +2,15 @@
 
 #include <glib.h>
 
-#include <cmath>
 
 #include "FrameMessage.h"
+#include "JsonText.h"
 #include "Log.h"
 #include "Protocol.h"
 
 using nlohmann::json;
 
 namespace {
-
-/// JSON text; invalid UTF-8 (e.g. in GStreamer messages) is replaced, never thrown.
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-double round1(double v) { return std::round(v * 10.0) / 10.0; }
 
 /// The response to request `id` (native/PROTOCOL.md): the one place a reply becomes JSON.
 std::string response(uint32_t id, const ControlReply& reply) {
