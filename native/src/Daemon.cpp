@@ -3,10 +3,10 @@
 #include <glib-unix.h>
 #include <unistd.h>
 
-#include <cmath>
 #include <csignal>
 
 #include "FrameMessage.h"
+#include "JsonText.h"
 #include "Log.h"
 #include "Protocol.h"
 #include "UrlRedactor.h"
@@ -14,11 +14,6 @@
 using nlohmann::json;
 
 namespace {
-
-/// JSON text; invalid UTF-8 (e.g. in GStreamer messages) is replaced, never thrown.
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-double round1(double v) { return std::round(v * 10.0) / 10.0; }
 
 framemsg::Header pictureHeader(const OutputPipeline::FrameInfo& info) {
   framemsg::Header h;

@@ -16,9 +16,13 @@
 #include "Log.h"
 
 namespace {
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
 bool isJpegName(const char* name) {
-  std::string n(name);
-  std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string n = lower(name);
   auto ends = [&](const char* suffix) {
     const std::string s(suffix);
     return n.size() > s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0;
@@ -46,11 +50,6 @@ std::string sha256Hex(const gchar* data, gsize size) {
   g_free(hex);
   return out;
 }
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 }  // namespace
 
 DirSource::DirSource(SourceSpec spec, const Options& options, FrameStore& store, FailureFn onFailure)
@@ -64,15 +63,14 @@ DirSource::DirSource(SourceSpec spec, const Options& options, FrameStore& store,
 DirSource::~DirSource() { stop(); }
 
 std::string DirSource::staleReason() const {
-  std::string reason = "no image newer than " + std::to_string(maxAgeMs_) + " ms in " + imageDir();
   std::lock_guard<std::mutex> lock(statsMutex_);
+  std::string reason = "no image newer than " + std::to_string(maxAgeMs_) + " ms in " + imageDir(hostLayout_);
   if (!lastRejection_.empty()) reason += " (last image rejected: " + lastRejection_ + ")";
   return reason;
 }
 
-std::string DirSource::imageDir() const {
-  const std::string live = spec_.path + "/live";
-  return isDir(live) ? live : spec_.path;
+std::string DirSource::imageDir(bool hostLayout) const {
+  return hostLayout ? spec_.path + "/live" : spec_.path;
 }
 
 nlohmann::json DirSource::stats() const {
@@ -97,7 +95,8 @@ bool DirSource::start(std::string&) {
   stop();
   quit_ = false;
   last_ = ImageId{};
-  waiting_ = ImageId{};
+  waitingSinceUs_ = 0;
+  scan_ = Scan{};
   thread_ = std::thread([this] { run(); });
   return true;
 }
@@ -112,8 +111,17 @@ void DirSource::stop() {
   thread_.join();
 }
 
-bool DirSource::findNewest(ImageId& out) const {
-  const std::string folder = imageDir();
+bool DirSource::findNewest(bool hostLayout, int64_t liveMtimeNs, ImageId& out) {
+  // live/ only changes by renames, which update its mtime: the last scan still holds when that
+  // mtime is unchanged and the scan started more than kScanMarginNs after it (directory mtimes
+  // are coarse, jiffies or whole seconds, so a rename just after a scan can keep the same mtime).
+  if (hostLayout && scan_.valid && scan_.dirMtimeNs == liveMtimeNs &&
+      scan_.startedNs - liveMtimeNs > kScanMarginNs) {
+    out = scan_.newest;
+    return scan_.found;
+  }
+  const int64_t startedNs = g_get_real_time() * 1000;
+  const std::string folder = imageDir(hostLayout);
   DIR* dir = opendir(folder.c_str());
   if (dir == nullptr) return false;
   bool found = false;
@@ -131,6 +139,7 @@ bool DirSource::findNewest(ImageId& out) const {
     }
   }
   closedir(dir);
+  scan_ = Scan{hostLayout, liveMtimeNs, startedNs, found, found ? out : ImageId{}};
   return found;
 }
 
@@ -138,13 +147,21 @@ void DirSource::run() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!quit_) {
     lock.unlock();
+    // One stat of live/ and metadata/ per poll, passed down.
+    struct stat liveSt {};
+    const bool hostLayout = stat((spec_.path + "/live").c_str(), &liveSt) == 0 && S_ISDIR(liveSt.st_mode);
+    const int64_t liveMtimeNs =
+        hostLayout ? int64_t(liveSt.st_mtim.tv_sec) * 1000000000LL + liveSt.st_mtim.tv_nsec : 0;
+    const bool metadata = isDir(spec_.path + "/metadata");
     {
       std::lock_guard<std::mutex> stats(statsMutex_);
-      hostLayout_ = isDir(spec_.path + "/live");
-      metadataSeen_ = isDir(spec_.path + "/metadata");
+      hostLayout_ = hostLayout;
+      metadataSeen_ = metadata;
     }
     ImageId newest;
-    if (findNewest(newest) && !(newest == last_) && newest.size > 0) handle(newest);
+    if (findNewest(hostLayout, liveMtimeNs, newest) && !(newest == last_) && newest.size > 0) {
+      handle(newest, hostLayout, metadata);
+    }
     lock.lock();
     cv_.wait_for(lock, std::chrono::milliseconds(kPollMs), [this] { return quit_; });
   }
@@ -181,26 +198,28 @@ DirSource::MetadataResult DirSource::readMetadata(const std::string& imagePath, 
   }
 }
 
-void DirSource::handle(const ImageId& newest) {
+void DirSource::handle(const ImageId& newest, bool hostLayout, bool metadataDir) {
   // 1. Metadata, when the folder keeps it: written just after the image, so wait a little.
   Metadata meta;
   bool haveMeta = false;
-  if (isDir(spec_.path + "/metadata")) {
+  if (metadataDir) {
     std::string error;
     switch (readMetadata(newest.path, meta, error)) {
       case MetadataResult::Found:
         haveMeta = true;
+        waitingSinceUs_ = 0;
         break;
       case MetadataResult::Invalid:
+        waitingSinceUs_ = 0;
         reject(error);
         last_ = newest;
         return;
       case MetadataResult::Missing: {
-        if (!(waiting_ == newest)) {
-          waiting_ = newest;
-          waitingSinceUs_ = g_get_monotonic_time();
-        }
-        if (g_get_monotonic_time() - waitingSinceUs_ < int64_t(kMetadataWaitMs) * 1000) return;
+        // The clock runs from the first newest image that lacks metadata and is not restarted
+        // by a newer one, so images arriving faster than kMetadataWaitMs are still shown.
+        const int64_t nowMono = g_get_monotonic_time();
+        if (waitingSinceUs_ == 0) waitingSinceUs_ = nowMono;
+        if (nowMono - waitingSinceUs_ < int64_t(kMetadataWaitMs) * 1000) return;
         std::lock_guard<std::mutex> lock(statsMutex_);
         withoutMetadata_ += 1;
         break;
@@ -234,7 +253,13 @@ void DirSource::handle(const ImageId& newest) {
   std::string error;
   GstBuffer* frame = decode(data, size, error);
   if (frame == nullptr) {
-    reject("cannot decode " + newest.path + ": " + error);
+    // live/ images are complete by contract, so one that does not decode is broken; in a flat
+    // folder the newest file may still be being written (it is read again once it changes).
+    if (hostLayout) {
+      reject("cannot decode " + newest.path + ": " + error);
+    } else {
+      logDebug("cannot decode " + newest.path + ": " + error);
+    }
     return;
   }
   store_.put(frame, g_get_monotonic_time() - ageUs, capturedUs);

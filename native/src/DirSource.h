@@ -63,12 +63,16 @@ class DirSource : public Source {
   enum class MetadataResult { Found, Missing, Invalid };
 
   void run();
-  /// Handles the newest image (decode, checks, frame). Decoder thread.
-  void handle(const ImageId& newest);
-  /// The folder images are read from: <folder>/live when it exists, else <folder>.
-  std::string imageDir() const;
-  /// Finds the newest JPEG in the image folder; false when there is none.
-  bool findNewest(ImageId& out) const;
+  /// Handles the newest image (decode, checks, frame). `hostLayout`: read from <folder>/live,
+  /// where an image that does not decode is rejected (in a flat folder it may be partly written);
+  /// `metadataDir`: <folder>/metadata exists. Decoder thread.
+  void handle(const ImageId& newest, bool hostLayout, bool metadataDir);
+  /// The folder images are read from: <folder>/live in the host-capture layout, else <folder>.
+  std::string imageDir(bool hostLayout) const;
+  /// Finds the newest JPEG in the image folder; false when there is none. In the host-capture
+  /// layout the last scan is reused while live/'s mtime (`liveMtimeNs`, Unix ns) is unchanged
+  /// and older than the scan by kScanMarginNs; a flat folder is scanned every time. Decoder thread.
+  bool findNewest(bool hostLayout, int64_t liveMtimeNs, ImageId& out);
   MetadataResult readMetadata(const std::string& imagePath, Metadata& out, std::string& error) const;
   /// Decodes JPEG bytes into an I420 frame of the output size (takes ownership of `data`).
   GstBuffer* decode(gchar* data, gsize size, std::string& error);
@@ -92,17 +96,30 @@ class DirSource : public Source {
   GstElement* appsrc_ = nullptr;
   GstElement* appsink_ = nullptr;
   ImageId last_;  // last image decoded or failed
-  ImageId waiting_;  // newest image waiting for its metadata file
+  /// The last scan of the image folder (reused in the host-capture layout, see findNewest).
+  struct Scan {
+    bool valid = false;
+    int64_t dirMtimeNs = 0;  // live/'s mtime when scanned, Unix ns
+    int64_t startedNs = 0;   // when the scan started, Unix ns
+    bool found = false;
+    ImageId newest;
+  };
+  /// How long after live/'s mtime a scan must have started to be reused, ns (directory mtimes
+  /// are jiffy-coarse, or whole seconds on some file systems).
+  static constexpr int64_t kScanMarginNs = 1000000000LL;
+  Scan scan_;
+  // Monotonic µs since the newest image has lacked its metadata file (0: not waiting); reset
+  // only when an image's metadata is read (or is invalid), not when a newer image arrives.
   int64_t waitingSinceUs_ = 0;
 
   // Stats: written by the decoder thread, read by stats() on the main thread.
   mutable std::mutex statsMutex_;
-  bool hostLayout_ = false;            // live/ exists
+  bool hostLayout_ = false;            // live/ exists (as of the last poll)
   bool metadataSeen_ = false;          // metadata/ exists
   int64_t lastCaptureUs_ = 0;          // wall time the shown image was captured, µs
   int64_t lastSequence_ = -1;
   int64_t gaps_ = 0;                   // captures missing from the sequence
-  int64_t rejected_ = 0;               // images not shown (hash mismatch, bad metadata, undecodable)
+  int64_t rejected_ = 0;               // images not shown (hash mismatch, bad metadata, undecodable in live/)
   int64_t withoutMetadata_ = 0;        // shown without metadata after kMetadataWaitMs
   std::string lastRejection_;
   std::deque<int64_t> recentUs_;       // capture times of images shown in the last 60 s

@@ -63,7 +63,7 @@ bool Params::requireInt(const char* name, int64_t lo, const char* expected, int6
 }
 
 bool Params::requireString(const char* name, const char* expected, std::string& out,
-                           bool (*accept)(const std::string&)) {
+                           const std::function<bool(const std::string&)>& accept) {
   const json* v = find(name);
   if (v == nullptr || !v->is_string() || (accept != nullptr && !accept(v->get<std::string>()))) {
     return fail(true, name, expected);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -33,9 +34,10 @@ class Params {
   bool optionalInt(const char* name, int64_t lo, int64_t hi, const char* expected, int64_t& out);
   /// A required integer >= lo.
   bool requireInt(const char* name, int64_t lo, const char* expected, int64_t& out);
-  /// A required string; `accept` (when given) says whether its value is allowed.
+  /// A required string; `accept` (when given) says whether its value is allowed (it may also
+  /// keep what it parsed from it).
   bool requireString(const char* name, const char* expected, std::string& out,
-                     bool (*accept)(const std::string&) = nullptr);
+                     const std::function<bool(const std::string&)>& accept = nullptr);
 
   /// The bad_request reply for the first field that failed; only after a reader returned false.
   ControlReply failure() const;

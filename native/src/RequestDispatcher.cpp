@@ -2,20 +2,15 @@
 
 #include <glib.h>
 
-#include <cmath>
 
 #include "FrameMessage.h"
+#include "JsonText.h"
 #include "Log.h"
 #include "Protocol.h"
 
 using nlohmann::json;
 
 namespace {
-
-/// JSON text; invalid UTF-8 (e.g. in GStreamer messages) is replaced, never thrown.
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-double round1(double v) { return std::round(v * 10.0) / 10.0; }
 
 /// The response to request `id` (native/PROTOCOL.md): the one place a reply becomes JSON.
 std::string response(uint32_t id, const ControlReply& reply) {
@@ -27,30 +22,24 @@ std::string response(uint32_t id, const ControlReply& reply) {
 
 bool isGrabFormat(const std::string& f) { return f == "rgb" || f == "jpeg"; }
 
-bool isStillVariant(const std::string& v) {
-  StillBranch::Variant ignored;
-  return StillBranch::parseVariant(v, ignored);
-}
-
 }  // namespace
 
 RequestDispatcher::RequestDispatcher(Parts parts) : parts_(std::move(parts)) {
-  auto done = [](ControlReply r) -> std::optional<ControlReply> { return r; };
-  methods_["ping"] = [done](Request&) { return done(ControlReply::success(json::object())); };
-  methods_["keyframe"] = [this, done](Request&) {
+  methods_["ping"] = [](Request&) { return ControlReply::success(json::object()); };
+  methods_["keyframe"] = [this](Request&) {
     const uint64_t total = parts_.output.requestKeyframe();
     logDebug("keyframe requested (" + std::to_string(total) + " so far)");
-    return done(ControlReply::success(json{{"keyframe_requests", total}}));
+    return ControlReply::success(json{{"keyframe_requests", total}});
   };
-  methods_["stats"] = [this, done](Request&) { return done(ControlReply::success(parts_.stats())); };
-  methods_["probe"] = [this, done](Request& req) { return done(probe(req)); };
-  methods_["analysis"] = [this, done](Request& req) { return done(analysis(req)); };
-  methods_["analysis_ack"] = [this, done](Request& req) { return done(analysisAck(req)); };
-  methods_["overlays"] = [this, done](Request& req) { return done(overlays(req)); };
-  methods_["stills"] = [this, done](Request& req) { return done(stills(req)); };
+  methods_["stats"] = [this](Request&) { return ControlReply::success(parts_.stats()); };
+  methods_["probe"] = [this](Request& req) { return probe(req); };
+  methods_["analysis"] = [this](Request& req) { return analysis(req); };
+  methods_["analysis_ack"] = [this](Request& req) { return analysisAck(req); };
+  methods_["overlays"] = [this](Request& req) { return overlays(req); };
+  methods_["stills"] = [this](Request& req) { return stills(req); };
   methods_["grab"] = [this](Request& req) { return grab(req); };
-  methods_["record_start"] = [this, done](Request& req) {
-    return done(parts_.egress.startRecording(req.params.object()));
+  methods_["record_start"] = [this](Request& req) {
+    return parts_.egress.startRecording(req.params.object());
   };
   methods_["record_stop"] = [this](Request& req) {
     const uint64_t generation = req.generation;
@@ -59,8 +48,8 @@ RequestDispatcher::RequestDispatcher(Parts parts) : parts_(std::move(parts)) {
     return parts_.egress.stopRecording(
         [this, generation, id](const ControlReply& r) { reply(generation, id, r); });
   };
-  methods_["rtmp_start"] = [this, done](Request& req) {
-    return done(parts_.egress.startRtmp(req.params.object()));
+  methods_["rtmp_start"] = [this](Request& req) {
+    return parts_.egress.startRtmp(req.params.object());
   };
   methods_["rtmp_stop"] = [this](Request& req) {
     const uint64_t generation = req.generation;
@@ -69,10 +58,10 @@ RequestDispatcher::RequestDispatcher(Parts parts) : parts_(std::move(parts)) {
     return parts_.egress.stopRtmp(
         [this, generation, id](const ControlReply& r) { reply(generation, id, r); });
   };
-  methods_["shutdown"] = [this, done](Request&) {
+  methods_["shutdown"] = [this](Request&) {
     logInfo("shutdown requested");
     parts_.shutdown();
-    return done(ControlReply::success(json::object()));
+    return ControlReply::success(json::object());
   };
 }
 
@@ -172,19 +161,18 @@ ControlReply RequestDispatcher::overlays(Request& req) {
 
 ControlReply RequestDispatcher::stills(Request& req) {
   std::string variant;
+  StillBranch::Variant v = StillBranch::kClean;
   bool enabled = false;
   double fps = 0;
   int64_t quality = 0;
   if (!req.params.requireString("variant", "\"clean\" or \"overlays\" expected", variant,
-                                isStillVariant) ||
+                                [&v](const std::string& text) { return StillBranch::parseVariant(text, v); }) ||
       !req.params.requireBool("enabled", enabled) ||
       !req.params.optionalPositive("fps", StillBranch::kMaxFps, "number expected, > 0 and <= 30",
                                    fps) ||
       !req.params.optionalInt("quality", 1, 100, "integer 1..100 expected", quality)) {
     return req.params.failure();
   }
-  StillBranch::Variant v = StillBranch::kClean;
-  StillBranch::parseVariant(variant, v);
   const StillBranch::Settings s = parts_.stills.configure(v, enabled, fps, int(quality));
   logInfo(std::string("stills ") + StillBranch::variantName(v) +
           (s.enabled ? " on: " + std::to_string(s.fps).substr(0, 5) + " fps, quality " +

@@ -136,4 +136,34 @@ describe('a dir:// camera on a host-capture folder', { timeout: 120_000 }, () =>
     const lost = await pollUntil(status, (s) => s.source_state === 'lost', 40_000, 'the source lost');
     assert.match(lost.source_lost_reason ?? '', /no image newer than 10000 ms in .*\/live/);
   });
+
+  it('shows an image without its metadata after the wait, even while newer images keep coming', async () => {
+    // host-capture stopped writing metadata but still captures twice a second: each image is
+    // replaced before the 2 s wait ends, yet the wait is not restarted by a newer image.
+    const jpeg = await solid([40, 200, 40]);
+    let stop = false;
+    const writer = (async () => {
+      while (!stop) {
+        sequence += 1;
+        const name = `img-${String(sequence).padStart(8, '0')}`;
+        writeFileSync(join(folder, '.tmp', `${name}.jpg`), jpeg);
+        renameSync(join(folder, '.tmp', `${name}.jpg`), join(folder, 'live', `${name}.jpg`));
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    })();
+    try {
+      const withoutMetadata = () => ctx.server.cameras.get('hc')!.cameradStats?.dir?.without_metadata ?? 0;
+      const hc = await pollUntil(
+        status,
+        (s) => s.source_state === 'live' && withoutMetadata() >= 1,
+        20_000,
+        'an image without metadata shown',
+      );
+      assert.equal(hc.host_capture!.rejected, 1, 'only the forged image was rejected');
+      assert.ok(near(await centre(), [40, 200, 40]));
+    } finally {
+      stop = true;
+      await writer;
+    }
+  });
 });

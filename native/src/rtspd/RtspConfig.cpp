@@ -32,8 +32,12 @@ RtspConfig RtspConfig::parse(const std::string& line) {
   json doc;
   try {
     doc = json::parse(line);
-  } catch (const json::exception& e) {
-    bad("config", std::string("not JSON: ") + e.what());
+  } catch (const json::parse_error& e) {
+    // Only the position: the parser's message quotes the token it was reading, which can be
+    // a password.
+    bad("config", "not JSON (syntax error at byte " + std::to_string(e.byte) + ")");
+  } catch (const json::exception&) {
+    bad("config", "not JSON");
   }
   if (!doc.is_object()) bad("config", "must be a JSON object");
   RtspConfig config;

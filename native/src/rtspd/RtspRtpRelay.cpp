@@ -11,7 +11,6 @@ struct _RtspRtpRelay {
   guint16 seqnum;  // of the last packet passed
   guint32 timestamp;
   guint sourcePort;  // 0: any
-  guint64 foreign;   // packets dropped from other senders
 };
 
 G_DEFINE_TYPE(RtspRtpRelay, rtsp_rtp_relay, GST_TYPE_BIN)
@@ -46,19 +45,13 @@ void note(RtspRtpRelay* self, GstBuffer* buffer) {
   g_mutex_unlock(&self->lock);
 }
 
+/// Buffer probe on udpsrc's src pad (udpsrc pushes single buffers, never lists): drops packets
+/// from other senders and notes the last one passed.
 GstPadProbeReturn onData(GstPad*, GstPadProbeInfo* info, gpointer data) {
   auto* self = static_cast<RtspRtpRelay*>(data);
-  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    if (!fromServer(self, GST_PAD_PROBE_INFO_BUFFER(info))) {
-      self->foreign++;
-      return GST_PAD_PROBE_DROP;
-    }
-    note(self, GST_PAD_PROBE_INFO_BUFFER(info));
-  } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
-    GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
-    const guint n = gst_buffer_list_length(list);
-    if (n > 0) note(self, gst_buffer_list_get(list, n - 1));
-  }
+  GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  if (!fromServer(self, buffer)) return GST_PAD_PROBE_DROP;
+  note(self, buffer);
   return GST_PAD_PROBE_OK;
 }
 
@@ -138,15 +131,13 @@ static void rtsp_rtp_relay_init(RtspRtpRelay* self) {
   self->seqnum = 0;
   self->timestamp = 0;
   self->sourcePort = 0;
-  self->foreign = 0;
   self->src = gst_element_factory_make("udpsrc", nullptr);
   GstCaps* caps = gst_caps_from_string(kCaps);
   g_object_set(self->src, "address", "127.0.0.1", "buffer-size", 2097152, "caps", caps, NULL);
   gst_caps_unref(caps);
   gst_bin_add(GST_BIN(self), self->src);
   GstPad* target = gst_element_get_static_pad(self->src, "src");
-  gst_pad_add_probe(target, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-                    onData, self, nullptr);
+  gst_pad_add_probe(target, GST_PAD_PROBE_TYPE_BUFFER, onData, self, nullptr);
   GstPad* ghost = gst_ghost_pad_new_from_template("src", target, gst_static_pad_template_get(&srcTemplate));
   gst_object_unref(target);
   gst_element_add_pad(GST_ELEMENT(self), ghost);

@@ -103,8 +103,8 @@ void RtspServer::onClientConnected(GstRTSPServer*, GstRTSPClient* client, gpoint
   for (const char* signal : {"pre-describe-request", "pre-setup-request", "pre-play-request"})
     g_signal_connect(client, signal, G_CALLBACK(refuseIfRefused), self);
   if (id == 0) {
-    log("warn", "refused an RTSP connection from " + address + ": " + reason +
-                    " (outputs.rtsp.maxPendingClients, maxPendingPerAddress)");
+    // No stderr line per refusal (a stranger could flood it): the event carries address and
+    // reason, and the server rate-limits its log lines.
     self->events_.emit({{"event", "client"}, {"action", "refused"}, {"address", address}, {"reason", reason}});
     return;
   }
@@ -133,8 +133,6 @@ void RtspServer::onAuthenticated(GstRTSPClient* client, gpointer data) {
   }
   if (result != RtspClientTable::Auth::Refused) return;
   const std::string address = clientAddress(client);
-  log("warn", "refused an RTSP client from " + address + ": " + std::to_string(self->config_.maxClients) +
-                  " clients already (outputs.rtsp.maxClients)");
   self->events_.emit({{"event", "client"},
                       {"action", "refused"},
                       {"id", self->clients_.idOf(client)},
@@ -194,8 +192,6 @@ GstRTSPFilterResult RtspServer::filterClient(GstRTSPServer*, GstRTSPClient* clie
   //     idle sockets do not keep their places.
   if (self->clients_.pendingExpired(client, now, static_cast<int64_t>(self->config_.authTimeoutS) * G_USEC_PER_SEC)) {
     const std::string address = clientAddress(client);
-    log("warn", "closed an RTSP connection from " + address + ": no valid credentials within " +
-                    std::to_string(self->config_.authTimeoutS) + " s (outputs.rtsp.authTimeoutS)");
     self->events_.emit({{"event", "client"},
                         {"action", "refused"},
                         {"id", self->clients_.idOf(client)},
