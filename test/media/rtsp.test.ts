@@ -123,8 +123,8 @@ describe('RTSP out', () => {
           assert.ok(stream, `ffprobe ${transport} found a stream: ${out.slice(-2000)}`);
           return {
             tool: `ffprobe ${transport}`,
-            width: stream.width,
-            height: stream.height,
+            width: Number(stream.width),
+            height: Number(stream.height),
             fps: Number(stream.nb_read_frames) / 10,
           };
         }),
