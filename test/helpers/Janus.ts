@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killGroup } from './cleanup.js';
 import { type StartedProcess, stopGroup } from './processes.js';
 import type { TestNetwork } from './TestNetwork.js';
 
@@ -70,11 +71,6 @@ export class Janus {
   /** The janus process id (`ip netns exec` execs it, so it keeps the spawned pid); 0 when not running. */
   get pid(): number {
     return this.#process?.pid ?? 0;
-  }
-
-  /** Its output so far. */
-  output(): string {
-    return this.#process?.output() ?? '';
   }
 
   /**
@@ -185,11 +181,7 @@ cors: {
   async kill(): Promise<void> {
     const p = this.#process;
     if (!p) return;
-    try {
-      process.kill(-p.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    killGroup(p.pid);
     await p.exited;
     await stopGroup(p, 100);
   }

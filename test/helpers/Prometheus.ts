@@ -1,8 +1,20 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeTcpPort } from './freePort.js';
 import { type StartedProcess, startProcess, stopGroup } from './processes.js';
+
+/**
+ * `promtool check metrics` (Debian's prometheus package) over an exposition text: its exit status
+ * and output (trimmed). A clean text gives `{ status: 0, output: '' }`; a missing promtool gives
+ * status null and the spawn error, so a test asserting a clean result fails rather than skips.
+ */
+export function promtool(text: string): { status: number | null; output: string } {
+  const run = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 30_000 });
+  const error = run.error ? `promtool (Debian package prometheus): ${run.error.message}` : '';
+  return { status: run.status, output: `${run.stdout ?? ''}${run.stderr ?? ''}${error}`.trim() };
+}
 
 /** One scrape job of {@link Prometheus.start}. */
 export interface ScrapeTarget {

@@ -20,6 +20,8 @@ export interface RtspResponse {
 }
 
 const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
+/** How long {@link RtspClient.request} waits for a reply: a hang guard, not a speed bound. */
+const REPLY_TIMEOUT_MS = 20_000;
 
 /**
  * A small test-only RTSP client (RFC 2326) over one TCP connection: Digest authentication
@@ -62,7 +64,7 @@ export class RtspClient {
 
   /**
    * Sends a request; answers a 401 Digest challenge once with the credentials.
-   * @throws Error when the connection closes first.
+   * @throws Error when the connection closes first, or no reply comes within 20 s (a hang guard).
    */
   async request(method: string, uri: string, headers: Record<string, string> = {}): Promise<RtspResponse> {
     const response = await this.#send(method, uri, headers);
@@ -119,8 +121,18 @@ export class RtspClient {
     if (this.#authorization) lines.push(`Authorization: ${this.#authorization(method, uri)}`);
     for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
     return new Promise((resolve, reject) => {
-      this.#waiting = resolve;
-      void this.closed.then(() => reject(new Error(`connection closed before the ${method} reply`)));
+      const timer = setTimeout(
+        () => reject(new Error(`no reply to ${method} ${uri} within ${REPLY_TIMEOUT_MS} ms`)),
+        REPLY_TIMEOUT_MS,
+      );
+      this.#waiting = (response) => {
+        clearTimeout(timer);
+        resolve(response);
+      };
+      void this.closed.then(() => {
+        clearTimeout(timer);
+        reject(new Error(`connection closed before the ${method} reply`));
+      });
       this.#socket.write(`${lines.join('\r\n')}\r\n\r\n`);
     });
   }

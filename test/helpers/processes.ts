@@ -55,7 +55,12 @@ export async function startProcess(
     child.once('spawn', resolve);
     child.once('error', (error) => reject(new Error(`${name}: cannot start ${command}: ${error.message}`)));
   });
-  if (options.stdin !== undefined) child.stdin!.end(options.stdin);
+  if (options.stdin !== undefined) {
+    // A child that exits before reading its input makes the write fail (EPIPE): its exit code and
+    // output report that; unheard, the error would end the test process.
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.end(options.stdin);
+  }
   let out = '';
   const echo = options.echo ?? Boolean(process.env.TEST_LOG || process.env.BENCH_LOG);
   const keep = (chunk: Buffer): void => {

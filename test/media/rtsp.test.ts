@@ -7,7 +7,10 @@ import { loadConfig } from '../../server/config/loadConfig.js';
 import { projectRoot } from '../../server/config/projectRoot.js';
 import type { RtspStatus } from '../../media/rtsp/RtspOutputTypes.js';
 import { rejectsConfig } from '../helpers/configRejects.js';
+import { promtool } from '../helpers/Prometheus.js';
 import { RtspClient } from '../helpers/RtspClient.js';
+import { pollUntil } from '../helpers/hostCapture.js';
+import { within } from '../helpers/within.js';
 import { WeriftTestClient } from '../helpers/weriftClient.js';
 import { startProcess, stopGroup } from '../helpers/processes.js';
 import { startTestServer } from '../helpers/testServer.js';
@@ -60,34 +63,29 @@ async function run(name: string, command: string, args: string[], limitMs = 40_0
   return started.output();
 }
 
-/** One RTSP request on a fresh connection; resolves with the status line and headers. */
+/**
+ * One RTSP request on a fresh connection; resolves with the status line and headers.
+ * @throws Error when no reply comes within 20 s (a hang guard).
+ */
 async function rawRequest(lines: string[], socket?: Socket): Promise<string> {
   const s = socket ?? connect(port, '127.0.0.1');
-  return new Promise((resolve, reject) => {
+  const reply = new Promise<string>((resolve, reject) => {
     let text = '';
     s.on('data', (chunk) => {
       text += chunk.toString('latin1');
-      if (text.includes('\r\n\r\n')) {
-        if (!socket) s.destroy();
-        resolve(text);
-      }
+      if (text.includes('\r\n\r\n')) resolve(text);
     });
     s.once('error', reject);
     s.write(`${lines.join('\r\n')}\r\n\r\n`);
   });
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined, limitMs = 30_000): Promise<T> {
-  const end = Date.now() + limitMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
+  try {
+    return await within(reply, 20_000, `the reply to ${lines[0]}`);
+  } finally {
+    if (!socket) s.destroy();
   }
 }
 
-describe('RTSP out', () => {
+describe('RTSP out', { timeout: 600_000 }, () => {
   before(async () => {
     ctx = await startTestServer(
       {
@@ -103,8 +101,8 @@ describe('RTSP out', () => {
       },
       pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line)) }),
     );
-    port = await waitFor('rtspd listening', () => ctx.server.outputs.rtsp.port ?? undefined);
-    await waitFor('camerad running', () => (ctx.server.cameras.get('sample')!.running ? true : undefined));
+    port = await pollUntil(() => ctx.server.outputs.rtsp.port ?? undefined, 'rtspd listening');
+    await pollUntil(() => (ctx.server.cameras.get('sample')!.running ? true : undefined), 'camerad running');
   });
   after(async () => {
     await ctx?.close();
@@ -123,8 +121,8 @@ describe('RTSP out', () => {
           assert.ok(stream, `ffprobe ${transport} found a stream: ${out.slice(-2000)}`);
           return {
             tool: `ffprobe ${transport}`,
-            width: stream.width,
-            height: stream.height,
+            width: Number(stream.width),
+            height: Number(stream.height),
             fps: Number(stream.nb_read_frames) / 10,
           };
         }),
@@ -222,7 +220,7 @@ describe('RTSP out', () => {
         held.push(client);
         assert.equal((await client.request('DESCRIBE', url('/no-such-camera', ''))).status, 404);
       }
-      await waitFor('the held connections counted', () => (rtsp().clients === MAX_CLIENTS ? true : undefined));
+      await pollUntil(() => (rtsp().clients === MAX_CLIENTS ? true : undefined), 'the held connections counted');
       // A stranger learns nothing, not even that the box is full: 401 comes first.
       const stranger = await rawRequest([`DESCRIBE rtsp://127.0.0.1:${port}/sample RTSP/1.0`, 'CSeq: 1']);
       assert.match(stranger, /^RTSP\/1\.0 401/);
@@ -230,15 +228,17 @@ describe('RTSP out', () => {
       const reply = await extra.request('DESCRIBE', url('/sample', ''), { Accept: 'application/sdp' });
       assert.equal(reply.status, 503, 'an NVR with valid credentials past maxClients');
       // The server's first refusal: logged, with its reason.
-      await waitFor('the refusal logged', () =>
-        logLines.some((l) => l.msg === 'RTSP connection refused: outputs.rtsp.maxClients reached') ? true : undefined,
+      await pollUntil(
+        () =>
+          logLines.some((l) => l.msg === 'RTSP connection refused: outputs.rtsp.maxClients reached') ? true : undefined,
+        'the refusal logged',
       );
-      await extra.closed; // the server closes a refused connection
+      await within(extra.closed, 10_000, 'the server closing the refused connection');
       assert.equal(rtsp().refused_clients, refusedBefore + 1);
     } finally {
       for (const client of held) client.close();
       // rtspd notices the closed sockets on its own loop: the next test must not find them still counted.
-      await waitFor('the held connections released', () => (rtsp().clients === 0 ? true : undefined));
+      await pollUntil(() => (rtsp().clients === 0 ? true : undefined), 'the held connections released');
     }
   });
 
@@ -261,8 +261,9 @@ describe('RTSP out', () => {
       try {
         await nvr.play(url('/sample', ''));
         for (let i = 0; i < MAX_PENDING_PER_ADDRESS; i++) await open('127.0.0.2');
-        await waitFor('the idle connections pending', () =>
-          rtsp().pending_clients === MAX_PENDING_PER_ADDRESS ? true : undefined,
+        await pollUntil(
+          () => (rtsp().pending_clients === MAX_PENDING_PER_ADDRESS ? true : undefined),
+          'the idle connections pending',
         );
         assert.equal(rtsp().clients, 1, 'pending connections are not counted against maxClients');
         // One more from the same address: refused, even with valid credentials.
@@ -270,17 +271,21 @@ describe('RTSP out', () => {
         assert.equal((await sameAddress.request('DESCRIBE', url('/sample', ''))).status, 503);
         // Other addresses fill the pending pool; past it, any new connection is refused.
         for (let i = MAX_PENDING_PER_ADDRESS; i < MAX_PENDING; i++) await open('127.0.0.3');
-        await waitFor('the pending pool full', () => (rtsp().pending_clients === MAX_PENDING ? true : undefined));
+        await pollUntil(() => (rtsp().pending_clients === MAX_PENDING ? true : undefined), 'the pending pool full');
         const poolFull = await RtspClient.connect(port, USER, PASSWORD, '127.0.0.4');
         assert.equal((await poolFull.request('DESCRIBE', url('/sample', ''))).status, 503);
-        await Promise.all([sameAddress.closed, poolFull.closed]);
+        await within(
+          Promise.all([sameAddress.closed, poolFull.closed]),
+          10_000,
+          'the server closing both refused connections',
+        );
         // Without credentials within authTimeoutS, every idle connection is closed by the server.
-        await waitFor(
-          'the server closing every idle connection',
+        await pollUntil(
           () => (held.every((s) => s.closed) ? true : undefined),
+          'the server closing every idle connection',
           (AUTH_TIMEOUT_S + 5) * 1000,
         );
-        await waitFor('no pending connection left', () => (rtsp().pending_clients === 0 ? true : undefined));
+        await pollUntil(() => (rtsp().pending_clients === 0 ? true : undefined), 'no pending connection left');
         assert.equal(
           rtsp().refused_clients,
           refusedBefore + 2 + MAX_PENDING,
@@ -290,14 +295,14 @@ describe('RTSP out', () => {
         const logged = logLines.slice(logBefore).filter((w) => w.msg.startsWith('RTSP connection refused'));
         assert.ok(logged.length <= 2, `${logged.length} refusals logged`);
         const before = nvr.packets.length;
-        await waitFor('the NVR still receiving', () => (nvr.packets.length > before + 50 ? true : undefined));
+        await pollUntil(() => (nvr.packets.length > before + 50 ? true : undefined), 'the NVR still receiving');
         assert.equal(rtsp().clients, 1);
       } finally {
         nvr.close();
       }
     } finally {
       for (const s of held) s.destroy();
-      await waitFor('the NVR released', () => (rtsp().clients === 0 ? true : undefined));
+      await pollUntil(() => (rtsp().clients === 0 ? true : undefined), 'the NVR released');
     }
   });
 
@@ -306,18 +311,21 @@ describe('RTSP out', () => {
     const client = await RtspClient.connect(port, USER, PASSWORD);
     try {
       await client.play(url('/sample', ''));
-      await waitFor('RTP before the kill', () => (client.packets.length > 100 ? true : undefined));
+      await pollUntil(() => (client.packets.length > 100 ? true : undefined), 'RTP before the kill');
       const pid = camera.status().pid!;
       const restarts = camera.status().restarts;
       process.kill(pid, 'SIGKILL');
       const killedAt = client.packets.length;
-      await waitFor(
-        'camerad restarted',
+      await pollUntil(
         () => (camera.status().restarts > restarts && camera.running ? true : undefined),
+        'camerad restarted',
         60_000,
       );
       const afterRestart = client.packets.length;
-      await waitFor('RTP from the new camerad', () => (client.packets.length > afterRestart + 200 ? true : undefined));
+      await pollUntil(
+        () => (client.packets.length > afterRestart + 200 ? true : undefined),
+        'RTP from the new camerad',
+      );
       const packets = client.packets;
       assert.deepEqual(new Set(packets.map((p) => p.ssrc)).size, 1, 'one SSRC');
       const gaps = packets
@@ -342,20 +350,21 @@ describe('RTSP out', () => {
       await reader.play(url('/sample', ''));
       await stuck.play(url('/sample', ''));
       // It stops reading at once, before its receive buffer grew (Linux autotunes it up to tcp_rmem's max).
-      await waitFor('the stuck client receives', () => (stuck.packets.length > 0 ? true : undefined));
+      await pollUntil(() => (stuck.packets.length > 0 ? true : undefined), 'the stuck client receives');
       stuck.pause();
       // Its kernel buffers fill first (a few MB), then clientTimeoutS without progress.
-      await waitFor(
-        'the stuck client dropped',
+      await pollUntil(
         () => (rtsp().dropped_clients === droppedBefore + 1 ? true : undefined),
+        'the stuck client dropped',
         90_000,
       );
       // Reading again, it finds the connection closed by the server.
       stuck.resume();
-      await stuck.closed;
+      await within(stuck.closed, 30_000, 'the stuck client finding its connection closed');
       const received = reader.packets.length;
-      await waitFor('the other client still receives', () =>
-        reader.packets.length > received + 100 ? true : undefined,
+      await pollUntil(
+        () => (reader.packets.length > received + 100 ? true : undefined),
+        'the other client still receives',
       );
       const gaps = reader.packets.slice(1).filter((p, i) => p.seq !== ((reader.packets[i]!.seq + 1) & 0xffff));
       assert.deepEqual(gaps, [], 'the other client lost nothing');
@@ -374,8 +383,8 @@ describe('RTSP out', () => {
     const client = await RtspClient.connect(port, USER, PASSWORD);
     try {
       await client.play(url('/sample', ''), rtp.address().port);
-      await waitFor('RTP over UDP', () => (received > 10 ? true : undefined));
-      await client.closed;
+      await pollUntil(() => (received > 10 ? true : undefined), 'RTP over UDP');
+      await within(client.closed, (CLIENT_TIMEOUT_S + 60) * 1000, 'the server closing the silent UDP client');
       assert.equal(rtsp().dropped_clients, droppedBefore + 1, 'counted as dropped');
     } finally {
       client.close();
@@ -391,8 +400,8 @@ describe('RTSP out', () => {
     const viewer = new WeriftTestClient();
     try {
       await one.play(url('/sample', ''));
-      await waitFor('RTP at one client', () => (one.packets.length > 50 ? true : undefined));
-      const withOne = await waitFor('camerad stats', () => encoders());
+      await pollUntil(() => (one.packets.length > 50 ? true : undefined), 'RTP at one client');
+      const withOne = await pollUntil(() => encoders(), 'camerad stats');
       const pid = camera.status().pid;
       for (let i = 0; i < 9; i++) {
         const [command, args] =
@@ -408,14 +417,14 @@ describe('RTSP out', () => {
       });
       assert.equal(res.status, 201);
       await viewer.setAnswer(await res.text());
-      await waitFor(
-        '10 RTSP clients play',
+      await pollUntil(
         () => (rtsp().mounts.find((m) => m.camera === 'sample')!.clients >= 10 ? true : undefined),
+        '10 RTSP clients play',
         30_000,
       );
-      await waitFor('RTP at the WebRTC viewer', () => (viewer.packets.length > 20 ? true : undefined));
+      await pollUntil(() => (viewer.packets.length > 20 ? true : undefined), 'RTP at the WebRTC viewer');
       const stats = camera.supervisor.stats!;
-      await waitFor('fresh camerad stats', () => (camera.supervisor.stats !== stats ? true : undefined));
+      await pollUntil(() => (camera.supervisor.stats !== stats ? true : undefined), 'fresh camerad stats');
       assert.equal(encoders(), withOne, 'camerad encodes as often as with one client');
       assert.equal(camera.status().pid, pid, 'the same camerad');
     } finally {
@@ -430,7 +439,7 @@ describe('RTSP out', () => {
     const forger = createSocket('udp4');
     try {
       await client.play(url('/sample', ''));
-      await waitFor('RTP', () => (client.packets.length > 10 ? true : undefined));
+      await pollUntil(() => (client.packets.length > 10 ? true : undefined), 'RTP');
       // An RTP header (RFC 3550 §5.1) with SSRC 0xBADBAD00 and a payload, sent to the camera's forward port.
       const forged = Buffer.alloc(200);
       forged.writeUInt8(0x80, 0);
@@ -441,7 +450,7 @@ describe('RTSP out', () => {
         forger.send(forged, RTP_BASE_PORT, '127.0.0.1');
       }
       const seen = client.packets.length;
-      await waitFor('more RTP', () => (client.packets.length > seen + 100 ? true : undefined));
+      await pollUntil(() => (client.packets.length > seen + 100 ? true : undefined), 'more RTP');
       assert.equal(client.packets.filter((p) => p.ssrc === 0xbadbad00).length, 0);
     } finally {
       forger.close();
@@ -453,8 +462,9 @@ describe('RTSP out', () => {
     const client = await RtspClient.connect(port, USER, PASSWORD);
     try {
       await client.play(url('/sample', ''));
-      await waitFor('one client playing', () =>
-        rtsp().mounts.find((m) => m.camera === 'sample')?.clients === 1 ? true : undefined,
+      await pollUntil(
+        () => (rtsp().mounts.find((m) => m.camera === 'sample')?.clients === 1 ? true : undefined),
+        'one client playing',
       );
       const status = (await (await fetch(`${ctx.url}/api/status`)).json()) as { outputs: { rtsp: RtspStatus } };
       assert.equal(status.outputs.rtsp.state, 'running');
@@ -467,25 +477,21 @@ describe('RTSP out', () => {
       assert.match(metrics, new RegExp(`^rtsp_pending_connections ${status.outputs.rtsp.pending_clients}$`, 'm'));
       assert.match(metrics, new RegExp(`^rtsp_refused_clients_total ${status.outputs.rtsp.refused_clients}$`, 'm'));
       assert.match(metrics, new RegExp(`^rtsp_dropped_clients_total ${status.outputs.rtsp.dropped_clients}$`, 'm'));
-      const promtool = await run('promtool', 'promtool', ['check', 'metrics'], 20_000, metrics);
-      assert.deepEqual(
-        promtool.split('\n').filter((line) => line.startsWith('rtsp_')),
-        [],
-        'promtool finds nothing to say about rtsp_*',
-      );
+      assert.deepEqual(promtool(metrics), { status: 0, output: '' }, 'promtool finds no problem');
     } finally {
       client.close();
     }
     // rtspd killed: restarted with backoff, serving again on the same port.
     const pid = rtsp().pid!;
     process.kill(pid, 'SIGKILL');
-    await waitFor('rtspd restarted', () =>
-      rtsp().state === 'running' && rtsp().pid !== pid && rtsp().restarts >= 1 ? true : undefined,
+    await pollUntil(
+      () => (rtsp().state === 'running' && rtsp().pid !== pid && rtsp().restarts >= 1 ? true : undefined),
+      'rtspd restarted',
     );
     const again = await RtspClient.connect(rtsp().port!, USER, PASSWORD);
     try {
       await again.play(url('/sample', ''));
-      await waitFor('RTP after the restart', () => (again.packets.length > 10 ? true : undefined));
+      await pollUntil(() => (again.packets.length > 10 ? true : undefined), 'RTP after the restart');
     } finally {
       again.close();
     }

@@ -1,40 +1,29 @@
 /**
  * A camerad that does not answer: the request is rejected with a `TimeoutError`, and an HTTP
  * route that waited for it answers 504 with a message saying which request timed out (not a 500
- * "internal error"). The camerad side is a Unix socket that accepts and never replies; the client
- * is the real `Channel`, the HTTP side the real error middleware.
+ * "internal error"). The camerad side is the peer end of a Unix socket pair that reads and never
+ * replies; the client is the real `Channel`, the HTTP side the real error middleware.
  */
 import assert from 'node:assert/strict';
 import type { Server as HttpServer } from 'node:http';
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Koa from 'koa';
 import { Channel } from '../../media/camerad/Channel.js';
 import { TimeoutError } from '../../media/core/errors.js';
 import { errorMiddleware } from '../../server/http/errorMiddleware.js';
 import { testLogger } from '../helpers/logger.js';
+import { type SocketPair, socketPair } from '../helpers/socketPair.js';
 
 describe('a camerad request that gets no answer', () => {
-  const socketPath = join(tmpdir(), `camerad-silent-${process.pid}.sock`);
-  let silent: Server;
-  const accepted: Socket[] = [];
+  let pair: SocketPair;
   let channel: Channel;
   let http: HttpServer;
   let url: string;
 
   before(async () => {
-    silent = createServer((socket) => {
-      accepted.push(socket);
-      socket.resume(); // reads every request, answers none
-    });
-    await new Promise<void>((resolve) => silent.listen(socketPath, resolve));
-    const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect(socketPath, () => resolve(s));
-      s.once('error', reject);
-    });
-    channel = new Channel(socket, testLogger, { requestTimeoutMs: 100 });
+    pair = await socketPair();
+    pair.peer.resume(); // the silent camerad: reads every request, answers none
+    channel = new Channel(pair.client, testLogger, { requestTimeoutMs: 100 });
     const app = new Koa();
     app.use(errorMiddleware(testLogger));
     app.use(async (ctx) => {
@@ -50,9 +39,8 @@ describe('a camerad request that gets no answer', () => {
 
   after(async () => {
     channel.close();
-    for (const socket of accepted) socket.destroy();
+    pair.close();
     await new Promise<void>((resolve) => http.close(() => resolve()));
-    await new Promise<void>((resolve) => silent.close(() => resolve()));
   });
 
   test('is rejected with a TimeoutError naming the method and the wait', async () => {

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import type { ViewerInfo } from '../../media/sfu/SfuTypes.js';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pollUntil } from '../helpers/browser.js';
 import { freeUdpPort } from '../helpers/freePort.js';
-import { Prometheus } from '../helpers/Prometheus.js';
+import { Prometheus, promtool } from '../helpers/Prometheus.js';
 import { rejectsConfig } from '../helpers/configRejects.js';
 import { loadConfig } from '../../server/config/loadConfig.js';
 import { projectRoot } from '../../server/config/projectRoot.js';
@@ -21,11 +20,6 @@ import { MjpegTestClient } from '../media/mjpeg/MjpegTestClient.js';
 
 const VIEWER = 'metrics-test-viewer-token-0123456789';
 
-/** `promtool check metrics` (Debian's prometheus package) over an exposition text: its exit status and output. */
-function promtool(text: string): { status: number | null; output: string } {
-  const run = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 30_000 });
-  return { status: run.status, output: `${run.stdout ?? ''}${run.stderr ?? ''}`.trim() };
-}
 const METRICS = 'metrics-test-scraper-token-0123456789abcdef';
 
 /**

@@ -121,7 +121,7 @@ describe('Channel over a socketpair', () => {
 
   it('a grab answer resolves with the picture sent before it (kind 6, matched by request id)', async () => {
     await open();
-    const grab = channel.requestWithPicture('grab', {});
+    const grab = channel.requestWithPicture('grab', { format: 'jpeg' });
     const { id } = await camerad.next();
     const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
     camerad.send(
@@ -137,7 +137,7 @@ describe('Channel over a socketpair', () => {
 
   it('a grab answered without its picture is rejected, naming the method', async () => {
     await open();
-    const grab = channel.requestWithPicture('grab', {});
+    const grab = channel.requestWithPicture('grab', { format: 'jpeg' });
     camerad.reply((await camerad.next()).id, {});
     await assert.rejects(grab, /camerad answered grab without its picture/);
   });
@@ -175,7 +175,7 @@ describe('Channel over a socketpair', () => {
     const closes: (Error | undefined)[] = [];
     channel.on('close', (error) => closes.push(error));
     const a = channel.request('ping');
-    const b = channel.requestWithPicture('grab', {});
+    const b = channel.requestWithPicture('grab', { format: 'jpeg' });
     await camerad.next();
     await camerad.next();
     pair.peer.destroy();

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Keypair } from '@solana/web3.js';
+import { pollUntil } from '../../helpers/browser.js';
 import { freeUdpPort } from '../../helpers/freePort.js';
 import { testLogger } from '../../helpers/logger.js';
 import { startTestServer } from '../../helpers/testServer.js';
@@ -84,13 +85,16 @@ describe('photos and recordings over HTTP', { timeout: 300_000 }, () => {
   /** The server answers and serves again: /api/health back to 200 (a camerad restarted after a
    * SIGKILL is 503 until its video flows again: a hang guard, not a speed bound), photos listed. */
   const alive = async (): Promise<void> => {
-    const deadline = Date.now() + 30_000;
-    let health = await fetch(`${ctx.url}/api/health`);
-    while (health.status !== 200 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      health = await fetch(`${ctx.url}/api/health`);
-    }
-    assert.equal(health.status, 200, JSON.stringify(await health.json()));
+    const health = await pollUntil(
+      async () => {
+        const res = await fetch(`${ctx.url}/api/health`);
+        return { status: res.status, body: (await res.json()) as unknown };
+      },
+      (h) => h.status === 200,
+      30_000,
+      'the server healthy again',
+    );
+    assert.equal(health.status, 200, JSON.stringify(health.body));
     const list = await call('GET', '/api/photos', userToken);
     assert.equal(list.status, 200, JSON.stringify(list.json));
   };
