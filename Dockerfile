@@ -2,9 +2,20 @@
 # Jetson: see docker/README.md (L4T base image, nvv4l2h264enc).
 # Build: docker compose -f docker/compose.yml build      Run: docker compose -f docker/compose.yml up
 
+# Both stages start from the same image (the current Node LTS, the `lts` tag, on Debian 12), so
+# the native addons (better-sqlite3, onnxruntime-node, sharp) run on the Node they were built for.
+# Pin a digest (node:lts-bookworm-slim@sha256:…) in both FROM lines to make a rebuild repeatable.
+
 # 1. Build: the same set-up script as outside Docker (apt packages, sample footage, npm, camerad,
-#    server, viewer app), then drop the dev dependencies.
-FROM node:lts-bookworm AS build
+#    server, viewer app), then drop the dev dependencies. The slim image lacks what setup.sh
+#    takes for granted: make (CMake's generator, node-gyp), python3 (node-gyp, when an addon has
+#    no prebuilt binary), openssl (install-models.sh checks npm integrities) and CA certificates;
+#    setup.sh itself installs g++, cmake, pkg-config and the GStreamer -dev packages.
+FROM node:lts-bookworm-slim AS build
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      make python3 openssl ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY . .
 RUN bash scripts/setup.sh && npm prune --omit=dev --no-audit --no-fund
@@ -13,8 +24,8 @@ RUN bash scripts/setup.sh && npm prune --omit=dev --no-audit --no-fund
 #    ingests (glib-networking, CA certificates), GStreamer's RTSP server library for rtspd (RTSP
 #    out, docs/rtsp.md), Janus's janus.js for the viewer page's Janus path (libjs-janus-gateway:
 #    served at /vendor/janus.js, docs/janus.md), the built artefacts, entrypoint.sh.
-#    The current Node LTS (the `lts` tag, on Debian 12 like the build stage: native addons are
-#    built there for the same Node), run as the unprivileged user `camserver` (uid 10001).
+#    The same image as the build stage (native addons are built there for this Node), run as the
+#    unprivileged user `camserver` (uid 10001).
 FROM node:lts-bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \

@@ -40,9 +40,11 @@ describe('the container', () => {
   }, []);
   const runtime = stages.at(-1)!;
 
-  it('every stage is on the current Node LTS (the lts tag, or an even major from 24 on), Debian 12', () => {
+  it('every stage is on the same image, the current Node LTS (the lts tag, or an even major from 24 on), Debian 12', () => {
     const bases = dockerfile.filter(([k]) => k === 'FROM').map(([, args]) => args.split(/\s+/)[0]!);
     assert.ok(bases.length >= 2, 'a build and a runtime stage');
+    // Native addons built in one stage run in the other: both must resolve to the same Node.
+    assert.equal(new Set(bases).size, 1, `one base image for every stage: ${bases.join(', ')}`);
     for (const base of bases) {
       const match = /^node:(lts|\d+)-bookworm(-slim)?$/.exec(base);
       assert.ok(match, `${base}: a node:<lts|major>-bookworm image`);
