@@ -43,11 +43,12 @@ COPY --from=build /app/native/build/rtspd native/build/rtspd
 COPY --from=build /app/data/samples data/samples
 COPY --from=build /app/models models
 COPY --from=build /app/scripts/models.manifest.json scripts/models.manifest.json
-# The only folder the server writes (a volume in docker/compose.yml: database, keys, photos,
-# recordings); the root file system can be read-only. USB cameras: add the `video` group.
+# The folders the server writes: /app/data/state (a volume in docker/compose.yml: database, keys,
+# photos, recordings) and /run/camserver (camerad's sockets and plan files, 0700; a tmpfs in
+# compose, this folder for a plain `docker run`); the root file system can be read-only. USB
+# cameras: add the `video` group.
 RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin camserver \
- && mkdir -p /app/data/state \
- && chown camserver:camserver /app/data/state
+ && install -d -o camserver -g camserver -m 0700 /app/data/state /run/camserver
 USER camserver
 # Listening beyond loopback requires ECS_SERVER__TOKEN (the server refuses to start without it).
 ENV ECS_SERVER__HOST=0.0.0.0 \

@@ -65,6 +65,19 @@ describe('the container', () => {
       ([k, args]) => k === 'RUN' && new RegExp(`useradd .*--uid [1-9]\\d* .*${user}`).test(args),
     );
     assert.ok(creates, `the image creates ${user} with a non-zero uid`);
+    // The folders it writes exist and are its own, so a plain `docker run` (no compose tmpfs or
+    // volume) starts too: the state folder and camerad's runtime folder.
+    const runtimeDir = runtime
+      .filter(([k]) => k === 'ENV')
+      .map(([, args]) => /ECS_CAMERAD__RUNTIME_DIR=(\S+)/.exec(args)?.[1])
+      .find((dir) => dir !== undefined);
+    assert.ok(runtimeDir, 'ENV ECS_CAMERAD__RUNTIME_DIR');
+    for (const dir of ['/app/data/state', runtimeDir]) {
+      const made = runtime.some(
+        ([k, args]) => k === 'RUN' && new RegExp(`install -d -o ${user} -g ${user} [^&]*${dir}( |$)`).test(args),
+      );
+      assert.ok(made, `the image creates ${dir} owned by ${user}`);
+    }
     const health = runtime.filter(([k]) => k === 'HEALTHCHECK');
     assert.equal(health.length, 1, 'one HEALTHCHECK');
     assert.match(health[0]![1], /CMD .*\/api\/health/);
