@@ -58,7 +58,9 @@ ENV ECS_SERVER__HOST=0.0.0.0 \
 # outputs.rtsp.host says otherwise).
 EXPOSE 8080/tcp 8554/tcp 40000-40999/udp
 # 200 only when the box can serve (every camera, vision, the database writable, disk space:
-# GET /api/health, server/health/HealthService.ts); the image-sync manager reads it too.
+# GET /api/health, server/health/HealthService.ts); the image-sync manager reads it too. It
+# probes ECS_SERVER__PORT: a server.port set only in the mounted YAML is not seen, so set the
+# port through ECS_SERVER__PORT (docker/README.md).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:' + (process.env.ECS_SERVER__PORT || 8080) + '/api/health').then((r) => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1))"
 STOPSIGNAL SIGTERM
