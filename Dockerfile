@@ -2,9 +2,20 @@
 # Jetson: see docker/README.md (L4T base image, nvv4l2h264enc).
 # Build: docker compose -f docker/compose.yml build      Run: docker compose -f docker/compose.yml up
 
+# Both stages start from the same image (the current Node LTS, the `lts` tag, on Debian 12), so
+# the native addons (better-sqlite3, onnxruntime-node, sharp) run on the Node they were built for.
+# Pin a digest (node:lts-bookworm-slim@sha256:…) in both FROM lines to make a rebuild repeatable.
+
 # 1. Build: the same set-up script as outside Docker (apt packages, sample footage, npm, camerad,
-#    server, viewer app), then drop the dev dependencies.
-FROM node:lts-bookworm AS build
+#    server, viewer app), then drop the dev dependencies. The slim image lacks what setup.sh
+#    takes for granted: make (CMake's generator, node-gyp), python3 (node-gyp, when an addon has
+#    no prebuilt binary), openssl (install-models.sh checks npm integrities) and CA certificates;
+#    setup.sh itself installs g++, cmake, pkg-config and the GStreamer -dev packages.
+FROM node:lts-bookworm-slim AS build
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      make python3 openssl ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY . .
 RUN bash scripts/setup.sh && npm prune --omit=dev --no-audit --no-fund
@@ -13,8 +24,8 @@ RUN bash scripts/setup.sh && npm prune --omit=dev --no-audit --no-fund
 #    ingests (glib-networking, CA certificates), GStreamer's RTSP server library for rtspd (RTSP
 #    out, docs/rtsp.md), Janus's janus.js for the viewer page's Janus path (libjs-janus-gateway:
 #    served at /vendor/janus.js, docs/janus.md), the built artefacts, entrypoint.sh.
-#    The current Node LTS (the `lts` tag, on Debian 12 like the build stage: native addons are
-#    built there for the same Node), run as the unprivileged user `camserver` (uid 10001).
+#    The same image as the build stage (native addons are built there for this Node), run as the
+#    unprivileged user `camserver` (uid 10001).
 FROM node:lts-bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
@@ -32,11 +43,12 @@ COPY --from=build /app/native/build/rtspd native/build/rtspd
 COPY --from=build /app/data/samples data/samples
 COPY --from=build /app/models models
 COPY --from=build /app/scripts/models.manifest.json scripts/models.manifest.json
-# The only folder the server writes (a volume in docker/compose.yml: database, keys, photos,
-# recordings); the root file system can be read-only. USB cameras: add the `video` group.
+# The folders the server writes: /app/data/state (a volume in docker/compose.yml: database, keys,
+# photos, recordings) and /run/camserver (camerad's sockets and plan files, 0700; a tmpfs in
+# compose, this folder for a plain `docker run`); the root file system can be read-only. USB
+# cameras: add the `video` group.
 RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin camserver \
- && mkdir -p /app/data/state \
- && chown camserver:camserver /app/data/state
+ && install -d -o camserver -g camserver -m 0700 /app/data/state /run/camserver
 USER camserver
 # Listening beyond loopback requires ECS_SERVER__TOKEN (the server refuses to start without it).
 ENV ECS_SERVER__HOST=0.0.0.0 \
@@ -46,7 +58,9 @@ ENV ECS_SERVER__HOST=0.0.0.0 \
 # outputs.rtsp.host says otherwise).
 EXPOSE 8080/tcp 8554/tcp 40000-40999/udp
 # 200 only when the box can serve (every camera, vision, the database writable, disk space:
-# GET /api/health, server/health/HealthService.ts); the image-sync manager reads it too.
+# GET /api/health, server/health/HealthService.ts); the image-sync manager reads it too. It
+# probes ECS_SERVER__PORT: a server.port set only in the mounted YAML is not seen, so set the
+# port through ECS_SERVER__PORT (docker/README.md).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:' + (process.env.ECS_SERVER__PORT || 8080) + '/api/health').then((r) => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1))"
 STOPSIGNAL SIGTERM

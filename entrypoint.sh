@@ -20,6 +20,19 @@ for f in dist/server/main.js dist/server/cli/plan.js; do
   [ -f "$f" ] || { log "$f missing: run scripts/setup.sh first"; exit 1; }
 done
 
+# The image's state volume (mounted on data/state, docker/compose.yml): one created by an image
+# that ran as root is root's, and this uid could not write the database or keys in it. Checked
+# only when data/state is a mount point (so not outside Docker); its top level only (cheap).
+state=data/state
+if [ -d "$state" ] && mountpoint -q "$state" 2>/dev/null; then
+  if [ ! -w "$state" ] || [ ! -x "$state" ] || [ -n "$(find "$state" -mindepth 1 -maxdepth 1 ! -writable -print -quit 2>/dev/null)" ]; then
+    log "$PWD/$state (the state volume) is not writable by uid $(id -u): a volume from an image that ran as root."
+    log "Give it to uid $(id -u) once: docker run --rm --user 0 -v <project>_camserver-state:/s <image> chown -R $(id -u):$(id -g) /s"
+    log "(<project>: the compose project, 'docker' by default; see docker/README.md)"
+    exit 1
+  fi
+fi
+
 # 1. plan (exit code 2 and a message naming the setting on a configuration error)
 plan=$(node dist/server/cli/plan.js "$@") || exit $?
 

@@ -1,13 +1,7 @@
-import {
-  RTCPeerConnection,
-  RtcpReceiverInfo,
-  RtcpRrPacket,
-  type RTCDtlsTransport,
-  type RTCRtpTransceiver,
-} from 'werift';
+import { RTCPeerConnection, RtcpReceiverInfo, RtcpRrPacket, type RTCRtpTransceiver } from 'werift';
 import { gatheringComplete, loopbackClientPeerConfig } from '../../media/sfu/werift/weriftConfig.js';
+import { CountingReceive } from './CountingReceive.js';
 import type { ViewerStats } from './LoadgenProtocol.js';
-import { RtpSequenceCounter } from './RtpSequenceCounter.js';
 
 /** Options of {@link BenchViewer.connect}. */
 export interface BenchViewerOptions {
@@ -21,32 +15,15 @@ export interface BenchViewerOptions {
   requestTimeoutMs?: number;
 }
 
-/** Marks a DTLS transport whose SRTP receive path was replaced by {@link BenchViewer}. */
-const CHEAP_RECEIVE = Symbol('benchViewerCheapReceive');
-
 /**
- * A receive-only WHEP viewer for load generation: a werift peer that counts RTP sequence gaps
- * on the encrypted datagrams instead of decrypting them.
+ * A receive-only WHEP viewer for load generation: a werift peer whose receive path is a
+ * {@link CountingReceive} (RTP sequence gaps counted on the encrypted datagrams, nothing
+ * decrypted; that class says why and what follows).
  *
- * Why and how (werift 0.25.2): once DTLS is up, `RTCDtlsTransport.startSrtp()` subscribes to
- * the ICE connection's `onData` and, for every datagram, decrypts it (AES-CM + HMAC-SHA1 in
- * JavaScript), parses it into an `RtpPacket`, routes it to the receiver, which feeds the NACK
- * generator and clones it for the track. That is most of what a werift viewer costs (measured
- * on a 2-core box: 1.5 % of a core per 2.5 Mbit/s viewer, against 0.35–0.4 % with the hook
- * below), and a load generator sharing two cores with the server cannot afford it at 50 viewers.
- * SRTP leaves the RTP header in the clear (RFC 3711 §3.1): sequence number and SSRC can be read
- * from the datagram as it arrives. So this class overrides `startSrtp` on its own transport
- * instance (not the prototype): it still derives the SRTP/SRTCP session keys from the DTLS
- * handshake (`updateSrtpSession`, needed to send SRTCP), but subscribes a counter instead of
- * the decrypting handler. Consequences, all intended:
- * - no payload is authenticated or decrypted (this is a load generator, not a player);
- * - werift's receiver never sees RTP, so it sends no NACK (the server retransmits nothing:
- *   `lost` is loss as delivered, unrepaired) and no receiver report of its own;
- * - so the viewer sends its own RTCP receiver report (RFC 3550 §6.4.2) every second through
- *   the transport's SRTCP session, with true loss and highest sequence: the server (ICE-lite,
- *   which runs no consent checks) drops a viewer that sends no RTCP for 15 s.
- * The RTP/RTCP split follows RFC 7983 §7 (first byte 128–191) and RFC 5761 §4 (second byte
- * 192–223 = RTCP). STUN (consent checks) and DTLS still go through werift as usual.
+ * werift's receiver never sees RTP there, so it sends no receiver report of its own: this viewer
+ * sends one (RFC 3550 §6.4.2) every second through the transport's SRTCP session, with true loss
+ * and highest sequence, since the server (ICE-lite, which runs no consent checks) drops a viewer
+ * that sends no RTCP for 15 s.
  *
  * werift looks up stun.l.google.com when no STUN server is set, and a full (non-lite) agent
  * gathers server-reflexive candidates; so the peer is pointed at a closed loopback STUN port
@@ -56,10 +33,7 @@ export class BenchViewer {
   readonly index: number;
   readonly #pc: RTCPeerConnection;
   readonly #transceiver: RTCRtpTransceiver;
-  readonly #counter = new RtpSequenceCounter();
-  readonly #startedAt = performance.now();
-  #firstPacketAt: number | undefined;
-  #rtcpReceived = 0;
+  readonly #receive = new CountingReceive();
   #rtcpSent = 0;
   #rtcpErrors = 0;
   #location: string | undefined;
@@ -72,7 +46,7 @@ export class BenchViewer {
     this.index = index;
     this.#pc = new RTCPeerConnection(loopbackClientPeerConfig());
     this.#transceiver = this.#pc.addTransceiver('video', { direction: 'recvonly' });
-    this.#installCheapReceive(this.#transceiver.dtlsTransport);
+    this.#receive.install(this.#transceiver.dtlsTransport);
   }
 
   /**
@@ -104,8 +78,8 @@ export class BenchViewer {
       viewer.#location = location ? new URL(location, url).href : undefined;
       // 3. Answer; the transport must still be the one whose receive path was replaced.
       await pc.setRemoteDescription({ type: 'answer', sdp: answer });
-      const transport = viewer.#transceiver.dtlsTransport as RTCDtlsTransport & { [CHEAP_RECEIVE]?: true };
-      if (!transport[CHEAP_RECEIVE]) throw new Error('werift replaced the DTLS transport: counting hook lost');
+      if (!viewer.#receive.isInstalled(viewer.#transceiver.dtlsTransport))
+        throw new Error('werift replaced the DTLS transport: counting hook lost');
       viewer.#rtcpTimer = setInterval(() => viewer.#sendReceiverReport(), options.rtcpIntervalMs ?? 1000);
       return viewer;
     } catch (error) {
@@ -120,21 +94,12 @@ export class BenchViewer {
   }
 
   stats(): ViewerStats {
-    const totals = this.#counter.totals();
-    return {
+    return this.#receive.stats({
       index: this.index,
       state: this.#pc.connectionState,
-      packets: totals.packets,
-      bytes: totals.bytes,
-      lost: totals.lost,
-      duplicates: totals.duplicates,
-      reordered: totals.reordered,
-      ssrcChanges: totals.ssrcChanges,
-      rtcpReceived: this.#rtcpReceived,
       rtcpSent: this.#rtcpSent,
       rtcpErrors: this.#rtcpErrors,
-      firstPacketMs: this.#firstPacketAt === undefined ? null : Math.round(this.#firstPacketAt - this.#startedAt),
-    };
+    });
   }
 
   /** WHEP DELETE (bounded to 2 s), then closes the peer. Idempotent. */
@@ -153,36 +118,11 @@ export class BenchViewer {
     await this.#pc.close();
   }
 
-  /** Replaces `startSrtp` on this transport instance (see the class comment). */
-  #installCheapReceive(transport: RTCDtlsTransport): void {
-    const counter = this.#counter;
-    const onDatagram = (data: Buffer): void => {
-      const b0 = data[0]!;
-      if (b0 < 128 || b0 > 191) return; // not RTP/RTCP: STUN or DTLS, werift handles those
-      const b1 = data[1]!;
-      if (b1 >= 192 && b1 <= 223) {
-        this.#rtcpReceived += 1;
-        return;
-      }
-      if (data.length < 12) return;
-      counter.push((data[2]! << 8) | data[3]!, data.readUInt32BE(8), data.length);
-      if (this.#firstPacketAt === undefined) this.#firstPacketAt = performance.now();
-    };
-    const hooked = transport as RTCDtlsTransport & { [CHEAP_RECEIVE]?: true };
-    hooked[CHEAP_RECEIVE] = true;
-    hooked.startSrtp = function startSrtpCountingOnly(this: RTCDtlsTransport): void {
-      if (this.srtpStarted) return;
-      this.srtpStarted = true;
-      this.updateSrtpSession(); // SRTP/SRTCP keys: the receiver reports are SRTCP
-      this.iceTransport.connection.onData.subscribe(onDatagram);
-    };
-  }
-
   /** One RTCP receiver report (RFC 3550 §6.4.2) with a report block once the SSRC is known. */
   #sendReceiverReport(): void {
     const transport = this.#transceiver.dtlsTransport;
     if (this.#closed || !transport.srtpStarted) return;
-    const totals = this.#counter.totals();
+    const totals = this.#receive.totals();
     const reports: RtcpReceiverInfo[] = [];
     if (totals.ssrc !== null) {
       const expected = totals.packets === 0 ? 0 : totals.extendedHighest + 1;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { RTCPeerConnection, type RTCDtlsTransport } from 'werift';
+import { RTCPeerConnection } from 'werift';
 import { gatheringComplete, loopbackClientPeerConfig } from '../../media/sfu/werift/weriftConfig.js';
+import { CountingReceive } from '../fanout/CountingReceive.js';
 import type { ViewerStats } from '../fanout/LoadgenProtocol.js';
-import { RtpSequenceCounter } from '../fanout/RtpSequenceCounter.js';
 
 /** What `POST /api/cameras/:camera/janus` answers. */
 interface Grant {
@@ -12,26 +12,21 @@ interface Grant {
   pin: string;
 }
 
-/** Marks a DTLS transport whose SRTP receive path was replaced. */
-const CHEAP_RECEIVE = Symbol('janusBenchViewerCheapReceive');
-
 /**
  * A receive-only Janus viewer for load generation, as a browser with janus.js does it: a token
  * from the server (`POST /api/cameras/:camera/janus`), a Janus session with it, a Streaming
  * plugin handle, `watch` (id, pin), Janus's offer answered by a werift peer, `start`; a session
  * keepalive every 20 s. Like bench/fanout/BenchViewer.ts it counts RTP sequence gaps on the
- * encrypted datagrams instead of decrypting them (werift's `startSrtp` replaced on this
- * transport instance; see that class for why), so that 50 viewers fit beside Janus and the box
+ * encrypted datagrams instead of decrypting them (bench/fanout/CountingReceive.ts, which says
+ * why), only the video's payload type 96 (Janus's rtx stream, pt 97, has its own SSRC and
+ * sequence), so that 50 viewers fit beside Janus and the box
  * on two cores. It sends no RTCP of its own: Janus (full ICE, consent checks) does not drop a
  * viewer for that.
  */
 export class JanusBenchViewer {
   readonly index: number;
   readonly #pc: RTCPeerConnection;
-  readonly #counter = new RtpSequenceCounter();
-  readonly #startedAt = performance.now();
-  #firstPacketAt: number | undefined;
-  #rtcpReceived = 0;
+  readonly #receive = new CountingReceive();
   #session: { url: string; token: string } | undefined;
   #keepalive: NodeJS.Timeout | undefined;
   #closed = false;
@@ -39,7 +34,7 @@ export class JanusBenchViewer {
   private constructor(index: number) {
     this.index = index;
     this.#pc = new RTCPeerConnection(loopbackClientPeerConfig());
-    this.#pc.onTransceiverAdded.subscribe((t) => this.#installCheapReceive(t.dtlsTransport));
+    this.#pc.onTransceiverAdded.subscribe((t) => this.#receive.install(t.dtlsTransport, { payloadType: 96 }));
   }
 
   /**
@@ -115,21 +110,7 @@ export class JanusBenchViewer {
   }
 
   stats(): ViewerStats {
-    const totals = this.#counter.totals();
-    return {
-      index: this.index,
-      state: this.#pc.connectionState,
-      packets: totals.packets,
-      bytes: totals.bytes,
-      lost: totals.lost,
-      duplicates: totals.duplicates,
-      reordered: totals.reordered,
-      ssrcChanges: totals.ssrcChanges,
-      rtcpReceived: this.#rtcpReceived,
-      rtcpSent: 0,
-      rtcpErrors: 0,
-      firstPacketMs: this.#firstPacketAt === undefined ? null : Math.round(this.#firstPacketAt - this.#startedAt),
-    };
+    return this.#receive.stats({ index: this.index, state: this.#pc.connectionState, rtcpSent: 0, rtcpErrors: 0 });
   }
 
   /** Destroys the Janus session (2 s at most) and closes the peer. Idempotent. */
@@ -146,33 +127,5 @@ export class JanusBenchViewer {
       }).catch(() => undefined);
     }
     await this.#pc.close();
-  }
-
-  /** Replaces `startSrtp` on this transport instance (bench/fanout/BenchViewer.ts explains it). */
-  #installCheapReceive(transport: RTCDtlsTransport): void {
-    const hooked = transport as RTCDtlsTransport & { [CHEAP_RECEIVE]?: true };
-    if (hooked[CHEAP_RECEIVE]) return;
-    hooked[CHEAP_RECEIVE] = true;
-    const counter = this.#counter;
-    const onDatagram = (data: Buffer): void => {
-      const b0 = data[0]!;
-      if (b0 < 128 || b0 > 191) return;
-      const b1 = data[1]!;
-      if (b1 >= 192 && b1 <= 223) {
-        this.#rtcpReceived += 1;
-        return;
-      }
-      if (data.length < 12) return;
-      // Janus's rtx stream (pt 97) has its own SSRC and sequence: only the video's counts.
-      if ((b1 & 0x7f) !== 96) return;
-      counter.push((data[2]! << 8) | data[3]!, data.readUInt32BE(8), data.length);
-      if (this.#firstPacketAt === undefined) this.#firstPacketAt = performance.now();
-    };
-    hooked.startSrtp = function startSrtpCountingOnly(this: RTCDtlsTransport): void {
-      if (this.srtpStarted) return;
-      this.srtpStarted = true;
-      this.updateSrtpSession();
-      this.iceTransport.connection.onData.subscribe(onDatagram);
-    };
   }
 }

@@ -16,7 +16,7 @@ export interface MjpegMetricsSource {
 
 /**
  * The MJPEG output's metrics (media/mjpeg): clients now and frames dropped for slow clients per
- * camera and variant (`clean`: `/stream`, `/mjpeg-stream`; `overlays`: `/mjpeg-stream-with-faces`),
+ * camera and variant (`clean`: `/mjpeg-stream`; `overlays`: `/mjpeg-stream-with-faces`, `/stream`),
  * stills received from camerad, clients refused at `outputs.mjpeg.maxClients`, and camerad's
  * still encode time. Labels: configured camera ids and the two variants only.
  */

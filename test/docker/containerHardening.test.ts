@@ -40,9 +40,11 @@ describe('the container', () => {
   }, []);
   const runtime = stages.at(-1)!;
 
-  it('every stage is on the current Node LTS (the lts tag, or an even major from 24 on), Debian 12', () => {
+  it('every stage is on the same image, the current Node LTS (the lts tag, or an even major from 24 on), Debian 12', () => {
     const bases = dockerfile.filter(([k]) => k === 'FROM').map(([, args]) => args.split(/\s+/)[0]!);
     assert.ok(bases.length >= 2, 'a build and a runtime stage');
+    // Native addons built in one stage run in the other: both must resolve to the same Node.
+    assert.equal(new Set(bases).size, 1, `one base image for every stage: ${bases.join(', ')}`);
     for (const base of bases) {
       const match = /^node:(lts|\d+)-bookworm(-slim)?$/.exec(base);
       assert.ok(match, `${base}: a node:<lts|major>-bookworm image`);
@@ -63,6 +65,19 @@ describe('the container', () => {
       ([k, args]) => k === 'RUN' && new RegExp(`useradd .*--uid [1-9]\\d* .*${user}`).test(args),
     );
     assert.ok(creates, `the image creates ${user} with a non-zero uid`);
+    // The folders it writes exist and are its own, so a plain `docker run` (no compose tmpfs or
+    // volume) starts too: the state folder and camerad's runtime folder.
+    const runtimeDir = runtime
+      .filter(([k]) => k === 'ENV')
+      .map(([, args]) => /ECS_CAMERAD__RUNTIME_DIR=(\S+)/.exec(args)?.[1])
+      .find((dir) => dir !== undefined);
+    assert.ok(runtimeDir, 'ENV ECS_CAMERAD__RUNTIME_DIR');
+    for (const dir of ['/app/data/state', runtimeDir]) {
+      const made = runtime.some(
+        ([k, args]) => k === 'RUN' && new RegExp(`install -d -o ${user} -g ${user} [^&]*${dir}( |$)`).test(args),
+      );
+      assert.ok(made, `the image creates ${dir} owned by ${user}`);
+    }
     const health = runtime.filter(([k]) => k === 'HEALTHCHECK');
     assert.equal(health.length, 1, 'one HEALTHCHECK');
     assert.match(health[0]![1], /CMD .*\/api\/health/);

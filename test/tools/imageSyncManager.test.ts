@@ -305,6 +305,54 @@ describe('image-sync-manager (tools/host-capture)', () => {
     }
   });
 
+  it('leaves a reloading capture service alone even when its images are stale (is-active exits 0 for it)', async () => {
+    const state = join(dir, 'units-reloading');
+    mkdirSync(state);
+    mkdirSync(join(dir, 'reloading', 'live'), { recursive: true });
+    const unit = 'host-capture.service';
+    writeFileSync(
+      join(state, `${unit}.json`),
+      JSON.stringify({ argv: [PYTHON, '-c', 'import time; time.sleep(120)'] }),
+    );
+    const systemctl = `${PYTHON} ${join(FIXTURES, 'systemctl-standin.py')} --state ${state}`;
+    const config = join(dir, 'manager-reloading.conf');
+    writeFileSync(
+      config,
+      [
+        '[image-sync-manager]',
+        `folder = ${join(dir, 'reloading')}`,
+        `capture_unit = ${unit}`,
+        `systemctl = ${systemctl}`,
+        'container_check = none',
+        // No image at all in live/: stale, which alone would get an active unit restarted.
+        'max_image_age = 1',
+        'min_free_bytes = 0',
+        'min_free_percent = 0',
+        `status_file = ${join(dir, 'state-reloading', 'status.json')}`,
+        '',
+      ].join('\n'),
+    );
+    const standin = (verb: string): SpawnSyncReturns<string> =>
+      spawnSync(PYTHON, [join(FIXTURES, 'systemctl-standin.py'), '--state', state, verb, unit], { encoding: 'utf8' });
+    try {
+      assert.equal(standin('start').status, 0);
+      assert.equal(standin('reload').status, 0);
+      const isActive = standin('is-active');
+      assert.equal(isActive.stdout.trim(), 'reloading');
+      assert.equal(isActive.status, 0, 'is-active exits 0 for reloading, as systemctl');
+      const run = await runPython(SYNC_MANAGER, ['--config', config, '--once']);
+      assert.equal(run.code, 1, 'reported as unhealthy');
+      assert.match(run.stderr, /unit host-capture\.service is reloading: systemd is reloading it; not restarted/);
+      const calls = readFileSync(join(state, 'calls.log'), 'utf8');
+      assert.doesNotMatch(calls, /^restart /m, 'no restart');
+      const status = (await statusOf(SYNC_MANAGER, ['--config', config])) as unknown as ManagerStatus;
+      assert.deepEqual(status.restarts, {});
+      assert.equal(status.last_check!.capture.unit_state, 'reloading');
+    } finally {
+      standin('stop');
+    }
+  });
+
   it('restarts a capture service that runs but whose newest image is older than max_image_age', async () => {
     const folder = join(dir, 'stale');
     const state = join(dir, 'units-stale');
