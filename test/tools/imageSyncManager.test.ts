@@ -258,34 +258,45 @@ describe('image-sync-manager (tools/host-capture)', () => {
     }
   });
 
-  it('leaves a capture service stopped on purpose (inactive) alone, and says so', async () => {
-    const state = join(dir, 'units-stopped');
+  /**
+   * A capture unit of the systemctl stand-in whose process only sleeps, and a manager config
+   * watching it (no container, no disk check), in folders named after `name`.
+   */
+  const sleeperUnit = (
+    name: string,
+    maxImageAge: number,
+  ): { state: string; config: string; standin: (verb: string) => SpawnSyncReturns<string> } => {
+    const state = join(dir, `units-${name}`);
     mkdirSync(state);
-    mkdirSync(join(dir, 'stopped', 'live'), { recursive: true });
+    mkdirSync(join(dir, name, 'live'), { recursive: true });
     const unit = 'host-capture.service';
     writeFileSync(
       join(state, `${unit}.json`),
       JSON.stringify({ argv: [PYTHON, '-c', 'import time; time.sleep(120)'] }),
     );
-    const systemctl = `${PYTHON} ${join(FIXTURES, 'systemctl-standin.py')} --state ${state}`;
-    const config = join(dir, 'manager-stopped.conf');
+    const config = join(dir, `manager-${name}.conf`);
     writeFileSync(
       config,
       [
         '[image-sync-manager]',
-        `folder = ${join(dir, 'stopped')}`,
+        `folder = ${join(dir, name)}`,
         `capture_unit = ${unit}`,
-        `systemctl = ${systemctl}`,
+        `systemctl = ${PYTHON} ${join(FIXTURES, 'systemctl-standin.py')} --state ${state}`,
         'container_check = none',
-        'max_image_age = 0',
+        `max_image_age = ${maxImageAge}`,
         'min_free_bytes = 0',
         'min_free_percent = 0',
-        `status_file = ${join(dir, 'state-stopped', 'status.json')}`,
+        `status_file = ${join(dir, `state-${name}`, 'status.json')}`,
         '',
       ].join('\n'),
     );
     const standin = (verb: string): SpawnSyncReturns<string> =>
       spawnSync(PYTHON, [join(FIXTURES, 'systemctl-standin.py'), '--state', state, verb, unit], { encoding: 'utf8' });
+    return { state, config, standin };
+  };
+
+  it('leaves a capture service stopped on purpose (inactive) alone, and says so', async () => {
+    const { state, config, standin } = sleeperUnit('stopped', 0);
     try {
       assert.equal(standin('start').status, 0);
       assert.equal(standin('stop').status, 0);
@@ -306,34 +317,8 @@ describe('image-sync-manager (tools/host-capture)', () => {
   });
 
   it('leaves a reloading capture service alone even when its images are stale (is-active exits 0 for it)', async () => {
-    const state = join(dir, 'units-reloading');
-    mkdirSync(state);
-    mkdirSync(join(dir, 'reloading', 'live'), { recursive: true });
-    const unit = 'host-capture.service';
-    writeFileSync(
-      join(state, `${unit}.json`),
-      JSON.stringify({ argv: [PYTHON, '-c', 'import time; time.sleep(120)'] }),
-    );
-    const systemctl = `${PYTHON} ${join(FIXTURES, 'systemctl-standin.py')} --state ${state}`;
-    const config = join(dir, 'manager-reloading.conf');
-    writeFileSync(
-      config,
-      [
-        '[image-sync-manager]',
-        `folder = ${join(dir, 'reloading')}`,
-        `capture_unit = ${unit}`,
-        `systemctl = ${systemctl}`,
-        'container_check = none',
-        // No image at all in live/: stale, which alone would get an active unit restarted.
-        'max_image_age = 1',
-        'min_free_bytes = 0',
-        'min_free_percent = 0',
-        `status_file = ${join(dir, 'state-reloading', 'status.json')}`,
-        '',
-      ].join('\n'),
-    );
-    const standin = (verb: string): SpawnSyncReturns<string> =>
-      spawnSync(PYTHON, [join(FIXTURES, 'systemctl-standin.py'), '--state', state, verb, unit], { encoding: 'utf8' });
+    // No image at all in live/: stale, which alone would get an active unit restarted.
+    const { state, config, standin } = sleeperUnit('reloading', 1);
     try {
       assert.equal(standin('start').status, 0);
       assert.equal(standin('reload').status, 0);
