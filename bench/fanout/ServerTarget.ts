@@ -1,4 +1,5 @@
 import { BenchServer, type ServerEntry } from '../lib/BenchServer.js';
+import { testPatternCamera } from '../lib/TestPatternStream.js';
 import type { FanoutTarget, StreamSettings } from './FanoutTargetTypes.js';
 
 export type { ServerEntry } from '../lib/BenchServer.js';
@@ -35,15 +36,7 @@ export class ServerTarget implements FanoutTarget {
       entry: options.entry,
       inheritEcsEnv: true,
       timeoutMs: options.startTimeoutMs,
-      camera: {
-        id: 'bench',
-        source: `test://${stream.pattern}`,
-        width: stream.width,
-        height: stream.height,
-        fps: stream.fps,
-        bitrateKbps: stream.bitrateKbps,
-        keyframeInterval: stream.keyframeInterval,
-      },
+      camera: testPatternCamera('bench', stream),
     });
     return new ServerTarget(server);
   }

@@ -20,6 +20,7 @@ import { installCleanup, onInterrupt } from '../../test/helpers/cleanup.js';
 import { Janus } from '../../test/helpers/Janus.js';
 import { TestNetwork } from '../../test/helpers/TestNetwork.js';
 import { BenchServer } from '../lib/BenchServer.js';
+import { testPatternCamera } from '../lib/TestPatternStream.js';
 import { CpuWindow } from '../lib/CpuWindow.js';
 import { HostCpuWindow } from '../lib/HostCpuWindow.js';
 import { udpDrops } from '../lib/udpDrops.js';
@@ -131,15 +132,7 @@ async function main(): Promise<void> {
   progress(`janus ${janus.apiUrl} (pid ${janus.pid})`);
   server = await BenchServer.start({
     root,
-    camera: {
-      id: 'bench',
-      source: `test://${stream.pattern}`,
-      width: stream.width,
-      height: stream.height,
-      fps: stream.fps,
-      bitrateKbps: stream.bitrateKbps,
-      keyframeInterval: stream.keyframeInterval,
-    },
+    camera: testPatternCamera('bench', stream),
     env: {
       ECS_VISION__ENABLED: 'false',
       ECS_OUTPUTS__JANUS__API_URL: janus.apiUrl,

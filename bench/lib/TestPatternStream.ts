@@ -17,3 +17,12 @@ export interface TestPatternStream {
    */
   pattern: string;
 }
+
+/** The server camera `id` that sends `stream` (camerad's `test://<pattern>`), as BenchServer takes it. */
+export function testPatternCamera(
+  id: string,
+  stream: TestPatternStream,
+): { id: string; source: string } & Omit<TestPatternStream, 'pattern'> {
+  const { pattern, ...settings } = stream;
+  return { id, source: `test://${pattern}`, ...settings };
+}
